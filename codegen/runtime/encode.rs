@@ -1,0 +1,78 @@
+//! Writing values into URLs: path segments (with OData key syntax left
+//! readable) and query strings.
+
+use std::fmt::Write;
+
+/// Characters a path segment may hold as they are (RFC 3986 `pchar`):
+/// unreserved, sub-delims, `:` and `@`. So OData's `(`, `)` and `'` stay.
+fn path_safe(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b)
+}
+
+/// Characters a query value may hold as they are. `&`, `=`, `+`, `#` and `,`
+/// are encoded (the comma separates list items).
+fn query_safe(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$'()*;:@/?".contains(&b)
+}
+
+fn percent(out: &mut String, value: &str, safe: fn(u8) -> bool) {
+    for &b in value.as_bytes() {
+        if safe(b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+}
+
+/// Appends `value` as one path segment. Inside an OData string key
+/// (`('{no}')`), `quoted` doubles each `'` as OData requires.
+pub(crate) fn push_path_segment(out: &mut String, value: &str, quoted: bool) {
+    if quoted {
+        percent(out, &value.replace('\'', "''"), path_safe);
+    } else {
+        percent(out, value, path_safe);
+    }
+}
+
+/// A query string under construction.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Query {
+    buf: String,
+}
+
+impl Query {
+    fn start(&mut self, name: &str) {
+        if !self.buf.is_empty() {
+            self.buf.push('&');
+        }
+        percent(&mut self.buf, name, query_safe);
+        self.buf.push('=');
+    }
+
+    pub(crate) fn push(&mut self, name: &str, value: &str) {
+        self.start(name);
+        percent(&mut self.buf, value, query_safe);
+    }
+
+    /// A list: `name=a,b` (`explode: false`) or `name=a&name=b`.
+    pub(crate) fn push_list<I: IntoIterator<Item = String>>(&mut self, name: &str, values: I, explode: bool) {
+        if explode {
+            for v in values {
+                self.push(name, &v);
+            }
+        } else {
+            self.start(name);
+            for (i, v) in values.into_iter().enumerate() {
+                if i > 0 {
+                    self.buf.push(',');
+                }
+                percent(&mut self.buf, &v, query_safe);
+            }
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.buf
+    }
+}

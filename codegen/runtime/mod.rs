@@ -1,0 +1,27 @@
+//! The hand-written part of the client: HTTP execution with auth, timeouts
+//! and retries, errors, entity tags, tri-state fields and paging. It is the
+//! same in every generated crate; only `models` and `operations` vary.
+
+// Not every spec uses every piece (form bodies, text responses, …).
+#![allow(dead_code)]
+
+mod auth;
+mod base64;
+mod client;
+mod encode;
+mod error;
+mod etag;
+mod nullable;
+mod paging;
+
+pub use auth::{BoxError, StaticToken, TokenFuture, TokenProvider, token_fn};
+pub use base64::Base64;
+pub use client::{Client, ClientBuildError, ClientBuilder, RetryPolicy};
+pub use error::{ApiError, Error, ErrorDetails, RawResponse};
+pub use etag::ETag;
+pub use nullable::Nullable;
+pub use paging::{ByteStream, Page, Response};
+
+pub(crate) use client::Request;
+pub(crate) use encode::{Query, push_path_segment};
+pub(crate) use paging::pages;

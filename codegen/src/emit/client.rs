@@ -1,0 +1,761 @@
+//! `operations.rs`: a builder per operation, its error and header types, and
+//! the `Client` method that starts it.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::common::{doc_lines, find, ident, to_text, type_string, type_tokens};
+use crate::ir::{BodyKind, ErrorShape, HeaderType, Ir, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase, StatusMatch, TypeDef, TypeRef};
+
+pub(crate) fn operations(ir: &Ir, krate: &str) -> TokenStream {
+    let ops: Vec<TokenStream> = ir.operations.iter().map(|op| operation(op, &ir.types, krate)).collect();
+    let methods: Vec<TokenStream> = ir.operations.iter().map(|op| client_method(op, &ir.types, krate)).collect();
+    quote! {
+        //! One request builder per operation. Start one from a [`crate::Client`]
+        //! method, set optional parameters, then `.await` it (or call `send`).
+        impl crate::Client {
+            #(#methods)*
+        }
+        #(#ops)*
+    }
+}
+
+/// How a parameter is held in the builder and taken by a method.
+fn param_type(p: &Param) -> TokenStream {
+    match &p.ty {
+        ParamType::Scalar(t) => type_tokens(t),
+        ParamType::List { item, .. } => {
+            let item = type_tokens(item);
+            quote!(::std::vec::Vec<#item>)
+        }
+        ParamType::ETag => quote!(crate::ETag),
+    }
+}
+
+/// The argument type of a required parameter and how it is stored.
+fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
+    let name = ident(&p.ident);
+    match &p.ty {
+        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => (quote!(impl ::std::convert::Into<::std::string::String>), quote!(#name.into())),
+        ParamType::ETag => (quote!(impl ::std::convert::Into<crate::ETag>), quote!(#name.into())),
+        _ => (param_type(p), quote!(#name)),
+    }
+}
+
+fn body_type(op: &Operation) -> Option<TokenStream> {
+    op.body.as_ref().map(|b| match &b.kind {
+        BodyKind::Json(t) | BodyKind::Form(t) => type_tokens(t),
+        BodyKind::Text => quote!(::std::string::String),
+        BodyKind::Binary => quote!(::bytes::Bytes),
+        BodyKind::Empty => quote!(()),
+    })
+}
+
+fn success_body(case: &ResponseCase) -> TokenStream {
+    match &case.body {
+        BodyKind::Json(t) | BodyKind::Form(t) => type_tokens(t),
+        BodyKind::Text => quote!(::std::string::String),
+        BodyKind::Binary => quote!(::bytes::Bytes),
+        BodyKind::Empty => quote!(()),
+    }
+}
+
+fn is_binary(op: &Operation) -> bool {
+    op.success.len() == 1 && matches!(op.success[0].body, BodyKind::Binary)
+}
+
+fn names(op: &Operation) -> (proc_macro2::Ident, proc_macro2::Ident, proc_macro2::Ident, proc_macro2::Ident) {
+    (
+        ident(&op.type_name),
+        ident(&format!("{}Error", op.type_name)),
+        ident(&format!("{}Headers", op.type_name)),
+        ident(&format!("{}Response", op.type_name)),
+    )
+}
+
+/// The success body type of the operation's `Response`.
+fn response_body_type(op: &Operation) -> TokenStream {
+    let (_, _, _, response_enum) = names(op);
+    match op.success.len() {
+        0 => quote!(()),
+        1 => success_body(&op.success[0]),
+        _ => quote!(#response_enum),
+    }
+}
+
+fn headers_type(op: &Operation) -> TokenStream {
+    let (_, _, headers, _) = names(op);
+    if op.response_headers.is_empty() { quote!(()) } else { quote!(#headers) }
+}
+
+fn client_method(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
+    let method = ident(&op.method_name);
+    let (builder, error, ..) = names(op);
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let args: Vec<TokenStream> = required
+        .iter()
+        .map(|p| {
+            let name = ident(&p.ident);
+            let (ty, _) = param_arg(p);
+            quote!(#name: #ty)
+        })
+        .collect();
+    let inits: Vec<TokenStream> = required.iter().map(|p| param_arg(p).1).collect();
+    let body_required = op.body.as_ref().is_some_and(|b| b.required);
+    let (body_arg, body_init) = match (body_type(op), body_required) {
+        (Some(t), true) => (quote!(, body: #t), quote!(::std::option::Option::Some(body))),
+        _ => (TokenStream::new(), quote!(::std::option::Option::None)),
+    };
+    let has_body = op.body.is_some();
+    let body_init = if has_body { quote!(, #body_init) } else { TokenStream::new() };
+    let mut doc = String::new();
+    if let Some(s) = &op.summary {
+        doc.push_str(s.trim());
+        doc.push_str("\n\n");
+    }
+    if let Some(d) = &op.description {
+        doc.push_str(d.trim());
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!("`{} {}`", op.http_method, op.path.replace('`', "'")));
+    let mut lines = doc_lines(&doc);
+    lines.extend(example(op, types, krate));
+    let deprecated = op.deprecated.then(|| quote!(#[deprecated(note = "the spec marks this operation deprecated")]));
+    let _ = error;
+    quote! {
+        #(#[doc = #lines])*
+        #deprecated
+        pub fn #method(&self, #(#args),* #body_arg) -> #builder<'_> {
+            #builder::new(self, #(#inits),* #body_init)
+        }
+    }
+}
+
+/// A doc example that compiles: the values come in as arguments.
+fn example(op: &Operation, _types: &[TypeDef], krate: &str) -> Vec<String> {
+    let krate_ident = krate.replace('-', "_");
+    let mut params = vec![format!("client: &{krate_ident}::Client")];
+    let mut call_args = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let ty = match &p.ty {
+            ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => "&str".to_owned(),
+            ParamType::Scalar(t) => type_string(t, &krate_ident),
+            ParamType::List { item, .. } => format!("Vec<{}>", type_string(item, &krate_ident)),
+            ParamType::ETag => format!("{krate_ident}::ETag"),
+        };
+        params.push(format!("{}: {ty}", p.ident));
+        call_args.push(p.ident.clone());
+    }
+    if let Some(b) = op.body.as_ref().filter(|b| b.required) {
+        let ty = match &b.kind {
+            BodyKind::Json(t) | BodyKind::Form(t) => type_string(t, &krate_ident),
+            BodyKind::Text => "String".to_owned(),
+            BodyKind::Binary => "bytes::Bytes".to_owned(),
+            BodyKind::Empty => "()".to_owned(),
+        };
+        params.push(format!("body: {ty}"));
+        call_args.push("body".to_owned());
+    }
+    let call = format!("client.{}({})", op.method_name, call_args.join(", "));
+    let mut lines = vec![String::new(), " # Example".to_owned(), String::new(), " ```no_run".to_owned()];
+    lines.push(format!(" # async fn example({}) -> Result<(), Box<dyn std::error::Error>> {{", params.join(", ")));
+    if op.page.is_some() {
+        lines.push(" use futures::TryStreamExt;".to_owned());
+        lines.push(String::new());
+        lines.push(format!(" let first_page = {call}.await?.into_body();"));
+        lines.push(format!(" let everything: Vec<_> = {call}.stream().try_collect().await?;"));
+        lines.push(" # let _ = (first_page, everything);".to_owned());
+    } else {
+        lines.push(format!(" let response = {call}.await?;"));
+        lines.push(" println!(\"{}\", response.status);".to_owned());
+    }
+    lines.push(" # Ok(())".to_owned());
+    lines.push(" # }".to_owned());
+    lines.push(" ```".to_owned());
+    lines
+}
+
+fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
+    let _ = krate;
+    let (builder, error, headers, response_enum) = names(op);
+    let fields: Vec<TokenStream> = op
+        .params
+        .iter()
+        .map(|p| {
+            let name = ident(&p.ident);
+            let ty = param_type(p);
+            if p.required { quote!(#name: #ty,) } else { quote!(#name: ::std::option::Option<#ty>,) }
+        })
+        .collect();
+    let body_field = body_type(op).map(|t| quote!(body: ::std::option::Option<#t>,));
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let new_args: Vec<TokenStream> = required
+        .iter()
+        .map(|p| {
+            let name = ident(&p.ident);
+            let ty = param_type(p);
+            quote!(#name: #ty)
+        })
+        .collect();
+    let new_body_arg = body_type(op).map(|t| quote!(, body: ::std::option::Option<#t>));
+    let init_required: Vec<_> = required.iter().map(|p| ident(&p.ident)).collect();
+    let init_optional: Vec<_> = op.params.iter().filter(|p| !p.required).map(|p| ident(&p.ident)).collect();
+    let init_body = op.body.is_some().then(|| quote!(body,));
+
+    let setters: Vec<TokenStream> = op.params.iter().filter(|p| !p.required).map(setter).collect();
+    let body_setter = match (&op.body, body_type(op)) {
+        (Some(b), Some(t)) if !b.required => quote! {
+            /// The request body (optional for this operation).
+            pub fn body(mut self, value: #t) -> Self {
+                self.body = ::std::option::Option::Some(value);
+                self
+            }
+        },
+        _ => TokenStream::new(),
+    };
+    let request_fn = request_fn(op, types, &error);
+    let (decode_fn, error_enum, headers_struct, response_enum_def) = decode_parts(op, types, &error, &headers, &response_enum);
+    let body_ty = response_body_type(op);
+    let headers_ty = headers_type(op);
+    let output = quote!(::std::result::Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>>);
+    let stream_fn = if is_binary(op) {
+        let headers_expr = headers_expr(op);
+        quote! {
+            /// Sends the request and hands the body over as it arrives,
+            /// without reading it into memory or applying the size limit.
+            pub async fn send_stream(self) -> ::std::result::Result<crate::Response<crate::ByteStream, #headers_ty>, crate::Error<#error>> {
+                let req = self.request()?;
+                let response = self.client.execute_stream::<#error>(&req).await?;
+                if response.status().is_success() {
+                    let raw_headers = response.headers().clone();
+                    let raw = crate::runtime::RawResponse::new(response.status(), raw_headers.clone(), ::bytes::Bytes::new());
+                    let headers = #headers_expr;
+                    let stream: crate::ByteStream = ::std::boxed::Box::pin(response.bytes_stream());
+                    return ::std::result::Result::Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
+                }
+                let raw = self.client.finish::<#error>(response).await?;
+                match Self::decode(raw) {
+                    ::std::result::Result::Err(e) => ::std::result::Result::Err(e),
+                    // Only success statuses decode to success, and this one is not.
+                    ::std::result::Result::Ok(r) => ::std::result::Result::Err(crate::Error::Decode { status: r.status, message: ::std::string::ToString::to_string("a non-success status decoded as success"), body: ::bytes::Bytes::new() }),
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    let page_fn = op.page.as_ref().map(|p| {
+        let item = type_tokens(&p.item);
+        quote! {
+            /// Every item of every page: sends the request, then follows each
+            /// `@odata.nextLink` (only to the base URL's origin) until the last page.
+            pub fn stream(self) -> impl ::futures::Stream<Item = ::std::result::Result<#item, crate::Error<#error>>> + 'a {
+                use ::futures::StreamExt as _;
+                match self.request() {
+                    ::std::result::Result::Ok(req) => crate::runtime::pages(self.client, req, |raw| Self::decode(raw).map(|r| r.body)).left_stream(),
+                    ::std::result::Result::Err(e) => ::futures::stream::once(async move { ::std::result::Result::Err(e) }).right_stream(),
+                }
+            }
+        }
+    });
+    let must_use = "a request does nothing until it is sent or awaited";
+    let summary = op.summary.clone().unwrap_or_else(|| format!("{} {}", op.http_method, op.path));
+    let builder_doc = format!(" The request of [`crate::Client::{}`]: {}", op.method_name, summary.replace('\n', " "));
+    quote! {
+        #[doc = #builder_doc]
+        #[must_use = #must_use]
+        pub struct #builder<'a> {
+            client: &'a crate::Client,
+            #(#fields)*
+            #body_field
+        }
+
+        impl<'a> #builder<'a> {
+            pub(crate) fn new(client: &'a crate::Client, #(#new_args),* #new_body_arg) -> Self {
+                Self {
+                    client,
+                    #(#init_required,)*
+                    #(#init_optional: ::std::option::Option::None,)*
+                    #init_body
+                }
+            }
+
+            #(#setters)*
+            #body_setter
+
+            #request_fn
+            #decode_fn
+
+            /// Sends the request and decodes the response.
+            pub async fn send(self) -> #output {
+                let req = self.request()?;
+                let raw = self.client.execute::<#error>(&req).await?;
+                Self::decode(raw)
+            }
+
+            #stream_fn
+            #page_fn
+        }
+
+        impl<'a> ::std::future::IntoFuture for #builder<'a> {
+            type Output = #output;
+            type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a>>;
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+
+        #error_enum
+        #headers_struct
+        #response_enum_def
+    }
+}
+
+fn setter(p: &Param) -> TokenStream {
+    let name = ident(&p.ident);
+    let mut doc = p.doc.clone().unwrap_or_default();
+    if !doc.is_empty() {
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!("Sets the {} parameter `{}`.", location_word(p.location), p.name.replace('`', "'")));
+    let lines = doc_lines(&doc);
+    match &p.ty {
+        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => quote! {
+            #(#[doc = #lines])*
+            pub fn #name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+                self.#name = ::std::option::Option::Some(value.into());
+                self
+            }
+        },
+        ParamType::Scalar(t) => {
+            let t = type_tokens(t);
+            quote! {
+                #(#[doc = #lines])*
+                pub fn #name(mut self, value: #t) -> Self {
+                    self.#name = ::std::option::Option::Some(value);
+                    self
+                }
+            }
+        }
+        ParamType::List { item, .. } => {
+            let item = type_tokens(item);
+            quote! {
+                #(#[doc = #lines])*
+                pub fn #name<I>(mut self, values: I) -> Self
+                where
+                    I: ::std::iter::IntoIterator,
+                    I::Item: ::std::convert::Into<#item>,
+                {
+                    self.#name = ::std::option::Option::Some(values.into_iter().map(::std::convert::Into::into).collect());
+                    self
+                }
+            }
+        }
+        ParamType::ETag => quote! {
+            #(#[doc = #lines])*
+            pub fn #name(mut self, value: impl ::std::convert::Into<crate::ETag>) -> Self {
+                self.#name = ::std::option::Option::Some(value.into());
+                self
+            }
+        },
+    }
+}
+
+fn location_word(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+    }
+}
+
+fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> TokenStream {
+    let mut path_steps = Vec::new();
+    for piece in &op.segments {
+        match piece {
+            PathPiece::Literal(s) => path_steps.push(quote!(path.push_str(#s);)),
+            PathPiece::Param { index, quoted } => {
+                let p = &op.params[*index];
+                let name = ident(&p.ident);
+                let text = match &p.ty {
+                    ParamType::Scalar(t) => to_text(t, types, quote!(&self.#name)),
+                    ParamType::List { item, .. } => {
+                        let each = to_text(item, types, quote!(v));
+                        quote!(self.#name.iter().map(|v| #each).collect::<::std::vec::Vec<_>>().join(","))
+                    }
+                    ParamType::ETag => quote!(::std::string::ToString::to_string(&self.#name)),
+                };
+                path_steps.push(quote!(crate::runtime::push_path_segment(&mut path, &#text, #quoted);));
+            }
+        }
+    }
+    let mut query_steps = Vec::new();
+    let mut header_steps = Vec::new();
+    for p in &op.params {
+        let name = ident(&p.ident);
+        let wire = &p.name;
+        let value = |v: TokenStream| -> TokenStream {
+            match &p.ty {
+                ParamType::Scalar(t) => to_text(t, types, v),
+                ParamType::List { item, .. } => {
+                    let each = to_text(item, types, quote!(x));
+                    quote!(#v.iter().map(|x| #each).collect::<::std::vec::Vec<_>>().join(","))
+                }
+                ParamType::ETag => quote!(::std::string::ToString::to_string(#v)),
+            }
+        };
+        let (access, guard_open) = if p.required { (quote!(&self.#name), false) } else { (quote!(v), true) };
+        let step = match (p.location, &p.ty) {
+            (ParamLocation::Path, _) => continue,
+            (ParamLocation::Query, ParamType::List { item, explode }) => {
+                let each = to_text(item, types, quote!(x));
+                quote!(query.push_list(#wire, #access.iter().map(|x| #each), #explode);)
+            }
+            (ParamLocation::Query, _) => {
+                let text = value(access.clone());
+                quote!(query.push(#wire, &#text);)
+            }
+            (ParamLocation::Header, _) => {
+                let text = value(access.clone());
+                quote!(req.header(#wire, #text);)
+            }
+        };
+        let step = if guard_open { quote!(if let ::std::option::Option::Some(v) = &self.#name { #step }) } else { step };
+        if p.location == ParamLocation::Query {
+            query_steps.push(step);
+        } else {
+            header_steps.push(step);
+        }
+    }
+    let method = ident(&op.http_method);
+    let authenticated = op.authenticated;
+    let accept = match &op.accept {
+        Some(a) => quote!(::std::option::Option::Some(#a)),
+        None => quote!(::std::option::Option::None),
+    };
+    let query_block = if query_steps.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            let mut query = crate::runtime::Query::default();
+            #(#query_steps)*
+            req.query(&query);
+        }
+    };
+    let body_step = match &op.body {
+        None => TokenStream::new(),
+        Some(b) => {
+            let content_type = &b.content_type;
+            let set = match &b.kind {
+                BodyKind::Json(_) => quote!(req.json::<_, #error>(body)?;),
+                BodyKind::Form(_) => quote!(req.form::<_, #error>(body)?;),
+                BodyKind::Text => quote!(req.body(#content_type, ::bytes::Bytes::from(::std::clone::Clone::clone(body)));),
+                BodyKind::Binary => quote!(req.body(#content_type, ::std::clone::Clone::clone(body));),
+                BodyKind::Empty => TokenStream::new(),
+            };
+            quote! {
+                if let ::std::option::Option::Some(body) = &self.body {
+                    #set
+                }
+            }
+        }
+    };
+    let mut_req = if query_steps.is_empty() && header_steps.is_empty() && op.body.is_none() { quote!(let req) } else { quote!(let mut req) };
+    quote! {
+        fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error<#error>> {
+            let mut path = ::std::string::String::new();
+            #(#path_steps)*
+            #mut_req = crate::runtime::Request::new(::reqwest::Method::#method, path, #authenticated, #accept);
+            #query_block
+            #(#header_steps)*
+            #body_step
+            ::std::result::Result::Ok(req)
+        }
+    }
+}
+
+/// The expression building the typed headers from `raw`.
+fn headers_expr(op: &Operation) -> TokenStream {
+    if op.response_headers.is_empty() {
+        return quote!(());
+    }
+    let (_, _, headers, _) = names(op);
+    let fields: Vec<TokenStream> = op
+        .response_headers
+        .iter()
+        .map(|h| {
+            let name = ident(&h.ident);
+            let wire = h.name.to_ascii_lowercase();
+            let value = match h.ty {
+                HeaderType::ETag => quote!(raw.header(#wire).map(crate::ETag::from)),
+                HeaderType::String => quote!(raw.header(#wire).map(::std::string::ToString::to_string)),
+                HeaderType::I64 => quote!(raw.header(#wire).and_then(|v| v.trim().parse::<i64>().ok())),
+                HeaderType::F64 => quote!(raw.header(#wire).and_then(|v| v.trim().parse::<f64>().ok())),
+                HeaderType::Bool => quote!(raw.header(#wire).and_then(|v| v.trim().parse::<bool>().ok())),
+            };
+            quote!(#name: #value,)
+        })
+        .collect();
+    quote!(#headers { #(#fields)* })
+}
+
+fn decode_body(body: &BodyKind, error: &proc_macro2::Ident) -> TokenStream {
+    match body {
+        BodyKind::Json(t) | BodyKind::Form(t) => {
+            let t = type_tokens(t);
+            quote!(raw.json::<#t, #error>()?)
+        }
+        BodyKind::Text => quote!(raw.utf8::<#error>()?),
+        BodyKind::Binary => quote!(::std::clone::Clone::clone(&raw.body)),
+        BodyKind::Empty => quote!(()),
+    }
+}
+
+fn status_pattern(m: StatusMatch) -> TokenStream {
+    match m {
+        StatusMatch::Code(c) => quote!(#c),
+        StatusMatch::Range(r) => {
+            let lo = r * 100;
+            let hi = r * 100 + 99;
+            quote!(#lo..=#hi)
+        }
+        StatusMatch::Default => quote!(_),
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn decode_parts(
+    op: &Operation,
+    types: &[TypeDef],
+    error: &proc_macro2::Ident,
+    headers: &proc_macro2::Ident,
+    response_enum: &proc_macro2::Ident,
+) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
+    let headers_expr = headers_expr(op);
+    let body_ty = response_body_type(op);
+    let headers_ty = headers_type(op);
+    // Exact codes first, then ranges, then the default.
+    let mut success: Vec<&ResponseCase> = op.success.iter().collect();
+    success.sort_by_key(|c| c.status);
+    let mut errors: Vec<&ResponseCase> = op.errors.iter().collect();
+    errors.sort_by_key(|c| c.status);
+    let mut arms = Vec::new();
+    for case in &success {
+        let pat = status_pattern(case.status);
+        let body = decode_body(&case.body, error);
+        let value = if op.success.len() > 1 {
+            let v = ident(&case.variant);
+            match case.body {
+                BodyKind::Empty => quote!(#response_enum::#v),
+                _ => quote!(#response_enum::#v(#body)),
+            }
+        } else {
+            body
+        };
+        arms.push(quote! {
+            #pat => {
+                let headers = #headers_expr;
+                let body = #value;
+                ::std::result::Result::Ok(crate::Response::new(raw.status, headers, raw.headers, body))
+            }
+        });
+    }
+    if op.success.is_empty() {
+        arms.push(quote! {
+            200..=299 => {
+                let headers = #headers_expr;
+                ::std::result::Result::Ok(crate::Response::new(raw.status, headers, raw.headers, ()))
+            }
+        });
+    }
+    let mut has_default = false;
+    for case in &errors {
+        has_default |= case.status == StatusMatch::Default;
+        let pat = status_pattern(case.status);
+        let v = ident(&case.variant);
+        let value = match case.body {
+            BodyKind::Empty => quote!(#error::#v),
+            _ => {
+                let body = decode_body(&case.body, error);
+                quote!(#error::#v(#body))
+            }
+        };
+        arms.push(quote! {
+            #pat => {
+                let body = #value;
+                ::std::result::Result::Err(crate::Error::Api(crate::ApiError { status: raw.status, headers: raw.headers, body }))
+            }
+        });
+    }
+    if !has_default {
+        arms.push(quote!(_ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),));
+    }
+    let decode = quote! {
+        fn decode(raw: crate::runtime::RawResponse) -> ::std::result::Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>> {
+            match raw.status.as_u16() {
+                #(#arms)*
+            }
+        }
+    };
+
+    // The error enum, with code and message read where the schema has them.
+    let variants: Vec<TokenStream> = errors
+        .iter()
+        .map(|c| {
+            let v = ident(&c.variant);
+            let doc = doc_lines(&format!("{}{}", status_doc(c.status), c.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()));
+            match &c.body {
+                BodyKind::Empty => quote!(#(#[doc = #doc])* #v,),
+                other => {
+                    let t = success_body(&ResponseCase { body: other.clone(), ..(*c).clone() });
+                    quote!(#(#[doc = #doc])* #v(#t),)
+                }
+            }
+        })
+        .collect();
+    let code_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(c, types, error, true)).collect();
+    let message_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(c, types, error, false)).collect();
+    let (code_body, message_body) = if errors.is_empty() {
+        (quote!(match *self {}), quote!(match *self {}))
+    } else {
+        (quote!(match self { #(#code_arms)* }), quote!(match self { #(#message_arms)* }))
+    };
+    let error_doc = format!(" The documented error responses of [`crate::Client::{}`].", op.method_name);
+    let error_enum = quote! {
+        #[doc = #error_doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #error {
+            #(#variants)*
+        }
+
+        impl crate::ErrorDetails for #error {
+            fn code(&self) -> ::std::option::Option<&str> {
+                #code_body
+            }
+            fn message(&self) -> ::std::option::Option<&str> {
+                #message_body
+            }
+        }
+    };
+
+    let headers_struct = if op.response_headers.is_empty() {
+        TokenStream::new()
+    } else {
+        let fields: Vec<TokenStream> = op
+            .response_headers
+            .iter()
+            .map(|h| {
+                let name = ident(&h.ident);
+                let ty = match h.ty {
+                    HeaderType::ETag => quote!(crate::ETag),
+                    HeaderType::String => quote!(::std::string::String),
+                    HeaderType::I64 => quote!(i64),
+                    HeaderType::F64 => quote!(f64),
+                    HeaderType::Bool => quote!(bool),
+                };
+                let mut doc = h.doc.clone().unwrap_or_default();
+                if !doc.is_empty() {
+                    doc.push_str("\n\n");
+                }
+                doc.push_str(&format!("The `{}` response header, if sent and well-formed.", h.name));
+                let lines = doc_lines(&doc);
+                quote!(#(#[doc = #lines])* pub #name: ::std::option::Option<#ty>,)
+            })
+            .collect();
+        let doc = format!(" The response headers of [`crate::Client::{}`] that the spec declares.", op.method_name);
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct #headers {
+                #(#fields)*
+            }
+        }
+    };
+
+    let response_def = if op.success.len() > 1 {
+        let variants: Vec<TokenStream> = success
+            .iter()
+            .map(|c| {
+                let v = ident(&c.variant);
+                let doc = doc_lines(&status_doc(c.status));
+                match c.body {
+                    BodyKind::Empty => quote!(#(#[doc = #doc])* #v,),
+                    _ => {
+                        let t = success_body(c);
+                        quote!(#(#[doc = #doc])* #v(#t),)
+                    }
+                }
+            })
+            .collect();
+        let doc = format!(" The documented success responses of [`crate::Client::{}`].", op.method_name);
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #response_enum {
+                #(#variants)*
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    (decode, error_enum, headers_struct, response_def)
+}
+
+fn status_doc(m: StatusMatch) -> String {
+    match m {
+        StatusMatch::Code(c) => format!("Status {c}"),
+        StatusMatch::Range(r) => format!("Any status {r}xx"),
+        StatusMatch::Default => "Any other status".to_owned(),
+    }
+}
+
+/// A match arm reading the code (or message) out of one error variant.
+fn detail_arm(c: &ResponseCase, types: &[TypeDef], error: &proc_macro2::Ident, code: bool) -> TokenStream {
+    let v = ident(&c.variant);
+    let none = quote!(::std::option::Option::None);
+    match &c.body {
+        BodyKind::Empty => quote!(#error::#v => #none,),
+        BodyKind::Json(TypeRef::Any) => {
+            let pointer = if code { "/error/code" } else { "/error/message" };
+            quote!(#error::#v(b) => b.pointer(#pointer).and_then(::serde_json::Value::as_str),)
+        }
+        BodyKind::Json(TypeRef::Named(n)) => {
+            let shape = find(types, n).and_then(|t| t.error_shape.clone());
+            let expr = match shape {
+                Some(ErrorShape::Nested { error_field, code_field, message_field, code_optional, message_optional, error_optional }) => {
+                    let (field, optional) = if code { (Some(code_field), code_optional) } else { (message_field, message_optional) };
+                    match field {
+                        None => none.clone(),
+                        Some(f) => {
+                            let ef = ident(&error_field);
+                            let f = ident(&f);
+                            match (error_optional, optional) {
+                                (false, false) => quote!(::std::option::Option::Some(b.#ef.#f.as_str())),
+                                (false, true) => quote!(b.#ef.#f.as_deref()),
+                                (true, false) => quote!(b.#ef.as_ref().map(|e| e.#f.as_str())),
+                                (true, true) => quote!(b.#ef.as_ref().and_then(|e| e.#f.as_deref())),
+                            }
+                        }
+                    }
+                }
+                Some(ErrorShape::Flat { code_field, message_field, code_optional, message_optional }) => {
+                    let (field, optional) = if code { (Some(code_field), code_optional) } else { (message_field, message_optional) };
+                    match field {
+                        None => none.clone(),
+                        Some(f) => {
+                            let f = ident(&f);
+                            if optional { quote!(b.#f.as_deref()) } else { quote!(::std::option::Option::Some(b.#f.as_str())) }
+                        }
+                    }
+                }
+                None => none.clone(),
+            };
+            if expr.to_string() == none.to_string() {
+                quote!(#error::#v(_) => #none,)
+            } else {
+                quote!(#error::#v(b) => #expr,)
+            }
+        }
+        _ => quote!(#error::#v(_) => #none,),
+    }
+}

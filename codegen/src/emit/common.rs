@@ -1,0 +1,142 @@
+//! Pieces every emitter uses: identifiers, type paths and doc comments.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{Prim, TypeDef, TypeKind, TypeRef};
+
+pub(crate) fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// The fully qualified type of a reference: emitted code never relies on
+/// what is in scope, so a schema called `Option` or `Box` breaks nothing.
+pub(crate) fn type_tokens(t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::Named(n) => {
+            let n = ident(n);
+            quote!(crate::models::#n)
+        }
+        TypeRef::Boxed(inner) => {
+            let inner = type_tokens(inner);
+            quote!(::std::boxed::Box<#inner>)
+        }
+        TypeRef::Prim(p) => prim_tokens(*p),
+        TypeRef::Vec(inner) => {
+            let inner = type_tokens(inner);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = type_tokens(inner);
+            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
+        TypeRef::Option(inner) => {
+            let inner = type_tokens(inner);
+            quote!(::std::option::Option<#inner>)
+        }
+        TypeRef::Any => quote!(::serde_json::Value),
+    }
+}
+
+fn prim_tokens(p: Prim) -> TokenStream {
+    match p {
+        Prim::String => quote!(::std::string::String),
+        Prim::Bool => quote!(bool),
+        Prim::I32 => quote!(i32),
+        Prim::I64 => quote!(i64),
+        Prim::F32 => quote!(f32),
+        Prim::F64 => quote!(f64),
+        Prim::Uuid => quote!(::uuid::Uuid),
+        Prim::DateTime => quote!(::chrono::DateTime<::chrono::FixedOffset>),
+        Prim::Date => quote!(::chrono::NaiveDate),
+        Prim::Base64 => quote!(crate::runtime::Base64),
+    }
+}
+
+/// The type as a user writes it outside the crate, for doc examples.
+pub(crate) fn type_string(t: &TypeRef, krate: &str) -> String {
+    match t {
+        TypeRef::Named(n) => format!("{krate}::models::{n}"),
+        TypeRef::Boxed(i) => format!("Box<{}>", type_string(i, krate)),
+        TypeRef::Prim(p) => match p {
+            Prim::String => "String".to_owned(),
+            Prim::Bool => "bool".to_owned(),
+            Prim::I32 => "i32".to_owned(),
+            Prim::I64 => "i64".to_owned(),
+            Prim::F32 => "f32".to_owned(),
+            Prim::F64 => "f64".to_owned(),
+            Prim::Uuid => "uuid::Uuid".to_owned(),
+            Prim::DateTime => "chrono::DateTime<chrono::FixedOffset>".to_owned(),
+            Prim::Date => "chrono::NaiveDate".to_owned(),
+            Prim::Base64 => format!("{krate}::Base64"),
+        },
+        TypeRef::Vec(i) => format!("Vec<{}>", type_string(i, krate)),
+        TypeRef::Map(i) => format!("std::collections::BTreeMap<String, {}>", type_string(i, krate)),
+        TypeRef::Option(i) => format!("Option<{}>", type_string(i, krate)),
+        TypeRef::Any => "serde_json::Value".to_owned(),
+    }
+}
+
+/// Doc attributes for `text`. Code blocks without a language become `text`
+/// blocks and indentation is dropped, so rustdoc never compiles a spec's
+/// prose as a doc test.
+pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
+    let Some(text) = text else { return TokenStream::new() };
+    let lines = doc_lines(text);
+    quote!(#(#[doc = #lines])*)
+}
+
+pub(crate) fn doc_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fence: Option<String> = None;
+    for raw in text.trim().lines() {
+        let line = raw.trim_end();
+        let trimmed = line.trim_start();
+        if let Some(marker) = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m)) {
+            match &fence {
+                Some(open) if open == marker => {
+                    fence = None;
+                    out.push(format!(" {marker}"));
+                }
+                Some(_) => out.push(format!(" {trimmed}")),
+                None => {
+                    fence = Some(marker.to_owned());
+                    let info = trimmed[marker.len()..].trim();
+                    let info = if info.is_empty() || info.starts_with("rust") { "text" } else { info };
+                    out.push(format!(" {marker}{info}"));
+                }
+            }
+            continue;
+        }
+        if fence.is_some() {
+            out.push(format!(" {line}"));
+        } else if trimmed.is_empty() {
+            out.push(String::new());
+        } else {
+            out.push(format!(" {trimmed}"));
+        }
+    }
+    if let Some(open) = fence {
+        out.push(format!(" {open}"));
+    }
+    out
+}
+
+/// Looks a named type up in the sorted IR list.
+pub(crate) fn find<'a>(types: &'a [TypeDef], name: &str) -> Option<&'a TypeDef> {
+    types.binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| &types[i])
+}
+
+/// How a value of type `t` (in `v`, a reference) is written into a URL or
+/// header: RFC 3339 for date-times, `Display` for everything else.
+pub(crate) fn to_text(t: &TypeRef, types: &[TypeDef], v: TokenStream) -> TokenStream {
+    match t {
+        TypeRef::Prim(Prim::DateTime) => quote!(#v.to_rfc3339()),
+        TypeRef::Prim(Prim::String) => quote!(::std::string::String::clone(#v)),
+        TypeRef::Named(n) => match find(types, n).map(|d| &d.kind) {
+            Some(TypeKind::Alias(inner)) => to_text(inner, types, v),
+            _ => quote!(::std::string::ToString::to_string(#v)),
+        },
+        _ => quote!(::std::string::ToString::to_string(#v)),
+    }
+}

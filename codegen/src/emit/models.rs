@@ -1,0 +1,374 @@
+//! `models.rs`: one Rust type per named schema.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+
+use super::common::{doc_attrs, ident, type_tokens};
+use crate::ir::{Field, FieldMode, Ir, PageShape, Struct, TypeDef, TypeKind, TypeRef};
+use crate::naming::{Namespace, field_name};
+
+pub(crate) fn models(ir: &Ir) -> TokenStream {
+    let mut defaults = Vec::new();
+    let items: Vec<TokenStream> = ir.types.iter().map(|t| type_def(t, &mut defaults)).collect();
+    let defaults_mod = if defaults.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            /// Values the spec gives as `default` for fields left out of a response.
+            pub(crate) mod defaults {
+                #(#defaults)*
+            }
+        }
+    };
+    quote! {
+        //! The schemas of the spec as Rust types.
+        #(#items)*
+        #defaults_mod
+    }
+}
+
+fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
+    let name = ident(&t.name);
+    let doc = doc_attrs(t.doc.as_deref());
+    let body = match &t.kind {
+        TypeKind::Struct(s) => struct_def(&t.name, s, &doc, defaults),
+        TypeKind::StringEnum(variants) => {
+            let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
+            let values: Vec<_> = variants.iter().map(|v| v.value.as_str()).collect();
+            let value_docs: Vec<String> = variants.iter().map(|v| format!(" `{}`", v.value.replace('`', "'"))).collect();
+            let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
+            quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                pub enum #name {
+                    #(#[doc = #value_docs] #idents,)*
+                    /// A value the spec does not list, kept as sent.
+                    #unknown(::std::string::String),
+                }
+                impl #name {
+                    /// The value as it is written in JSON.
+                    pub fn as_str(&self) -> &str {
+                        match self {
+                            #(Self::#idents => #values,)*
+                            Self::#unknown(v) => v.as_str(),
+                        }
+                    }
+                }
+                impl ::std::convert::From<&str> for #name {
+                    fn from(value: &str) -> Self {
+                        match value {
+                            #(#values => Self::#idents,)*
+                            other => Self::#unknown(::std::string::ToString::to_string(other)),
+                        }
+                    }
+                }
+                impl ::std::str::FromStr for #name {
+                    type Err = ::std::convert::Infallible;
+                    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                        ::std::result::Result::Ok(Self::from(value))
+                    }
+                }
+                impl ::std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(self.as_str())
+                    }
+                }
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        serializer.serialize_str(self.as_str())
+                    }
+                }
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                        ::std::result::Result::Ok(Self::from(value.as_str()))
+                    }
+                }
+            }
+        }
+        TypeKind::IntEnum(variants) => {
+            let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
+            let values: Vec<_> = variants.iter().map(|v| v.value).collect();
+            let value_docs: Vec<String> = variants.iter().map(|v| format!(" `{}`", v.value)).collect();
+            let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
+            quote! {
+                #doc
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                pub enum #name {
+                    #(#[doc = #value_docs] #idents,)*
+                    /// A value the spec does not list, kept as sent.
+                    #unknown(i64),
+                }
+                impl #name {
+                    /// The value as it is written in JSON.
+                    pub fn value(&self) -> i64 {
+                        match self {
+                            #(Self::#idents => #values,)*
+                            Self::#unknown(v) => *v,
+                        }
+                    }
+                }
+                impl ::std::convert::From<i64> for #name {
+                    fn from(value: i64) -> Self {
+                        match value {
+                            #(#values => Self::#idents,)*
+                            other => Self::#unknown(other),
+                        }
+                    }
+                }
+                impl ::std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        ::std::fmt::Display::fmt(&self.value(), f)
+                    }
+                }
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        serializer.serialize_i64(self.value())
+                    }
+                }
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+                        ::std::result::Result::Ok(Self::from(value))
+                    }
+                }
+            }
+        }
+        TypeKind::Untagged(variants) => {
+            let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
+            let types: Vec<_> = variants.iter().map(|v| type_tokens(&v.ty)).collect();
+            quote! {
+                #doc
+                ///
+                /// Decoded as the first variant, in this order, that the value fits.
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[serde(untagged)]
+                pub enum #name {
+                    #(#idents(#types),)*
+                }
+            }
+        }
+        TypeKind::Tagged { property, variants } => {
+            let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
+            let types: Vec<_> = variants.iter().map(|v| type_tokens(&v.ty)).collect();
+            let tags: Vec<_> = variants.iter().map(|v| v.tag.as_str()).collect();
+            let tag_docs: Vec<String> = variants.iter().map(|v| format!(" `{property}` is `{}`.", v.tag.replace('`', "'"))).collect();
+            let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
+            let missing = format!("missing or non-string discriminator `{property}`");
+            quote! {
+                #doc
+                ///
+                #[doc = concat!(" Which variant a value is depends on its `", #property, "` property.")]
+                #[derive(Debug, Clone, PartialEq)]
+                pub enum #name {
+                    #(#[doc = #tag_docs] #idents(#types),)*
+                    /// A discriminator value the spec does not list, kept as sent.
+                    #unknown(::serde_json::Value),
+                }
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        let (tag, value) = match self {
+                            #(Self::#idents(v) => (#tags, ::serde_json::to_value(v).map_err(<S::Error as ::serde::ser::Error>::custom)?),)*
+                            Self::#unknown(v) => return ::serde::Serialize::serialize(v, serializer),
+                        };
+                        let mut value = value;
+                        if let ::serde_json::Value::Object(map) = &mut value {
+                            map.insert(::std::string::ToString::to_string(#property), ::serde_json::Value::String(::std::string::ToString::to_string(tag)));
+                        }
+                        ::serde::Serialize::serialize(&value, serializer)
+                    }
+                }
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                        let tag = match value.get(#property).and_then(::serde_json::Value::as_str) {
+                            ::std::option::Option::Some(tag) => ::std::string::ToString::to_string(tag),
+                            ::std::option::Option::None => return ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(#missing)),
+                        };
+                        match tag.as_str() {
+                            #(#tags => ::serde_json::from_value(value).map(Self::#idents).map_err(<D::Error as ::serde::de::Error>::custom),)*
+                            _ => ::std::result::Result::Ok(Self::#unknown(value)),
+                        }
+                    }
+                }
+            }
+        }
+        TypeKind::Alias(target) => {
+            let target = type_tokens(target);
+            quote! {
+                #doc
+                pub type #name = #target;
+            }
+        }
+        TypeKind::Newtype(target) => {
+            let target = type_tokens(target);
+            quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #target);
+            }
+        }
+    };
+    let page = t.page.as_ref().map(|p| page_impl(&t.name, p)).unwrap_or_default();
+    quote!(#body #page)
+}
+
+/// The catch-all variant's name: `Unknown`, unless a listed value took it.
+fn unknown_name<'a>(taken: impl Iterator<Item = &'a str>) -> String {
+    let mut ns = Namespace::default();
+    for t in taken {
+        ns.claim(t);
+    }
+    ns.claim("Unknown")
+}
+
+fn page_impl(name: &str, p: &PageShape) -> TokenStream {
+    let name = ident(name);
+    let item = type_tokens(&p.item);
+    let value = ident(&p.value_field);
+    let next = ident(&p.next_field);
+    let next_expr = if p.next_optional { quote!(self.#next) } else { quote!(::std::option::Option::Some(self.#next)) };
+    quote! {
+        impl crate::runtime::Page for #name {
+            type Item = #item;
+            fn into_parts(self) -> (::std::vec::Vec<Self::Item>, ::std::option::Option<::std::string::String>) {
+                (self.#value, #next_expr)
+            }
+        }
+    }
+}
+
+fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<TokenStream>) -> TokenStream {
+    let type_ident = ident(name);
+    let mut fields = Vec::new();
+    let mut has_default_fn = false;
+    for f in &s.fields {
+        let (ty, attr) = field_parts(name, f, defaults, &mut has_default_fn);
+        let field_ident = ident(&f.ident);
+        let rename = (f.ident != f.json).then(|| {
+            let json = &f.json;
+            quote!(#[serde(rename = #json)])
+        });
+        let mut doc_text = f.doc.clone().unwrap_or_default();
+        if let Some(note) = f.note {
+            if !doc_text.is_empty() {
+                doc_text.push_str("\n\n");
+            }
+            doc_text.push_str(note);
+        }
+        let fdoc = doc_attrs((!doc_text.is_empty()).then_some(doc_text.as_str()));
+        fields.push(quote! {
+            #fdoc
+            #rename
+            #attr
+            pub #field_ident: #ty,
+        });
+    }
+    if let Some((field, ty)) = &s.additional {
+        let field = ident(field);
+        let ty = type_tokens(ty);
+        fields.push(quote! {
+            /// Properties the schema does not list.
+            #[serde(flatten)]
+            pub #field: ::std::collections::BTreeMap<::std::string::String, #ty>,
+        });
+    }
+    let default_derive = (s.all_optional() && !has_default_fn).then(|| quote!(Default,));
+    let request_note = s.request.then(|| {
+        quote! {
+            ///
+            /// The request view: read-only properties are left out, and each
+            /// optional field is sent only when set (see [`crate::Nullable`]).
+        }
+    });
+    let setters = if s.request { setters(&type_ident, s) } else { TokenStream::new() };
+    quote! {
+        #doc
+        #request_note
+        #[derive(Debug, Clone, PartialEq, #default_derive ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #type_ident {
+            #(#fields)*
+        }
+        #setters
+    }
+}
+
+/// The Rust type of a field and its serde attribute.
+fn field_parts(owner: &str, f: &Field, defaults: &mut Vec<TokenStream>, has_default_fn: &mut bool) -> (TokenStream, TokenStream) {
+    let inner = type_tokens(&f.ty);
+    match f.mode {
+        FieldMode::Required => (inner, TokenStream::new()),
+        FieldMode::Nullable => (quote!(::std::option::Option<#inner>), quote!(#[serde(default)])),
+        FieldMode::Optional => match &f.default {
+            Some(value) => {
+                let fn_name = format!("{}_{}", field_name(owner, "type"), f.ident);
+                let fn_ident = ident(&fn_name);
+                let path = format!("crate::models::defaults::{fn_name}");
+                let expr = default_expr(&f.ty, value);
+                defaults.push(quote! {
+                    pub(crate) fn #fn_ident() -> #inner { #expr }
+                });
+                *has_default_fn = true;
+                (inner, quote!(#[serde(default = #path)]))
+            }
+            None => (quote!(::std::option::Option<#inner>), quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])),
+        },
+        FieldMode::Tristate => (quote!(crate::runtime::Nullable<#inner>), quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")])),
+    }
+}
+
+fn default_expr(ty: &TypeRef, v: &Value) -> TokenStream {
+    match (ty, v) {
+        (_, Value::String(s)) => quote!(::std::string::ToString::to_string(#s)),
+        (_, Value::Bool(b)) => quote!(#b),
+        (TypeRef::Prim(crate::ir::Prim::I32), Value::Number(n)) => {
+            let n = n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or_default();
+            quote!(#n)
+        }
+        (TypeRef::Prim(crate::ir::Prim::I64), Value::Number(n)) => {
+            let n = n.as_i64().unwrap_or_default();
+            quote!(#n)
+        }
+        (TypeRef::Prim(crate::ir::Prim::F32), Value::Number(n)) => {
+            let n = n.as_f64().unwrap_or_default() as f32;
+            quote!(#n)
+        }
+        (_, Value::Number(n)) => {
+            let n = n.as_f64().unwrap_or_default();
+            quote!(#n)
+        }
+        _ => quote!(::std::default::Default::default()),
+    }
+}
+
+/// `Request::default().email("…")`: a setter per optional field of a request view.
+fn setters(type_ident: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let methods: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .filter(|f| f.mode == FieldMode::Tristate)
+        .map(|f| {
+            let field = ident(&f.ident);
+            let ty = type_tokens(&f.ty);
+            let doc = format!(" Sets `{}`.", f.json.replace('`', "'"));
+            quote! {
+                #[doc = #doc]
+                #[must_use]
+                pub fn #field(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                    self.#field = crate::runtime::Nullable::Value(value.into());
+                    self
+                }
+            }
+        })
+        .collect();
+    if methods.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        impl #type_ident {
+            #(#methods)*
+        }
+    }
+}

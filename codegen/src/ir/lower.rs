@@ -1,0 +1,233 @@
+//! From a checked document to the IR: schemas, then operations, then the
+//! passes that need the whole picture (recursion, error and page shapes).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as Scheme};
+
+use super::ops::operations;
+use super::schema::Schemas;
+use super::{BodyKind, ErrorShape, FieldMode, Ir, PageShape, Prim, SecurityScheme, Server, ServerVariable, StatusMatch, TypeDef, TypeKind, TypeRef};
+use crate::diag::Sink;
+use crate::naming::{Namespace, field_name};
+
+pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>) -> Ir {
+    let mut schemas = Schemas::new(api, sink, &[]);
+    schemas.define_components();
+    let mut ops = operations(api, &mut schemas, skipped);
+    let uses = schemas.uses;
+    let mut types = std::mem::take(&mut schemas.types);
+
+    break_recursion(&mut types);
+    let by_name: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let shapes: Vec<(Option<ErrorShape>, Option<PageShape>)> = types.iter().map(|t| (error_shape(t, &types, &by_name), page_shape(t))).collect();
+    for (t, (e, p)) in types.iter_mut().zip(shapes) {
+        t.error_shape = e;
+        t.page = p;
+    }
+    for op in &mut ops {
+        op.page = op.success.iter().find(|c| c.status == StatusMatch::Code(200)).and_then(|c| match &c.body {
+            BodyKind::Json(TypeRef::Named(n)) => by_name.get(n).and_then(|i| types[*i].page.clone()),
+            _ => None,
+        });
+    }
+    types.sort_by(|a, b| a.name.cmp(&b.name));
+    ops.sort_by(|a, b| a.method_name.cmp(&b.method_name));
+
+    let mut server_names = Namespace::default();
+    let servers = api
+        .servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let variables: Vec<ServerVariable> = s
+                .variables
+                .iter()
+                .flatten()
+                .map(|(name, v)| ServerVariable { name: name.clone(), ident: field_name(name, "variable"), default: v.default.clone(), description: v.description.clone() })
+                .collect();
+            let base = match &s.description {
+                // Short descriptions name the server; long ones would make unwieldy names.
+                Some(d) if !d.trim().is_empty() && d.split_whitespace().count() <= 4 => field_name(d, "server"),
+                _ => format!("server_{i}"),
+            };
+            Server { url: s.url.clone(), description: s.description.clone(), ident: server_names.claim(&base), variables }
+        })
+        .collect();
+
+    let security_schemes = api
+        .components
+        .iter()
+        .flat_map(|c| c.security_schemes.iter())
+        .filter_map(|(name, s)| {
+            let ReferenceOr::Item(s) = s else { return None };
+            let description = match s {
+                Scheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => "a bearer token: `ClientBuilder::bearer_token` or `ClientBuilder::token_provider`".to_owned(),
+                Scheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => "HTTP basic authentication: `ClientBuilder::basic_auth`".to_owned(),
+                Scheme::HTTP { scheme, .. } => format!("HTTP `{scheme}` authentication, sent with `ClientBuilder::token_provider`"),
+                Scheme::OAuth2 { .. } => "an OAuth 2.0 access token, sent as a bearer token: `ClientBuilder::token_provider`".to_owned(),
+                Scheme::OpenIDConnect { .. } => "an OpenID Connect access token, sent as a bearer token: `ClientBuilder::token_provider`".to_owned(),
+                Scheme::APIKey { name, location, .. } => format!("an API key in the {} `{name}`: `ClientBuilder::api_key`", match location {
+                    openapiv3::APIKeyLocation::Query => "query parameter",
+                    openapiv3::APIKeyLocation::Header => "header",
+                    openapiv3::APIKeyLocation::Cookie => "cookie",
+                }),
+            };
+            Some(SecurityScheme { name: name.clone(), description })
+        })
+        .collect();
+
+    Ir {
+        title: api.info.title.clone(),
+        version: api.info.version.clone(),
+        description: api.info.description.clone(),
+        servers,
+        types,
+        operations: ops,
+        security_schemes,
+        uses,
+    }
+}
+
+/// The named types a type holds by value (not behind `Vec`, map or `Box`).
+fn direct(t: &TypeRef, out: &mut Vec<String>) {
+    match t {
+        TypeRef::Named(n) => out.push(n.clone()),
+        TypeRef::Option(inner) => direct(inner, out),
+        _ => {}
+    }
+}
+
+/// Every named type a type mentions, anywhere.
+fn mentioned(t: &TypeRef, out: &mut Vec<String>) {
+    match t {
+        TypeRef::Named(n) => out.push(n.clone()),
+        TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Boxed(i) => mentioned(i, out),
+        TypeRef::Prim(_) | TypeRef::Any => {}
+    }
+}
+
+fn slots(kind: &mut TypeKind) -> Vec<&mut TypeRef> {
+    match kind {
+        TypeKind::Struct(s) => s.fields.iter_mut().map(|f| &mut f.ty).collect(),
+        TypeKind::Untagged(v) => v.iter_mut().map(|v| &mut v.ty).collect(),
+        TypeKind::Tagged { variants, .. } => variants.iter_mut().map(|v| &mut v.ty).collect(),
+        TypeKind::Alias(t) | TypeKind::Newtype(t) => vec![t],
+        _ => Vec::new(),
+    }
+}
+
+/// Boxes every by-value edge that closes a cycle, and turns aliases that
+/// would expand forever into newtypes.
+fn break_recursion(types: &mut [TypeDef]) {
+    let index: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    // Aliases first: a cycle through aliases only cannot be a type alias.
+    let alias_edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| match &t.kind {
+            TypeKind::Alias(r) => {
+                let mut m = Vec::new();
+                mentioned(r, &mut m);
+                m.iter().filter_map(|n| index.get(n).copied()).filter(|i| matches!(types[*i].kind, TypeKind::Alias(_))).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    for i in 0..types.len() {
+        if matches!(types[i].kind, TypeKind::Alias(_)) && alias_edges[i].iter().any(|j| reaches(&alias_edges, *j, i)) {
+            if let TypeKind::Alias(t) = &types[i].kind {
+                types[i].kind = TypeKind::Newtype(t.clone());
+            }
+        }
+    }
+    let mut edges: Vec<Vec<usize>> = Vec::with_capacity(types.len());
+    for t in types.iter_mut() {
+        let mut names = Vec::new();
+        for slot in slots(&mut t.kind) {
+            direct(slot, &mut names);
+        }
+        edges.push(names.iter().filter_map(|n| index.get(n).copied()).collect());
+    }
+    for i in 0..types.len() {
+        for slot in slots(&mut types[i].kind) {
+            let mut names = Vec::new();
+            direct(slot, &mut names);
+            let cyclic = names.iter().filter_map(|n| index.get(n)).any(|j| reaches(&edges, *j, i));
+            if cyclic {
+                box_direct(slot);
+            }
+        }
+    }
+}
+
+fn box_direct(t: &mut TypeRef) {
+    match t {
+        TypeRef::Option(inner) => box_direct(inner),
+        TypeRef::Named(_) => {
+            let inner = std::mem::replace(t, TypeRef::Any);
+            *t = TypeRef::Boxed(Box::new(inner));
+        }
+        _ => {}
+    }
+}
+
+/// Whether a path of any length, none included, leads from `from` to `to`.
+fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; edges.len()];
+    let mut stack = vec![from];
+    while let Some(n) = stack.pop() {
+        if n == to {
+            return true;
+        }
+        if std::mem::replace(&mut seen[n], true) {
+            continue;
+        }
+        stack.extend(edges[n].iter().copied());
+    }
+    false
+}
+
+fn string_field(s: &super::Struct, json: &str) -> Option<(String, bool)> {
+    s.fields.iter().find(|f| f.json == json && f.ty == TypeRef::Prim(Prim::String)).map(|f| (f.ident.clone(), f.mode != FieldMode::Required))
+}
+
+fn error_shape(t: &TypeDef, types: &[TypeDef], by_name: &BTreeMap<String, usize>) -> Option<ErrorShape> {
+    let TypeKind::Struct(s) = &t.kind else { return None };
+    if let Some(f) = s.fields.iter().find(|f| f.json == "error") {
+        let inner = match &f.ty {
+            TypeRef::Named(n) => Some(n),
+            TypeRef::Boxed(b) => match b.as_ref() {
+                TypeRef::Named(n) => Some(n),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(TypeKind::Struct(e)) = inner.and_then(|n| by_name.get(n)).map(|i| &types[*i].kind) {
+            if let Some((code, code_optional)) = string_field(e, "code") {
+                let message = string_field(e, "message");
+                return Some(ErrorShape::Nested {
+                    error_field: f.ident.clone(),
+                    code_field: code,
+                    message_optional: message.as_ref().is_some_and(|m| m.1),
+                    message_field: message.map(|m| m.0),
+                    code_optional,
+                    error_optional: f.mode != FieldMode::Required,
+                });
+            }
+        }
+    }
+    let (code, code_optional) = string_field(s, "code")?;
+    let message = string_field(s, "message");
+    Some(ErrorShape::Flat { code_field: code, message_optional: message.as_ref().is_some_and(|m| m.1), message_field: message.map(|m| m.0), code_optional })
+}
+
+fn page_shape(t: &TypeDef) -> Option<PageShape> {
+    let TypeKind::Struct(s) = &t.kind else { return None };
+    let value = s.fields.iter().find(|f| f.json == "value")?;
+    let TypeRef::Vec(item) = &value.ty else { return None };
+    if value.mode != FieldMode::Required {
+        return None;
+    }
+    let next = s.fields.iter().find(|f| f.json == "@odata.nextLink" && f.ty == TypeRef::Prim(Prim::String))?;
+    Some(PageShape { item: (**item).clone(), value_field: value.ident.clone(), next_field: next.ident.clone(), next_optional: next.mode != FieldMode::Required })
+}

@@ -1,0 +1,296 @@
+//! The intermediate form: references resolved, final Rust names chosen,
+//! order fixed. `emit` reads only this, never the OpenAPI document.
+
+mod lower;
+mod ops;
+mod schema;
+
+use serde_json::Value;
+
+pub(crate) use lower::lower;
+
+/// Everything the emitter needs.
+#[derive(Debug)]
+pub(crate) struct Ir {
+    pub(crate) title: String,
+    pub(crate) version: String,
+    pub(crate) description: Option<String>,
+    pub(crate) servers: Vec<Server>,
+    /// Sorted by name.
+    pub(crate) types: Vec<TypeDef>,
+    /// Sorted by method name.
+    pub(crate) operations: Vec<Operation>,
+    /// The security schemes the spec declares, for the crate's docs.
+    pub(crate) security_schemes: Vec<SecurityScheme>,
+    pub(crate) uses: Uses,
+}
+
+/// Which optional dependencies the emitted crate needs.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Uses {
+    pub(crate) uuid: bool,
+    pub(crate) chrono: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct SecurityScheme {
+    pub(crate) name: String,
+    pub(crate) description: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct Server {
+    pub(crate) url: String,
+    pub(crate) description: Option<String>,
+    /// Function name for a server with variables, constant name otherwise.
+    pub(crate) ident: String,
+    pub(crate) variables: Vec<ServerVariable>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ServerVariable {
+    pub(crate) name: String,
+    pub(crate) ident: String,
+    pub(crate) default: String,
+    pub(crate) description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TypeDef {
+    pub(crate) name: String,
+    pub(crate) doc: Option<String>,
+    pub(crate) kind: TypeKind,
+    /// Where an error code and message sit in this type, when it is used as
+    /// an error body.
+    pub(crate) error_shape: Option<ErrorShape>,
+    /// `Some` for a collection page: the item type and its fields.
+    pub(crate) page: Option<PageShape>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum ErrorShape {
+    /// `{"error": {"code", "message"}}`: OData.
+    Nested { error_field: String, code_field: String, message_field: Option<String>, code_optional: bool, message_optional: bool, error_optional: bool },
+    /// `{"code", "message"}`.
+    Flat { code_field: String, message_field: Option<String>, code_optional: bool, message_optional: bool },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PageShape {
+    pub(crate) item: TypeRef,
+    pub(crate) value_field: String,
+    pub(crate) next_field: String,
+    pub(crate) next_optional: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum TypeKind {
+    Struct(Struct),
+    StringEnum(Vec<EnumVariant>),
+    IntEnum(Vec<IntVariant>),
+    /// `oneOf`/`anyOf` without a discriminator: the first variant that decodes.
+    Untagged(Vec<Variant>),
+    /// `oneOf` with a discriminator property.
+    Tagged { property: String, variants: Vec<TaggedVariant> },
+    Alias(TypeRef),
+    /// An alias that would be recursive: `struct X(T)`, transparent to serde.
+    Newtype(TypeRef),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Struct {
+    pub(crate) fields: Vec<Field>,
+    /// Captures properties not listed (`additionalProperties`).
+    pub(crate) additional: Option<(String, TypeRef)>,
+    /// A request view: optional fields are tri-state.
+    pub(crate) request: bool,
+}
+
+impl Struct {
+    pub(crate) fn all_optional(&self) -> bool {
+        self.fields.iter().all(|f| f.mode != FieldMode::Required)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub(crate) ident: String,
+    pub(crate) json: String,
+    pub(crate) ty: TypeRef,
+    pub(crate) mode: FieldMode,
+    pub(crate) doc: Option<String>,
+    /// Read-only or write-only, for the docs.
+    pub(crate) note: Option<&'static str>,
+    /// A primitive default applied when the field is absent.
+    pub(crate) default: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldMode {
+    /// Always present, never null: `T`.
+    Required,
+    /// Present, may be null; or absent and read as null: `Option<T>`.
+    Nullable,
+    /// May be absent (and, in a response, null): `Option<T>`, skipped when `None`.
+    Optional,
+    /// Absent, null or a value, each sent as set: `Nullable<T>`.
+    Tristate,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct EnumVariant {
+    pub(crate) ident: String,
+    pub(crate) value: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct IntVariant {
+    pub(crate) ident: String,
+    pub(crate) value: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Variant {
+    pub(crate) ident: String,
+    pub(crate) ty: TypeRef,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TaggedVariant {
+    pub(crate) ident: String,
+    pub(crate) tag: String,
+    pub(crate) ty: TypeRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum TypeRef {
+    Named(String),
+    Boxed(Box<TypeRef>),
+    Prim(Prim),
+    Vec(Box<TypeRef>),
+    Map(Box<TypeRef>),
+    Option(Box<TypeRef>),
+    /// Any JSON value.
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Prim {
+    String,
+    Bool,
+    I32,
+    I64,
+    F32,
+    F64,
+    Uuid,
+    DateTime,
+    Date,
+    /// base64 in JSON.
+    Base64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Operation {
+    pub(crate) method_name: String,
+    pub(crate) type_name: String,
+    pub(crate) http_method: String,
+    pub(crate) path: String,
+    pub(crate) segments: Vec<PathPiece>,
+    pub(crate) summary: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) deprecated: bool,
+    pub(crate) params: Vec<Param>,
+    pub(crate) body: Option<Body>,
+    pub(crate) success: Vec<ResponseCase>,
+    pub(crate) errors: Vec<ResponseCase>,
+    /// Headers declared on success responses.
+    pub(crate) response_headers: Vec<HeaderField>,
+    pub(crate) authenticated: bool,
+    /// The `Accept` header to send.
+    pub(crate) accept: Option<String>,
+    /// Paging over `value` and `@odata.nextLink` of the 200 body.
+    pub(crate) page: Option<PageShape>,
+}
+
+#[derive(Debug)]
+pub(crate) enum PathPiece {
+    Literal(String),
+    /// Index into `params`; `quoted` when the template has `'{x}'`.
+    Param { index: usize, quoted: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug)]
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) ident: String,
+    pub(crate) location: ParamLocation,
+    pub(crate) required: bool,
+    pub(crate) ty: ParamType,
+    pub(crate) doc: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) enum ParamType {
+    /// A scalar value written as text.
+    Scalar(TypeRef),
+    /// A list, comma-joined (`explode: false`) or repeated (`explode: true`).
+    List { item: TypeRef, explode: bool },
+    /// `If-Match` / `If-None-Match`: an entity tag.
+    ETag,
+}
+
+#[derive(Debug)]
+pub(crate) struct Body {
+    pub(crate) kind: BodyKind,
+    pub(crate) content_type: String,
+    pub(crate) required: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum BodyKind {
+    Empty,
+    Json(TypeRef),
+    Form(TypeRef),
+    Text,
+    Binary,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ResponseCase {
+    pub(crate) status: StatusMatch,
+    pub(crate) variant: String,
+    pub(crate) body: BodyKind,
+    pub(crate) description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum StatusMatch {
+    Code(u16),
+    /// `4XX`: the hundreds digit.
+    Range(u16),
+    Default,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct HeaderField {
+    pub(crate) name: String,
+    pub(crate) ident: String,
+    pub(crate) ty: HeaderType,
+    pub(crate) doc: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderType {
+    ETag,
+    String,
+    I64,
+    F64,
+    Bool,
+}

@@ -1,0 +1,425 @@
+//! Lowering operations: parameters, bodies, responses and their headers.
+
+use std::collections::BTreeSet;
+
+use openapiv3::{Header, MediaType, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response, Schema, SchemaKind, StatusCode, Type};
+
+use super::schema::{Mode, Schemas};
+use super::{Body, BodyKind, HeaderField, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase, StatusMatch, TypeRef};
+use crate::diag::push_pointer;
+use crate::naming::{Namespace, field_name, type_name};
+use crate::spec::validate::template_names;
+
+/// Method names the hand-written `Client` already has.
+pub(crate) const CLIENT_METHODS: &[&str] = &["new", "builder", "base_url", "http_client", "clone", "fmt", "execute", "execute_stream", "default"];
+
+fn resolve<'a, T>(api: &'a OpenAPI, r: &'a ReferenceOr<T>, section: fn(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>) -> Option<&'a T> {
+    let mut current = r;
+    for _ in 0..32 {
+        match current {
+            ReferenceOr::Item(t) => return Some(t),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.rsplit('/').next()?;
+                let name = name.replace("~1", "/").replace("~0", "~");
+                current = section(api.components.as_ref()?).get(&name)?;
+            }
+        }
+    }
+    None
+}
+
+pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skipped: &BTreeSet<String>) -> Vec<Operation> {
+    let mut methods = Namespace::with_reserved(CLIENT_METHODS);
+    let mut types = Namespace::default();
+    let mut out = Vec::new();
+    let global_auth = api.security.as_ref().is_some_and(|s| s.iter().any(|r| !r.is_empty()));
+    for (path, item) in &api.paths.paths {
+        let ReferenceOr::Item(item) = item else { continue };
+        let path_pointer = push_pointer("/paths", path);
+        for (method, op) in item.iter() {
+            let pointer = push_pointer(&path_pointer, method);
+            if skipped.contains(&pointer) {
+                continue;
+            }
+            let preferred = match &op.operation_id {
+                Some(id) => field_name(id, "operation"),
+                None => derived_name(method, path),
+            };
+            let method_name = methods.claim(&preferred);
+            let type_name_ = types.claim(&type_name(&method_name, "Operation"));
+            let authenticated = match &op.security {
+                Some(reqs) => reqs.iter().any(|r| !r.is_empty()),
+                None => global_auth,
+            };
+            let mut lowering = OpLowering { api, schemas, type_name: &type_name_, pointer: &pointer };
+            let mut params = lowering.params(&item.parameters, &op.parameters, &path_pointer);
+            let segments = segments(path, &mut params);
+            let body = op.request_body.as_ref().and_then(|b| lowering.body(b));
+            let (success, errors, response_headers, accept) = lowering.responses(&op.responses);
+            let page = None;
+            out.push(Operation {
+                method_name,
+                type_name: type_name_,
+                http_method: method.to_ascii_uppercase(),
+                path: path.clone(),
+                segments,
+                summary: op.summary.clone().filter(|s| !s.trim().is_empty()),
+                description: op.description.clone().filter(|s| !s.trim().is_empty()),
+                deprecated: op.deprecated,
+                params,
+                body,
+                success,
+                errors,
+                response_headers,
+                authenticated,
+                accept,
+                page,
+            });
+        }
+    }
+    out
+}
+
+/// `get /companies({id})/items` → `get_companies_items_by_id`.
+fn derived_name(method: &str, path: &str) -> String {
+    let mut words = vec![method.to_owned()];
+    let mut params = Vec::new();
+    let mut literal = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        literal.push_str(&rest[..open]);
+        literal.push(' ');
+        let after = &rest[open + 1..];
+        let close = after.find('}').unwrap_or(after.len());
+        params.push(after[..close].to_owned());
+        rest = after.get(close + 1..).unwrap_or("");
+    }
+    literal.push_str(rest);
+    words.push(literal);
+    if !params.is_empty() {
+        words.push("by".to_owned());
+        words.push(params.join(" and "));
+    }
+    field_name(&words.join(" "), "operation")
+}
+
+/// Splits the path template into literals and parameter slots.
+fn segments(path: &str, params: &mut [Param]) -> Vec<PathPiece> {
+    let mut out = Vec::new();
+    let names = template_names(path).unwrap_or_default();
+    let mut rest = path;
+    for name in names {
+        let marker = format!("{{{name}}}");
+        let Some(at) = rest.find(&marker) else { break };
+        let before = &rest[..at];
+        let after = &rest[at + marker.len()..];
+        let quoted = before.ends_with('\'') && after.starts_with('\'');
+        if !before.is_empty() {
+            out.push(PathPiece::Literal(before.to_owned()));
+        }
+        if let Some(index) = params.iter().position(|p| p.location == ParamLocation::Path && p.name == name) {
+            out.push(PathPiece::Param { index, quoted });
+        }
+        rest = after;
+    }
+    if !rest.is_empty() {
+        out.push(PathPiece::Literal(rest.to_owned()));
+    }
+    out
+}
+
+struct OpLowering<'x, 'a> {
+    api: &'a OpenAPI,
+    schemas: &'x mut Schemas<'a>,
+    type_name: &'x str,
+    pointer: &'x str,
+}
+
+impl<'x, 'a> OpLowering<'x, 'a> {
+    /// Path-level parameters overridden by operation-level ones; path
+    /// parameters first in template order, then required, then optional.
+    fn params(&mut self, shared: &'a [ReferenceOr<Parameter>], own: &'a [ReferenceOr<Parameter>], path_pointer: &str) -> Vec<Param> {
+        let mut merged: Vec<(&'a Parameter, String)> = Vec::new();
+        for (list, base) in [(shared, push_pointer(path_pointer, "parameters")), (own, push_pointer(self.pointer, "parameters"))] {
+            for (i, p) in list.iter().enumerate() {
+                let Some(p) = resolve(self.api, p, |c| &c.parameters) else {
+                    self.schemas.sink.error(&push_pointer(&base, &i.to_string()), "unresolved parameter reference");
+                    continue;
+                };
+                let key = |q: &Parameter| (location_word(q), q.parameter_data_ref().name.clone());
+                merged.retain(|(q, _)| key(q) != key(p));
+                merged.push((p, push_pointer(&base, &i.to_string())));
+            }
+        }
+        let mut ns = Namespace::with_reserved(&["client", "body"]);
+        let mut out: Vec<Param> = Vec::new();
+        for (p, pointer) in merged {
+            let data = p.parameter_data_ref();
+            let location = match p {
+                Parameter::Path { .. } => ParamLocation::Path,
+                Parameter::Query { .. } => ParamLocation::Query,
+                Parameter::Header { .. } => ParamLocation::Header,
+                Parameter::Cookie { .. } => continue,
+            };
+            let ParameterSchemaOrContent::Schema(schema) = &data.format else { continue };
+            let hint = format!("{}{}", self.type_name, type_name(&data.name, "Param"));
+            let is_etag = location == ParamLocation::Header && (data.name.eq_ignore_ascii_case("if-match") || data.name.eq_ignore_ascii_case("if-none-match"));
+            let ty = if is_etag {
+                ParamType::ETag
+            } else {
+                self.param_type(schema, &hint, data.explode.unwrap_or(matches!(p, Parameter::Query { .. })), &push_pointer(&pointer, "schema"))
+            };
+            out.push(Param {
+                name: data.name.clone(),
+                ident: ns.claim(&field_name(&data.name, "param")),
+                location,
+                required: data.required || location == ParamLocation::Path,
+                ty,
+                doc: data.description.clone().filter(|d| !d.trim().is_empty()),
+            });
+        }
+        out.sort_by_key(|p| (p.location != ParamLocation::Path, !p.required));
+        out
+    }
+
+    fn param_type(&mut self, schema: &ReferenceOr<Schema>, hint: &str, explode: bool, pointer: &str) -> ParamType {
+        let resolved = match schema {
+            ReferenceOr::Item(s) => Some(s),
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/schemas/")
+                .and_then(|k| self.api.components.as_ref().and_then(|c| c.schemas.get(k)))
+                .and_then(|s| s.as_item()),
+        };
+        if let Some(Schema { schema_kind: SchemaKind::Type(Type::Array(a)), .. }) = resolved {
+            let item = match &a.items {
+                Some(items) => self.schemas.use_boxed(items, &format!("{hint}Item"), Mode::Request, &push_pointer(pointer, "items")).0,
+                None => TypeRef::Prim(super::Prim::String),
+            };
+            if !scalar(&item, self.schemas) {
+                self.schemas.sink.error(pointer, "a list parameter must hold strings, numbers, booleans or string enums");
+            }
+            return ParamType::List { item, explode };
+        }
+        let (ty, _) = self.schemas.use_schema(schema, hint, Mode::Request, pointer);
+        if !scalar(&ty, self.schemas) {
+            self.schemas.sink.error(pointer, "an object parameter is not supported: use a scalar or a list of scalars");
+        }
+        ParamType::Scalar(ty)
+    }
+
+    fn body(&mut self, b: &'a ReferenceOr<RequestBody>) -> Option<Body> {
+        let pointer = push_pointer(self.pointer, "requestBody");
+        let body = resolve(self.api, b, |c| &c.request_bodies)?;
+        let (media, mt) = pick_media(&body.content)?;
+        let hint = format!("{}Body", self.type_name);
+        let content_pointer = push_pointer(&push_pointer(&pointer, "content"), media);
+        let kind = self.media_kind(media, mt, &hint, Mode::Request, &content_pointer);
+        Some(Body { kind, content_type: media.to_owned(), required: body.required })
+    }
+
+    fn media_kind(&mut self, media: &str, mt: &MediaType, hint: &str, mode: Mode, pointer: &str) -> BodyKind {
+        let m = media.to_ascii_lowercase();
+        let binary_schema = matches!(&mt.schema, Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(s)), .. })) if matches!(s.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)));
+        if is_json(&m) && !binary_schema {
+            return match &mt.schema {
+                Some(s) => {
+                    let (t, nullable) = self.schemas.use_schema(s, hint, mode, &push_pointer(pointer, "schema"));
+                    BodyKind::Json(if nullable { TypeRef::Option(Box::new(t)) } else { t })
+                }
+                None => BodyKind::Json(TypeRef::Any),
+            };
+        }
+        if m == "application/x-www-form-urlencoded" {
+            return match &mt.schema {
+                Some(s) => BodyKind::Form(self.schemas.use_schema(s, hint, mode, &push_pointer(pointer, "schema")).0),
+                None => BodyKind::Form(TypeRef::Map(Box::new(TypeRef::Prim(super::Prim::String)))),
+            };
+        }
+        if m.starts_with("text/") && !binary_schema {
+            return BodyKind::Text;
+        }
+        BodyKind::Binary
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn responses(&mut self, responses: &'a openapiv3::Responses) -> (Vec<ResponseCase>, Vec<ResponseCase>, Vec<HeaderField>, Option<String>) {
+        let base = push_pointer(self.pointer, "responses");
+        let mut cases: Vec<(StatusMatch, &'a Response, String)> = Vec::new();
+        for (status, r) in &responses.responses {
+            let key = status.to_string();
+            let Some(r) = resolve(self.api, r, |c| &c.responses) else { continue };
+            let m = match status {
+                StatusCode::Code(c) => StatusMatch::Code(*c),
+                StatusCode::Range(r) => StatusMatch::Range(*r),
+            };
+            cases.push((m, r, push_pointer(&base, &key)));
+        }
+        if let Some(r) = responses.default.as_ref().and_then(|r| resolve(self.api, r, |c| &c.responses)) {
+            cases.push((StatusMatch::Default, r, push_pointer(&base, "default")));
+        }
+        let success_count = cases.iter().filter(|(m, _, _)| is_success(*m)).count();
+        let mut success = Vec::new();
+        let mut errors = Vec::new();
+        let mut headers: Vec<HeaderField> = Vec::new();
+        let mut header_names = Namespace::default();
+        let mut accept: Vec<String> = Vec::new();
+        for (m, r, pointer) in cases {
+            let ok = is_success(m);
+            let variant = variant_name(m);
+            let hint = if ok && success_count == 1 { format!("{}Response", self.type_name) } else { format!("{}{}", self.type_name, variant) };
+            let body = match pick_media(&r.content) {
+                Some((media, mt)) => {
+                    let kind = self.media_kind(media, mt, &hint, Mode::Response, &push_pointer(&push_pointer(&pointer, "content"), media));
+                    if ok {
+                        match &kind {
+                            BodyKind::Json(_) | BodyKind::Form(_) => push_unique(&mut accept, "application/json"),
+                            BodyKind::Binary => {
+                                for media in r.content.keys() {
+                                    push_unique(&mut accept, media);
+                                }
+                            }
+                            BodyKind::Text => push_unique(&mut accept, media),
+                            BodyKind::Empty => {}
+                        }
+                    }
+                    kind
+                }
+                None => BodyKind::Empty,
+            };
+            if ok {
+                for (name, h) in &r.headers {
+                    let Some(h) = resolve(self.api, h, |c| &c.headers) else { continue };
+                    if headers.iter().any(|f| f.name.eq_ignore_ascii_case(name)) || name.eq_ignore_ascii_case("content-type") {
+                        continue;
+                    }
+                    let ty = header_type(name, h, self.api);
+                    let preferred = if ty == HeaderType::ETag { "etag".to_owned() } else { field_name(name, "header") };
+                    headers.push(HeaderField { name: name.clone(), ident: header_names.claim(&preferred), ty, doc: h.description.clone() });
+                }
+            }
+            let case = ResponseCase { status: m, variant, body, description: Some(r.description.clone()).filter(|d| !d.trim().is_empty()) };
+            if ok { success.push(case) } else { errors.push(case) }
+        }
+        if accept.is_empty() && !errors.is_empty() {
+            accept.push("application/json".to_owned());
+        }
+        (success, errors, headers, (!accept.is_empty()).then(|| accept.join(", ")))
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, value: &str) {
+    if !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
+    }
+}
+
+fn location_word(p: &Parameter) -> &'static str {
+    match p {
+        Parameter::Query { .. } => "query",
+        Parameter::Header { .. } => "header",
+        Parameter::Path { .. } => "path",
+        Parameter::Cookie { .. } => "cookie",
+    }
+}
+
+fn scalar(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
+    match t {
+        TypeRef::Prim(_) => true,
+        TypeRef::Named(n) => schemas.types.iter().find(|d| &d.name == n).is_none_or(|d| match &d.kind {
+            super::TypeKind::StringEnum(_) | super::TypeKind::IntEnum(_) => true,
+            super::TypeKind::Alias(inner) => scalar(inner, schemas),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+fn is_json(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or("").trim();
+    essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
+}
+
+/// JSON first, then form, then text, then anything else.
+fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&str, &MediaType)> {
+    let rank = |m: &str| {
+        let m = m.to_ascii_lowercase();
+        if is_json(&m) {
+            0
+        } else if m == "application/x-www-form-urlencoded" {
+            1
+        } else if m.starts_with("text/") {
+            2
+        } else {
+            3
+        }
+    };
+    content.iter().min_by_key(|(m, _)| rank(m)).map(|(m, mt)| (m.as_str(), mt))
+}
+
+fn is_success(m: StatusMatch) -> bool {
+    match m {
+        StatusMatch::Code(c) => (200..300).contains(&c),
+        StatusMatch::Range(r) => r == 2,
+        StatusMatch::Default => false,
+    }
+}
+
+fn variant_name(m: StatusMatch) -> String {
+    match m {
+        StatusMatch::Code(c) => match c {
+            200 => "Ok",
+            201 => "Created",
+            202 => "Accepted",
+            203 => "NonAuthoritative",
+            204 => "NoContent",
+            206 => "PartialContent",
+            301 => "MovedPermanently",
+            302 => "Found",
+            304 => "NotModified",
+            400 => "BadRequest",
+            401 => "Unauthorized",
+            402 => "PaymentRequired",
+            403 => "Forbidden",
+            404 => "NotFound",
+            405 => "MethodNotAllowed",
+            406 => "NotAcceptable",
+            408 => "RequestTimeout",
+            409 => "Conflict",
+            410 => "Gone",
+            412 => "PreconditionFailed",
+            413 => "PayloadTooLarge",
+            415 => "UnsupportedMediaType",
+            422 => "UnprocessableEntity",
+            429 => "TooManyRequests",
+            500 => "InternalServerError",
+            501 => "NotImplemented",
+            502 => "BadGateway",
+            503 => "ServiceUnavailable",
+            504 => "GatewayTimeout",
+            _ => return format!("Status{c}"),
+        }
+        .to_owned(),
+        StatusMatch::Range(r) => format!("Status{r}xx"),
+        StatusMatch::Default => "Default".to_owned(),
+    }
+}
+
+fn header_type(name: &str, h: &Header, api: &OpenAPI) -> HeaderType {
+    if name.eq_ignore_ascii_case("etag") {
+        return HeaderType::ETag;
+    }
+    let ParameterSchemaOrContent::Schema(s) = &h.format else { return HeaderType::String };
+    let s = match s {
+        ReferenceOr::Item(s) => Some(s),
+        ReferenceOr::Reference { reference } => reference
+            .strip_prefix("#/components/schemas/")
+            .and_then(|k| api.components.as_ref().and_then(|c| c.schemas.get(k)))
+            .and_then(|s| s.as_item()),
+    };
+    match s.map(|s| &s.schema_kind) {
+        Some(SchemaKind::Type(Type::Integer(_))) => HeaderType::I64,
+        Some(SchemaKind::Type(Type::Number(_))) => HeaderType::F64,
+        Some(SchemaKind::Type(Type::Boolean(_))) => HeaderType::Bool,
+        _ => HeaderType::String,
+    }
+}

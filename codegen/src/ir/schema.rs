@@ -1,0 +1,693 @@
+//! Lowering schemas to Rust types: one named type per component (two where
+//! `readOnly`/`writeOnly` or tri-state optional fields make a request view
+//! differ), inline schemas named from where they occur.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use indexmap::IndexMap;
+use openapiv3::{AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaData, SchemaKind, Type, VariantOrUnknownOrEmpty};
+use serde_json::Value;
+
+use super::{EnumVariant, Field, FieldMode, IntVariant, Prim, Struct, TaggedVariant, TypeDef, TypeKind, TypeRef, Uses, Variant};
+use crate::diag::{Sink, push_pointer};
+use crate::naming::{Namespace, field_name, type_name};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Mode {
+    /// What a server sends: `writeOnly` properties left out.
+    Response,
+    /// What a client sends: `readOnly` properties left out, optional fields tri-state.
+    Request,
+}
+
+/// A schema seen through one lens, whichever of `openapiv3`'s shapes it came in.
+enum Kind<'s> {
+    String { format: Option<&'s str>, values: Vec<Value> },
+    Integer { format: Option<&'s str>, values: Vec<Value> },
+    Number { format: Option<&'s str> },
+    Boolean,
+    Object { properties: &'s IndexMap<String, ReferenceOr<Box<Schema>>>, required: &'s [String], additional: Option<&'s AdditionalProperties> },
+    Array { items: Option<&'s ReferenceOr<Box<Schema>>> },
+    AllOf(&'s [ReferenceOr<Schema>], Option<(&'s IndexMap<String, ReferenceOr<Box<Schema>>>, &'s [String])>),
+    OneOf(&'s [ReferenceOr<Schema>]),
+    AnyOf(&'s [ReferenceOr<Schema>]),
+    Any,
+}
+
+fn format_of<T>(f: &VariantOrUnknownOrEmpty<T>) -> Option<&str>
+where
+    T: AsFormat,
+{
+    match f {
+        VariantOrUnknownOrEmpty::Item(t) => Some(t.as_format()),
+        VariantOrUnknownOrEmpty::Unknown(s) => Some(s.as_str()),
+        VariantOrUnknownOrEmpty::Empty => None,
+    }
+}
+
+trait AsFormat {
+    fn as_format(&self) -> &'static str;
+}
+
+impl AsFormat for openapiv3::StringFormat {
+    fn as_format(&self) -> &'static str {
+        match self {
+            openapiv3::StringFormat::Date => "date",
+            openapiv3::StringFormat::DateTime => "date-time",
+            openapiv3::StringFormat::Password => "password",
+            openapiv3::StringFormat::Byte => "byte",
+            openapiv3::StringFormat::Binary => "binary",
+        }
+    }
+}
+
+impl AsFormat for openapiv3::NumberFormat {
+    fn as_format(&self) -> &'static str {
+        match self {
+            openapiv3::NumberFormat::Float => "float",
+            openapiv3::NumberFormat::Double => "double",
+        }
+    }
+}
+
+impl AsFormat for openapiv3::IntegerFormat {
+    fn as_format(&self) -> &'static str {
+        match self {
+            openapiv3::IntegerFormat::Int32 => "int32",
+            openapiv3::IntegerFormat::Int64 => "int64",
+        }
+    }
+}
+
+fn kind_of(schema: &Schema) -> Kind<'_> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => Kind::String {
+            format: format_of(&s.format),
+            values: s.enumeration.iter().map(|v| v.clone().map_or(Value::Null, Value::String)).collect(),
+        },
+        SchemaKind::Type(Type::Integer(i)) => Kind::Integer {
+            format: format_of(&i.format),
+            values: i.enumeration.iter().map(|v| v.map_or(Value::Null, Value::from)).collect(),
+        },
+        SchemaKind::Type(Type::Number(n)) => Kind::Number { format: format_of(&n.format) },
+        SchemaKind::Type(Type::Boolean(_)) => Kind::Boolean,
+        SchemaKind::Type(Type::Object(o)) => Kind::Object { properties: &o.properties, required: &o.required, additional: o.additional_properties.as_ref() },
+        SchemaKind::Type(Type::Array(a)) => Kind::Array { items: a.items.as_ref() },
+        SchemaKind::OneOf { one_of } => Kind::OneOf(one_of),
+        SchemaKind::AllOf { all_of } => Kind::AllOf(all_of, None),
+        SchemaKind::AnyOf { any_of } => Kind::AnyOf(any_of),
+        SchemaKind::Not { .. } => Kind::Any,
+        SchemaKind::Any(a) => {
+            if !a.all_of.is_empty() {
+                let own = (!a.properties.is_empty()).then_some((&a.properties, a.required.as_slice()));
+                Kind::AllOf(&a.all_of, own)
+            } else if !a.one_of.is_empty() {
+                Kind::OneOf(&a.one_of)
+            } else if !a.any_of.is_empty() {
+                Kind::AnyOf(&a.any_of)
+            } else {
+                match a.typ.as_deref() {
+                    Some("string") => Kind::String { format: a.format.as_deref(), values: a.enumeration.clone() },
+                    Some("integer") => Kind::Integer { format: a.format.as_deref(), values: a.enumeration.clone() },
+                    Some("number") => Kind::Number { format: a.format.as_deref() },
+                    Some("boolean") => Kind::Boolean,
+                    Some("array") => Kind::Array { items: a.items.as_ref() },
+                    Some("object") => Kind::Object { properties: &a.properties, required: &a.required, additional: a.additional_properties.as_ref() },
+                    _ if !a.properties.is_empty() || a.additional_properties.is_some() => {
+                        Kind::Object { properties: &a.properties, required: &a.required, additional: a.additional_properties.as_ref() }
+                    }
+                    _ if a.items.is_some() => Kind::Array { items: a.items.as_ref() },
+                    _ => Kind::Any,
+                }
+            }
+        }
+    }
+}
+
+fn component_key(reference: &str) -> Option<&str> {
+    reference.strip_prefix("#/components/schemas/")
+}
+
+/// Unescapes one JSON pointer segment.
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+pub(crate) struct Schemas<'a> {
+    api: &'a OpenAPI,
+    pub(crate) sink: &'a mut Sink,
+    pub(crate) names: Namespace,
+    /// Component key to its response-view name.
+    response_names: BTreeMap<String, String>,
+    request_names: HashMap<String, String>,
+    differs: HashMap<String, bool>,
+    defined: BTreeSet<String>,
+    pub(crate) types: Vec<TypeDef>,
+    pub(crate) uses: Uses,
+    /// Component keys in document order.
+    order: Vec<String>,
+}
+
+impl<'a> Schemas<'a> {
+    pub(crate) fn new(api: &'a OpenAPI, sink: &'a mut Sink, reserved: &[&str]) -> Schemas<'a> {
+        let mut names = Namespace::with_reserved(reserved);
+        let mut response_names = BTreeMap::new();
+        let mut order = Vec::new();
+        if let Some(c) = &api.components {
+            for key in c.schemas.keys() {
+                let name = names.claim(&type_name(key, "Schema"));
+                response_names.insert(unescape(key), name);
+                order.push(unescape(key));
+            }
+        }
+        Schemas { api, sink, names, response_names, request_names: HashMap::new(), differs: HashMap::new(), defined: BTreeSet::new(), types: Vec::new(), uses: Uses::default(), order }
+    }
+
+    /// Defines the response view of every component, in document order.
+    pub(crate) fn define_components(&mut self) {
+        for key in self.order.clone() {
+            self.component(&key, Mode::Response, "");
+        }
+    }
+
+    fn resolve(&self, key: &str) -> Option<&'a Schema> {
+        let mut seen = 0;
+        let mut current = self.api.components.as_ref()?.schemas.get(key)?;
+        loop {
+            match current {
+                ReferenceOr::Item(s) => return Some(s),
+                ReferenceOr::Reference { reference } => {
+                    let next = component_key(reference)?;
+                    current = self.api.components.as_ref()?.schemas.get(next)?;
+                    seen += 1;
+                    if seen > 32 {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The schema behind `r`, following references; with its component key
+    /// when it is one.
+    fn deref<'s>(&self, r: &'s ReferenceOr<Schema>) -> Option<(&'s Schema, Option<String>)>
+    where
+        'a: 's,
+    {
+        match r {
+            ReferenceOr::Item(s) => Some((s, None)),
+            ReferenceOr::Reference { reference } => {
+                let key = unescape(component_key(reference)?);
+                self.resolve(&key).map(|s| (s, Some(key)))
+            }
+        }
+    }
+
+    fn deref_boxed<'s>(&self, r: &'s ReferenceOr<Box<Schema>>) -> Option<(&'s Schema, Option<String>)>
+    where
+        'a: 's,
+    {
+        match r {
+            ReferenceOr::Item(s) => Some((s, None)),
+            ReferenceOr::Reference { reference } => {
+                let key = unescape(component_key(reference)?);
+                self.resolve(&key).map(|s| (s, Some(key)))
+            }
+        }
+    }
+
+    /// Whether the request view of a component differs from its response view.
+    fn request_differs(&mut self, key: &str) -> bool {
+        if let Some(d) = self.differs.get(key) {
+            return *d;
+        }
+        // Assume not while looking, so that recursion ends.
+        self.differs.insert(key.to_owned(), false);
+        let d = match self.resolve(key) {
+            Some(s) => self.schema_differs(s, 0),
+            None => false,
+        };
+        self.differs.insert(key.to_owned(), d);
+        d
+    }
+
+    fn ref_differs(&mut self, r: &ReferenceOr<Schema>, depth: usize) -> bool {
+        match r {
+            ReferenceOr::Reference { reference } => component_key(reference).is_some_and(|k| self.request_differs(&unescape(k))),
+            ReferenceOr::Item(s) => self.schema_differs(s, depth + 1),
+        }
+    }
+
+    fn boxed_differs(&mut self, r: &ReferenceOr<Box<Schema>>, depth: usize) -> bool {
+        match r {
+            ReferenceOr::Reference { reference } => component_key(reference).is_some_and(|k| self.request_differs(&unescape(k))),
+            ReferenceOr::Item(s) => self.schema_differs(s, depth + 1),
+        }
+    }
+
+    fn schema_differs(&mut self, s: &Schema, depth: usize) -> bool {
+        if depth > 64 {
+            return false;
+        }
+        match kind_of(s) {
+            Kind::Object { properties, required, additional } => {
+                for (name, p) in properties {
+                    if !required.contains(name) {
+                        return true;
+                    }
+                    if let Some((ps, _)) = self.deref_boxed(p) {
+                        if ps.schema_data.read_only || ps.schema_data.write_only {
+                            return true;
+                        }
+                    }
+                    if self.boxed_differs(p, depth) {
+                        return true;
+                    }
+                }
+                match additional {
+                    Some(AdditionalProperties::Schema(s)) => self.ref_differs(s, depth),
+                    _ => false,
+                }
+            }
+            Kind::Array { items: Some(items) } => self.boxed_differs(items, depth),
+            Kind::AllOf(members, own) => own.is_some() || members.iter().any(|m| self.ref_differs(m, depth)) || members.len() > 1,
+            Kind::OneOf(members) | Kind::AnyOf(members) => members.iter().any(|m| self.ref_differs(m, depth)),
+            _ => false,
+        }
+    }
+
+    /// The type of a component in `mode`, defining it on first use.
+    pub(crate) fn component(&mut self, key: &str, mode: Mode, pointer: &str) -> TypeRef {
+        let Some(response_name) = self.response_names.get(key).cloned() else {
+            self.sink.error(pointer, format!("unresolved reference `#/components/schemas/{key}`"));
+            return TypeRef::Any;
+        };
+        let request = mode == Mode::Request && self.request_differs(key);
+        let name = if request {
+            match self.request_names.get(key) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = self.names.claim(&format!("{response_name}Request"));
+                    self.request_names.insert(key.to_owned(), n.clone());
+                    n
+                }
+            }
+        } else {
+            response_name
+        };
+        let mode = if request { Mode::Request } else { Mode::Response };
+        if self.defined.insert(name.clone()) {
+            let component_pointer = push_pointer("/components/schemas", key);
+            match self.resolve(key) {
+                Some(schema) => {
+                    let def = self.define(&name, schema, mode, &component_pointer);
+                    self.types.push(def);
+                }
+                None => {
+                    self.sink.error(&component_pointer, format!("the schema `{key}` is a reference that does not resolve to a schema"));
+                    self.types.push(TypeDef { name: name.clone(), doc: None, kind: TypeKind::Alias(TypeRef::Any), error_shape: None, page: None });
+                }
+            }
+        }
+        TypeRef::Named(name)
+    }
+
+    /// Whether values of a component may be null.
+    fn component_nullable(&self, key: &str) -> bool {
+        self.resolve(key).is_some_and(|s| s.schema_data.nullable || enum_has_null(s))
+    }
+
+    /// The type of a schema used in a field, an item, a body or a parameter;
+    /// `hint` names it if it needs a name of its own. The flag says whether
+    /// null is allowed.
+    pub(crate) fn use_schema(&mut self, r: &ReferenceOr<Schema>, hint: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
+        match r {
+            ReferenceOr::Reference { reference } => self.use_reference(reference, mode, pointer),
+            ReferenceOr::Item(s) => self.use_inline(s, hint, mode, pointer),
+        }
+    }
+
+    pub(crate) fn use_boxed(&mut self, r: &ReferenceOr<Box<Schema>>, hint: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
+        match r {
+            ReferenceOr::Reference { reference } => self.use_reference(reference, mode, pointer),
+            ReferenceOr::Item(s) => self.use_inline(s, hint, mode, pointer),
+        }
+    }
+
+    fn use_reference(&mut self, reference: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
+        match component_key(reference) {
+            Some(k) => {
+                let key = unescape(k);
+                let nullable = self.component_nullable(&key);
+                (self.component(&key, mode, pointer), nullable)
+            }
+            None => {
+                self.sink.error(pointer, format!("unsupported reference `{reference}`"));
+                (TypeRef::Any, false)
+            }
+        }
+    }
+
+    fn use_inline(&mut self, s: &Schema, hint: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
+        let nullable = s.schema_data.nullable || enum_has_null(s);
+        // A one-member allOf/oneOf/anyOf around a reference is the reference.
+        if let Kind::AllOf(members, None) | Kind::OneOf(members) | Kind::AnyOf(members) = kind_of(s) {
+            if members.len() == 1 {
+                let (t, n) = self.use_schema(&members[0], hint, mode, &push_pointer(&push_pointer(pointer, kind_word(s)), "0"));
+                return (t, nullable || n);
+            }
+        }
+        if let Some(t) = self.anonymous(s, hint, mode, pointer) {
+            return (t, nullable);
+        }
+        let name = self.names.claim(&type_name(hint, "Inline"));
+        self.defined.insert(name.clone());
+        let def = self.define(&name, s, mode, pointer);
+        self.types.push(def);
+        (TypeRef::Named(name), nullable)
+    }
+
+    /// The type of a schema that needs no name of its own, if it is one.
+    fn anonymous(&mut self, s: &Schema, hint: &str, mode: Mode, pointer: &str) -> Option<TypeRef> {
+        Some(match kind_of(s) {
+            Kind::String { format, values } if values.iter().all(Value::is_null) => {
+                let prim = match format {
+                    Some("uuid") => {
+                        self.uses.uuid = true;
+                        Prim::Uuid
+                    }
+                    Some("date-time") => {
+                        self.uses.chrono = true;
+                        Prim::DateTime
+                    }
+                    Some("date") => {
+                        self.uses.chrono = true;
+                        Prim::Date
+                    }
+                    Some("byte") => Prim::Base64,
+                    _ => Prim::String,
+                };
+                TypeRef::Prim(prim)
+            }
+            Kind::Integer { format, values } if values.iter().all(Value::is_null) => TypeRef::Prim(if format == Some("int32") { Prim::I32 } else { Prim::I64 }),
+            Kind::Number { format } => TypeRef::Prim(if format == Some("float") { Prim::F32 } else { Prim::F64 }),
+            Kind::Boolean => TypeRef::Prim(Prim::Bool),
+            Kind::Any => TypeRef::Any,
+            Kind::Array { items } => {
+                let item = match items {
+                    Some(items) => {
+                        let (t, n) = self.use_boxed(items, &format!("{hint}Item"), mode, &push_pointer(pointer, "items"));
+                        if n { TypeRef::Option(Box::new(t)) } else { t }
+                    }
+                    None => TypeRef::Any,
+                };
+                TypeRef::Vec(Box::new(item))
+            }
+            Kind::Object { properties, additional, .. } if properties.is_empty() => match additional {
+                Some(AdditionalProperties::Schema(v)) => {
+                    let (t, n) = self.use_schema(v, &format!("{hint}Value"), mode, &push_pointer(pointer, "additionalProperties"));
+                    TypeRef::Map(Box::new(if n { TypeRef::Option(Box::new(t)) } else { t }))
+                }
+                _ => TypeRef::Map(Box::new(TypeRef::Any)),
+            },
+            _ => return None,
+        })
+    }
+
+    /// The definition of a named type.
+    fn define(&mut self, name: &str, s: &Schema, mode: Mode, pointer: &str) -> TypeDef {
+        let doc = doc_of(&s.schema_data);
+        let kind = match kind_of(s) {
+            Kind::String { values, .. } if values.iter().any(Value::is_string) => {
+                let mut ns = Namespace::default();
+                let variants = values
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|v| EnumVariant { ident: ns.claim(&type_name(v, "Empty")), value: v.to_owned() })
+                    .collect();
+                TypeKind::StringEnum(variants)
+            }
+            Kind::Integer { values, .. } if values.iter().any(|v| v.as_i64().is_some()) => {
+                let names = s.schema_data.extensions.get("x-enum-varnames").or_else(|| s.schema_data.extensions.get("x-enumNames"));
+                let names: Vec<Option<String>> = match names.and_then(Value::as_array) {
+                    Some(list) => list.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+                    None => Vec::new(),
+                };
+                let mut ns = Namespace::default();
+                let variants = values
+                    .iter()
+                    .filter_map(Value::as_i64)
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let preferred = match names.get(i) {
+                            Some(Some(n)) => type_name(n, "Value"),
+                            _ if v < 0 => format!("ValueMinus{}", v.unsigned_abs()),
+                            _ => format!("Value{v}"),
+                        };
+                        IntVariant { ident: ns.claim(&preferred), value: v }
+                    })
+                    .collect();
+                TypeKind::IntEnum(variants)
+            }
+            Kind::Object { properties, required, additional } if !properties.is_empty() => {
+                let props: Vec<_> = properties.iter().map(|(k, v)| (k.clone(), PropRef::Boxed(v))).collect();
+                TypeKind::Struct(self.object(name, &props, required, additional, mode, pointer))
+            }
+            Kind::AllOf(members, own) => self.all_of(name, members, own, mode, pointer),
+            Kind::OneOf(members) => self.one_of(name, members, s.schema_data.discriminator.as_ref(), mode, &push_pointer(pointer, "oneOf")),
+            Kind::AnyOf(members) => self.one_of(name, members, s.schema_data.discriminator.as_ref(), mode, &push_pointer(pointer, "anyOf")),
+            _ => match self.anonymous(s, name, mode, pointer) {
+                Some(t) => TypeKind::Alias(t),
+                None => TypeKind::Alias(TypeRef::Any),
+            },
+        };
+        TypeDef { name: name.to_owned(), doc, kind, error_shape: None, page: None }
+    }
+
+    fn object(
+        &mut self,
+        name: &str,
+        properties: &[(String, PropRef<'_>)],
+        required: &[String],
+        additional: Option<&AdditionalProperties>,
+        mode: Mode,
+        pointer: &str,
+    ) -> Struct {
+        let mut ns = Namespace::default();
+        let mut fields = Vec::new();
+        for (json, prop) in properties {
+            let pp = push_pointer(&push_pointer(pointer, "properties"), json);
+            let resolved = match prop {
+                PropRef::Boxed(b) => self.deref_boxed(b),
+                PropRef::Plain(p) => self.deref(p),
+            };
+            let data = resolved.as_ref().map(|(s, _)| &s.schema_data);
+            let read_only = data.is_some_and(|d| d.read_only);
+            let write_only = data.is_some_and(|d| d.write_only);
+            if (mode == Mode::Request && read_only) || (mode == Mode::Response && write_only) {
+                continue;
+            }
+            let hint = format!("{name}{}", type_name(json, "Field"));
+            let (ty, nullable) = match prop {
+                PropRef::Boxed(b) => self.use_boxed(b, &hint, mode, &pp),
+                PropRef::Plain(p) => self.use_schema(p, &hint, mode, &pp),
+            };
+            let is_required = required.iter().any(|r| r == json);
+            let field_mode = match (mode, is_required, nullable) {
+                (_, true, false) => FieldMode::Required,
+                (_, true, true) => FieldMode::Nullable,
+                (Mode::Request, false, _) => FieldMode::Tristate,
+                (Mode::Response, false, _) => FieldMode::Optional,
+            };
+            // The doc of a referenced component is on its type; a property's
+            // own description (inline schema) goes on the field.
+            let doc = match prop {
+                PropRef::Boxed(ReferenceOr::Item(s)) => doc_of(&s.schema_data),
+                PropRef::Plain(ReferenceOr::Item(s)) => doc_of(&s.schema_data),
+                _ => None,
+            };
+            let default = resolved
+                .as_ref()
+                .and_then(|(s, _)| s.schema_data.default.clone())
+                .filter(|d| matches!(field_mode, FieldMode::Optional) && primitive_default_fits(&ty, d));
+            fields.push(Field {
+                ident: ns.claim(&field_name(json, "field")),
+                json: json.clone(),
+                ty,
+                mode: field_mode,
+                doc,
+                note: if read_only { Some("Read-only: sent by the server, never by a client.") } else if write_only { Some("Write-only: sent by a client, never returned.") } else { None },
+                default,
+            });
+        }
+        let additional = match additional {
+            Some(AdditionalProperties::Any(true)) => Some(TypeRef::Any),
+            Some(AdditionalProperties::Schema(s)) => {
+                let (t, n) = self.use_schema(s, &format!("{name}Value"), mode, &push_pointer(pointer, "additionalProperties"));
+                Some(if n { TypeRef::Option(Box::new(t)) } else { t })
+            }
+            _ => None,
+        }
+        .map(|t| (ns.claim("additional_properties"), t));
+        Struct { fields, additional, request: mode == Mode::Request }
+    }
+
+    /// Merges the members of an `allOf` into one struct.
+    fn all_of(
+        &mut self,
+        name: &str,
+        members: &[ReferenceOr<Schema>],
+        own: Option<(&IndexMap<String, ReferenceOr<Box<Schema>>>, &[String])>,
+        mode: Mode,
+        pointer: &str,
+    ) -> TypeKind {
+        let mut props: Vec<(String, PropRef<'_>)> = Vec::new();
+        let mut required: Vec<String> = Vec::new();
+        let mut additional: Option<&AdditionalProperties> = None;
+        let mut stack: Vec<(&ReferenceOr<Schema>, usize)> = members.iter().rev().map(|m| (m, 0)).collect();
+        let mut non_object = None;
+        while let Some((m, depth)) = stack.pop() {
+            let Some((s, _)) = self.deref(m) else { continue };
+            match kind_of(s) {
+                Kind::Object { properties, required: r, additional: a } => {
+                    for (k, v) in properties {
+                        if let Some(slot) = props.iter_mut().find(|(pk, _)| pk == k) {
+                            slot.1 = PropRef::Boxed(v);
+                        } else {
+                            props.push((k.clone(), PropRef::Boxed(v)));
+                        }
+                    }
+                    required.extend(r.iter().cloned());
+                    if a.is_some() {
+                        additional = a;
+                    }
+                }
+                Kind::AllOf(inner, inner_own) if depth < 32 => {
+                    if let Some((p, r)) = inner_own {
+                        for (k, v) in p {
+                            props.push((k.clone(), PropRef::Boxed(v)));
+                        }
+                        required.extend(r.iter().cloned());
+                    }
+                    stack.extend(inner.iter().rev().map(|m| (m, depth + 1)));
+                }
+                Kind::Any => {}
+                _ => non_object = Some(m),
+            }
+        }
+        if let Some((p, r)) = own {
+            for (k, v) in p {
+                props.push((k.clone(), PropRef::Boxed(v)));
+            }
+            required.extend(r.iter().cloned());
+        }
+        if let Some(m) = non_object {
+            if props.is_empty() {
+                let (t, _) = self.use_schema(m, &format!("{name}Value"), mode, pointer);
+                return TypeKind::Alias(t);
+            }
+            self.sink.warning(&push_pointer(pointer, "allOf"), "an `allOf` mixing objects and non-objects keeps only the object members");
+        }
+        TypeKind::Struct(self.object(name, &props, &required, additional, mode, pointer))
+    }
+
+    fn one_of(&mut self, name: &str, members: &[ReferenceOr<Schema>], discriminator: Option<&openapiv3::Discriminator>, mode: Mode, pointer: &str) -> TypeKind {
+        let mut ns = Namespace::with_reserved(&["Unknown"]);
+        if let Some(d) = discriminator {
+            // Tag value for each member: from the mapping, else the component name.
+            let mut by_key: BTreeMap<String, String> = BTreeMap::new();
+            for (value, target) in &d.mapping {
+                let key = component_key(target).map(unescape).unwrap_or_else(|| target.clone());
+                by_key.entry(key).or_insert_with(|| value.clone());
+            }
+            let mut variants = Vec::new();
+            let mut all_refs = true;
+            for (i, m) in members.iter().enumerate() {
+                let mp = push_pointer(pointer, &i.to_string());
+                match m {
+                    ReferenceOr::Reference { reference } => {
+                        let Some(key) = component_key(reference).map(unescape) else {
+                            all_refs = false;
+                            continue;
+                        };
+                        let tag = by_key.get(&key).cloned().unwrap_or_else(|| key.clone());
+                        let (ty, _) = self.use_schema(m, "", mode, &mp);
+                        let ident = ns.claim(&type_name(&key, "Variant"));
+                        variants.push(TaggedVariant { ident, tag, ty });
+                    }
+                    ReferenceOr::Item(_) => all_refs = false,
+                }
+            }
+            if all_refs && !variants.is_empty() {
+                return TypeKind::Tagged { property: d.property_name.clone(), variants };
+            }
+            self.sink.warning(pointer, "a discriminator over inline schemas is read as an untagged union");
+        }
+        let mut variants = Vec::new();
+        for (i, m) in members.iter().enumerate() {
+            let mp = push_pointer(pointer, &i.to_string());
+            let preferred = match m {
+                ReferenceOr::Reference { reference } => component_key(reference).map(|k| type_name(&unescape(k), "Variant")),
+                ReferenceOr::Item(s) => match kind_of(s) {
+                    Kind::String { values, .. } if values.is_empty() => Some("String".to_owned()),
+                    Kind::Integer { values, .. } if values.is_empty() => Some("Integer".to_owned()),
+                    Kind::Number { .. } => Some("Number".to_owned()),
+                    Kind::Boolean => Some("Boolean".to_owned()),
+                    Kind::Array { .. } => Some("Array".to_owned()),
+                    _ => s.schema_data.title.as_deref().map(|t| type_name(t, "Variant")),
+                },
+            }
+            .unwrap_or_else(|| format!("Variant{i}"));
+            let (ty, nullable) = self.use_schema(m, &format!("{name}{preferred}"), mode, &mp);
+            let ty = if nullable { TypeRef::Option(Box::new(ty)) } else { ty };
+            variants.push(Variant { ident: ns.claim(&preferred), ty });
+        }
+        TypeKind::Untagged(variants)
+    }
+}
+
+/// A property schema, from an object (boxed) or assembled from `allOf`.
+#[derive(Clone, Copy)]
+enum PropRef<'s> {
+    Boxed(&'s ReferenceOr<Box<Schema>>),
+    #[allow(dead_code)]
+    Plain(&'s ReferenceOr<Schema>),
+}
+
+fn kind_word(s: &Schema) -> &'static str {
+    match &s.schema_kind {
+        SchemaKind::OneOf { .. } => "oneOf",
+        SchemaKind::AnyOf { .. } => "anyOf",
+        _ => "allOf",
+    }
+}
+
+fn enum_has_null(s: &Schema) -> bool {
+    match &s.schema_kind {
+        SchemaKind::Type(Type::String(t)) => t.enumeration.iter().any(Option::is_none),
+        SchemaKind::Type(Type::Integer(t)) => t.enumeration.iter().any(Option::is_none),
+        SchemaKind::Any(a) => a.enumeration.iter().any(Value::is_null),
+        _ => false,
+    }
+}
+
+pub(crate) fn doc_of(data: &SchemaData) -> Option<String> {
+    match (&data.title, &data.description) {
+        (Some(t), Some(d)) if !d.trim().is_empty() => Some(format!("{}\n\n{}", t.trim(), d.trim())),
+        (Some(t), _) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+        (_, Some(d)) if !d.trim().is_empty() => Some(d.trim().to_owned()),
+        _ => None,
+    }
+}
+
+/// Defaults are applied only where the Rust type takes the JSON value as is.
+fn primitive_default_fits(ty: &TypeRef, v: &Value) -> bool {
+    match ty {
+        TypeRef::Prim(Prim::String) => v.is_string(),
+        TypeRef::Prim(Prim::Bool) => v.is_boolean(),
+        TypeRef::Prim(Prim::I32) => v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+        TypeRef::Prim(Prim::I64) => v.is_i64(),
+        TypeRef::Prim(Prim::F32 | Prim::F64) => v.is_number(),
+        _ => false,
+    }
+}

@@ -1,0 +1,88 @@
+//! Turns an OpenAPI 3.0 document into the files of a Rust crate: models and
+//! an async client. A pure library: text in, files or located diagnostics
+//! out; it touches no file system.
+//!
+//! The stages, one module family each: [`spec`](crate::spec) reads and
+//! checks the document, `ir` lowers it to resolved, Rust-shaped and ordered
+//! types and operations, `emit` turns those into formatted code.
+
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod diag;
+mod emit;
+mod ir;
+mod naming;
+mod spec;
+
+pub use diag::{Diagnostic, Diagnostics, Severity};
+
+use diag::Sink;
+
+/// What to generate and how to label it.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The package name of the emitted crate, such as `bc-api`.
+    pub crate_name: String,
+    pub crate_version: String,
+    /// The spec's file name, for diagnostics and file headers.
+    pub spec_name: String,
+    /// The command that generates, for file headers.
+    pub command: String,
+    /// Emit an empty `[workspace]` so the crate builds on its own anywhere.
+    pub standalone: bool,
+    /// Leave out operations that use an unsupported construct (with a
+    /// warning) instead of refusing the spec.
+    pub skip_unsupported: bool,
+}
+
+impl Config {
+    pub fn new(crate_name: &str, spec_name: &str) -> Config {
+        Config {
+            crate_name: crate_name.to_owned(),
+            crate_version: "0.1.0".to_owned(),
+            spec_name: spec_name.to_owned(),
+            command: "cargo xtask generate".to_owned(),
+            standalone: false,
+            skip_unsupported: false,
+        }
+    }
+}
+
+/// One file of the emitted crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Relative to the crate root, `/`-separated.
+    pub path: String,
+    pub contents: String,
+}
+
+/// A generated crate and the warnings met on the way.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Sorted by path.
+    pub files: Vec<GeneratedFile>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Generates a crate from the text of a spec (YAML or JSON). On any error,
+/// returns every diagnostic, located, and no files.
+pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics> {
+    let mut sink = Sink::default();
+    let doc = match spec::read(spec_text, &mut sink, config.skip_unsupported) {
+        Ok(doc) => doc,
+        Err(e) if !e.message.is_empty() => return Err(spec::syntax_diagnostics(&config.spec_name, e)),
+        Err(_) => return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink))),
+    };
+    let ir = ir::lower(&doc.api, &mut sink, &doc.skipped);
+    if sink.has_errors() {
+        return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
+    }
+    let files = match emit::emit(&ir, config) {
+        Ok(files) => files,
+        Err(bug) => {
+            sink.error("", bug);
+            return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
+        }
+    };
+    Ok(Output { files, warnings: spec::locate(spec_text, &config.spec_name, sink) })
+}

@@ -1,0 +1,134 @@
+//! Finds the line and column of JSON pointers in the YAML text. serde's own
+//! error positions point at the enclosing mapping, so this is a separate pass
+//! over the parser's events, run only when there is something to report.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use crate::diag::push_pointer;
+
+/// 1-based line and column of every node, keyed by JSON pointer. A mapping
+/// value is placed at its key, which is where a reader looks for it.
+pub(crate) struct Positions {
+    map: HashMap<String, (usize, usize)>,
+}
+
+impl Positions {
+    pub(crate) fn scan(text: &str) -> Positions {
+        let mut builder = Builder { map: HashMap::new(), stack: Vec::new(), pending_key_at: None };
+        let mut parser = Parser::new_from_str(text);
+        // A syntax error ends the scan; what was read so far still locates.
+        let _ = parser.load(&mut builder, false);
+        Positions { map: builder.map }
+    }
+
+    /// The position of `pointer`, or of its nearest ancestor the scan saw.
+    pub(crate) fn locate(&self, pointer: &str) -> (usize, usize) {
+        let mut p = pointer;
+        loop {
+            if let Some(pos) = self.map.get(p) {
+                return *pos;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return self.map.get("").copied().unwrap_or((1, 1)),
+            }
+        }
+    }
+}
+
+enum Frame {
+    Mapping { pointer: String, key: Option<String> },
+    Sequence { pointer: String, index: usize },
+}
+
+struct Builder {
+    map: HashMap<String, (usize, usize)>,
+    stack: Vec<Frame>,
+    pending_key_at: Option<(usize, usize)>,
+}
+
+impl Builder {
+    /// A node starts at `mark`: returns its pointer, or `None` when the node
+    /// is a mapping key (recorded as the pending key instead).
+    fn node(&mut self, scalar: Option<&str>, mark: Marker) -> Option<String> {
+        let at = (mark.line(), mark.col() + 1);
+        match self.stack.last_mut() {
+            None => {
+                self.map.entry(String::new()).or_insert(at);
+                Some(String::new())
+            }
+            Some(Frame::Sequence { pointer, index }) => {
+                let p = push_pointer(pointer, &index.to_string());
+                *index += 1;
+                self.map.entry(p.clone()).or_insert(at);
+                Some(p)
+            }
+            Some(Frame::Mapping { pointer, key }) => match key.take() {
+                None => {
+                    // A key: complex (non-scalar) keys are not part of any pointer.
+                    *key = Some(scalar.unwrap_or("").to_owned());
+                    self.pending_key_at = Some(at);
+                    None
+                }
+                Some(k) => {
+                    let p = push_pointer(pointer, &k);
+                    let key_at = self.pending_key_at.take().unwrap_or(at);
+                    self.map.entry(p.clone()).or_insert(key_at);
+                    Some(p)
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(value, ..) => {
+                self.node(Some(&value), mark);
+            }
+            Event::Alias(_) => {
+                self.node(None, mark);
+            }
+            Event::MappingStart(..) => {
+                if let Some(pointer) = self.node(None, mark) {
+                    self.stack.push(Frame::Mapping { pointer, key: None });
+                } else {
+                    // A mapping used as a key: skip it as an anonymous frame.
+                    self.stack.push(Frame::Mapping { pointer: "\u{0}".into(), key: None });
+                }
+            }
+            Event::SequenceStart(..) => {
+                if let Some(pointer) = self.node(None, mark) {
+                    self.stack.push(Frame::Sequence { pointer, index: 0 });
+                } else {
+                    self.stack.push(Frame::Sequence { pointer: "\u{0}".into(), index: 0 });
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_values_at_their_keys() {
+        let text = "a: 1\nbb:\n  - x\n  - {k: v, 'p/q': 2}\n";
+        let pos = Positions::scan(text);
+        assert_eq!(pos.locate("/a"), (1, 1));
+        assert_eq!(pos.locate("/bb"), (2, 1));
+        assert_eq!(pos.locate("/bb/0"), (3, 5));
+        assert_eq!(pos.locate("/bb/1/k"), (4, 6));
+        assert_eq!(pos.locate("/bb/1/p~1q"), (4, 12));
+        assert_eq!(pos.locate("/bb/1/missing/deeper"), pos.locate("/bb/1"));
+    }
+}

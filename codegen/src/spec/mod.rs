@@ -1,0 +1,89 @@
+//! Reading a spec: YAML (or JSON) text to a checked `openapiv3::OpenAPI`,
+//! with every problem located.
+
+mod locate;
+pub(crate) mod validate;
+
+use std::collections::BTreeSet;
+
+use openapiv3::OpenAPI;
+
+use crate::diag::{Diagnostic, Diagnostics, Severity, Sink};
+
+pub(crate) use locate::Positions;
+
+/// A document that passed the structural check.
+pub(crate) struct Document {
+    pub(crate) api: OpenAPI,
+    /// Pointers of operations left out under `skip_unsupported`.
+    pub(crate) skipped: BTreeSet<String>,
+}
+
+/// Parses and checks `text`. Errors are left in `sink`; `None` when the
+/// document cannot be read further.
+pub(crate) fn read(text: &str, sink: &mut Sink, skip_unsupported: bool) -> Result<Document, SyntaxError> {
+    let raw: serde_json::Value = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+            return Err(SyntaxError { line, column, message: format!("invalid YAML: {}", strip_location(&e.to_string())) });
+        }
+    };
+    let outcome = validate::check(&raw, sink, skip_unsupported);
+    if sink.has_errors() {
+        return Err(SyntaxError { line: 0, column: 0, message: String::new() });
+    }
+    match serde_json::from_value::<OpenAPI>(raw) {
+        Ok(api) => Ok(Document { api, skipped: outcome.skipped }),
+        Err(e) => {
+            sink.error("", format!("the document does not match OpenAPI 3.0: {e}"));
+            Err(SyntaxError { line: 0, column: 0, message: String::new() })
+        }
+    }
+}
+
+/// A document that is not YAML at all; `message` is empty when the problems
+/// are in the sink instead.
+#[derive(Debug)]
+pub(crate) struct SyntaxError {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) message: String,
+}
+
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Turns the sink into located diagnostics, in document order.
+pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
+    if sink.items.is_empty() {
+        return Vec::new();
+    }
+    let positions = Positions::scan(text);
+    let mut out: Vec<Diagnostic> = sink
+        .items
+        .into_iter()
+        .map(|(severity, pointer, message)| {
+            let (line, column) = positions.locate(&pointer);
+            Diagnostic { severity, file: file.to_owned(), line, column, pointer, message }
+        })
+        .collect();
+    out.sort_by(|a, b| (a.line, a.column, &a.pointer, &a.message).cmp(&(b.line, b.column, &b.pointer, &b.message)));
+    out.dedup();
+    out
+}
+
+pub(crate) fn syntax_diagnostics(file: &str, e: SyntaxError) -> Diagnostics {
+    Diagnostics(vec![Diagnostic {
+        severity: Severity::Error,
+        file: file.to_owned(),
+        line: e.line,
+        column: e.column,
+        pointer: String::new(),
+        message: e.message,
+    }])
+}
