@@ -25,8 +25,8 @@
 //!
 //! The spec's servers are in [`servers`]:
 //!
-//! - [`servers::business_central_online`]: `https://api.businesscentral.dynamics.com/v2.0/{tenant}/{environment}/api/v2.0`
-//! - [`servers::LOCAL_REFERENCE_SERVER`]: `http://127.0.0.1:8080/api/v2.0`
+//! - `https://api.businesscentral.dynamics.com/v2.0/{tenant}/{environment}/api/v2.0`, [`servers::business_central_online`]
+//! - `http://127.0.0.1:8080/api/v2.0`, [`servers::LOCAL_REFERENCE_SERVER`]
 //!
 //! ## Authentication
 //!
@@ -39,6 +39,7 @@
     clippy::doc_lazy_continuation,
     clippy::doc_overindented_list_items,
     clippy::needless_lifetimes,
+    clippy::redundant_closure,
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags,

@@ -395,7 +395,7 @@ impl<'a> DeleteCustomerContact<'a> {
             &::std::string::ToString::to_string(&self.customer_contact_id),
             false,
         );
-        path.push_str(")");
+        path.push(')');
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::DELETE,
             path,
@@ -610,7 +610,7 @@ impl<'a> GetCustomerContact<'a> {
             &::std::string::ToString::to_string(&self.customer_contact_id),
             false,
         );
-        path.push_str(")");
+        path.push(')');
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::GET,
             path,
@@ -1729,7 +1729,7 @@ impl<'a> UpdateCustomerContact<'a> {
             &::std::string::ToString::to_string(&self.customer_contact_id),
             false,
         );
-        path.push_str(")");
+        path.push(')');
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::PATCH,
             path,

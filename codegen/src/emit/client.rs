@@ -373,7 +373,13 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
     let mut path_steps = Vec::new();
     for piece in &op.segments {
         match piece {
-            PathPiece::Literal(s) => path_steps.push(quote!(path.push_str(#s);)),
+            PathPiece::Literal(s) => match s.chars().count() {
+                1 => {
+                    let c = s.chars().next().unwrap_or('/');
+                    path_steps.push(quote!(path.push(#c);))
+                }
+                _ => path_steps.push(quote!(path.push_str(#s);)),
+            },
             PathPiece::Param { index, quoted } => {
                 let p = &op.params[*index];
                 let name = ident(&p.ident);

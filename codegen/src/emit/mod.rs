@@ -107,7 +107,7 @@ fn lib_rs(ir: &Ir, config: &Config) -> TokenStream {
         doc.push_str("## Servers\n\nThe spec's servers are in [`servers`]:\n\n");
         for s in &ir.servers {
             let link = if s.variables.is_empty() { format!("[`servers::{}`]", s.ident.to_shouty_snake_case()) } else { format!("[`servers::{}`]", s.ident) };
-            doc.push_str(&format!("- {link}: `{}`\n", s.url.replace('`', "'")));
+            doc.push_str(&format!("- `{}`, {link}\n", s.url.replace('`', "'")));
         }
         doc.push('\n');
     }
@@ -130,6 +130,7 @@ fn lib_rs(ir: &Ir, config: &Config) -> TokenStream {
             clippy::doc_lazy_continuation,
             clippy::doc_overindented_list_items,
             clippy::needless_lifetimes,
+            clippy::redundant_closure,
             rustdoc::bare_urls,
             rustdoc::broken_intra_doc_links,
             rustdoc::invalid_html_tags,

@@ -26,6 +26,9 @@ impl Positions {
 
     /// The position of `pointer`, or of its nearest ancestor the scan saw.
     pub(crate) fn locate(&self, pointer: &str) -> (usize, usize) {
+        if pointer.is_empty() {
+            return (1, 1);
+        }
         let mut p = pointer;
         loop {
             if let Some(pos) = self.map.get(p) {

@@ -30,6 +30,11 @@ pub(crate) fn read(text: &str, sink: &mut Sink, skip_unsupported: bool) -> Resul
         }
     };
     let outcome = validate::check(&raw, sink, skip_unsupported);
+    let mut raw = raw;
+    let rewritten = nullable_refs(&mut raw);
+    if rewritten > 0 {
+        sink.warning("", format!("{rewritten} `$ref`(s) carry `nullable: true` beside them, which OpenAPI 3.0 ignores; they are read as nullable references, as their authors meant"));
+    }
     if sink.has_errors() {
         return Err(SyntaxError { line: 0, column: 0, message: String::new() });
     }
@@ -86,4 +91,25 @@ pub(crate) fn syntax_diagnostics(file: &str, e: SyntaxError) -> Diagnostics {
         pointer: String::new(),
         message: e.message,
     }])
+}
+
+/// Rewrites `{$ref: X, nullable: true}` to `{allOf: [{$ref: X}], nullable: true}`
+/// so the nullability survives the typed read; returns how many there were.
+fn nullable_refs(v: &mut serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut n = 0;
+            if m.contains_key("$ref") && m.get("nullable") == Some(&serde_json::Value::Bool(true)) {
+                if let Some(r) = m.remove("$ref") {
+                    let mut inner = serde_json::Map::new();
+                    inner.insert("$ref".to_owned(), r);
+                    m.insert("allOf".to_owned(), serde_json::Value::Array(vec![serde_json::Value::Object(inner)]));
+                    n += 1;
+                }
+            }
+            n + m.values_mut().map(nullable_refs).sum::<usize>()
+        }
+        serde_json::Value::Array(a) => a.iter_mut().map(nullable_refs).sum(),
+        _ => 0,
+    }
 }

@@ -632,7 +632,7 @@ impl<'a> Validator<'a> {
                     }
                 }
                 for key in m.keys() {
-                    if key != "$ref" && !matches!(key.as_str(), "description" | "summary") && !key.starts_with("x-") {
+                    if key != "$ref" && !matches!(key.as_str(), "description" | "summary" | "nullable") && !key.starts_with("x-") {
                         self.warning(&push_pointer(pointer, key), format!("`{key}` beside `$ref` is ignored (OpenAPI 3.0 reads only the reference)"));
                     }
                 }

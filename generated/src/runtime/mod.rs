@@ -4,7 +4,7 @@
 //! same in every generated crate; only `models` and `operations` vary.
 
 // Not every spec uses every piece (form bodies, text responses, …).
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 mod auth;
 mod base64;

@@ -6,20 +6,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Absent, null, or a value. Absent fields are not serialized at all (the
 /// generated structs skip them), so a request carries only what was set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Nullable<T> {
     /// Not sent; the server keeps its value.
+    #[default]
     Absent,
     /// Sent as `null`.
     Null,
     /// Sent as the value.
     Value(T),
-}
-
-impl<T> Default for Nullable<T> {
-    fn default() -> Self {
-        Nullable::Absent
-    }
 }
 
 impl<T> Nullable<T> {
