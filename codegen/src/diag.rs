@@ -33,8 +33,16 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
-        write!(f, "{}:{}:{}: {kind}: {}", self.file, self.line, self.column, self.message)?;
-        let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        write!(
+            f,
+            "{}:{}:{}: {kind}: {}",
+            self.file, self.line, self.column, self.message
+        )?;
+        let pointer = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
         write!(f, " (at {pointer})")
     }
 }
@@ -71,11 +79,13 @@ pub(crate) struct Sink {
 
 impl Sink {
     pub(crate) fn error(&mut self, pointer: &str, message: impl Into<String>) {
-        self.items.push((Severity::Error, pointer.to_owned(), message.into()));
+        self.items
+            .push((Severity::Error, pointer.to_owned(), message.into()));
     }
 
     pub(crate) fn warning(&mut self, pointer: &str, message: impl Into<String>) {
-        self.items.push((Severity::Warning, pointer.to_owned(), message.into()));
+        self.items
+            .push((Severity::Warning, pointer.to_owned(), message.into()));
     }
 
     pub(crate) fn has_errors(&self) -> bool {

@@ -6,7 +6,10 @@
 //! checks the document, `ir` lowers it to resolved, Rust-shaped and ordered
 //! types and operations, `emit` turns those into formatted code.
 
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod diag;
 mod emit;
@@ -70,19 +73,38 @@ pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics>
     let mut sink = Sink::default();
     let doc = match spec::read(spec_text, &mut sink, config.skip_unsupported) {
         Ok(doc) => doc,
-        Err(e) if !e.message.is_empty() => return Err(spec::syntax_diagnostics(&config.spec_name, e)),
-        Err(_) => return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink))),
+        Err(e) if !e.message.is_empty() => {
+            return Err(spec::syntax_diagnostics(&config.spec_name, e));
+        }
+        Err(_) => {
+            return Err(Diagnostics(spec::locate(
+                spec_text,
+                &config.spec_name,
+                sink,
+            )));
+        }
     };
     let ir = ir::lower(&doc.api, &mut sink, &doc.skipped);
     if sink.has_errors() {
-        return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
+        return Err(Diagnostics(spec::locate(
+            spec_text,
+            &config.spec_name,
+            sink,
+        )));
     }
     let files = match emit::emit(&ir, config) {
         Ok(files) => files,
         Err(bug) => {
             sink.error("", bug);
-            return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
+            return Err(Diagnostics(spec::locate(
+                spec_text,
+                &config.spec_name,
+                sink,
+            )));
         }
     };
-    Ok(Output { files, warnings: spec::locate(spec_text, &config.spec_name, sink) })
+    Ok(Output {
+        files,
+        warnings: spec::locate(spec_text, &config.spec_name, sink),
+    })
 }

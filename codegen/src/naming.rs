@@ -8,10 +8,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// Words that cannot be plain identifiers (strict and reserved keywords of
 /// every edition, plus names that cannot even be raw identifiers).
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn", "for", "gen",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static",
-    "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
-    "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "union", "_",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "union", "_",
 ];
 
 /// Splits a name into words at any character that cannot be in an
@@ -65,7 +66,9 @@ fn symbol_word(raw: &str) -> Option<String> {
 pub(crate) fn type_name(raw: &str, fallback: &str) -> String {
     let mut name = words(raw).to_upper_camel_case();
     if name.is_empty() {
-        name = symbol_word(raw).map(|w| w.to_upper_camel_case()).unwrap_or_else(|| fallback.to_owned());
+        name = symbol_word(raw)
+            .map(|w| w.to_upper_camel_case())
+            .unwrap_or_else(|| fallback.to_owned());
     }
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, 'V');
@@ -80,7 +83,9 @@ pub(crate) fn type_name(raw: &str, fallback: &str) -> String {
 pub(crate) fn field_name(raw: &str, fallback: &str) -> String {
     let mut name = words(raw).to_snake_case();
     if name.is_empty() {
-        name = symbol_word(raw).map(|w| w.to_snake_case()).unwrap_or_else(|| fallback.to_owned());
+        name = symbol_word(raw)
+            .map(|w| w.to_snake_case())
+            .unwrap_or_else(|| fallback.to_owned());
     }
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, 'n');
@@ -101,16 +106,23 @@ pub(crate) struct Namespace {
 
 impl Namespace {
     pub(crate) fn with_reserved(reserved: &[&str]) -> Namespace {
-        Namespace { taken: reserved.iter().map(|s| (*s).to_owned()).collect() }
+        Namespace {
+            taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
+        }
     }
 
     pub(crate) fn claim(&mut self, preferred: &str) -> String {
         if self.taken.insert(preferred.to_owned()) {
             return preferred.to_owned();
         }
-        let snake = preferred.contains('_') || preferred.starts_with(|c: char| c.is_ascii_lowercase());
+        let snake =
+            preferred.contains('_') || preferred.starts_with(|c: char| c.is_ascii_lowercase());
         for n in 2.. {
-            let candidate = if snake { format!("{preferred}_{n}") } else { format!("{preferred}{n}") };
+            let candidate = if snake {
+                format!("{preferred}_{n}")
+            } else {
+                format!("{preferred}{n}")
+            };
             if self.taken.insert(candidate.clone()) {
                 return candidate;
             }
@@ -126,7 +138,10 @@ mod tests {
     #[test]
     fn odata_annotations_and_keywords() {
         assert_eq!(field_name("@odata.etag", "field"), "odata_etag");
-        assert_eq!(field_name("pdfDocumentContent@odata.mediaReadLink", "field"), "pdf_document_content_odata_media_read_link");
+        assert_eq!(
+            field_name("pdfDocumentContent@odata.mediaReadLink", "field"),
+            "pdf_document_content_odata_media_read_link"
+        );
         assert_eq!(field_name("type", "field"), "type_");
         assert_eq!(field_name("self", "field"), "self_");
         assert_eq!(field_name("$filter", "field"), "filter");
@@ -135,7 +150,10 @@ mod tests {
         assert_eq!(field_name("", "field"), "field");
         assert_eq!(type_name("customerContact", "T"), "CustomerContact");
         assert_eq!(type_name("Customer Statement", "T"), "CustomerStatement");
-        assert_eq!(type_name("Customer_x0020_Statement", "T"), "CustomerX0020Statement");
+        assert_eq!(
+            type_name("Customer_x0020_Statement", "T"),
+            "CustomerX0020Statement"
+        );
         assert_eq!(type_name("1st", "T"), "V1st");
         assert_eq!(type_name("self", "T"), "SelfType");
         assert_eq!(type_name("", "Empty"), "Empty");

@@ -44,14 +44,29 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
             };
             let mut config = codegen::Config::new(&name, &spec.display().to_string());
             config.standalone = true;
-            config.command = format!("cargo xtask generate --spec {} --out {}", spec.display(), out.display());
-            (spec.clone(), spec.display().to_string(), out.clone(), config)
+            config.command = format!(
+                "cargo xtask generate --spec {} --out {}",
+                spec.display(),
+                out.display()
+            );
+            (
+                spec.clone(),
+                spec.display().to_string(),
+                out.clone(),
+                config,
+            )
         }
-        _ => (root.join(SPEC), SPEC.to_owned(), root.join(OUT), codegen::Config::new("bc-api", SPEC)),
+        _ => (
+            root.join(SPEC),
+            SPEC.to_owned(),
+            root.join(OUT),
+            codegen::Config::new("bc-api", SPEC),
+        ),
     };
     let mut config = config;
     config.skip_unsupported = args.skip_unsupported;
-    let text = fs::read_to_string(&spec_path).with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
+    let text = fs::read_to_string(&spec_path)
+        .with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
     let output = match codegen::generate(&text, &config) {
         Ok(o) => o,
         Err(diags) => {
@@ -72,8 +87,19 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         for s in &stale {
             eprintln!("stale: {s}");
         }
-        let fix = if args.spec.is_some() { format!("cargo xtask generate --spec {} --out {}", spec_name, out.display()) } else { "cargo xtask generate".to_owned() };
-        eprintln!("error: {} file(s) differ from what {spec_name} gives; run `{fix}`", stale.len());
+        let fix = if args.spec.is_some() {
+            format!(
+                "cargo xtask generate --spec {} --out {}",
+                spec_name,
+                out.display()
+            )
+        } else {
+            "cargo xtask generate".to_owned()
+        };
+        eprintln!(
+            "error: {} file(s) differ from what {spec_name} gives; run `{fix}`",
+            stale.len()
+        );
         return Ok(ExitCode::from(1));
     }
     write_all(&out, &output.files)?;
@@ -83,8 +109,20 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
 
 /// `my-client` from `/tmp/my-client/`.
 fn crate_name_from(out: &Path) -> String {
-    let raw = out.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut name: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '-' }).collect();
+    let raw = out
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut name: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
     name = name.trim_matches(['-', '_']).to_owned();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         name = format!("api-{name}").trim_end_matches('-').to_owned();
@@ -108,7 +146,11 @@ fn generated_on_disk(out: &Path) -> Result<BTreeSet<String>> {
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let head = fs::read_to_string(&path).unwrap_or_default();
                 if head.starts_with(MARKER) {
-                    let rel = path.strip_prefix(out).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                    let rel = path
+                        .strip_prefix(out)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     found.insert(rel);
                 }
             }
@@ -147,8 +189,12 @@ fn write_all(out: &Path, files: &[codegen::GeneratedFile]) -> Result<()> {
             let target = out.join(&f.path);
             let dir = target.parent().context("a generated path has no folder")?;
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            let tmp = target.with_extension(format!("{}.xtask-tmp", target.extension().and_then(|e| e.to_str()).unwrap_or("")));
-            fs::write(&tmp, &f.contents).with_context(|| format!("cannot write {}", tmp.display()))?;
+            let tmp = target.with_extension(format!(
+                "{}.xtask-tmp",
+                target.extension().and_then(|e| e.to_str()).unwrap_or("")
+            ));
+            fs::write(&tmp, &f.contents)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
             staged.push((tmp, target));
         }
         Ok(())
@@ -161,10 +207,14 @@ fn write_all(out: &Path, files: &[codegen::GeneratedFile]) -> Result<()> {
     }
     let stale: Vec<String> = {
         let wanted: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        generated_on_disk(out)?.into_iter().filter(|p| !wanted.contains(p.as_str())).collect()
+        generated_on_disk(out)?
+            .into_iter()
+            .filter(|p| !wanted.contains(p.as_str()))
+            .collect()
     };
     for (tmp, target) in &staged {
-        fs::rename(tmp, target).with_context(|| format!("cannot move {} into place", target.display()))?;
+        fs::rename(tmp, target)
+            .with_context(|| format!("cannot move {} into place", target.display()))?;
     }
     for s in stale {
         let path = out.join(&s);
@@ -183,9 +233,13 @@ mod tests {
     fn generated_crate_is_fresh() {
         let root = project_root();
         let text = fs::read_to_string(root.join(SPEC)).expect("spec");
-        let output = codegen::generate(&text, &codegen::Config::new("bc-api", SPEC)).expect("the project spec generates");
+        let output = codegen::generate(&text, &codegen::Config::new("bc-api", SPEC))
+            .expect("the project spec generates");
         let stale = stale_files(&root.join(OUT), &output.files).expect("compare");
-        assert!(stale.is_empty(), "stale files in generated/, run `cargo xtask generate`: {stale:?}");
+        assert!(
+            stale.is_empty(),
+            "stale files in generated/, run `cargo xtask generate`: {stale:?}"
+        );
     }
 
     #[test]

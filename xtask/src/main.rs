@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Developer tasks for the Business Central customerContacts toolkit")]
+#[command(
+    name = "cargo xtask",
+    about = "Developer tasks for the Business Central customerContacts toolkit"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,7 +35,10 @@ enum Command {
 }
 
 pub(crate) fn project_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn main() -> ExitCode {
@@ -56,7 +62,15 @@ fn main() -> ExitCode {
 fn conformance(args: &[String]) -> anyhow::Result<ExitCode> {
     let status = std::process::Command::new(env!("CARGO"))
         .current_dir(project_root())
-        .args(["run", "--quiet", "--release", "--package", "bc-conformance", "--", "self-test"])
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "bc-conformance",
+            "--",
+            "self-test",
+        ])
         .args(args)
         .status()?;
     Ok(match status.code() {

@@ -5,11 +5,22 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::common::{doc_lines, find, ident, to_text, type_string, type_tokens};
-use crate::ir::{BodyKind, ErrorShape, HeaderType, Ir, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase, StatusMatch, TypeDef, TypeRef};
+use crate::ir::{
+    BodyKind, ErrorShape, HeaderType, Ir, Operation, Param, ParamLocation, ParamType, PathPiece,
+    ResponseCase, StatusMatch, TypeDef, TypeRef,
+};
 
 pub(crate) fn operations(ir: &Ir, krate: &str) -> TokenStream {
-    let ops: Vec<TokenStream> = ir.operations.iter().map(|op| operation(op, &ir.types, krate)).collect();
-    let methods: Vec<TokenStream> = ir.operations.iter().map(|op| client_method(op, &ir.types, krate)).collect();
+    let ops: Vec<TokenStream> = ir
+        .operations
+        .iter()
+        .map(|op| operation(op, &ir.types, krate))
+        .collect();
+    let methods: Vec<TokenStream> = ir
+        .operations
+        .iter()
+        .map(|op| client_method(op, &ir.types, krate))
+        .collect();
     quote! {
         //! One request builder per operation. Start one from a [`crate::Client`]
         //! method, set optional parameters, then `.await` it (or call `send`).
@@ -36,8 +47,14 @@ fn param_type(p: &Param) -> TokenStream {
 fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
     let name = ident(&p.ident);
     match &p.ty {
-        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => (quote!(impl ::std::convert::Into<::std::string::String>), quote!(#name.into())),
-        ParamType::ETag => (quote!(impl ::std::convert::Into<crate::ETag>), quote!(#name.into())),
+        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => (
+            quote!(impl ::std::convert::Into<::std::string::String>),
+            quote!(#name.into()),
+        ),
+        ParamType::ETag => (
+            quote!(impl ::std::convert::Into<crate::ETag>),
+            quote!(#name.into()),
+        ),
         _ => (param_type(p), quote!(#name)),
     }
 }
@@ -64,7 +81,14 @@ fn is_binary(op: &Operation) -> bool {
     op.success.len() == 1 && matches!(op.success[0].body, BodyKind::Binary)
 }
 
-fn names(op: &Operation) -> (proc_macro2::Ident, proc_macro2::Ident, proc_macro2::Ident, proc_macro2::Ident) {
+fn names(
+    op: &Operation,
+) -> (
+    proc_macro2::Ident,
+    proc_macro2::Ident,
+    proc_macro2::Ident,
+    proc_macro2::Ident,
+) {
     (
         ident(&op.type_name),
         ident(&format!("{}Error", op.type_name)),
@@ -85,14 +109,18 @@ fn response_body_type(op: &Operation) -> TokenStream {
 
 fn headers_type(op: &Operation) -> TokenStream {
     let (_, _, headers, _) = names(op);
-    if op.response_headers.is_empty() { quote!(()) } else { quote!(#headers) }
+    if op.response_headers.is_empty() {
+        quote!(())
+    } else {
+        quote!(#headers)
+    }
 }
 
 fn client_method(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
     let method = ident(&op.method_name);
     let (builder, error, ..) = names(op);
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-    let args: Vec<TokenStream> = required
+    let mut args: Vec<TokenStream> = required
         .iter()
         .map(|p| {
             let name = ident(&p.ident);
@@ -100,14 +128,16 @@ fn client_method(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream 
             quote!(#name: #ty)
         })
         .collect();
-    let inits: Vec<TokenStream> = required.iter().map(|p| param_arg(p).1).collect();
+    let mut inits: Vec<TokenStream> = required.iter().map(|p| param_arg(p).1).collect();
     let body_required = op.body.as_ref().is_some_and(|b| b.required);
-    let (body_arg, body_init) = match (body_type(op), body_required) {
-        (Some(t), true) => (quote!(, body: #t), quote!(::std::option::Option::Some(body))),
-        _ => (TokenStream::new(), quote!(::std::option::Option::None)),
-    };
-    let has_body = op.body.is_some();
-    let body_init = if has_body { quote!(, #body_init) } else { TokenStream::new() };
+    match (body_type(op), body_required) {
+        (Some(t), true) => {
+            args.push(quote!(body: #t));
+            inits.push(quote!(::std::option::Option::Some(body)));
+        }
+        (Some(_), false) => inits.push(quote!(::std::option::Option::None)),
+        (None, _) => {}
+    }
     let mut doc = String::new();
     if let Some(s) = &op.summary {
         doc.push_str(s.trim());
@@ -117,16 +147,22 @@ fn client_method(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream 
         doc.push_str(d.trim());
         doc.push_str("\n\n");
     }
-    doc.push_str(&format!("`{} {}`", op.http_method, op.path.replace('`', "'")));
+    doc.push_str(&format!(
+        "`{} {}`",
+        op.http_method,
+        op.path.replace('`', "'")
+    ));
     let mut lines = doc_lines(&doc);
     lines.extend(example(op, types, krate));
-    let deprecated = op.deprecated.then(|| quote!(#[deprecated(note = "the spec marks this operation deprecated")]));
+    let deprecated = op
+        .deprecated
+        .then(|| quote!(#[deprecated(note = "the spec marks this operation deprecated")]));
     let _ = error;
     quote! {
         #(#[doc = #lines])*
         #deprecated
-        pub fn #method(&self, #(#args),* #body_arg) -> #builder<'_> {
-            #builder::new(self, #(#inits),* #body_init)
+        pub fn #method(&self, #(#args),*) -> #builder<'_> {
+            #builder::new(self, #(#inits),*)
         }
     }
 }
@@ -157,13 +193,23 @@ fn example(op: &Operation, _types: &[TypeDef], krate: &str) -> Vec<String> {
         call_args.push("body".to_owned());
     }
     let call = format!("client.{}({})", op.method_name, call_args.join(", "));
-    let mut lines = vec![String::new(), " # Example".to_owned(), String::new(), " ```no_run".to_owned()];
-    lines.push(format!(" # async fn example({}) -> Result<(), Box<dyn std::error::Error>> {{", params.join(", ")));
+    let mut lines = vec![
+        String::new(),
+        " # Example".to_owned(),
+        String::new(),
+        " ```no_run".to_owned(),
+    ];
+    lines.push(format!(
+        " # async fn example({}) -> Result<(), Box<dyn std::error::Error>> {{",
+        params.join(", ")
+    ));
     if op.page.is_some() {
         lines.push(" use futures::TryStreamExt;".to_owned());
         lines.push(String::new());
         lines.push(format!(" let first_page = {call}.await?.into_body();"));
-        lines.push(format!(" let everything: Vec<_> = {call}.stream().try_collect().await?;"));
+        lines.push(format!(
+            " let everything: Vec<_> = {call}.stream().try_collect().await?;"
+        ));
         lines.push(" # let _ = (first_page, everything);".to_owned());
     } else {
         lines.push(format!(" let response = {call}.await?;"));
@@ -184,12 +230,16 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         .map(|p| {
             let name = ident(&p.ident);
             let ty = param_type(p);
-            if p.required { quote!(#name: #ty,) } else { quote!(#name: ::std::option::Option<#ty>,) }
+            if p.required {
+                quote!(#name: #ty,)
+            } else {
+                quote!(#name: ::std::option::Option<#ty>,)
+            }
         })
         .collect();
     let body_field = body_type(op).map(|t| quote!(body: ::std::option::Option<#t>,));
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-    let new_args: Vec<TokenStream> = required
+    let mut new_args: Vec<TokenStream> = required
         .iter()
         .map(|p| {
             let name = ident(&p.ident);
@@ -197,12 +247,24 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
             quote!(#name: #ty)
         })
         .collect();
-    let new_body_arg = body_type(op).map(|t| quote!(, body: ::std::option::Option<#t>));
+    if let Some(t) = body_type(op) {
+        new_args.push(quote!(body: ::std::option::Option<#t>));
+    }
     let init_required: Vec<_> = required.iter().map(|p| ident(&p.ident)).collect();
-    let init_optional: Vec<_> = op.params.iter().filter(|p| !p.required).map(|p| ident(&p.ident)).collect();
+    let init_optional: Vec<_> = op
+        .params
+        .iter()
+        .filter(|p| !p.required)
+        .map(|p| ident(&p.ident))
+        .collect();
     let init_body = op.body.is_some().then(|| quote!(body,));
 
-    let setters: Vec<TokenStream> = op.params.iter().filter(|p| !p.required).map(setter).collect();
+    let setters: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| !p.required)
+        .map(setter)
+        .collect();
     let body_setter = match (&op.body, body_type(op)) {
         (Some(b), Some(t)) if !b.required => quote! {
             /// The request body (optional for this operation).
@@ -214,10 +276,12 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         _ => TokenStream::new(),
     };
     let request_fn = request_fn(op, types, &error);
-    let (decode_fn, error_enum, headers_struct, response_enum_def) = decode_parts(op, types, &error, &headers, &response_enum);
+    let (decode_fn, error_enum, headers_struct, response_enum_def) =
+        decode_parts(op, types, &error, &headers, &response_enum);
     let body_ty = response_body_type(op);
     let headers_ty = headers_type(op);
-    let output = quote!(::std::result::Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>>);
+    let output =
+        quote!(::std::result::Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>>);
     let stream_fn = if is_binary(op) {
         let headers_expr = headers_expr(op);
         quote! {
@@ -259,8 +323,15 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         }
     });
     let must_use = "a request does nothing until it is sent or awaited";
-    let summary = op.summary.clone().unwrap_or_else(|| format!("{} {}", op.http_method, op.path));
-    let builder_doc = format!(" The request of [`crate::Client::{}`]: {}", op.method_name, summary.replace('\n', " "));
+    let summary = op
+        .summary
+        .clone()
+        .unwrap_or_else(|| format!("{} {}", op.http_method, op.path));
+    let builder_doc = format!(
+        " The request of [`crate::Client::{}`]: {}",
+        op.method_name,
+        summary.replace('\n', " ")
+    );
     quote! {
         #[doc = #builder_doc]
         #[must_use = #must_use]
@@ -271,7 +342,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         }
 
         impl<'a> #builder<'a> {
-            pub(crate) fn new(client: &'a crate::Client, #(#new_args),* #new_body_arg) -> Self {
+            pub(crate) fn new(client: &'a crate::Client, #(#new_args),*) -> Self {
                 Self {
                     client,
                     #(#init_required,)*
@@ -317,7 +388,11 @@ fn setter(p: &Param) -> TokenStream {
     if !doc.is_empty() {
         doc.push_str("\n\n");
     }
-    doc.push_str(&format!("Sets the {} parameter `{}`.", location_word(p.location), p.name.replace('`', "'")));
+    doc.push_str(&format!(
+        "Sets the {} parameter `{}`.",
+        location_word(p.location),
+        p.name.replace('`', "'")
+    ));
     let lines = doc_lines(&doc);
     match &p.ty {
         ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => quote! {
@@ -391,7 +466,8 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
                     }
                     ParamType::ETag => quote!(::std::string::ToString::to_string(&self.#name)),
                 };
-                path_steps.push(quote!(crate::runtime::push_path_segment(&mut path, &#text, #quoted);));
+                path_steps
+                    .push(quote!(crate::runtime::push_path_segment(&mut path, &#text, #quoted);));
             }
         }
     }
@@ -410,7 +486,11 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
                 ParamType::ETag => quote!(::std::string::ToString::to_string(#v)),
             }
         };
-        let (access, guard_open) = if p.required { (quote!(&self.#name), false) } else { (quote!(v), true) };
+        let (access, guard_open) = if p.required {
+            (quote!(&self.#name), false)
+        } else {
+            (quote!(v), true)
+        };
         let step = match (p.location, &p.ty) {
             (ParamLocation::Path, _) => continue,
             (ParamLocation::Query, ParamType::List { item, explode }) => {
@@ -426,7 +506,11 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
                 quote!(req.header(#wire, #text);)
             }
         };
-        let step = if guard_open { quote!(if let ::std::option::Option::Some(v) = &self.#name { #step }) } else { step };
+        let step = if guard_open {
+            quote!(if let ::std::option::Option::Some(v) = &self.#name { #step })
+        } else {
+            step
+        };
         if p.location == ParamLocation::Query {
             query_steps.push(step);
         } else {
@@ -455,8 +539,12 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
             let set = match &b.kind {
                 BodyKind::Json(_) => quote!(req.json::<_, #error>(body)?;),
                 BodyKind::Form(_) => quote!(req.form::<_, #error>(body)?;),
-                BodyKind::Text => quote!(req.body(#content_type, ::bytes::Bytes::from(::std::clone::Clone::clone(body)));),
-                BodyKind::Binary => quote!(req.body(#content_type, ::std::clone::Clone::clone(body));),
+                BodyKind::Text => {
+                    quote!(req.body(#content_type, ::bytes::Bytes::from(::std::clone::Clone::clone(body)));)
+                }
+                BodyKind::Binary => {
+                    quote!(req.body(#content_type, ::std::clone::Clone::clone(body));)
+                }
                 BodyKind::Empty => TokenStream::new(),
             };
             quote! {
@@ -466,7 +554,11 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
             }
         }
     };
-    let mut_req = if query_steps.is_empty() && header_steps.is_empty() && op.body.is_none() { quote!(let req) } else { quote!(let mut req) };
+    let mut_req = if query_steps.is_empty() && header_steps.is_empty() && op.body.is_none() {
+        quote!(let req)
+    } else {
+        quote!(let mut req)
+    };
     quote! {
         fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error<#error>> {
             let mut path = ::std::string::String::new();
@@ -494,10 +586,18 @@ fn headers_expr(op: &Operation) -> TokenStream {
             let wire = h.name.to_ascii_lowercase();
             let value = match h.ty {
                 HeaderType::ETag => quote!(raw.header(#wire).map(crate::ETag::from)),
-                HeaderType::String => quote!(raw.header(#wire).map(::std::string::ToString::to_string)),
-                HeaderType::I64 => quote!(raw.header(#wire).and_then(|v| v.trim().parse::<i64>().ok())),
-                HeaderType::F64 => quote!(raw.header(#wire).and_then(|v| v.trim().parse::<f64>().ok())),
-                HeaderType::Bool => quote!(raw.header(#wire).and_then(|v| v.trim().parse::<bool>().ok())),
+                HeaderType::String => {
+                    quote!(raw.header(#wire).map(::std::string::ToString::to_string))
+                }
+                HeaderType::I64 => {
+                    quote!(raw.header(#wire).and_then(|v| v.trim().parse::<i64>().ok()))
+                }
+                HeaderType::F64 => {
+                    quote!(raw.header(#wire).and_then(|v| v.trim().parse::<f64>().ok()))
+                }
+                HeaderType::Bool => {
+                    quote!(raw.header(#wire).and_then(|v| v.trim().parse::<bool>().ok()))
+                }
             };
             quote!(#name: #value,)
         })
@@ -609,24 +709,46 @@ fn decode_parts(
         .iter()
         .map(|c| {
             let v = ident(&c.variant);
-            let doc = doc_lines(&format!("{}{}", status_doc(c.status), c.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()));
+            let doc = doc_lines(&format!(
+                "{}{}",
+                status_doc(c.status),
+                c.description
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            ));
             match &c.body {
                 BodyKind::Empty => quote!(#(#[doc = #doc])* #v,),
                 other => {
-                    let t = success_body(&ResponseCase { body: other.clone(), ..(*c).clone() });
+                    let t = success_body(&ResponseCase {
+                        body: other.clone(),
+                        ..(*c).clone()
+                    });
                     quote!(#(#[doc = #doc])* #v(#t),)
                 }
             }
         })
         .collect();
-    let code_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(c, types, error, true)).collect();
-    let message_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(c, types, error, false)).collect();
+    let code_arms: Vec<TokenStream> = errors
+        .iter()
+        .map(|c| detail_arm(c, types, error, true))
+        .collect();
+    let message_arms: Vec<TokenStream> = errors
+        .iter()
+        .map(|c| detail_arm(c, types, error, false))
+        .collect();
     let (code_body, message_body) = if errors.is_empty() {
         (quote!(match *self {}), quote!(match *self {}))
     } else {
-        (quote!(match self { #(#code_arms)* }), quote!(match self { #(#message_arms)* }))
+        (
+            quote!(match self { #(#code_arms)* }),
+            quote!(match self { #(#message_arms)* }),
+        )
     };
-    let error_doc = format!(" The documented error responses of [`crate::Client::{}`].", op.method_name);
+    let error_doc = format!(
+        " The documented error responses of [`crate::Client::{}`].",
+        op.method_name
+    );
     let error_enum = quote! {
         #[doc = #error_doc]
         #[derive(Debug, Clone, PartialEq)]
@@ -663,12 +785,18 @@ fn decode_parts(
                 if !doc.is_empty() {
                     doc.push_str("\n\n");
                 }
-                doc.push_str(&format!("The `{}` response header, if sent and well-formed.", h.name));
+                doc.push_str(&format!(
+                    "The `{}` response header, if sent and well-formed.",
+                    h.name
+                ));
                 let lines = doc_lines(&doc);
                 quote!(#(#[doc = #lines])* pub #name: ::std::option::Option<#ty>,)
             })
             .collect();
-        let doc = format!(" The response headers of [`crate::Client::{}`] that the spec declares.", op.method_name);
+        let doc = format!(
+            " The response headers of [`crate::Client::{}`] that the spec declares.",
+            op.method_name
+        );
         quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, PartialEq)]
@@ -693,7 +821,10 @@ fn decode_parts(
                 }
             })
             .collect();
-        let doc = format!(" The documented success responses of [`crate::Client::{}`].", op.method_name);
+        let doc = format!(
+            " The documented success responses of [`crate::Client::{}`].",
+            op.method_name
+        );
         quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, PartialEq)]
@@ -716,41 +847,78 @@ fn status_doc(m: StatusMatch) -> String {
 }
 
 /// A match arm reading the code (or message) out of one error variant.
-fn detail_arm(c: &ResponseCase, types: &[TypeDef], error: &proc_macro2::Ident, code: bool) -> TokenStream {
+fn detail_arm(
+    c: &ResponseCase,
+    types: &[TypeDef],
+    error: &proc_macro2::Ident,
+    code: bool,
+) -> TokenStream {
     let v = ident(&c.variant);
     let none = quote!(::std::option::Option::None);
     match &c.body {
         BodyKind::Empty => quote!(#error::#v => #none,),
         BodyKind::Json(TypeRef::Any) => {
-            let pointer = if code { "/error/code" } else { "/error/message" };
+            let pointer = if code {
+                "/error/code"
+            } else {
+                "/error/message"
+            };
             quote!(#error::#v(b) => b.pointer(#pointer).and_then(::serde_json::Value::as_str),)
         }
         BodyKind::Json(TypeRef::Named(n)) => {
             let shape = find(types, n).and_then(|t| t.error_shape.clone());
             let expr = match shape {
-                Some(ErrorShape::Nested { error_field, code_field, message_field, code_optional, message_optional, error_optional }) => {
-                    let (field, optional) = if code { (Some(code_field), code_optional) } else { (message_field, message_optional) };
+                Some(ErrorShape::Nested {
+                    error_field,
+                    code_field,
+                    message_field,
+                    code_optional,
+                    message_optional,
+                    error_optional,
+                }) => {
+                    let (field, optional) = if code {
+                        (Some(code_field), code_optional)
+                    } else {
+                        (message_field, message_optional)
+                    };
                     match field {
                         None => none.clone(),
                         Some(f) => {
                             let ef = ident(&error_field);
                             let f = ident(&f);
                             match (error_optional, optional) {
-                                (false, false) => quote!(::std::option::Option::Some(b.#ef.#f.as_str())),
+                                (false, false) => {
+                                    quote!(::std::option::Option::Some(b.#ef.#f.as_str()))
+                                }
                                 (false, true) => quote!(b.#ef.#f.as_deref()),
                                 (true, false) => quote!(b.#ef.as_ref().map(|e| e.#f.as_str())),
-                                (true, true) => quote!(b.#ef.as_ref().and_then(|e| e.#f.as_deref())),
+                                (true, true) => {
+                                    quote!(b.#ef.as_ref().and_then(|e| e.#f.as_deref()))
+                                }
                             }
                         }
                     }
                 }
-                Some(ErrorShape::Flat { code_field, message_field, code_optional, message_optional }) => {
-                    let (field, optional) = if code { (Some(code_field), code_optional) } else { (message_field, message_optional) };
+                Some(ErrorShape::Flat {
+                    code_field,
+                    message_field,
+                    code_optional,
+                    message_optional,
+                }) => {
+                    let (field, optional) = if code {
+                        (Some(code_field), code_optional)
+                    } else {
+                        (message_field, message_optional)
+                    };
                     match field {
                         None => none.clone(),
                         Some(f) => {
                             let f = ident(&f);
-                            if optional { quote!(b.#f.as_deref()) } else { quote!(::std::option::Option::Some(b.#f.as_str())) }
+                            if optional {
+                                quote!(b.#f.as_deref())
+                            } else {
+                                quote!(::std::option::Option::Some(b.#f.as_str()))
+                            }
                         }
                     }
                 }

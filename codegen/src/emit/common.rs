@@ -71,7 +71,10 @@ pub(crate) fn type_string(t: &TypeRef, krate: &str) -> String {
             Prim::Base64 => format!("{krate}::Base64"),
         },
         TypeRef::Vec(i) => format!("Vec<{}>", type_string(i, krate)),
-        TypeRef::Map(i) => format!("std::collections::BTreeMap<String, {}>", type_string(i, krate)),
+        TypeRef::Map(i) => format!(
+            "std::collections::BTreeMap<String, {}>",
+            type_string(i, krate)
+        ),
         TypeRef::Option(i) => format!("Option<{}>", type_string(i, krate)),
         TypeRef::Any => "serde_json::Value".to_owned(),
     }
@@ -81,7 +84,9 @@ pub(crate) fn type_string(t: &TypeRef, krate: &str) -> String {
 /// blocks and indentation is dropped, so rustdoc never compiles a spec's
 /// prose as a doc test.
 pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
-    let Some(text) = text else { return TokenStream::new() };
+    let Some(text) = text else {
+        return TokenStream::new();
+    };
     let lines = doc_lines(text);
     quote!(#(#[doc = #lines])*)
 }
@@ -102,7 +107,11 @@ pub(crate) fn doc_lines(text: &str) -> Vec<String> {
                 None => {
                     fence = Some(marker.to_owned());
                     let info = trimmed[marker.len()..].trim();
-                    let info = if info.is_empty() || info.starts_with("rust") { "text" } else { info };
+                    let info = if info.is_empty() || info.starts_with("rust") {
+                        "text"
+                    } else {
+                        info
+                    };
                     out.push(format!(" {marker}{info}"));
                 }
             }
@@ -124,14 +133,17 @@ pub(crate) fn doc_lines(text: &str) -> Vec<String> {
 
 /// Looks a named type up in the sorted IR list.
 pub(crate) fn find<'a>(types: &'a [TypeDef], name: &str) -> Option<&'a TypeDef> {
-    types.binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| &types[i])
+    types
+        .binary_search_by(|t| t.name.as_str().cmp(name))
+        .ok()
+        .map(|i| &types[i])
 }
 
 /// How a value of type `t` (in `v`, a reference) is written into a URL or
 /// header: RFC 3339 for date-times, `Display` for everything else.
 pub(crate) fn to_text(t: &TypeRef, types: &[TypeDef], v: TokenStream) -> TokenStream {
     match t {
-        TypeRef::Prim(Prim::DateTime) => quote!(#v.to_rfc3339()),
+        TypeRef::Prim(Prim::DateTime) => quote!(::chrono::DateTime::to_rfc3339(#v)),
         TypeRef::Prim(Prim::String) => quote!(::std::string::String::clone(#v)),
         TypeRef::Named(n) => match find(types, n).map(|d| &d.kind) {
             Some(TypeKind::Alias(inner)) => to_text(inner, types, v),

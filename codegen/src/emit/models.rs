@@ -10,7 +10,11 @@ use crate::naming::{Namespace, field_name};
 
 pub(crate) fn models(ir: &Ir) -> TokenStream {
     let mut defaults = Vec::new();
-    let items: Vec<TokenStream> = ir.types.iter().map(|t| type_def(t, &mut defaults)).collect();
+    let items: Vec<TokenStream> = ir
+        .types
+        .iter()
+        .map(|t| type_def(t, &mut defaults))
+        .collect();
     let defaults_mod = if defaults.is_empty() {
         TokenStream::new()
     } else {
@@ -36,7 +40,10 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
         TypeKind::StringEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let values: Vec<_> = variants.iter().map(|v| v.value.as_str()).collect();
-            let value_docs: Vec<String> = variants.iter().map(|v| format!(" `{}`", v.value.replace('`', "'"))).collect();
+            let value_docs: Vec<String> = variants
+                .iter()
+                .map(|v| format!(" `{}`", v.value.replace('`', "'")))
+                .collect();
             let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
             quote! {
                 #doc
@@ -90,7 +97,8 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
         TypeKind::IntEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let values: Vec<_> = variants.iter().map(|v| v.value).collect();
-            let value_docs: Vec<String> = variants.iter().map(|v| format!(" `{}`", v.value)).collect();
+            let value_docs: Vec<String> =
+                variants.iter().map(|v| format!(" `{}`", v.value)).collect();
             let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
             quote! {
                 #doc
@@ -153,7 +161,10 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let types: Vec<_> = variants.iter().map(|v| type_tokens(&v.ty)).collect();
             let tags: Vec<_> = variants.iter().map(|v| v.tag.as_str()).collect();
-            let tag_docs: Vec<String> = variants.iter().map(|v| format!(" `{property}` is `{}`.", v.tag.replace('`', "'"))).collect();
+            let tag_docs: Vec<String> = variants
+                .iter()
+                .map(|v| format!(" `{property}` is `{}`.", v.tag.replace('`', "'")))
+                .collect();
             let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
             let missing = format!("missing or non-string discriminator `{property}`");
             quote! {
@@ -211,7 +222,11 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
             }
         }
     };
-    let page = t.page.as_ref().map(|p| page_impl(&t.name, p)).unwrap_or_default();
+    let page = t
+        .page
+        .as_ref()
+        .map(|p| page_impl(&t.name, p))
+        .unwrap_or_default();
     quote!(#body #page)
 }
 
@@ -229,7 +244,11 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
     let item = type_tokens(&p.item);
     let value = ident(&p.value_field);
     let next = ident(&p.next_field);
-    let next_expr = if p.next_optional { quote!(self.#next) } else { quote!(::std::option::Option::Some(self.#next)) };
+    let next_expr = if p.next_optional {
+        quote!(self.#next)
+    } else {
+        quote!(::std::option::Option::Some(self.#next))
+    };
     quote! {
         impl crate::runtime::Page for #name {
             type Item = #item;
@@ -240,7 +259,12 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
     }
 }
 
-fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<TokenStream>) -> TokenStream {
+fn struct_def(
+    name: &str,
+    s: &Struct,
+    doc: &TokenStream,
+    defaults: &mut Vec<TokenStream>,
+) -> TokenStream {
     let type_ident = ident(name);
     let mut fields = Vec::new();
     let mut has_default_fn = false;
@@ -283,7 +307,11 @@ fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<Toke
             /// optional field is sent only when set (see [`crate::Nullable`]).
         }
     });
-    let setters = if s.request { setters(&type_ident, s) } else { TokenStream::new() };
+    let setters = if s.request {
+        setters(&type_ident, s)
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #doc
         #request_note
@@ -296,11 +324,19 @@ fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<Toke
 }
 
 /// The Rust type of a field and its serde attribute.
-fn field_parts(owner: &str, f: &Field, defaults: &mut Vec<TokenStream>, has_default_fn: &mut bool) -> (TokenStream, TokenStream) {
+fn field_parts(
+    owner: &str,
+    f: &Field,
+    defaults: &mut Vec<TokenStream>,
+    has_default_fn: &mut bool,
+) -> (TokenStream, TokenStream) {
     let inner = type_tokens(&f.ty);
     match f.mode {
         FieldMode::Required => (inner, TokenStream::new()),
-        FieldMode::Nullable => (quote!(::std::option::Option<#inner>), quote!(#[serde(default)])),
+        FieldMode::Nullable => (
+            quote!(::std::option::Option<#inner>),
+            quote!(#[serde(default)]),
+        ),
         FieldMode::Optional => match &f.default {
             Some(value) => {
                 let fn_name = format!("{}_{}", field_name(owner, "type"), f.ident);
@@ -313,9 +349,15 @@ fn field_parts(owner: &str, f: &Field, defaults: &mut Vec<TokenStream>, has_defa
                 *has_default_fn = true;
                 (inner, quote!(#[serde(default = #path)]))
             }
-            None => (quote!(::std::option::Option<#inner>), quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])),
+            None => (
+                quote!(::std::option::Option<#inner>),
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+            ),
         },
-        FieldMode::Tristate => (quote!(crate::runtime::Nullable<#inner>), quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")])),
+        FieldMode::Tristate => (
+            quote!(crate::runtime::Nullable<#inner>),
+            quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]),
+        ),
     }
 }
 
@@ -324,7 +366,10 @@ fn default_expr(ty: &TypeRef, v: &Value) -> TokenStream {
         (_, Value::String(s)) => quote!(::std::string::ToString::to_string(#s)),
         (_, Value::Bool(b)) => quote!(#b),
         (TypeRef::Prim(crate::ir::Prim::I32), Value::Number(n)) => {
-            let n = n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or_default();
+            let n = n
+                .as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .unwrap_or_default();
             quote!(#n)
         }
         (TypeRef::Prim(crate::ir::Prim::I64), Value::Number(n)) => {

@@ -7,7 +7,10 @@ use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as Scheme};
 
 use super::ops::operations;
 use super::schema::Schemas;
-use super::{BodyKind, ErrorShape, FieldMode, Ir, PageShape, Prim, SecurityScheme, Server, ServerVariable, StatusMatch, TypeDef, TypeKind, TypeRef};
+use super::{
+    BodyKind, ErrorShape, FieldMode, Ir, PageShape, Prim, SecurityScheme, Server, ServerVariable,
+    StatusMatch, TypeDef, TypeKind, TypeRef,
+};
 use crate::diag::Sink;
 use crate::naming::{Namespace, field_name};
 
@@ -19,17 +22,30 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>) 
     let mut types = std::mem::take(&mut schemas.types);
 
     break_recursion(&mut types);
-    let by_name: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
-    let shapes: Vec<(Option<ErrorShape>, Option<PageShape>)> = types.iter().map(|t| (error_shape(t, &types, &by_name), page_shape(t))).collect();
+    let by_name: BTreeMap<String, usize> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
+    let shapes: Vec<(Option<ErrorShape>, Option<PageShape>)> = types
+        .iter()
+        .map(|t| (error_shape(t, &types, &by_name), page_shape(t)))
+        .collect();
     for (t, (e, p)) in types.iter_mut().zip(shapes) {
         t.error_shape = e;
         t.page = p;
     }
     for op in &mut ops {
-        op.page = op.success.iter().find(|c| c.status == StatusMatch::Code(200)).and_then(|c| match &c.body {
-            BodyKind::Json(TypeRef::Named(n)) => by_name.get(n).and_then(|i| types[*i].page.clone()),
-            _ => None,
-        });
+        op.page = op
+            .success
+            .iter()
+            .find(|c| c.status == StatusMatch::Code(200))
+            .and_then(|c| match &c.body {
+                BodyKind::Json(TypeRef::Named(n)) => {
+                    by_name.get(n).and_then(|i| types[*i].page.clone())
+                }
+                _ => None,
+            });
     }
     types.sort_by(|a, b| a.name.cmp(&b.name));
     ops.sort_by(|a, b| a.method_name.cmp(&b.method_name));
@@ -44,14 +60,26 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>) 
                 .variables
                 .iter()
                 .flatten()
-                .map(|(name, v)| ServerVariable { name: name.clone(), ident: field_name(name, "variable"), default: v.default.clone(), description: v.description.clone() })
+                .map(|(name, v)| ServerVariable {
+                    name: name.clone(),
+                    ident: field_name(name, "variable"),
+                    default: v.default.clone(),
+                    description: v.description.clone(),
+                })
                 .collect();
             let base = match &s.description {
                 // Short descriptions name the server; long ones would make unwieldy names.
-                Some(d) if !d.trim().is_empty() && d.split_whitespace().count() <= 4 => field_name(d, "server"),
+                Some(d) if !d.trim().is_empty() && d.split_whitespace().count() <= 4 => {
+                    field_name(d, "server")
+                }
                 _ => format!("server_{i}"),
             };
-            Server { url: s.url.clone(), description: s.description.clone(), ident: server_names.claim(&base), variables }
+            Server {
+                url: s.url.clone(),
+                description: s.description.clone(),
+                ident: server_names.claim(&base),
+                variables,
+            }
         })
         .collect();
 
@@ -102,7 +130,9 @@ fn direct(t: &TypeRef, out: &mut Vec<String>) {
 fn mentioned(t: &TypeRef, out: &mut Vec<String>) {
     match t {
         TypeRef::Named(n) => out.push(n.clone()),
-        TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Boxed(i) => mentioned(i, out),
+        TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Boxed(i) => {
+            mentioned(i, out)
+        }
         TypeRef::Prim(_) | TypeRef::Any => {}
     }
 }
@@ -120,7 +150,11 @@ fn slots(kind: &mut TypeKind) -> Vec<&mut TypeRef> {
 /// Boxes every by-value edge that closes a cycle, and turns aliases that
 /// would expand forever into newtypes.
 fn break_recursion(types: &mut [TypeDef]) {
-    let index: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let index: BTreeMap<String, usize> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
     // Aliases first: a cycle through aliases only cannot be a type alias.
     let alias_edges: Vec<Vec<usize>> = types
         .iter()
@@ -128,13 +162,18 @@ fn break_recursion(types: &mut [TypeDef]) {
             TypeKind::Alias(r) => {
                 let mut m = Vec::new();
                 mentioned(r, &mut m);
-                m.iter().filter_map(|n| index.get(n).copied()).filter(|i| matches!(types[*i].kind, TypeKind::Alias(_))).collect()
+                m.iter()
+                    .filter_map(|n| index.get(n).copied())
+                    .filter(|i| matches!(types[*i].kind, TypeKind::Alias(_)))
+                    .collect()
             }
             _ => Vec::new(),
         })
         .collect();
     for i in 0..types.len() {
-        if matches!(types[i].kind, TypeKind::Alias(_)) && alias_edges[i].iter().any(|j| reaches(&alias_edges, *j, i)) {
+        if matches!(types[i].kind, TypeKind::Alias(_))
+            && alias_edges[i].iter().any(|j| reaches(&alias_edges, *j, i))
+        {
             if let TypeKind::Alias(t) = &types[i].kind {
                 types[i].kind = TypeKind::Newtype(t.clone());
             }
@@ -148,11 +187,14 @@ fn break_recursion(types: &mut [TypeDef]) {
         }
         edges.push(names.iter().filter_map(|n| index.get(n).copied()).collect());
     }
-    for i in 0..types.len() {
-        for slot in slots(&mut types[i].kind) {
+    for (i, t) in types.iter_mut().enumerate() {
+        for slot in slots(&mut t.kind) {
             let mut names = Vec::new();
             direct(slot, &mut names);
-            let cyclic = names.iter().filter_map(|n| index.get(n)).any(|j| reaches(&edges, *j, i));
+            let cyclic = names
+                .iter()
+                .filter_map(|n| index.get(n))
+                .any(|j| reaches(&edges, *j, i));
             if cyclic {
                 box_direct(slot);
             }
@@ -188,11 +230,20 @@ fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
 }
 
 fn string_field(s: &super::Struct, json: &str) -> Option<(String, bool)> {
-    s.fields.iter().find(|f| f.json == json && f.ty == TypeRef::Prim(Prim::String)).map(|f| (f.ident.clone(), f.mode != FieldMode::Required))
+    s.fields
+        .iter()
+        .find(|f| f.json == json && f.ty == TypeRef::Prim(Prim::String))
+        .map(|f| (f.ident.clone(), f.mode != FieldMode::Required))
 }
 
-fn error_shape(t: &TypeDef, types: &[TypeDef], by_name: &BTreeMap<String, usize>) -> Option<ErrorShape> {
-    let TypeKind::Struct(s) = &t.kind else { return None };
+fn error_shape(
+    t: &TypeDef,
+    types: &[TypeDef],
+    by_name: &BTreeMap<String, usize>,
+) -> Option<ErrorShape> {
+    let TypeKind::Struct(s) = &t.kind else {
+        return None;
+    };
     if let Some(f) = s.fields.iter().find(|f| f.json == "error") {
         let inner = match &f.ty {
             TypeRef::Named(n) => Some(n),
@@ -202,7 +253,9 @@ fn error_shape(t: &TypeDef, types: &[TypeDef], by_name: &BTreeMap<String, usize>
             },
             _ => None,
         };
-        if let Some(TypeKind::Struct(e)) = inner.and_then(|n| by_name.get(n)).map(|i| &types[*i].kind) {
+        if let Some(TypeKind::Struct(e)) =
+            inner.and_then(|n| by_name.get(n)).map(|i| &types[*i].kind)
+        {
             if let Some((code, code_optional)) = string_field(e, "code") {
                 let message = string_field(e, "message");
                 return Some(ErrorShape::Nested {
@@ -218,16 +271,33 @@ fn error_shape(t: &TypeDef, types: &[TypeDef], by_name: &BTreeMap<String, usize>
     }
     let (code, code_optional) = string_field(s, "code")?;
     let message = string_field(s, "message");
-    Some(ErrorShape::Flat { code_field: code, message_optional: message.as_ref().is_some_and(|m| m.1), message_field: message.map(|m| m.0), code_optional })
+    Some(ErrorShape::Flat {
+        code_field: code,
+        message_optional: message.as_ref().is_some_and(|m| m.1),
+        message_field: message.map(|m| m.0),
+        code_optional,
+    })
 }
 
 fn page_shape(t: &TypeDef) -> Option<PageShape> {
-    let TypeKind::Struct(s) = &t.kind else { return None };
+    let TypeKind::Struct(s) = &t.kind else {
+        return None;
+    };
     let value = s.fields.iter().find(|f| f.json == "value")?;
-    let TypeRef::Vec(item) = &value.ty else { return None };
+    let TypeRef::Vec(item) = &value.ty else {
+        return None;
+    };
     if value.mode != FieldMode::Required {
         return None;
     }
-    let next = s.fields.iter().find(|f| f.json == "@odata.nextLink" && f.ty == TypeRef::Prim(Prim::String))?;
-    Some(PageShape { item: (**item).clone(), value_field: value.ident.clone(), next_field: next.ident.clone(), next_optional: next.mode != FieldMode::Required })
+    let next = s
+        .fields
+        .iter()
+        .find(|f| f.json == "@odata.nextLink" && f.ty == TypeRef::Prim(Prim::String))?;
+    Some(PageShape {
+        item: (**item).clone(),
+        value_field: value.ident.clone(),
+        next_field: next.ident.clone(),
+        next_optional: next.mode != FieldMode::Required,
+    })
 }

@@ -70,9 +70,21 @@ pub(crate) struct TypeDef {
 #[derive(Debug, Clone)]
 pub(crate) enum ErrorShape {
     /// `{"error": {"code", "message"}}`: OData.
-    Nested { error_field: String, code_field: String, message_field: Option<String>, code_optional: bool, message_optional: bool, error_optional: bool },
+    Nested {
+        error_field: String,
+        code_field: String,
+        message_field: Option<String>,
+        code_optional: bool,
+        message_optional: bool,
+        error_optional: bool,
+    },
     /// `{"code", "message"}`.
-    Flat { code_field: String, message_field: Option<String>, code_optional: bool, message_optional: bool },
+    Flat {
+        code_field: String,
+        message_field: Option<String>,
+        code_optional: bool,
+        message_optional: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +103,10 @@ pub(crate) enum TypeKind {
     /// `oneOf`/`anyOf` without a discriminator: the first variant that decodes.
     Untagged(Vec<Variant>),
     /// `oneOf` with a discriminator property.
-    Tagged { property: String, variants: Vec<TaggedVariant> },
+    Tagged {
+        property: String,
+        variants: Vec<TaggedVariant>,
+    },
     Alias(TypeRef),
     /// An alias that would be recursive: `struct X(T)`, transparent to serde.
     Newtype(TypeRef),
@@ -216,7 +231,10 @@ pub(crate) struct Operation {
 pub(crate) enum PathPiece {
     Literal(String),
     /// Index into `params`; `quoted` when the template has `'{x}'`.
-    Param { index: usize, quoted: bool },
+    Param {
+        index: usize,
+        quoted: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

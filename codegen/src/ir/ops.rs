@@ -2,18 +2,38 @@
 
 use std::collections::BTreeSet;
 
-use openapiv3::{Header, MediaType, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response, Schema, SchemaKind, StatusCode, Type};
+use openapiv3::{
+    Header, MediaType, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
+    Response, Schema, SchemaKind, StatusCode, Type,
+};
 
 use super::schema::{Mode, Schemas};
-use super::{Body, BodyKind, HeaderField, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase, StatusMatch, TypeRef};
+use super::{
+    Body, BodyKind, HeaderField, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece,
+    ResponseCase, StatusMatch, TypeRef,
+};
 use crate::diag::push_pointer;
 use crate::naming::{Namespace, field_name, type_name};
 use crate::spec::validate::template_names;
 
 /// Method names the hand-written `Client` already has.
-pub(crate) const CLIENT_METHODS: &[&str] = &["new", "builder", "base_url", "http_client", "clone", "fmt", "execute", "execute_stream", "default"];
+pub(crate) const CLIENT_METHODS: &[&str] = &[
+    "new",
+    "builder",
+    "base_url",
+    "http_client",
+    "clone",
+    "fmt",
+    "execute",
+    "execute_stream",
+    "default",
+];
 
-fn resolve<'a, T>(api: &'a OpenAPI, r: &'a ReferenceOr<T>, section: fn(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>) -> Option<&'a T> {
+fn resolve<'a, T>(
+    api: &'a OpenAPI,
+    r: &'a ReferenceOr<T>,
+    section: fn(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+) -> Option<&'a T> {
     let mut current = r;
     for _ in 0..32 {
         match current {
@@ -28,13 +48,22 @@ fn resolve<'a, T>(api: &'a OpenAPI, r: &'a ReferenceOr<T>, section: fn(&'a opena
     None
 }
 
-pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skipped: &BTreeSet<String>) -> Vec<Operation> {
+pub(crate) fn operations<'a>(
+    api: &'a OpenAPI,
+    schemas: &mut Schemas<'a>,
+    skipped: &BTreeSet<String>,
+) -> Vec<Operation> {
     let mut methods = Namespace::with_reserved(CLIENT_METHODS);
     let mut types = Namespace::default();
     let mut out = Vec::new();
-    let global_auth = api.security.as_ref().is_some_and(|s| s.iter().any(|r| !r.is_empty()));
+    let global_auth = api
+        .security
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|r| !r.is_empty()));
     for (path, item) in &api.paths.paths {
-        let ReferenceOr::Item(item) = item else { continue };
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
         let path_pointer = push_pointer("/paths", path);
         for (method, op) in item.iter() {
             let pointer = push_pointer(&path_pointer, method);
@@ -51,7 +80,12 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skippe
                 Some(reqs) => reqs.iter().any(|r| !r.is_empty()),
                 None => global_auth,
             };
-            let mut lowering = OpLowering { api, schemas, type_name: &type_name_, pointer: &pointer };
+            let mut lowering = OpLowering {
+                api,
+                schemas,
+                type_name: &type_name_,
+                pointer: &pointer,
+            };
             let mut params = lowering.params(&item.parameters, &op.parameters, &path_pointer);
             let segments = segments(path, &mut params);
             let body = op.request_body.as_ref().and_then(|b| lowering.body(b));
@@ -117,7 +151,10 @@ fn segments(path: &str, params: &mut [Param]) -> Vec<PathPiece> {
         if !before.is_empty() {
             out.push(PathPiece::Literal(before.to_owned()));
         }
-        if let Some(index) = params.iter().position(|p| p.location == ParamLocation::Path && p.name == name) {
+        if let Some(index) = params
+            .iter()
+            .position(|p| p.location == ParamLocation::Path && p.name == name)
+        {
             out.push(PathPiece::Param { index, quoted });
         }
         rest = after;
@@ -138,12 +175,23 @@ struct OpLowering<'x, 'a> {
 impl<'x, 'a> OpLowering<'x, 'a> {
     /// Path-level parameters overridden by operation-level ones; path
     /// parameters first in template order, then required, then optional.
-    fn params(&mut self, shared: &'a [ReferenceOr<Parameter>], own: &'a [ReferenceOr<Parameter>], path_pointer: &str) -> Vec<Param> {
+    fn params(
+        &mut self,
+        shared: &'a [ReferenceOr<Parameter>],
+        own: &'a [ReferenceOr<Parameter>],
+        path_pointer: &str,
+    ) -> Vec<Param> {
         let mut merged: Vec<(&'a Parameter, String)> = Vec::new();
-        for (list, base) in [(shared, push_pointer(path_pointer, "parameters")), (own, push_pointer(self.pointer, "parameters"))] {
+        for (list, base) in [
+            (shared, push_pointer(path_pointer, "parameters")),
+            (own, push_pointer(self.pointer, "parameters")),
+        ] {
             for (i, p) in list.iter().enumerate() {
                 let Some(p) = resolve(self.api, p, |c| &c.parameters) else {
-                    self.schemas.sink.error(&push_pointer(&base, &i.to_string()), "unresolved parameter reference");
+                    self.schemas.sink.error(
+                        &push_pointer(&base, &i.to_string()),
+                        "unresolved parameter reference",
+                    );
                     continue;
                 };
                 let key = |q: &Parameter| (location_word(q), q.parameter_data_ref().name.clone());
@@ -161,13 +209,22 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 Parameter::Header { .. } => ParamLocation::Header,
                 Parameter::Cookie { .. } => continue,
             };
-            let ParameterSchemaOrContent::Schema(schema) = &data.format else { continue };
+            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+                continue;
+            };
             let hint = format!("{}{}", self.type_name, type_name(&data.name, "Param"));
-            let is_etag = location == ParamLocation::Header && (data.name.eq_ignore_ascii_case("if-match") || data.name.eq_ignore_ascii_case("if-none-match"));
+            let is_etag = location == ParamLocation::Header
+                && (data.name.eq_ignore_ascii_case("if-match")
+                    || data.name.eq_ignore_ascii_case("if-none-match"));
             let ty = if is_etag {
                 ParamType::ETag
             } else {
-                self.param_type(schema, &hint, data.explode.unwrap_or(matches!(p, Parameter::Query { .. })), &push_pointer(&pointer, "schema"))
+                self.param_type(
+                    schema,
+                    &hint,
+                    data.explode.unwrap_or(matches!(p, Parameter::Query { .. })),
+                    &push_pointer(&pointer, "schema"),
+                )
             };
             out.push(Param {
                 name: data.name.clone(),
@@ -182,7 +239,13 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         out
     }
 
-    fn param_type(&mut self, schema: &ReferenceOr<Schema>, hint: &str, explode: bool, pointer: &str) -> ParamType {
+    fn param_type(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        hint: &str,
+        explode: bool,
+        pointer: &str,
+    ) -> ParamType {
         let resolved = match schema {
             ReferenceOr::Item(s) => Some(s),
             ReferenceOr::Reference { reference } => reference
@@ -190,19 +253,40 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 .and_then(|k| self.api.components.as_ref().and_then(|c| c.schemas.get(k)))
                 .and_then(|s| s.as_item()),
         };
-        if let Some(Schema { schema_kind: SchemaKind::Type(Type::Array(a)), .. }) = resolved {
+        if let Some(Schema {
+            schema_kind: SchemaKind::Type(Type::Array(a)),
+            ..
+        }) = resolved
+        {
             let item = match &a.items {
-                Some(items) => self.schemas.use_boxed(items, &format!("{hint}Item"), Mode::Request, &push_pointer(pointer, "items")).0,
+                Some(items) => {
+                    self.schemas
+                        .use_boxed(
+                            items,
+                            &format!("{hint}Item"),
+                            Mode::Request,
+                            &push_pointer(pointer, "items"),
+                        )
+                        .0
+                }
                 None => TypeRef::Prim(super::Prim::String),
             };
             if !scalar(&item, self.schemas) {
-                self.schemas.sink.error(pointer, "a list parameter must hold strings, numbers, booleans or string enums");
+                self.schemas.sink.error(
+                    pointer,
+                    "a list parameter must hold strings, numbers, booleans or string enums",
+                );
             }
             return ParamType::List { item, explode };
         }
-        let (ty, _) = self.schemas.use_schema(schema, hint, Mode::Request, pointer);
+        let (ty, _) = self
+            .schemas
+            .use_schema(schema, hint, Mode::Request, pointer);
         if !scalar(&ty, self.schemas) {
-            self.schemas.sink.error(pointer, "an object parameter is not supported: use a scalar or a list of scalars");
+            self.schemas.sink.error(
+                pointer,
+                "an object parameter is not supported: use a scalar or a list of scalars",
+            );
         }
         ParamType::Scalar(ty)
     }
@@ -214,24 +298,45 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         let hint = format!("{}Body", self.type_name);
         let content_pointer = push_pointer(&push_pointer(&pointer, "content"), media);
         let kind = self.media_kind(media, mt, &hint, Mode::Request, &content_pointer);
-        Some(Body { kind, content_type: media.to_owned(), required: body.required })
+        Some(Body {
+            kind,
+            content_type: media.to_owned(),
+            required: body.required,
+        })
     }
 
-    fn media_kind(&mut self, media: &str, mt: &MediaType, hint: &str, mode: Mode, pointer: &str) -> BodyKind {
+    fn media_kind(
+        &mut self,
+        media: &str,
+        mt: &MediaType,
+        hint: &str,
+        mode: Mode,
+        pointer: &str,
+    ) -> BodyKind {
         let m = media.to_ascii_lowercase();
         let binary_schema = matches!(&mt.schema, Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(s)), .. })) if matches!(s.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)));
         if is_json(&m) && !binary_schema {
             return match &mt.schema {
                 Some(s) => {
-                    let (t, nullable) = self.schemas.use_schema(s, hint, mode, &push_pointer(pointer, "schema"));
-                    BodyKind::Json(if nullable { TypeRef::Option(Box::new(t)) } else { t })
+                    let (t, nullable) =
+                        self.schemas
+                            .use_schema(s, hint, mode, &push_pointer(pointer, "schema"));
+                    BodyKind::Json(if nullable {
+                        TypeRef::Option(Box::new(t))
+                    } else {
+                        t
+                    })
                 }
                 None => BodyKind::Json(TypeRef::Any),
             };
         }
         if m == "application/x-www-form-urlencoded" {
             return match &mt.schema {
-                Some(s) => BodyKind::Form(self.schemas.use_schema(s, hint, mode, &push_pointer(pointer, "schema")).0),
+                Some(s) => BodyKind::Form(
+                    self.schemas
+                        .use_schema(s, hint, mode, &push_pointer(pointer, "schema"))
+                        .0,
+                ),
                 None => BodyKind::Form(TypeRef::Map(Box::new(TypeRef::Prim(super::Prim::String)))),
             };
         }
@@ -242,19 +347,33 @@ impl<'x, 'a> OpLowering<'x, 'a> {
     }
 
     #[allow(clippy::type_complexity)]
-    fn responses(&mut self, responses: &'a openapiv3::Responses) -> (Vec<ResponseCase>, Vec<ResponseCase>, Vec<HeaderField>, Option<String>) {
+    fn responses(
+        &mut self,
+        responses: &'a openapiv3::Responses,
+    ) -> (
+        Vec<ResponseCase>,
+        Vec<ResponseCase>,
+        Vec<HeaderField>,
+        Option<String>,
+    ) {
         let base = push_pointer(self.pointer, "responses");
         let mut cases: Vec<(StatusMatch, &'a Response, String)> = Vec::new();
         for (status, r) in &responses.responses {
             let key = status.to_string();
-            let Some(r) = resolve(self.api, r, |c| &c.responses) else { continue };
+            let Some(r) = resolve(self.api, r, |c| &c.responses) else {
+                continue;
+            };
             let m = match status {
                 StatusCode::Code(c) => StatusMatch::Code(*c),
                 StatusCode::Range(r) => StatusMatch::Range(*r),
             };
             cases.push((m, r, push_pointer(&base, &key)));
         }
-        if let Some(r) = responses.default.as_ref().and_then(|r| resolve(self.api, r, |c| &c.responses)) {
+        if let Some(r) = responses
+            .default
+            .as_ref()
+            .and_then(|r| resolve(self.api, r, |c| &c.responses))
+        {
             cases.push((StatusMatch::Default, r, push_pointer(&base, "default")));
         }
         let success_count = cases.iter().filter(|(m, _, _)| is_success(*m)).count();
@@ -266,13 +385,25 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         for (m, r, pointer) in cases {
             let ok = is_success(m);
             let variant = variant_name(m);
-            let hint = if ok && success_count == 1 { format!("{}Response", self.type_name) } else { format!("{}{}", self.type_name, variant) };
+            let hint = if ok && success_count == 1 {
+                format!("{}Response", self.type_name)
+            } else {
+                format!("{}{}", self.type_name, variant)
+            };
             let body = match pick_media(&r.content) {
                 Some((media, mt)) => {
-                    let kind = self.media_kind(media, mt, &hint, Mode::Response, &push_pointer(&push_pointer(&pointer, "content"), media));
+                    let kind = self.media_kind(
+                        media,
+                        mt,
+                        &hint,
+                        Mode::Response,
+                        &push_pointer(&push_pointer(&pointer, "content"), media),
+                    );
                     if ok {
                         match &kind {
-                            BodyKind::Json(_) | BodyKind::Form(_) => push_unique(&mut accept, "application/json"),
+                            BodyKind::Json(_) | BodyKind::Form(_) => {
+                                push_unique(&mut accept, "application/json")
+                            }
                             BodyKind::Binary => {
                                 for media in r.content.keys() {
                                     push_unique(&mut accept, media);
@@ -288,22 +419,49 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             };
             if ok {
                 for (name, h) in &r.headers {
-                    let Some(h) = resolve(self.api, h, |c| &c.headers) else { continue };
-                    if headers.iter().any(|f| f.name.eq_ignore_ascii_case(name)) || name.eq_ignore_ascii_case("content-type") {
+                    let Some(h) = resolve(self.api, h, |c| &c.headers) else {
+                        continue;
+                    };
+                    if headers.iter().any(|f| f.name.eq_ignore_ascii_case(name))
+                        || name.eq_ignore_ascii_case("content-type")
+                    {
                         continue;
                     }
                     let ty = header_type(name, h, self.api);
-                    let preferred = if ty == HeaderType::ETag { "etag".to_owned() } else { field_name(name, "header") };
-                    headers.push(HeaderField { name: name.clone(), ident: header_names.claim(&preferred), ty, doc: h.description.clone() });
+                    let preferred = if ty == HeaderType::ETag {
+                        "etag".to_owned()
+                    } else {
+                        field_name(name, "header")
+                    };
+                    headers.push(HeaderField {
+                        name: name.clone(),
+                        ident: header_names.claim(&preferred),
+                        ty,
+                        doc: h.description.clone(),
+                    });
                 }
             }
-            let case = ResponseCase { status: m, variant, body, description: Some(r.description.clone()).filter(|d| !d.trim().is_empty()) };
-            if ok { success.push(case) } else { errors.push(case) }
+            let case = ResponseCase {
+                status: m,
+                variant,
+                body,
+                description: Some(r.description.clone()).filter(|d| !d.trim().is_empty()),
+            };
+            if ok {
+                success.push(case)
+            } else {
+                errors.push(case)
+            }
         }
         if accept.is_empty() && !errors.is_empty() {
             accept.push("application/json".to_owned());
         }
-        (success, errors, headers, (!accept.is_empty()).then(|| accept.join(", ")))
+        (
+            success,
+            errors,
+            headers,
+            (!accept.is_empty()).then(|| accept.join(", ")),
+        )
     }
 }
 
@@ -325,11 +483,17 @@ fn location_word(p: &Parameter) -> &'static str {
 fn scalar(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
     match t {
         TypeRef::Prim(_) => true,
-        TypeRef::Named(n) => schemas.types.iter().find(|d| &d.name == n).is_none_or(|d| match &d.kind {
-            super::TypeKind::StringEnum(_) | super::TypeKind::IntEnum(_) => true,
-            super::TypeKind::Alias(inner) => scalar(inner, schemas),
-            _ => false,
-        }),
+        TypeRef::Named(n) => {
+            schemas
+                .types
+                .iter()
+                .find(|d| &d.name == n)
+                .is_none_or(|d| match &d.kind {
+                    super::TypeKind::StringEnum(_) | super::TypeKind::IntEnum(_) => true,
+                    super::TypeKind::Alias(inner) => scalar(inner, schemas),
+                    _ => false,
+                })
+        }
         _ => false,
     }
 }
@@ -353,7 +517,10 @@ fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&str, 
             3
         }
     };
-    content.iter().min_by_key(|(m, _)| rank(m)).map(|(m, mt)| (m.as_str(), mt))
+    content
+        .iter()
+        .min_by_key(|(m, _)| rank(m))
+        .map(|(m, mt)| (m.as_str(), mt))
 }
 
 fn is_success(m: StatusMatch) -> bool {
@@ -408,7 +575,9 @@ fn header_type(name: &str, h: &Header, api: &OpenAPI) -> HeaderType {
     if name.eq_ignore_ascii_case("etag") {
         return HeaderType::ETag;
     }
-    let ParameterSchemaOrContent::Schema(s) = &h.format else { return HeaderType::String };
+    let ParameterSchemaOrContent::Schema(s) = &h.format else {
+        return HeaderType::String;
+    };
     let s = match s {
         ReferenceOr::Item(s) => Some(s),
         ReferenceOr::Reference { reference } => reference

@@ -5,10 +5,16 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use indexmap::IndexMap;
-use openapiv3::{AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaData, SchemaKind, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{
+    AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaData, SchemaKind, Type,
+    VariantOrUnknownOrEmpty,
+};
 use serde_json::Value;
 
-use super::{EnumVariant, Field, FieldMode, IntVariant, Prim, Struct, TaggedVariant, TypeDef, TypeKind, TypeRef, Uses, Variant};
+use super::{
+    EnumVariant, Field, FieldMode, IntVariant, Prim, Struct, TaggedVariant, TypeDef, TypeKind,
+    TypeRef, Uses, Variant,
+};
 use crate::diag::{Sink, push_pointer};
 use crate::naming::{Namespace, field_name, type_name};
 
@@ -20,15 +26,32 @@ pub(crate) enum Mode {
     Request,
 }
 
+/// The properties and `required` list an `allOf` schema carries itself.
+type OwnProps<'s> = Option<(&'s IndexMap<String, ReferenceOr<Box<Schema>>>, &'s [String])>;
+
 /// A schema seen through one lens, whichever of `openapiv3`'s shapes it came in.
 enum Kind<'s> {
-    String { format: Option<&'s str>, values: Vec<Value> },
-    Integer { format: Option<&'s str>, values: Vec<Value> },
-    Number { format: Option<&'s str> },
+    String {
+        format: Option<&'s str>,
+        values: Vec<Value>,
+    },
+    Integer {
+        format: Option<&'s str>,
+        values: Vec<Value>,
+    },
+    Number {
+        format: Option<&'s str>,
+    },
     Boolean,
-    Object { properties: &'s IndexMap<String, ReferenceOr<Box<Schema>>>, required: &'s [String], additional: Option<&'s AdditionalProperties> },
-    Array { items: Option<&'s ReferenceOr<Box<Schema>>> },
-    AllOf(&'s [ReferenceOr<Schema>], Option<(&'s IndexMap<String, ReferenceOr<Box<Schema>>>, &'s [String])>),
+    Object {
+        properties: &'s IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'s [String],
+        additional: Option<&'s AdditionalProperties>,
+    },
+    Array {
+        items: Option<&'s ReferenceOr<Box<Schema>>>,
+    },
+    AllOf(&'s [ReferenceOr<Schema>], OwnProps<'s>),
     OneOf(&'s [ReferenceOr<Schema>]),
     AnyOf(&'s [ReferenceOr<Schema>]),
     Any,
@@ -83,23 +106,40 @@ fn kind_of(schema: &Schema) -> Kind<'_> {
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) => Kind::String {
             format: format_of(&s.format),
-            values: s.enumeration.iter().map(|v| v.clone().map_or(Value::Null, Value::String)).collect(),
+            values: s
+                .enumeration
+                .iter()
+                .map(|v| v.clone().map_or(Value::Null, Value::String))
+                .collect(),
         },
         SchemaKind::Type(Type::Integer(i)) => Kind::Integer {
             format: format_of(&i.format),
-            values: i.enumeration.iter().map(|v| v.map_or(Value::Null, Value::from)).collect(),
+            values: i
+                .enumeration
+                .iter()
+                .map(|v| v.map_or(Value::Null, Value::from))
+                .collect(),
         },
-        SchemaKind::Type(Type::Number(n)) => Kind::Number { format: format_of(&n.format) },
+        SchemaKind::Type(Type::Number(n)) => Kind::Number {
+            format: format_of(&n.format),
+        },
         SchemaKind::Type(Type::Boolean(_)) => Kind::Boolean,
-        SchemaKind::Type(Type::Object(o)) => Kind::Object { properties: &o.properties, required: &o.required, additional: o.additional_properties.as_ref() },
-        SchemaKind::Type(Type::Array(a)) => Kind::Array { items: a.items.as_ref() },
+        SchemaKind::Type(Type::Object(o)) => Kind::Object {
+            properties: &o.properties,
+            required: &o.required,
+            additional: o.additional_properties.as_ref(),
+        },
+        SchemaKind::Type(Type::Array(a)) => Kind::Array {
+            items: a.items.as_ref(),
+        },
         SchemaKind::OneOf { one_of } => Kind::OneOf(one_of),
         SchemaKind::AllOf { all_of } => Kind::AllOf(all_of, None),
         SchemaKind::AnyOf { any_of } => Kind::AnyOf(any_of),
         SchemaKind::Not { .. } => Kind::Any,
         SchemaKind::Any(a) => {
             if !a.all_of.is_empty() {
-                let own = (!a.properties.is_empty()).then_some((&a.properties, a.required.as_slice()));
+                let own =
+                    (!a.properties.is_empty()).then_some((&a.properties, a.required.as_slice()));
                 Kind::AllOf(&a.all_of, own)
             } else if !a.one_of.is_empty() {
                 Kind::OneOf(&a.one_of)
@@ -107,16 +147,36 @@ fn kind_of(schema: &Schema) -> Kind<'_> {
                 Kind::AnyOf(&a.any_of)
             } else {
                 match a.typ.as_deref() {
-                    Some("string") => Kind::String { format: a.format.as_deref(), values: a.enumeration.clone() },
-                    Some("integer") => Kind::Integer { format: a.format.as_deref(), values: a.enumeration.clone() },
-                    Some("number") => Kind::Number { format: a.format.as_deref() },
+                    Some("string") => Kind::String {
+                        format: a.format.as_deref(),
+                        values: a.enumeration.clone(),
+                    },
+                    Some("integer") => Kind::Integer {
+                        format: a.format.as_deref(),
+                        values: a.enumeration.clone(),
+                    },
+                    Some("number") => Kind::Number {
+                        format: a.format.as_deref(),
+                    },
                     Some("boolean") => Kind::Boolean,
-                    Some("array") => Kind::Array { items: a.items.as_ref() },
-                    Some("object") => Kind::Object { properties: &a.properties, required: &a.required, additional: a.additional_properties.as_ref() },
+                    Some("array") => Kind::Array {
+                        items: a.items.as_ref(),
+                    },
+                    Some("object") => Kind::Object {
+                        properties: &a.properties,
+                        required: &a.required,
+                        additional: a.additional_properties.as_ref(),
+                    },
                     _ if !a.properties.is_empty() || a.additional_properties.is_some() => {
-                        Kind::Object { properties: &a.properties, required: &a.required, additional: a.additional_properties.as_ref() }
+                        Kind::Object {
+                            properties: &a.properties,
+                            required: &a.required,
+                            additional: a.additional_properties.as_ref(),
+                        }
                     }
-                    _ if a.items.is_some() => Kind::Array { items: a.items.as_ref() },
+                    _ if a.items.is_some() => Kind::Array {
+                        items: a.items.as_ref(),
+                    },
                     _ => Kind::Any,
                 }
             }
@@ -160,7 +220,18 @@ impl<'a> Schemas<'a> {
                 order.push(unescape(key));
             }
         }
-        Schemas { api, sink, names, response_names, request_names: HashMap::new(), differs: HashMap::new(), defined: BTreeSet::new(), types: Vec::new(), uses: Uses::default(), order }
+        Schemas {
+            api,
+            sink,
+            names,
+            response_names,
+            request_names: HashMap::new(),
+            differs: HashMap::new(),
+            defined: BTreeSet::new(),
+            types: Vec::new(),
+            uses: Uses::default(),
+            order,
+        }
     }
 
     /// Defines the response view of every component, in document order.
@@ -203,7 +274,10 @@ impl<'a> Schemas<'a> {
         }
     }
 
-    fn deref_boxed<'s>(&self, r: &'s ReferenceOr<Box<Schema>>) -> Option<(&'s Schema, Option<String>)>
+    fn deref_boxed<'s>(
+        &self,
+        r: &'s ReferenceOr<Box<Schema>>,
+    ) -> Option<(&'s Schema, Option<String>)>
     where
         'a: 's,
     {
@@ -233,14 +307,18 @@ impl<'a> Schemas<'a> {
 
     fn ref_differs(&mut self, r: &ReferenceOr<Schema>, depth: usize) -> bool {
         match r {
-            ReferenceOr::Reference { reference } => component_key(reference).is_some_and(|k| self.request_differs(&unescape(k))),
+            ReferenceOr::Reference { reference } => {
+                component_key(reference).is_some_and(|k| self.request_differs(&unescape(k)))
+            }
             ReferenceOr::Item(s) => self.schema_differs(s, depth + 1),
         }
     }
 
     fn boxed_differs(&mut self, r: &ReferenceOr<Box<Schema>>, depth: usize) -> bool {
         match r {
-            ReferenceOr::Reference { reference } => component_key(reference).is_some_and(|k| self.request_differs(&unescape(k))),
+            ReferenceOr::Reference { reference } => {
+                component_key(reference).is_some_and(|k| self.request_differs(&unescape(k)))
+            }
             ReferenceOr::Item(s) => self.schema_differs(s, depth + 1),
         }
     }
@@ -250,7 +328,11 @@ impl<'a> Schemas<'a> {
             return false;
         }
         match kind_of(s) {
-            Kind::Object { properties, required, additional } => {
+            Kind::Object {
+                properties,
+                required,
+                additional,
+            } => {
                 for (name, p) in properties {
                     if !required.contains(name) {
                         return true;
@@ -270,8 +352,14 @@ impl<'a> Schemas<'a> {
                 }
             }
             Kind::Array { items: Some(items) } => self.boxed_differs(items, depth),
-            Kind::AllOf(members, own) => own.is_some() || members.iter().any(|m| self.ref_differs(m, depth)) || members.len() > 1,
-            Kind::OneOf(members) | Kind::AnyOf(members) => members.iter().any(|m| self.ref_differs(m, depth)),
+            Kind::AllOf(members, own) => {
+                own.is_some()
+                    || members.iter().any(|m| self.ref_differs(m, depth))
+                    || members.len() > 1
+            }
+            Kind::OneOf(members) | Kind::AnyOf(members) => {
+                members.iter().any(|m| self.ref_differs(m, depth))
+            }
             _ => false,
         }
     }
@@ -279,7 +367,10 @@ impl<'a> Schemas<'a> {
     /// The type of a component in `mode`, defining it on first use.
     pub(crate) fn component(&mut self, key: &str, mode: Mode, pointer: &str) -> TypeRef {
         let Some(response_name) = self.response_names.get(key).cloned() else {
-            self.sink.error(pointer, format!("unresolved reference `#/components/schemas/{key}`"));
+            self.sink.error(
+                pointer,
+                format!("unresolved reference `#/components/schemas/{key}`"),
+            );
             return TypeRef::Any;
         };
         let request = mode == Mode::Request && self.request_differs(key);
@@ -295,7 +386,11 @@ impl<'a> Schemas<'a> {
         } else {
             response_name
         };
-        let mode = if request { Mode::Request } else { Mode::Response };
+        let mode = if request {
+            Mode::Request
+        } else {
+            Mode::Response
+        };
         if self.defined.insert(name.clone()) {
             let component_pointer = push_pointer("/components/schemas", key);
             match self.resolve(key) {
@@ -304,8 +399,19 @@ impl<'a> Schemas<'a> {
                     self.types.push(def);
                 }
                 None => {
-                    self.sink.error(&component_pointer, format!("the schema `{key}` is a reference that does not resolve to a schema"));
-                    self.types.push(TypeDef { name: name.clone(), doc: None, kind: TypeKind::Alias(TypeRef::Any), error_shape: None, page: None });
+                    self.sink.error(
+                        &component_pointer,
+                        format!(
+                            "the schema `{key}` is a reference that does not resolve to a schema"
+                        ),
+                    );
+                    self.types.push(TypeDef {
+                        name: name.clone(),
+                        doc: None,
+                        kind: TypeKind::Alias(TypeRef::Any),
+                        error_shape: None,
+                        page: None,
+                    });
                 }
             }
         }
@@ -314,20 +420,33 @@ impl<'a> Schemas<'a> {
 
     /// Whether values of a component may be null.
     fn component_nullable(&self, key: &str) -> bool {
-        self.resolve(key).is_some_and(|s| s.schema_data.nullable || enum_has_null(s))
+        self.resolve(key)
+            .is_some_and(|s| s.schema_data.nullable || enum_has_null(s))
     }
 
     /// The type of a schema used in a field, an item, a body or a parameter;
     /// `hint` names it if it needs a name of its own. The flag says whether
     /// null is allowed.
-    pub(crate) fn use_schema(&mut self, r: &ReferenceOr<Schema>, hint: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
+    pub(crate) fn use_schema(
+        &mut self,
+        r: &ReferenceOr<Schema>,
+        hint: &str,
+        mode: Mode,
+        pointer: &str,
+    ) -> (TypeRef, bool) {
         match r {
             ReferenceOr::Reference { reference } => self.use_reference(reference, mode, pointer),
             ReferenceOr::Item(s) => self.use_inline(s, hint, mode, pointer),
         }
     }
 
-    pub(crate) fn use_boxed(&mut self, r: &ReferenceOr<Box<Schema>>, hint: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
+    pub(crate) fn use_boxed(
+        &mut self,
+        r: &ReferenceOr<Box<Schema>>,
+        hint: &str,
+        mode: Mode,
+        pointer: &str,
+    ) -> (TypeRef, bool) {
         match r {
             ReferenceOr::Reference { reference } => self.use_reference(reference, mode, pointer),
             ReferenceOr::Item(s) => self.use_inline(s, hint, mode, pointer),
@@ -342,7 +461,8 @@ impl<'a> Schemas<'a> {
                 (self.component(&key, mode, pointer), nullable)
             }
             None => {
-                self.sink.error(pointer, format!("unsupported reference `{reference}`"));
+                self.sink
+                    .error(pointer, format!("unsupported reference `{reference}`"));
                 (TypeRef::Any, false)
             }
         }
@@ -351,9 +471,15 @@ impl<'a> Schemas<'a> {
     fn use_inline(&mut self, s: &Schema, hint: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
         let nullable = s.schema_data.nullable || enum_has_null(s);
         // A one-member allOf/oneOf/anyOf around a reference is the reference.
-        if let Kind::AllOf(members, None) | Kind::OneOf(members) | Kind::AnyOf(members) = kind_of(s) {
+        if let Kind::AllOf(members, None) | Kind::OneOf(members) | Kind::AnyOf(members) = kind_of(s)
+        {
             if members.len() == 1 {
-                let (t, n) = self.use_schema(&members[0], hint, mode, &push_pointer(&push_pointer(pointer, kind_word(s)), "0"));
+                let (t, n) = self.use_schema(
+                    &members[0],
+                    hint,
+                    mode,
+                    &push_pointer(&push_pointer(pointer, kind_word(s)), "0"),
+                );
                 return (t, nullable || n);
             }
         }
@@ -389,23 +515,47 @@ impl<'a> Schemas<'a> {
                 };
                 TypeRef::Prim(prim)
             }
-            Kind::Integer { format, values } if values.iter().all(Value::is_null) => TypeRef::Prim(if format == Some("int32") { Prim::I32 } else { Prim::I64 }),
-            Kind::Number { format } => TypeRef::Prim(if format == Some("float") { Prim::F32 } else { Prim::F64 }),
+            Kind::Integer { format, values } if values.iter().all(Value::is_null) => {
+                TypeRef::Prim(if format == Some("int32") {
+                    Prim::I32
+                } else {
+                    Prim::I64
+                })
+            }
+            Kind::Number { format } => TypeRef::Prim(if format == Some("float") {
+                Prim::F32
+            } else {
+                Prim::F64
+            }),
             Kind::Boolean => TypeRef::Prim(Prim::Bool),
             Kind::Any => TypeRef::Any,
             Kind::Array { items } => {
                 let item = match items {
                     Some(items) => {
-                        let (t, n) = self.use_boxed(items, &format!("{hint}Item"), mode, &push_pointer(pointer, "items"));
+                        let (t, n) = self.use_boxed(
+                            items,
+                            &format!("{hint}Item"),
+                            mode,
+                            &push_pointer(pointer, "items"),
+                        );
                         if n { TypeRef::Option(Box::new(t)) } else { t }
                     }
                     None => TypeRef::Any,
                 };
                 TypeRef::Vec(Box::new(item))
             }
-            Kind::Object { properties, additional, .. } if properties.is_empty() => match additional {
+            Kind::Object {
+                properties,
+                additional,
+                ..
+            } if properties.is_empty() => match additional {
                 Some(AdditionalProperties::Schema(v)) => {
-                    let (t, n) = self.use_schema(v, &format!("{hint}Value"), mode, &push_pointer(pointer, "additionalProperties"));
+                    let (t, n) = self.use_schema(
+                        v,
+                        &format!("{hint}Value"),
+                        mode,
+                        &push_pointer(pointer, "additionalProperties"),
+                    );
                     TypeRef::Map(Box::new(if n { TypeRef::Option(Box::new(t)) } else { t }))
                 }
                 _ => TypeRef::Map(Box::new(TypeRef::Any)),
@@ -423,12 +573,19 @@ impl<'a> Schemas<'a> {
                 let variants = values
                     .iter()
                     .filter_map(Value::as_str)
-                    .map(|v| EnumVariant { ident: ns.claim(&type_name(v, "Empty")), value: v.to_owned() })
+                    .map(|v| EnumVariant {
+                        ident: ns.claim(&type_name(v, "Empty")),
+                        value: v.to_owned(),
+                    })
                     .collect();
                 TypeKind::StringEnum(variants)
             }
             Kind::Integer { values, .. } if values.iter().any(|v| v.as_i64().is_some()) => {
-                let names = s.schema_data.extensions.get("x-enum-varnames").or_else(|| s.schema_data.extensions.get("x-enumNames"));
+                let names = s
+                    .schema_data
+                    .extensions
+                    .get("x-enum-varnames")
+                    .or_else(|| s.schema_data.extensions.get("x-enumNames"));
                 let names: Vec<Option<String>> = match names.and_then(Value::as_array) {
                     Some(list) => list.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
                     None => Vec::new(),
@@ -444,24 +601,52 @@ impl<'a> Schemas<'a> {
                             _ if v < 0 => format!("ValueMinus{}", v.unsigned_abs()),
                             _ => format!("Value{v}"),
                         };
-                        IntVariant { ident: ns.claim(&preferred), value: v }
+                        IntVariant {
+                            ident: ns.claim(&preferred),
+                            value: v,
+                        }
                     })
                     .collect();
                 TypeKind::IntEnum(variants)
             }
-            Kind::Object { properties, required, additional } if !properties.is_empty() => {
-                let props: Vec<_> = properties.iter().map(|(k, v)| (k.clone(), PropRef::Boxed(v))).collect();
+            Kind::Object {
+                properties,
+                required,
+                additional,
+            } if !properties.is_empty() => {
+                let props: Vec<_> = properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), PropRef::Boxed(v)))
+                    .collect();
                 TypeKind::Struct(self.object(name, &props, required, additional, mode, pointer))
             }
             Kind::AllOf(members, own) => self.all_of(name, members, own, mode, pointer),
-            Kind::OneOf(members) => self.one_of(name, members, s.schema_data.discriminator.as_ref(), mode, &push_pointer(pointer, "oneOf")),
-            Kind::AnyOf(members) => self.one_of(name, members, s.schema_data.discriminator.as_ref(), mode, &push_pointer(pointer, "anyOf")),
+            Kind::OneOf(members) => self.one_of(
+                name,
+                members,
+                s.schema_data.discriminator.as_ref(),
+                mode,
+                &push_pointer(pointer, "oneOf"),
+            ),
+            Kind::AnyOf(members) => self.one_of(
+                name,
+                members,
+                s.schema_data.discriminator.as_ref(),
+                mode,
+                &push_pointer(pointer, "anyOf"),
+            ),
             _ => match self.anonymous(s, name, mode, pointer) {
                 Some(t) => TypeKind::Alias(t),
                 None => TypeKind::Alias(TypeRef::Any),
             },
         };
-        TypeDef { name: name.to_owned(), doc, kind, error_shape: None, page: None }
+        TypeDef {
+            name: name.to_owned(),
+            doc,
+            kind,
+            error_shape: None,
+            page: None,
+        }
     }
 
     fn object(
@@ -509,27 +694,44 @@ impl<'a> Schemas<'a> {
             let default = resolved
                 .as_ref()
                 .and_then(|(s, _)| s.schema_data.default.clone())
-                .filter(|d| matches!(field_mode, FieldMode::Optional) && primitive_default_fits(&ty, d));
+                .filter(|d| {
+                    matches!(field_mode, FieldMode::Optional) && primitive_default_fits(&ty, d)
+                });
             fields.push(Field {
                 ident: ns.claim(&field_name(json, "field")),
                 json: json.clone(),
                 ty,
                 mode: field_mode,
                 doc,
-                note: if read_only { Some("Read-only: sent by the server, never by a client.") } else if write_only { Some("Write-only: sent by a client, never returned.") } else { None },
+                note: if read_only {
+                    Some("Read-only: sent by the server, never by a client.")
+                } else if write_only {
+                    Some("Write-only: sent by a client, never returned.")
+                } else {
+                    None
+                },
                 default,
             });
         }
         let additional = match additional {
             Some(AdditionalProperties::Any(true)) => Some(TypeRef::Any),
             Some(AdditionalProperties::Schema(s)) => {
-                let (t, n) = self.use_schema(s, &format!("{name}Value"), mode, &push_pointer(pointer, "additionalProperties"));
+                let (t, n) = self.use_schema(
+                    s,
+                    &format!("{name}Value"),
+                    mode,
+                    &push_pointer(pointer, "additionalProperties"),
+                );
                 Some(if n { TypeRef::Option(Box::new(t)) } else { t })
             }
             _ => None,
         }
         .map(|t| (ns.claim("additional_properties"), t));
-        Struct { fields, additional, request: mode == Mode::Request }
+        Struct {
+            fields,
+            additional,
+            request: mode == Mode::Request,
+        }
     }
 
     /// Merges the members of an `allOf` into one struct.
@@ -537,19 +739,26 @@ impl<'a> Schemas<'a> {
         &mut self,
         name: &str,
         members: &[ReferenceOr<Schema>],
-        own: Option<(&IndexMap<String, ReferenceOr<Box<Schema>>>, &[String])>,
+        own: OwnProps<'_>,
         mode: Mode,
         pointer: &str,
     ) -> TypeKind {
         let mut props: Vec<(String, PropRef<'_>)> = Vec::new();
         let mut required: Vec<String> = Vec::new();
         let mut additional: Option<&AdditionalProperties> = None;
-        let mut stack: Vec<(&ReferenceOr<Schema>, usize)> = members.iter().rev().map(|m| (m, 0)).collect();
+        let mut stack: Vec<(&ReferenceOr<Schema>, usize)> =
+            members.iter().rev().map(|m| (m, 0)).collect();
         let mut non_object = None;
         while let Some((m, depth)) = stack.pop() {
-            let Some((s, _)) = self.deref(m) else { continue };
+            let Some((s, _)) = self.deref(m) else {
+                continue;
+            };
             match kind_of(s) {
-                Kind::Object { properties, required: r, additional: a } => {
+                Kind::Object {
+                    properties,
+                    required: r,
+                    additional: a,
+                } => {
                     for (k, v) in properties {
                         if let Some(slot) = props.iter_mut().find(|(pk, _)| pk == k) {
                             slot.1 = PropRef::Boxed(v);
@@ -586,18 +795,30 @@ impl<'a> Schemas<'a> {
                 let (t, _) = self.use_schema(m, &format!("{name}Value"), mode, pointer);
                 return TypeKind::Alias(t);
             }
-            self.sink.warning(&push_pointer(pointer, "allOf"), "an `allOf` mixing objects and non-objects keeps only the object members");
+            self.sink.warning(
+                &push_pointer(pointer, "allOf"),
+                "an `allOf` mixing objects and non-objects keeps only the object members",
+            );
         }
         TypeKind::Struct(self.object(name, &props, &required, additional, mode, pointer))
     }
 
-    fn one_of(&mut self, name: &str, members: &[ReferenceOr<Schema>], discriminator: Option<&openapiv3::Discriminator>, mode: Mode, pointer: &str) -> TypeKind {
+    fn one_of(
+        &mut self,
+        name: &str,
+        members: &[ReferenceOr<Schema>],
+        discriminator: Option<&openapiv3::Discriminator>,
+        mode: Mode,
+        pointer: &str,
+    ) -> TypeKind {
         let mut ns = Namespace::with_reserved(&["Unknown"]);
         if let Some(d) = discriminator {
             // Tag value for each member: from the mapping, else the component name.
             let mut by_key: BTreeMap<String, String> = BTreeMap::new();
             for (value, target) in &d.mapping {
-                let key = component_key(target).map(unescape).unwrap_or_else(|| target.clone());
+                let key = component_key(target)
+                    .map(unescape)
+                    .unwrap_or_else(|| target.clone());
                 by_key.entry(key).or_insert_with(|| value.clone());
             }
             let mut variants = Vec::new();
@@ -619,28 +840,47 @@ impl<'a> Schemas<'a> {
                 }
             }
             if all_refs && !variants.is_empty() {
-                return TypeKind::Tagged { property: d.property_name.clone(), variants };
+                return TypeKind::Tagged {
+                    property: d.property_name.clone(),
+                    variants,
+                };
             }
-            self.sink.warning(pointer, "a discriminator over inline schemas is read as an untagged union");
+            self.sink.warning(
+                pointer,
+                "a discriminator over inline schemas is read as an untagged union",
+            );
         }
         let mut variants = Vec::new();
         for (i, m) in members.iter().enumerate() {
             let mp = push_pointer(pointer, &i.to_string());
             let preferred = match m {
-                ReferenceOr::Reference { reference } => component_key(reference).map(|k| type_name(&unescape(k), "Variant")),
+                ReferenceOr::Reference { reference } => {
+                    component_key(reference).map(|k| type_name(&unescape(k), "Variant"))
+                }
                 ReferenceOr::Item(s) => match kind_of(s) {
                     Kind::String { values, .. } if values.is_empty() => Some("String".to_owned()),
                     Kind::Integer { values, .. } if values.is_empty() => Some("Integer".to_owned()),
                     Kind::Number { .. } => Some("Number".to_owned()),
                     Kind::Boolean => Some("Boolean".to_owned()),
                     Kind::Array { .. } => Some("Array".to_owned()),
-                    _ => s.schema_data.title.as_deref().map(|t| type_name(t, "Variant")),
+                    _ => s
+                        .schema_data
+                        .title
+                        .as_deref()
+                        .map(|t| type_name(t, "Variant")),
                 },
             }
             .unwrap_or_else(|| format!("Variant{i}"));
             let (ty, nullable) = self.use_schema(m, &format!("{name}{preferred}"), mode, &mp);
-            let ty = if nullable { TypeRef::Option(Box::new(ty)) } else { ty };
-            variants.push(Variant { ident: ns.claim(&preferred), ty });
+            let ty = if nullable {
+                TypeRef::Option(Box::new(ty))
+            } else {
+                ty
+            };
+            variants.push(Variant {
+                ident: ns.claim(&preferred),
+                ty,
+            });
         }
         TypeKind::Untagged(variants)
     }

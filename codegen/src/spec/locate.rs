@@ -17,7 +17,12 @@ pub(crate) struct Positions {
 
 impl Positions {
     pub(crate) fn scan(text: &str) -> Positions {
-        let mut builder = Builder { map: HashMap::new(), stack: Vec::new(), pending_key_at: None };
+        let mut builder = Builder {
+            text: text.as_bytes(),
+            map: HashMap::new(),
+            stack: Vec::new(),
+            pending_key_at: None,
+        };
         let mut parser = Parser::new_from_str(text);
         // A syntax error ends the scan; what was read so far still locates.
         let _ = parser.load(&mut builder, false);
@@ -43,17 +48,25 @@ impl Positions {
 }
 
 enum Frame {
-    Mapping { pointer: String, key: Option<String> },
-    Sequence { pointer: String, index: usize },
+    Mapping {
+        pointer: String,
+        key: Option<String>,
+        first_key_of: Option<String>,
+    },
+    Sequence {
+        pointer: String,
+        index: usize,
+    },
 }
 
-struct Builder {
+struct Builder<'t> {
+    text: &'t [u8],
     map: HashMap<String, (usize, usize)>,
     stack: Vec<Frame>,
     pending_key_at: Option<(usize, usize)>,
 }
 
-impl Builder {
+impl Builder<'_> {
     /// A node starts at `mark`: returns its pointer, or `None` when the node
     /// is a mapping key (recorded as the pending key instead).
     fn node(&mut self, scalar: Option<&str>, mark: Marker) -> Option<String> {
@@ -69,11 +82,21 @@ impl Builder {
                 self.map.entry(p.clone()).or_insert(at);
                 Some(p)
             }
-            Some(Frame::Mapping { pointer, key }) => match key.take() {
+            Some(Frame::Mapping {
+                pointer,
+                key,
+                first_key_of,
+            }) => match key.take() {
                 None => {
                     // A key: complex (non-scalar) keys are not part of any pointer.
                     *key = Some(scalar.unwrap_or("").to_owned());
                     self.pending_key_at = Some(at);
+                    // The parser marks a block mapping at its first `:`; a
+                    // mapping that is not itself a mapping value (a sequence
+                    // item, the root) is placed at its first key instead.
+                    if let Some(p) = first_key_of.take() {
+                        self.map.insert(p, at);
+                    }
                     None
                 }
                 Some(k) => {
@@ -87,7 +110,7 @@ impl Builder {
     }
 }
 
-impl MarkedEventReceiver for Builder {
+impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(value, ..) => {
@@ -97,18 +120,33 @@ impl MarkedEventReceiver for Builder {
                 self.node(None, mark);
             }
             Event::MappingStart(..) => {
+                // A flow mapping is marked at its `{`, which is right.
+                let flow = self.text.get(mark.index()) == Some(&b'{');
+                let in_mapping = flow || matches!(self.stack.last(), Some(Frame::Mapping { .. }));
                 if let Some(pointer) = self.node(None, mark) {
-                    self.stack.push(Frame::Mapping { pointer, key: None });
+                    let first_key_of = (!in_mapping).then(|| pointer.clone());
+                    self.stack.push(Frame::Mapping {
+                        pointer,
+                        key: None,
+                        first_key_of,
+                    });
                 } else {
                     // A mapping used as a key: skip it as an anonymous frame.
-                    self.stack.push(Frame::Mapping { pointer: "\u{0}".into(), key: None });
+                    self.stack.push(Frame::Mapping {
+                        pointer: "\u{0}".into(),
+                        key: None,
+                        first_key_of: None,
+                    });
                 }
             }
             Event::SequenceStart(..) => {
                 if let Some(pointer) = self.node(None, mark) {
                     self.stack.push(Frame::Sequence { pointer, index: 0 });
                 } else {
-                    self.stack.push(Frame::Sequence { pointer: "\u{0}".into(), index: 0 });
+                    self.stack.push(Frame::Sequence {
+                        pointer: "\u{0}".into(),
+                        index: 0,
+                    });
                 }
             }
             Event::MappingEnd | Event::SequenceEnd => {

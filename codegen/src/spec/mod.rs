@@ -21,12 +21,23 @@ pub(crate) struct Document {
 
 /// Parses and checks `text`. Errors are left in `sink`; `None` when the
 /// document cannot be read further.
-pub(crate) fn read(text: &str, sink: &mut Sink, skip_unsupported: bool) -> Result<Document, SyntaxError> {
+pub(crate) fn read(
+    text: &str,
+    sink: &mut Sink,
+    skip_unsupported: bool,
+) -> Result<Document, SyntaxError> {
     let raw: serde_json::Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-            return Err(SyntaxError { line, column, message: format!("invalid YAML: {}", strip_location(&e.to_string())) });
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            return Err(SyntaxError {
+                line,
+                column,
+                message: format!("invalid YAML: {}", strip_location(&e.to_string())),
+            });
         }
     };
     let outcome = validate::check(&raw, sink, skip_unsupported);
@@ -36,13 +47,24 @@ pub(crate) fn read(text: &str, sink: &mut Sink, skip_unsupported: bool) -> Resul
         sink.warning("", format!("{rewritten} `$ref`(s) carry `nullable: true` beside them, which OpenAPI 3.0 ignores; they are read as nullable references, as their authors meant"));
     }
     if sink.has_errors() {
-        return Err(SyntaxError { line: 0, column: 0, message: String::new() });
+        return Err(SyntaxError {
+            line: 0,
+            column: 0,
+            message: String::new(),
+        });
     }
     match serde_json::from_value::<OpenAPI>(raw) {
-        Ok(api) => Ok(Document { api, skipped: outcome.skipped }),
+        Ok(api) => Ok(Document {
+            api,
+            skipped: outcome.skipped,
+        }),
         Err(e) => {
             sink.error("", format!("the document does not match OpenAPI 3.0: {e}"));
-            Err(SyntaxError { line: 0, column: 0, message: String::new() })
+            Err(SyntaxError {
+                line: 0,
+                column: 0,
+                message: String::new(),
+            })
         }
     }
 }
@@ -74,10 +96,19 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
         .into_iter()
         .map(|(severity, pointer, message)| {
             let (line, column) = positions.locate(&pointer);
-            Diagnostic { severity, file: file.to_owned(), line, column, pointer, message }
+            Diagnostic {
+                severity,
+                file: file.to_owned(),
+                line,
+                column,
+                pointer,
+                message,
+            }
         })
         .collect();
-    out.sort_by(|a, b| (a.line, a.column, &a.pointer, &a.message).cmp(&(b.line, b.column, &b.pointer, &b.message)));
+    out.sort_by(|a, b| {
+        (a.line, a.column, &a.pointer, &a.message).cmp(&(b.line, b.column, &b.pointer, &b.message))
+    });
     out.dedup();
     out
 }
@@ -103,7 +134,10 @@ fn nullable_refs(v: &mut serde_json::Value) -> usize {
                 if let Some(r) = m.remove("$ref") {
                     let mut inner = serde_json::Map::new();
                     inner.insert("$ref".to_owned(), r);
-                    m.insert("allOf".to_owned(), serde_json::Value::Array(vec![serde_json::Value::Object(inner)]));
+                    m.insert(
+                        "allOf".to_owned(),
+                        serde_json::Value::Array(vec![serde_json::Value::Object(inner)]),
+                    );
                     n += 1;
                 }
             }

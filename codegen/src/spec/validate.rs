@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 
 use crate::diag::{Sink, push_pointer};
 
-pub(crate) const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub(crate) const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 const SCHEMA_KEYWORDS: &[&str] = &[
     "title",
@@ -56,7 +58,14 @@ pub(crate) struct Outcome {
 }
 
 pub(crate) fn check(root: &Value, sink: &mut Sink, skip_unsupported: bool) -> Outcome {
-    let mut v = Validator { root, sink, skip_unsupported, operation: None, outcome: Outcome::default(), seen_schemas: BTreeSet::new() };
+    let mut v = Validator {
+        root,
+        sink,
+        skip_unsupported,
+        operation: None,
+        outcome: Outcome::default(),
+        seen_schemas: BTreeSet::new(),
+    };
     v.document();
     v.outcome
 }
@@ -98,32 +107,54 @@ impl<'a> Validator<'a> {
         match (&self.operation, self.skip_unsupported) {
             (Some(op), true) => {
                 let op = op.clone();
-                self.warning(pointer, format!("{what} is not supported; the operation at {op} is skipped"));
+                self.warning(
+                    pointer,
+                    format!("{what} is not supported; the operation at {op} is skipped"),
+                );
                 self.outcome.skipped.insert(op);
             }
             (Some(_), false) => self.error(
                 pointer,
-                format!("{what} is not supported (pass --skip-unsupported to leave the operation out)"),
+                format!(
+                    "{what} is not supported (pass --skip-unsupported to leave the operation out)"
+                ),
             ),
             (None, _) => self.error(pointer, format!("{what} is not supported")),
         }
     }
 
-    fn mapping<'v>(&mut self, value: &'v Value, pointer: &str, what: &str) -> Option<&'v Map<String, Value>> {
+    fn mapping<'v>(
+        &mut self,
+        value: &'v Value,
+        pointer: &str,
+        what: &str,
+    ) -> Option<&'v Map<String, Value>> {
         match value {
             Value::Object(m) => Some(m),
             other => {
-                self.error(pointer, format!("expected {what} to be a mapping, found {}", kind(other)));
+                self.error(
+                    pointer,
+                    format!("expected {what} to be a mapping, found {}", kind(other)),
+                );
                 None
             }
         }
     }
 
-    fn string_field(&mut self, m: &Map<String, Value>, pointer: &str, key: &str, required: bool) -> Option<String> {
+    fn string_field(
+        &mut self,
+        m: &Map<String, Value>,
+        pointer: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<String> {
         match m.get(key) {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
-                self.error(&push_pointer(pointer, key), format!("expected `{key}` to be a string, found {}", kind(other)));
+                self.error(
+                    &push_pointer(pointer, key),
+                    format!("expected `{key}` to be a string, found {}", kind(other)),
+                );
                 None
             }
             None => {
@@ -138,7 +169,10 @@ impl<'a> Validator<'a> {
     fn bool_field(&mut self, m: &Map<String, Value>, pointer: &str, key: &str) {
         if let Some(v) = m.get(key) {
             if !v.is_boolean() {
-                self.error(&push_pointer(pointer, key), format!("expected `{key}` to be true or false, found {}", kind(v)));
+                self.error(
+                    &push_pointer(pointer, key),
+                    format!("expected `{key}` to be true or false, found {}", kind(v)),
+                );
             }
         }
     }
@@ -148,7 +182,10 @@ impl<'a> Validator<'a> {
             if v.as_u64().is_none() {
                 self.error(
                     &push_pointer(pointer, key),
-                    format!("expected `{key}` to be a non-negative integer, found {}", describe(v)),
+                    format!(
+                        "expected `{key}` to be a non-negative integer, found {}",
+                        describe(v)
+                    ),
                 );
             }
         }
@@ -157,13 +194,18 @@ impl<'a> Validator<'a> {
     fn number_field(&mut self, m: &Map<String, Value>, pointer: &str, key: &str) {
         if let Some(v) = m.get(key) {
             if !v.is_number() {
-                self.error(&push_pointer(pointer, key), format!("expected `{key}` to be a number, found {}", describe(v)));
+                self.error(
+                    &push_pointer(pointer, key),
+                    format!("expected `{key}` to be a number, found {}", describe(v)),
+                );
             }
         }
     }
 
     fn document(&mut self) {
-        let Some(root) = self.mapping(self.root, "", "the document") else { return };
+        let Some(root) = self.mapping(self.root, "", "the document") else {
+            return;
+        };
         match root.get("openapi") {
             Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => {}
             Some(Value::String(v)) if v.starts_with("3.1") => {
@@ -185,7 +227,10 @@ impl<'a> Validator<'a> {
                     self.string_field(m, "/info", "title", true);
                     if let Some(v) = m.get("version") {
                         if !(v.is_string() || v.is_number()) {
-                            self.error("/info/version", format!("expected `version` to be a string, found {}", kind(v)));
+                            self.error(
+                                "/info/version",
+                                format!("expected `version` to be a string, found {}", kind(v)),
+                            );
                         }
                     } else {
                         self.error("/info", "missing required field `version`");
@@ -208,18 +253,26 @@ impl<'a> Validator<'a> {
             self.security_requirements(security, "/security");
         }
         if root.contains_key("webhooks") {
-            self.warning("/webhooks", "`webhooks` belongs to OpenAPI 3.1 and is ignored");
+            self.warning(
+                "/webhooks",
+                "`webhooks` belongs to OpenAPI 3.1 and is ignored",
+            );
         }
     }
 
     fn servers(&mut self, value: &Value, pointer: &str) {
         let Some(list) = value.as_array() else {
-            self.error(pointer, format!("expected `servers` to be a sequence, found {}", kind(value)));
+            self.error(
+                pointer,
+                format!("expected `servers` to be a sequence, found {}", kind(value)),
+            );
             return;
         };
         for (i, server) in list.iter().enumerate() {
             let p = push_pointer(pointer, &i.to_string());
-            let Some(m) = self.mapping(server, &p, "a server") else { continue };
+            let Some(m) = self.mapping(server, &p, "a server") else {
+                continue;
+            };
             self.string_field(m, &p, "url", true);
             if let Some(vars) = m.get("variables") {
                 let vp = push_pointer(&p, "variables");
@@ -228,7 +281,10 @@ impl<'a> Validator<'a> {
                         let np = push_pointer(&vp, name);
                         if let Some(var) = self.mapping(var, &np, "a server variable") {
                             if !var.get("default").is_some_and(|d| d.is_string()) {
-                                self.error(&np, "expected a string `default` for the server variable");
+                                self.error(
+                                    &np,
+                                    "expected a string `default` for the server variable",
+                                );
                             }
                         }
                     }
@@ -238,14 +294,19 @@ impl<'a> Validator<'a> {
     }
 
     fn paths(&mut self, value: &Value) {
-        let Some(paths) = self.mapping(value, "/paths", "`paths`") else { return };
+        let Some(paths) = self.mapping(value, "/paths", "`paths`") else {
+            return;
+        };
         for (path, item) in paths {
             let p = push_pointer("/paths", path);
             if path.starts_with("x-") {
                 continue;
             }
             if !path.starts_with('/') {
-                self.error(&p, format!("expected a path starting with `/`, found `{path}`"));
+                self.error(
+                    &p,
+                    format!("expected a path starting with `/`, found `{path}`"),
+                );
                 continue;
             }
             self.path_item(path, item, &p);
@@ -253,9 +314,14 @@ impl<'a> Validator<'a> {
     }
 
     fn path_item(&mut self, path: &str, item: &Value, pointer: &str) {
-        let Some(m) = self.mapping(item, pointer, "a path item") else { return };
+        let Some(m) = self.mapping(item, pointer, "a path item") else {
+            return;
+        };
         if m.contains_key("$ref") {
-            self.error(pointer, "a path item given by `$ref` is not supported; write the operations inline");
+            self.error(
+                pointer,
+                "a path item given by `$ref` is not supported; write the operations inline",
+            );
             return;
         }
         let template = template_names(path);
@@ -286,7 +352,12 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn path_parameters_match(&mut self, names: &[String], params: &BTreeMap<(String, String), bool>, pointer: &str) {
+    fn path_parameters_match(
+        &mut self,
+        names: &[String],
+        params: &BTreeMap<(String, String), bool>,
+        pointer: &str,
+    ) {
         for name in names {
             if !params.contains_key(&("path".to_owned(), name.clone())) {
                 self.error(pointer, format!("the path has `{{{name}}}` but the operation declares no path parameter `{name}`"));
@@ -294,24 +365,43 @@ impl<'a> Validator<'a> {
         }
         for (location, name) in params.keys() {
             if location == "path" && !names.contains(name) {
-                self.error(pointer, format!("path parameter `{name}` is declared but the path has no `{{{name}}}`"));
+                self.error(
+                    pointer,
+                    format!("path parameter `{name}` is declared but the path has no `{{{name}}}`"),
+                );
             }
         }
     }
 
     /// Checks a `parameters` list and records `(in, name)` of each entry.
-    fn parameter_list(&mut self, value: &Value, pointer: &str, seen: &mut BTreeMap<(String, String), bool>) {
+    fn parameter_list(
+        &mut self,
+        value: &Value,
+        pointer: &str,
+        seen: &mut BTreeMap<(String, String), bool>,
+    ) {
         let Some(list) = value.as_array() else {
-            self.error(pointer, format!("expected `parameters` to be a sequence, found {}", kind(value)));
+            self.error(
+                pointer,
+                format!(
+                    "expected `parameters` to be a sequence, found {}",
+                    kind(value)
+                ),
+            );
             return;
         };
         let mut here = BTreeSet::new();
         for (i, param) in list.iter().enumerate() {
             let p = push_pointer(pointer, &i.to_string());
-            let Some((target, target_pointer)) = self.follow(param, &p, "parameters") else { continue };
+            let Some((target, target_pointer)) = self.follow(param, &p, "parameters") else {
+                continue;
+            };
             if let Some(key) = self.parameter(target, &target_pointer, &p) {
                 if !here.insert(key.clone()) {
-                    self.error(&p, format!("parameter `{}` in {} is declared twice", key.1, key.0));
+                    self.error(
+                        &p,
+                        format!("parameter `{}` in {} is declared twice", key.1, key.0),
+                    );
                 }
                 seen.insert(key, true);
             }
@@ -320,7 +410,12 @@ impl<'a> Validator<'a> {
 
     /// Follows a `$ref` (if any) to a component of `section`; returns the
     /// target and its pointer.
-    fn follow<'v>(&mut self, value: &'v Value, pointer: &str, section: &str) -> Option<(&'v Value, String)>
+    fn follow<'v>(
+        &mut self,
+        value: &'v Value,
+        pointer: &str,
+        section: &str,
+    ) -> Option<(&'v Value, String)>
     where
         'a: 'v,
     {
@@ -330,7 +425,10 @@ impl<'a> Validator<'a> {
         while let Some(r) = current.as_object().and_then(|m| m.get("$ref")) {
             let ref_pointer = push_pointer(&current_pointer, "$ref");
             let Some(r) = r.as_str() else {
-                self.error(&ref_pointer, format!("expected `$ref` to be a string, found {}", kind(r)));
+                self.error(
+                    &ref_pointer,
+                    format!("expected `$ref` to be a string, found {}", kind(r)),
+                );
                 return None;
             };
             let target = self.resolve_ref(r, &ref_pointer, section)?;
@@ -338,34 +436,53 @@ impl<'a> Validator<'a> {
             current_pointer = target.1;
             hops += 1;
             if hops > 32 {
-                self.error(&ref_pointer, format!("`$ref` chain starting at `{r}` loops"));
+                self.error(
+                    &ref_pointer,
+                    format!("`$ref` chain starting at `{r}` loops"),
+                );
                 return None;
             }
         }
         Some((current, current_pointer))
     }
 
-    fn resolve_ref(&mut self, r: &str, pointer: &str, section: &str) -> Option<(&'a Value, String)> {
+    fn resolve_ref(
+        &mut self,
+        r: &str,
+        pointer: &str,
+        section: &str,
+    ) -> Option<(&'a Value, String)> {
         let Some(local) = r.strip_prefix('#') else {
             self.unsupported(pointer, &format!("the external reference `{r}`"));
             return None;
         };
         let prefix = format!("/components/{section}/");
         if !local.starts_with(&prefix) {
-            self.error(pointer, format!("expected a reference to `#{prefix}...`, found `{r}`"));
+            self.error(
+                pointer,
+                format!("expected a reference to `#{prefix}...`, found `{r}`"),
+            );
             return None;
         }
         match self.root.pointer(local) {
             Some(target) => Some((target, local.to_owned())),
             None => {
-                self.error(pointer, format!("unresolved reference `{r}`: no such component"));
+                self.error(
+                    pointer,
+                    format!("unresolved reference `{r}`: no such component"),
+                );
                 None
             }
         }
     }
 
     /// Checks a parameter object; returns its `(in, name)`.
-    fn parameter(&mut self, value: &Value, pointer: &str, use_pointer: &str) -> Option<(String, String)> {
+    fn parameter(
+        &mut self,
+        value: &Value,
+        pointer: &str,
+        use_pointer: &str,
+    ) -> Option<(String, String)> {
         let m = self.mapping(value, pointer, "a parameter")?;
         let name = self.string_field(m, pointer, "name", true);
         let location = self.string_field(m, pointer, "in", true);
@@ -377,13 +494,19 @@ impl<'a> Validator<'a> {
         match location.as_str() {
             "path" => {
                 if m.get("required") != Some(&Value::Bool(true)) {
-                    self.error(pointer, format!("path parameter `{name}` must have `required: true`"));
+                    self.error(
+                        pointer,
+                        format!("path parameter `{name}` must have `required: true`"),
+                    );
                 }
             }
             "query" | "header" => {}
             "cookie" => self.unsupported(use_pointer, &format!("the cookie parameter `{name}`")),
             other => {
-                self.error(&push_pointer(pointer, "in"), format!("expected `in` to be path, query, header or cookie, found `{other}`"));
+                self.error(
+                    &push_pointer(pointer, "in"),
+                    format!("expected `in` to be path, query, header or cookie, found `{other}`"),
+                );
                 return None;
             }
         }
@@ -391,32 +514,60 @@ impl<'a> Validator<'a> {
             let style_pointer = push_pointer(pointer, "style");
             match (style.as_str(), location.as_str()) {
                 (Some("simple"), "path" | "header") | (Some("form"), "query") => {}
-                (Some("deepObject" | "spaceDelimited" | "pipeDelimited" | "label" | "matrix"), _) => {
+                (
+                    Some("deepObject" | "spaceDelimited" | "pipeDelimited" | "label" | "matrix"),
+                    _,
+                ) => {
                     let s = style.as_str().unwrap_or_default();
                     self.unsupported(&style_pointer, &format!("the parameter style `{s}`"))
                 }
-                (Some(s), l) => self.error(&style_pointer, format!("style `{s}` is not allowed for a {l} parameter")),
-                (None, _) => self.error(&style_pointer, format!("expected `style` to be a string, found {}", kind(style))),
+                (Some(s), l) => self.error(
+                    &style_pointer,
+                    format!("style `{s}` is not allowed for a {l} parameter"),
+                ),
+                (None, _) => self.error(
+                    &style_pointer,
+                    format!("expected `style` to be a string, found {}", kind(style)),
+                ),
             }
         }
         match (m.get("schema"), m.get("content")) {
             (Some(schema), None) => self.schema(schema, &push_pointer(pointer, "schema")),
-            (None, Some(_)) => self.unsupported(&push_pointer(pointer, "content"), &format!("a `content` parameter (`{name}`)")),
-            (Some(_), Some(_)) => self.error(pointer, "a parameter has either `schema` or `content`, not both"),
+            (None, Some(_)) => self.unsupported(
+                &push_pointer(pointer, "content"),
+                &format!("a `content` parameter (`{name}`)"),
+            ),
+            (Some(_), Some(_)) => self.error(
+                pointer,
+                "a parameter has either `schema` or `content`, not both",
+            ),
             (None, None) => self.error(pointer, format!("parameter `{name}` has no `schema`")),
         }
         Some((location, name))
     }
 
-    fn operation_object(&mut self, value: &Value, pointer: &str, params: &mut BTreeMap<(String, String), bool>) {
-        let Some(m) = self.mapping(value, pointer, "an operation") else { return };
+    fn operation_object(
+        &mut self,
+        value: &Value,
+        pointer: &str,
+        params: &mut BTreeMap<(String, String), bool>,
+    ) {
+        let Some(m) = self.mapping(value, pointer, "an operation") else {
+            return;
+        };
         self.string_field(m, pointer, "operationId", false);
         self.string_field(m, pointer, "summary", false);
         self.string_field(m, pointer, "description", false);
         self.bool_field(m, pointer, "deprecated");
         if let Some(tags) = m.get("tags") {
-            if !tags.as_array().is_some_and(|t| t.iter().all(Value::is_string)) {
-                self.error(&push_pointer(pointer, "tags"), "expected `tags` to be a sequence of strings");
+            if !tags
+                .as_array()
+                .is_some_and(|t| t.iter().all(Value::is_string))
+            {
+                self.error(
+                    &push_pointer(pointer, "tags"),
+                    "expected `tags` to be a sequence of strings",
+                );
             }
         }
         if let Some(p) = m.get("parameters") {
@@ -428,7 +579,9 @@ impl<'a> Validator<'a> {
                 if let Some(b) = self.mapping(body, &body_pointer, "a request body") {
                     self.bool_field(b, &body_pointer, "required");
                     match b.get("content") {
-                        Some(content) => self.content(content, &push_pointer(&body_pointer, "content")),
+                        Some(content) => {
+                            self.content(content, &push_pointer(&body_pointer, "content"))
+                        }
                         None => self.error(&body_pointer, "missing required field `content`"),
                     }
                 }
@@ -438,7 +591,9 @@ impl<'a> Validator<'a> {
             Some(responses) => self.responses(responses, &push_pointer(pointer, "responses")),
             None => self.error(pointer, "missing required field `responses`"),
         }
-        if m.get("callbacks").is_some_and(|c| c.as_object().is_some_and(|c| !c.is_empty())) {
+        if m.get("callbacks")
+            .is_some_and(|c| c.as_object().is_some_and(|c| !c.is_empty()))
+        {
             self.unsupported(&push_pointer(pointer, "callbacks"), "`callbacks`");
         }
         if let Some(security) = m.get("security") {
@@ -450,10 +605,14 @@ impl<'a> Validator<'a> {
     }
 
     fn content(&mut self, value: &Value, pointer: &str) {
-        let Some(content) = self.mapping(value, pointer, "`content`") else { return };
+        let Some(content) = self.mapping(value, pointer, "`content`") else {
+            return;
+        };
         for (media, mt) in content {
             let p = push_pointer(pointer, media);
-            let Some(mt) = self.mapping(mt, &p, "a media type") else { continue };
+            let Some(mt) = self.mapping(mt, &p, "a media type") else {
+                continue;
+            };
             if let Some(schema) = mt.get("schema") {
                 self.schema(schema, &push_pointer(&p, "schema"));
             }
@@ -464,7 +623,9 @@ impl<'a> Validator<'a> {
     }
 
     fn responses(&mut self, value: &Value, pointer: &str) {
-        let Some(responses) = self.mapping(value, pointer, "`responses`") else { return };
+        let Some(responses) = self.mapping(value, pointer, "`responses`") else {
+            return;
+        };
         if responses.is_empty() {
             self.error(pointer, "expected at least one response");
         }
@@ -476,13 +637,21 @@ impl<'a> Validator<'a> {
             let valid = status == "default"
                 || (status.len() == 3
                     && matches!(status.as_bytes()[0], b'1'..=b'5')
-                    && (status[1..].bytes().all(|b| b.is_ascii_digit()) || status[1..].eq_ignore_ascii_case("xx")));
+                    && (status[1..].bytes().all(|b| b.is_ascii_digit())
+                        || status[1..].eq_ignore_ascii_case("xx")));
             if !valid {
-                self.error(&p, format!("expected a status code such as 200, 4XX or default, found `{status}`"));
+                self.error(
+                    &p,
+                    format!("expected a status code such as 200, 4XX or default, found `{status}`"),
+                );
                 continue;
             }
-            let Some((response, rp)) = self.follow(response, &p, "responses") else { continue };
-            let Some(r) = self.mapping(response, &rp, "a response") else { continue };
+            let Some((response, rp)) = self.follow(response, &p, "responses") else {
+                continue;
+            };
+            let Some(r) = self.mapping(response, &rp, "a response") else {
+                continue;
+            };
             if !r.contains_key("description") {
                 self.warning(&rp, "a response should have a `description`");
             }
@@ -495,7 +664,9 @@ impl<'a> Validator<'a> {
                 if let Some(headers) = self.mapping(headers, &hp, "`headers`") {
                     for (name, header) in headers {
                         let p = push_pointer(&hp, name);
-                        let Some((header, hp)) = self.follow(header, &p, "headers") else { continue };
+                        let Some((header, hp)) = self.follow(header, &p, "headers") else {
+                            continue;
+                        };
                         self.header(header, &hp);
                     }
                 }
@@ -507,49 +678,79 @@ impl<'a> Validator<'a> {
     }
 
     fn header(&mut self, value: &Value, pointer: &str) {
-        let Some(h) = self.mapping(value, pointer, "a header") else { return };
+        let Some(h) = self.mapping(value, pointer, "a header") else {
+            return;
+        };
         match (h.get("schema"), h.get("content")) {
             (Some(schema), _) => self.schema(schema, &push_pointer(pointer, "schema")),
-            (None, Some(_)) => self.warning(pointer, "a header described by `content` is read as a string"),
+            (None, Some(_)) => self.warning(
+                pointer,
+                "a header described by `content` is read as a string",
+            ),
             (None, None) => self.warning(pointer, "a header without `schema` is read as a string"),
         }
     }
 
     fn security_requirements(&mut self, value: &Value, pointer: &str) {
         let Some(list) = value.as_array() else {
-            self.error(pointer, format!("expected `security` to be a sequence, found {}", kind(value)));
+            self.error(
+                pointer,
+                format!(
+                    "expected `security` to be a sequence, found {}",
+                    kind(value)
+                ),
+            );
             return;
         };
         for (i, req) in list.iter().enumerate() {
             let p = push_pointer(pointer, &i.to_string());
-            let Some(req) = self.mapping(req, &p, "a security requirement") else { continue };
+            let Some(req) = self.mapping(req, &p, "a security requirement") else {
+                continue;
+            };
             for name in req.keys() {
-                let exists = self.root.pointer(&push_pointer("/components/securitySchemes", name)).is_some();
+                let exists = self
+                    .root
+                    .pointer(&push_pointer("/components/securitySchemes", name))
+                    .is_some();
                 if !exists {
-                    self.error(&push_pointer(&p, name), format!("unknown security scheme `{name}`: not in components.securitySchemes"));
+                    self.error(
+                        &push_pointer(&p, name),
+                        format!(
+                            "unknown security scheme `{name}`: not in components.securitySchemes"
+                        ),
+                    );
                 }
             }
         }
     }
 
     fn components(&mut self, value: &Value) {
-        let Some(c) = self.mapping(value, "/components", "`components`") else { return };
+        let Some(c) = self.mapping(value, "/components", "`components`") else {
+            return;
+        };
         for (section, entries) in c {
             let sp = push_pointer("/components", section);
             if section.starts_with("x-") {
                 continue;
             }
-            let Some(entries) = self.mapping(entries, &sp, &format!("`components.{section}`")) else { continue };
+            let Some(entries) = self.mapping(entries, &sp, &format!("`components.{section}`"))
+            else {
+                continue;
+            };
             for (name, entry) in entries {
                 let p = push_pointer(&sp, name);
-                if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
-                    self.warning(&p, format!("component name `{name}` has characters outside `a-zA-Z0-9.-_`"));
+                if !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                {
+                    self.warning(
+                        &p,
+                        format!("component name `{name}` has characters outside `a-zA-Z0-9.-_`"),
+                    );
                 }
                 match section.as_str() {
-                    "schemas" => {
-                        if self.seen_schemas.insert(p.clone()) {
-                            self.schema_inner(entry, &p);
-                        }
+                    "schemas" if self.seen_schemas.insert(p.clone()) => {
+                        self.schema_inner(entry, &p)
                     }
                     "parameters" => {
                         if let Some((target, tp)) = self.follow(entry, &p, "parameters") {
@@ -569,7 +770,9 @@ impl<'a> Validator<'a> {
                         if let Some((target, tp)) = self.follow(entry, &p, "requestBodies") {
                             if let Some(b) = self.mapping(target, &tp, "a request body") {
                                 match b.get("content") {
-                                    Some(content) => self.content(content, &push_pointer(&tp, "content")),
+                                    Some(content) => {
+                                        self.content(content, &push_pointer(&tp, "content"))
+                                    }
                                     None => self.error(&tp, "missing required field `content`"),
                                 }
                             }
@@ -588,8 +791,12 @@ impl<'a> Validator<'a> {
     }
 
     fn security_scheme(&mut self, value: &Value, pointer: &str) {
-        let Some(s) = self.mapping(value, pointer, "a security scheme") else { return };
-        let Some(kind_) = self.string_field(s, pointer, "type", true) else { return };
+        let Some(s) = self.mapping(value, pointer, "a security scheme") else {
+            return;
+        };
+        let Some(kind_) = self.string_field(s, pointer, "type", true) else {
+            return;
+        };
         match kind_.as_str() {
             "http" => {
                 self.string_field(s, pointer, "scheme", true);
@@ -620,7 +827,10 @@ impl<'a> Validator<'a> {
             if let Some(r) = m.get("$ref") {
                 let rp = push_pointer(pointer, "$ref");
                 let Some(r) = r.as_str() else {
-                    self.error(&rp, format!("expected `$ref` to be a string, found {}", kind(r)));
+                    self.error(
+                        &rp,
+                        format!("expected `$ref` to be a string, found {}", kind(r)),
+                    );
                     return;
                 };
                 if let Some((target, tp)) = self.resolve_ref(r, &rp, "schemas") {
@@ -632,7 +842,10 @@ impl<'a> Validator<'a> {
                     }
                 }
                 for key in m.keys() {
-                    if key != "$ref" && !matches!(key.as_str(), "description" | "summary" | "nullable") && !key.starts_with("x-") {
+                    if key != "$ref"
+                        && !matches!(key.as_str(), "description" | "summary" | "nullable")
+                        && !key.starts_with("x-")
+                    {
                         self.warning(&push_pointer(pointer, key), format!("`{key}` beside `$ref` is ignored (OpenAPI 3.0 reads only the reference)"));
                     }
                 }
@@ -649,20 +862,39 @@ impl<'a> Validator<'a> {
                 return;
             }
         }
-        let Some(m) = self.mapping(value, pointer, "a schema") else { return };
+        let Some(m) = self.mapping(value, pointer, "a schema") else {
+            return;
+        };
         for key in m.keys() {
             if !SCHEMA_KEYWORDS.contains(&key.as_str()) && !key.starts_with("x-") {
                 let note = match key.as_str() {
-                    "const" | "examples" | "$schema" | "$id" | "patternProperties" | "prefixItems" | "unevaluatedProperties" | "if" | "then" | "else" | "dependentRequired" | "contentMediaType" => " (a JSON Schema or OpenAPI 3.1 keyword)",
+                    "const"
+                    | "examples"
+                    | "$schema"
+                    | "$id"
+                    | "patternProperties"
+                    | "prefixItems"
+                    | "unevaluatedProperties"
+                    | "if"
+                    | "then"
+                    | "else"
+                    | "dependentRequired"
+                    | "contentMediaType" => " (a JSON Schema or OpenAPI 3.1 keyword)",
                     _ => "",
                 };
-                self.warning(&push_pointer(pointer, key), format!("`{key}` is not an OpenAPI 3.0 schema keyword and is ignored{note}"));
+                self.warning(
+                    &push_pointer(pointer, key),
+                    format!("`{key}` is not an OpenAPI 3.0 schema keyword and is ignored{note}"),
+                );
             }
         }
         let ty = match m.get("type") {
             None => None,
             Some(Value::String(t)) => {
-                if !matches!(t.as_str(), "string" | "number" | "integer" | "boolean" | "array" | "object") {
+                if !matches!(
+                    t.as_str(),
+                    "string" | "number" | "integer" | "boolean" | "array" | "object"
+                ) {
                     self.error(&push_pointer(pointer, "type"), format!("expected `type` to be string, number, integer, boolean, array or object, found `{t}`"));
                 }
                 Some(t.as_str())
@@ -672,11 +904,20 @@ impl<'a> Validator<'a> {
                 None
             }
             Some(other) => {
-                self.error(&push_pointer(pointer, "type"), format!("expected `type` to be a string, found {}", kind(other)));
+                self.error(
+                    &push_pointer(pointer, "type"),
+                    format!("expected `type` to be a string, found {}", kind(other)),
+                );
                 None
             }
         };
-        for key in ["nullable", "readOnly", "writeOnly", "deprecated", "uniqueItems"] {
+        for key in [
+            "nullable",
+            "readOnly",
+            "writeOnly",
+            "deprecated",
+            "uniqueItems",
+        ] {
             self.bool_field(m, pointer, key);
         }
         for key in ["exclusiveMinimum", "exclusiveMaximum"] {
@@ -686,7 +927,14 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        for key in ["maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"] {
+        for key in [
+            "maxLength",
+            "minLength",
+            "maxItems",
+            "minItems",
+            "maxProperties",
+            "minProperties",
+        ] {
             self.count_field(m, pointer, key);
         }
         for key in ["minimum", "maximum", "multipleOf"] {
@@ -701,30 +949,59 @@ impl<'a> Validator<'a> {
                 Some(list) if list.iter().all(Value::is_string) => {
                     if let Some(props) = m.get("properties").and_then(Value::as_object) {
                         for name in list.iter().filter_map(Value::as_str) {
-                            if !props.contains_key(name) && m.get("additionalProperties").is_none() && !m.contains_key("allOf") {
-                                self.warning(&rp, format!("`{name}` is required but not among the properties"));
+                            if !props.contains_key(name)
+                                && m.get("additionalProperties").is_none()
+                                && !m.contains_key("allOf")
+                            {
+                                self.warning(
+                                    &rp,
+                                    format!("`{name}` is required but not among the properties"),
+                                );
                             }
                         }
                     }
                 }
-                _ => self.error(&rp, format!("expected `required` to be a sequence of property names, found {}", describe(required))),
+                _ => self.error(
+                    &rp,
+                    format!(
+                        "expected `required` to be a sequence of property names, found {}",
+                        describe(required)
+                    ),
+                ),
             }
         }
         if let Some(e) = m.get("enum") {
             let ep = push_pointer(pointer, "enum");
             match e.as_array() {
-                Some(values) if values.is_empty() => self.error(&ep, "expected `enum` to list at least one value"),
+                Some(values) if values.is_empty() => {
+                    self.error(&ep, "expected `enum` to list at least one value")
+                }
                 Some(values) => {
                     let ok = match ty {
                         Some("string") => values.iter().all(|v| v.is_string() || v.is_null()),
-                        Some("integer") => values.iter().all(|v| v.is_i64() || v.is_u64() || v.is_null()),
+                        Some("integer") => values
+                            .iter()
+                            .all(|v| v.is_i64() || v.is_u64() || v.is_null()),
                         _ => true,
                     };
                     if !ok {
-                        self.error(&ep, format!("expected every `enum` value to be {}", if ty == Some("string") { "a string" } else { "an integer" }));
+                        self.error(
+                            &ep,
+                            format!(
+                                "expected every `enum` value to be {}",
+                                if ty == Some("string") {
+                                    "a string"
+                                } else {
+                                    "an integer"
+                                }
+                            ),
+                        );
                     }
                 }
-                None => self.error(&ep, format!("expected `enum` to be a sequence, found {}", kind(e))),
+                None => self.error(
+                    &ep,
+                    format!("expected `enum` to be a sequence, found {}", kind(e)),
+                ),
             }
         }
         if let Some(props) = m.get("properties") {
@@ -737,14 +1014,30 @@ impl<'a> Validator<'a> {
         }
         match m.get("additionalProperties") {
             None | Some(Value::Bool(_)) => {}
-            Some(schema @ Value::Object(_)) => self.schema(schema, &push_pointer(pointer, "additionalProperties")),
-            Some(other) => self.error(&push_pointer(pointer, "additionalProperties"), format!("expected `additionalProperties` to be true, false or a schema, found {}", kind(other))),
+            Some(schema @ Value::Object(_)) => {
+                self.schema(schema, &push_pointer(pointer, "additionalProperties"))
+            }
+            Some(other) => self.error(
+                &push_pointer(pointer, "additionalProperties"),
+                format!(
+                    "expected `additionalProperties` to be true, false or a schema, found {}",
+                    kind(other)
+                ),
+            ),
         }
         match m.get("items") {
             Some(items @ Value::Object(_)) => self.schema(items, &push_pointer(pointer, "items")),
-            Some(Value::Array(_)) => self.error(&push_pointer(pointer, "items"), "expected `items` to be one schema, found a sequence (tuples are not OpenAPI 3.0)"),
-            Some(other) => self.error(&push_pointer(pointer, "items"), format!("expected `items` to be a schema, found {}", kind(other))),
-            None if ty == Some("array") => self.warning(pointer, "an array without `items` holds any JSON values"),
+            Some(Value::Array(_)) => self.error(
+                &push_pointer(pointer, "items"),
+                "expected `items` to be one schema, found a sequence (tuples are not OpenAPI 3.0)",
+            ),
+            Some(other) => self.error(
+                &push_pointer(pointer, "items"),
+                format!("expected `items` to be a schema, found {}", kind(other)),
+            ),
+            None if ty == Some("array") => {
+                self.warning(pointer, "an array without `items` holds any JSON values")
+            }
             None => {}
         }
         for key in ["allOf", "oneOf", "anyOf"] {
@@ -756,13 +1049,19 @@ impl<'a> Validator<'a> {
                             self.schema(s, &push_pointer(&lp, &i.to_string()));
                         }
                     }
-                    _ => self.error(&lp, format!("expected `{key}` to be a non-empty sequence of schemas")),
+                    _ => self.error(
+                        &lp,
+                        format!("expected `{key}` to be a non-empty sequence of schemas"),
+                    ),
                 }
             }
         }
         if let Some(not) = m.get("not") {
             self.schema(not, &push_pointer(pointer, "not"));
-            self.warning(&push_pointer(pointer, "not"), "`not` cannot be expressed in Rust types; the schema is read as any JSON value");
+            self.warning(
+                &push_pointer(pointer, "not"),
+                "`not` cannot be expressed in Rust types; the schema is read as any JSON value",
+            );
         }
         if let Some(d) = m.get("discriminator") {
             let dp = push_pointer(pointer, "discriminator");
@@ -777,17 +1076,27 @@ impl<'a> Validator<'a> {
                                     self.resolve_ref(t, &push_pointer(&mp, value), "schemas");
                                 }
                                 Some(t) => {
-                                    if self.root.pointer(&push_pointer("/components/schemas", t)).is_none() {
+                                    if self
+                                        .root
+                                        .pointer(&push_pointer("/components/schemas", t))
+                                        .is_none()
+                                    {
                                         self.error(&push_pointer(&mp, value), format!("unresolved discriminator mapping `{t}`: no such schema"));
                                     }
                                 }
-                                None => self.error(&push_pointer(&mp, value), "expected a schema reference string"),
+                                None => self.error(
+                                    &push_pointer(&mp, value),
+                                    "expected a schema reference string",
+                                ),
                             }
                         }
                     }
                 }
                 if !m.contains_key("oneOf") && !m.contains_key("anyOf") {
-                    self.warning(&dp, "a `discriminator` without `oneOf` or `anyOf` is ignored");
+                    self.warning(
+                        &dp,
+                        "a `discriminator` without `oneOf` or `anyOf` is ignored",
+                    );
                 }
             }
         }
@@ -808,7 +1117,9 @@ pub(crate) fn template_names(path: &str) -> Result<Vec<String>, String> {
         };
         let name = &after[..close];
         if name.is_empty() || name.contains('{') {
-            return Err(format!("malformed parameter `{{{name}}}` in path template `{path}`"));
+            return Err(format!(
+                "malformed parameter `{{{name}}}` in path template `{path}`"
+            ));
         }
         names.push(name.to_owned());
         rest = &after[close + 1..];

@@ -1,0 +1,99 @@
+//! Every fixture's crate, the generated crate of Microsoft's BC v1.0 spec and
+//! the synthetic 400-operation spec are built together in one workspace with
+//! clippy and warnings denied, sharing one target folder.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn write_crate(dir: &Path, name: &str, spec_name: &str, text: &str) {
+    let mut config = codegen::Config::new(name, spec_name);
+    config.command = "cargo test -p codegen --test compile".to_owned();
+    let output = codegen::generate(text, &config)
+        .unwrap_or_else(|d| panic!("{spec_name} does not generate:\n{d}"));
+    let crate_dir = dir.join(name);
+    let _ = std::fs::remove_dir_all(&crate_dir);
+    for f in &output.files {
+        let path = crate_dir.join(&f.path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, &f.contents).expect("write");
+    }
+}
+
+#[test]
+fn generated_crates_build_with_warnings_denied() {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("codegen-compile");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let mut members = Vec::new();
+    let fixtures = root().join("codegen/tests/fixtures");
+    let mut entries: Vec<_> = std::fs::read_dir(&fixtures)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for path in entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+    {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("name")
+            .replace('_', "-");
+        let name = format!("fixture-{stem}");
+        write_crate(
+            &tmp,
+            &name,
+            &format!("fixtures/{stem}.yaml"),
+            &std::fs::read_to_string(path).expect("read"),
+        );
+        members.push(name);
+    }
+    let v1 = std::fs::read_to_string(root().join("../shared/specs/bc-api-v1.0.yaml"));
+    if let Ok(v1) = v1 {
+        write_crate(&tmp, "bc-api-v1", "bc-api-v1.0.yaml", &v1);
+        members.push("bc-api-v1".to_owned());
+    } else {
+        let vendored = std::fs::read_to_string(root().join("codegen/tests/specs/bc-api-v1.0.yaml"))
+            .expect("the BC v1.0 spec");
+        write_crate(&tmp, "bc-api-v1", "bc-api-v1.0.yaml", &vendored);
+        members.push("bc-api-v1".to_owned());
+    }
+    let list: Vec<String> = members.iter().map(|m| format!("\"{m}\"")).collect();
+    std::fs::write(
+        tmp.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+            list.join(", ")
+        ),
+    )
+    .expect("workspace");
+    // The project's lock file pins the same dependencies, so nothing is downloaded.
+    std::fs::copy(root().join("Cargo.lock"), tmp.join("Cargo.lock")).expect("lock");
+    let target = root().join("target/codegen-compile");
+    let out = Command::new(env!("CARGO"))
+        .current_dir(&tmp)
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("RUSTFLAGS")
+        .args([
+            "clippy",
+            "--workspace",
+            "--offline",
+            "--quiet",
+            "--keep-going",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "generated crates do not build cleanly:\n{}",
+        stderr.chars().take(20_000).collect::<String>()
+    );
+}

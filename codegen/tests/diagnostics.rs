@@ -1,0 +1,166 @@
+//! Broken specs give every problem, located, in one run, and no files.
+
+fn diagnose(text: &str) -> Vec<String> {
+    let config = codegen::Config::new("broken", "broken.yaml");
+    match codegen::generate(text, &config) {
+        Ok(_) => panic!("a broken spec generated"),
+        Err(d) => d.0.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn yaml_syntax_error_is_located() {
+    let d = diagnose("openapi: 3.0.3\ninfo: {title: x, version: 1\npaths: {}\n");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].starts_with("broken.yaml:3:"), "{d:?}");
+    assert!(d[0].contains("error: invalid YAML"), "{d:?}");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let spec = r##"openapi: 3.0.3
+info:
+  title: Broken
+  version: "1"
+paths:
+  /a/{id}:
+    get:
+      parameters:
+        - name: q
+          in: cookie
+          schema: {type: string}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Missing"
+  /b:
+    post:
+      callbacks:
+        done: {}
+      responses:
+        "2XX":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: [string, "null"]
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+        n: {type: integer, exclusiveMinimum: 3}
+        m: {type: strnig}
+"##;
+    let d = diagnose(spec);
+    let expected = [
+        "broken.yaml:7:5: error: the path has `{id}` but the operation declares no path parameter `id` (at /paths/~1a~1{id}/get)",
+        "broken.yaml:9:11: error: the cookie parameter `q` is not supported (pass --skip-unsupported to leave the operation out) (at /paths/~1a~1{id}/get/parameters/0)",
+        "broken.yaml:18:17: error: unresolved reference `#/components/schemas/Missing`: no such component (at /paths/~1a~1{id}/get/responses/200/content/application~1json/schema/$ref)",
+        "broken.yaml:29:17: error: expected `type` to be a single string, found a sequence (a list of types is OpenAPI 3.1; use `nullable: true`) (at /paths/~1b/post/responses/2XX/content/application~1json/schema/type)",
+        "broken.yaml:35:28: error: expected `exclusiveMinimum` to be true or false, found the number 3 (a number here is OpenAPI 3.1) (at /components/schemas/Thing/properties/n/exclusiveMinimum)",
+        "broken.yaml:36:13: error: expected `type` to be string, number, integer, boolean, array or object, found `strnig` (at /components/schemas/Thing/properties/m/type)",
+    ];
+    let errors: Vec<&String> = d.iter().filter(|l| l.contains(": error: ")).collect();
+    for e in expected {
+        assert!(
+            d.iter().any(|l| l == e),
+            "missing diagnostic:\n{e}\nall:\n{}",
+            d.join("\n")
+        );
+    }
+    // The callback is refused too.
+    assert!(
+        d.iter()
+            .any(|l| l.contains("`callbacks` is not supported")
+                && l.starts_with("broken.yaml:21:7:")),
+        "{d:#?}"
+    );
+    assert_eq!(errors.len(), expected.len() + 1, "{d:#?}");
+}
+
+#[test]
+fn unsupported_operations_can_be_skipped() {
+    let spec = r#"openapi: 3.0.3
+info: {title: Skip, version: "1"}
+paths:
+  /a:
+    get:
+      operationId: withCookie
+      parameters:
+        - {name: session, in: cookie, schema: {type: string}}
+      responses:
+        "204": {description: ok}
+  /b:
+    get:
+      operationId: fine
+      responses:
+        "204": {description: ok}
+"#;
+    let mut config = codegen::Config::new("skip", "skip.yaml");
+    assert!(codegen::generate(spec, &config).is_err());
+    config.skip_unsupported = true;
+    let out = codegen::generate(spec, &config).expect("generates with the operation left out");
+    let warning = out
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .find(|w| w.contains("cookie"))
+        .expect("a warning");
+    assert_eq!(
+        warning,
+        "skip.yaml:8:11: warning: the cookie parameter `session` is not supported; the operation at /paths/~1a/get is skipped (at /paths/~1a/get/parameters/0)"
+    );
+    let ops = out
+        .files
+        .iter()
+        .find(|f| f.path == "src/operations.rs")
+        .expect("operations");
+    assert!(ops.contents.contains("pub fn fine("));
+    assert!(!ops.contents.contains("with_cookie"));
+}
+
+#[test]
+fn not_openapi_three_zero() {
+    assert_eq!(diagnose("swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n"), vec![
+        "broken.yaml:1:1: error: expected an OpenAPI 3.0.x document, found a Swagger 2.0 one (convert it first) (at /)".to_owned()
+    ]);
+    assert_eq!(diagnose("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n"), vec![
+        "broken.yaml:1:1: error: expected an OpenAPI 3.0.x document, found version 3.1.0 (OpenAPI 3.1 is not supported) (at /openapi)".to_owned()
+    ]);
+    assert_eq!(diagnose("- a\n- b\n"), vec!["broken.yaml:1:1: error: expected the document to be a mapping, found a sequence (at /)".to_owned()]);
+    assert_eq!(
+        diagnose(""),
+        vec![
+            "broken.yaml:1:1: error: expected the document to be a mapping, found null (at /)"
+                .to_owned()
+        ]
+    );
+}
+
+#[test]
+fn reference_loops_and_wrong_sections() {
+    let spec = r##"openapi: 3.0.3
+info: {title: x, version: "1"}
+paths:
+  /a:
+    get:
+      parameters:
+        - $ref: "#/components/schemas/A"
+      responses:
+        "200":
+          $ref: "#/components/responses/R"
+components:
+  responses:
+    R: {$ref: "#/components/responses/S"}
+    S: {$ref: "#/components/responses/R"}
+  schemas:
+    A: {type: string}
+"##;
+    let d = diagnose(spec);
+    assert!(d.iter().any(|l| l == "broken.yaml:7:11: error: expected a reference to `#/components/parameters/...`, found `#/components/schemas/A` (at /paths/~1a/get/parameters/0/$ref)"), "{d:#?}");
+    assert!(d.iter().any(|l| l.contains("loops")), "{d:#?}");
+}
