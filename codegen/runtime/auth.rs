@@ -81,6 +81,13 @@ pub(crate) enum Credentials {
     #[default]
     None,
     Bearer(Arc<dyn TokenProvider>),
-    Basic { user: String, password: Option<String> },
-    ApiKey { name: String, value: String, in_query: bool },
+    Basic {
+        user: String,
+        password: Option<String>,
+    },
+    ApiKey {
+        name: String,
+        value: String,
+        in_query: bool,
+    },
 }

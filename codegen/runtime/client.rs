@@ -25,14 +25,21 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 3, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(60) }
+        RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(60),
+        }
     }
 }
 
 impl RetryPolicy {
     /// No retries.
     pub fn none() -> RetryPolicy {
-        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
     }
 }
 
@@ -61,7 +68,11 @@ pub struct ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder").field("base_url", &self.base_url).field("timeout", &self.timeout).field("retry", &self.retry).finish_non_exhaustive()
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
     }
 }
 
@@ -81,13 +92,25 @@ impl ClientBuilder {
 
     /// HTTP basic authentication.
     pub fn basic_auth(mut self, user: impl Into<String>, password: Option<String>) -> Self {
-        self.credentials = Credentials::Basic { user: user.into(), password };
+        self.credentials = Credentials::Basic {
+            user: user.into(),
+            password,
+        };
         self
     }
 
     /// An API key, sent as the header `name` (or, with `in_query`, the query parameter).
-    pub fn api_key(mut self, name: impl Into<String>, value: impl Into<String>, in_query: bool) -> Self {
-        self.credentials = Credentials::ApiKey { name: name.into(), value: value.into(), in_query };
+    pub fn api_key(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+        in_query: bool,
+    ) -> Self {
+        self.credentials = Credentials::ApiKey {
+            name: name.into(),
+            value: value.into(),
+            in_query,
+        };
         self
     }
 
@@ -118,13 +141,19 @@ impl ClientBuilder {
 
     pub fn build(self) -> Result<Client, ClientBuildError> {
         let trimmed = self.base_url.trim_end_matches('/');
-        let base = Url::parse(trimmed).map_err(|e| ClientBuildError(format!("invalid base URL `{}`: {e}", self.base_url)))?;
+        let base = Url::parse(trimmed)
+            .map_err(|e| ClientBuildError(format!("invalid base URL `{}`: {e}", self.base_url)))?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(ClientBuildError(format!("invalid base URL `{}`: expected http or https", self.base_url)));
+            return Err(ClientBuildError(format!(
+                "invalid base URL `{}`: expected http or https",
+                self.base_url
+            )));
         }
         let http = match self.http {
             Some(c) => c,
-            None => reqwest::Client::builder().build().map_err(|e| ClientBuildError(format!("cannot build the HTTP client: {e}")))?,
+            None => reqwest::Client::builder()
+                .build()
+                .map_err(|e| ClientBuildError(format!("cannot build the HTTP client: {e}")))?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -158,7 +187,9 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("base_url", &self.inner.base_str).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_str)
+            .finish_non_exhaustive()
     }
 }
 
@@ -197,12 +228,18 @@ impl Client {
     }
 
     /// Sends `req` (with retries) and leaves the body unread.
-    pub(crate) async fn execute_stream<E>(&self, req: &Request) -> Result<reqwest::Response, Error<E>> {
+    pub(crate) async fn execute_stream<E>(
+        &self,
+        req: &Request,
+    ) -> Result<reqwest::Response, Error<E>> {
         self.send(req).await
     }
 
     /// Reads the body of a streamed response that turned out to be an error.
-    pub(crate) async fn finish<E>(&self, response: reqwest::Response) -> Result<RawResponse, Error<E>> {
+    pub(crate) async fn finish<E>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<RawResponse, Error<E>> {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_limited(response, self.inner.max_body_bytes).await?;
@@ -213,14 +250,18 @@ impl Client {
     fn url<E>(&self, req: &Request) -> Result<Url, Error<E>> {
         match &req.target {
             Target::Path(path) => {
-                let mut s = String::with_capacity(self.inner.base_str.len() + path.len() + req.query.len() + 1);
+                let mut s = String::with_capacity(
+                    self.inner.base_str.len() + path.len() + req.query.len() + 1,
+                );
                 s.push_str(&self.inner.base_str);
                 s.push_str(path);
                 if !req.query.is_empty() {
                     s.push('?');
                     s.push_str(&req.query);
                 }
-                Url::parse(&s).map_err(|e| Error::InvalidRequest(format!("cannot build a URL from `{s}`: {e}")))
+                Url::parse(&s).map_err(|e| {
+                    Error::InvalidRequest(format!("cannot build a URL from `{s}`: {e}"))
+                })
             }
             Target::Absolute(url) => Ok(url.clone()),
         }
@@ -228,9 +269,19 @@ impl Client {
 
     /// Resolves a next link against the base URL; refuses another origin.
     pub(crate) fn next_link<E>(&self, link: &str) -> Result<Url, Error<E>> {
-        let url = self.inner.base.join(link).map_err(|_| Error::InvalidNextLink { url: link.to_owned(), reason: "it is not a URL" })?;
+        let url = self
+            .inner
+            .base
+            .join(link)
+            .map_err(|_| Error::InvalidNextLink {
+                url: link.to_owned(),
+                reason: "it is not a URL",
+            })?;
         if url.origin() != self.inner.base.origin() {
-            return Err(Error::InvalidNextLink { url: link.to_owned(), reason: "it points to another origin than the base URL, and the token is never sent there" });
+            return Err(Error::InvalidNextLink {
+                url: link.to_owned(),
+                reason: "it points to another origin than the base URL, and the token is never sent there",
+            });
         }
         Ok(url)
     }
@@ -238,7 +289,12 @@ impl Client {
     async fn send<E>(&self, req: &Request) -> Result<reqwest::Response, Error<E>> {
         let mut url = self.url(req)?;
         let same_origin = url.origin() == self.inner.base.origin();
-        if let Credentials::ApiKey { name, value, in_query: true } = &self.inner.credentials {
+        if let Credentials::ApiKey {
+            name,
+            value,
+            in_query: true,
+        } = &self.inner.credentials
+        {
             if req.authenticated && same_origin {
                 url.query_pairs_mut().append_pair(name, value);
             }
@@ -254,8 +310,13 @@ impl Client {
                 builder = builder.header(reqwest::header::ACCEPT, accept);
             }
             for (name, value) in &req.headers {
-                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidRequest(format!("invalid header name `{name}`")))?;
-                let value = HeaderValue::from_str(value).map_err(|_| Error::InvalidRequest(format!("invalid value for header `{name}`: it must be visible ASCII")))?;
+                let name = HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| Error::InvalidRequest(format!("invalid header name `{name}`")))?;
+                let value = HeaderValue::from_str(value).map_err(|_| {
+                    Error::InvalidRequest(format!(
+                        "invalid value for header `{name}`: it must be visible ASCII"
+                    ))
+                })?;
                 builder = builder.header(name, value);
             }
             if req.authenticated && same_origin {
@@ -263,29 +324,52 @@ impl Client {
                     Credentials::None => builder,
                     Credentials::Bearer(p) => {
                         let token = p.token().await.map_err(Error::Auth)?;
-                        let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| Error::InvalidRequest("the bearer token is not a valid header value".to_owned()))?;
+                        let value =
+                            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                                Error::InvalidRequest(
+                                    "the bearer token is not a valid header value".to_owned(),
+                                )
+                            })?;
                         let mut value = value;
                         value.set_sensitive(true);
                         builder.header(reqwest::header::AUTHORIZATION, value)
                     }
-                    Credentials::Basic { user, password } => builder.basic_auth(user, password.as_ref()),
-                    Credentials::ApiKey { name, value, in_query: false } => builder.header(name.as_str(), value.as_str()),
+                    Credentials::Basic { user, password } => {
+                        builder.basic_auth(user, password.as_ref())
+                    }
+                    Credentials::ApiKey {
+                        name,
+                        value,
+                        in_query: false,
+                    } => builder.header(name.as_str(), value.as_str()),
                     Credentials::ApiKey { in_query: true, .. } => builder,
                 };
             }
             if let Some((content_type, body)) = &req.body {
-                builder = builder.header(reqwest::header::CONTENT_TYPE, *content_type).body(body.clone());
+                builder = builder
+                    .header(reqwest::header::CONTENT_TYPE, *content_type)
+                    .body(body.clone());
             }
             let response = builder.send().await.map_err(Error::Transport)?;
             let status = response.status();
-            if (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE) && attempt < self.inner.retry.max_retries {
-                let delay = retry_after(response.headers(), SystemTime::now()).unwrap_or_else(|| self.inner.retry.base_delay.saturating_mul(1 << attempt.min(16)));
+            if (status == StatusCode::TOO_MANY_REQUESTS
+                || status == StatusCode::SERVICE_UNAVAILABLE)
+                && attempt < self.inner.retry.max_retries
+            {
+                let delay =
+                    retry_after(response.headers(), SystemTime::now()).unwrap_or_else(|| {
+                        self.inner
+                            .retry
+                            .base_delay
+                            .saturating_mul(1 << attempt.min(16))
+                    });
                 drop(response);
                 tokio::time::sleep(delay.min(self.inner.retry.max_delay)).await;
                 attempt += 1;
                 continue;
             }
-            if status == StatusCode::UNAUTHORIZED && req.authenticated && same_origin && !refreshed {
+            if status == StatusCode::UNAUTHORIZED && req.authenticated && same_origin && !refreshed
+            {
                 if let Credentials::Bearer(p) = &self.inner.credentials {
                     if p.can_refresh() {
                         p.invalidate();
@@ -314,8 +398,15 @@ async fn read_limited<E>(mut response: reqwest::Response, limit: usize) -> Resul
 }
 
 /// The wait a `Retry-After` header asks for: seconds, or an HTTP date.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+pub(crate) fn retry_after(
+    headers: &reqwest::header::HeaderMap,
+    now: SystemTime,
+) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -345,12 +436,20 @@ pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
     };
     let year: i64 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':');
-    let (h, m, sec): (u64, u64, u64) = (hms.next()?.parse().ok()?, hms.next()?.parse().ok()?, hms.next()?.parse().ok()?);
+    let (h, m, sec): (u64, u64, u64) = (
+        hms.next()?.parse().ok()?,
+        hms.next()?.parse().ok()?,
+        hms.next()?.parse().ok()?,
+    );
     if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
         return None;
     }
     // Days from 1970-01-01 to the date (proleptic Gregorian).
-    let (y, mo) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
+    let (y, mo) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let doy = (153 * mo as i64 + 2) / 5 + day as i64 - 1;
@@ -379,8 +478,21 @@ pub(crate) struct Request {
 }
 
 impl Request {
-    pub(crate) fn new(method: Method, path: String, authenticated: bool, accept: Option<&'static str>) -> Request {
-        Request { method, target: Target::Path(path), query: String::new(), headers: Vec::new(), body: None, accept, authenticated }
+    pub(crate) fn new(
+        method: Method,
+        path: String,
+        authenticated: bool,
+        accept: Option<&'static str>,
+    ) -> Request {
+        Request {
+            method,
+            target: Target::Path(path),
+            query: String::new(),
+            headers: Vec::new(),
+            body: None,
+            accept,
+            authenticated,
+        }
     }
 
     pub(crate) fn query(&mut self, query: &super::Query) {
@@ -396,13 +508,15 @@ impl Request {
     }
 
     pub(crate) fn json<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
         self.body = Some(("application/json", Bytes::from(bytes)));
         Ok(())
     }
 
     pub(crate) fn form<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
-        let value = serde_json::to_value(body).map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
+        let value = serde_json::to_value(body)
+            .map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
         let mut q = super::Query::default();
         if let serde_json::Value::Object(map) = value {
             for (k, v) in map {
@@ -413,12 +527,20 @@ impl Request {
                 }
             }
         }
-        self.body = Some(("application/x-www-form-urlencoded", Bytes::from(q.as_str().to_owned())));
+        self.body = Some((
+            "application/x-www-form-urlencoded",
+            Bytes::from(q.as_str().to_owned()),
+        ));
         Ok(())
     }
 
     /// The request for the next page: same method and headers, the link's URL.
     pub(crate) fn follow(&self, url: Url) -> Request {
-        Request { target: Target::Absolute(url), query: String::new(), body: None, ..self.clone() }
+        Request {
+            target: Target::Absolute(url),
+            query: String::new(),
+            body: None,
+            ..self.clone()
+        }
     }
 }

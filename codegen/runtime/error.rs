@@ -45,8 +45,15 @@ struct ODataErrorDetail {
 
 impl RawResponse {
     pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> RawResponse {
-        let details = serde_json::from_slice::<ODataError>(&body).ok().map(|e| (e.error.code, e.error.message));
-        RawResponse { status, headers, body, details }
+        let details = serde_json::from_slice::<ODataError>(&body)
+            .ok()
+            .map(|e| (e.error.code, e.error.message));
+        RawResponse {
+            status,
+            headers,
+            body,
+            details,
+        }
     }
 
     /// The body as text, invalid UTF-8 replaced.
@@ -59,11 +66,19 @@ impl RawResponse {
     }
 
     pub(crate) fn json<T: serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::Decode { status: self.status, message: e.to_string(), body: self.body.clone() })
+        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+            status: self.status,
+            message: e.to_string(),
+            body: self.body.clone(),
+        })
     }
 
     pub(crate) fn utf8<E>(&self) -> Result<String, Error<E>> {
-        String::from_utf8(self.body.to_vec()).map_err(|e| Error::Decode { status: self.status, message: e.to_string(), body: self.body.clone() })
+        String::from_utf8(self.body.to_vec()).map_err(|e| Error::Decode {
+            status: self.status,
+            message: e.to_string(),
+            body: self.body.clone(),
+        })
     }
 }
 
@@ -77,7 +92,11 @@ pub enum Error<E> {
     /// The server answered with a status the spec does not document.
     UnexpectedStatus(RawResponse),
     /// The body did not match the spec's schema for its status.
-    Decode { status: StatusCode, message: String, body: Bytes },
+    Decode {
+        status: StatusCode,
+        message: String,
+        body: Bytes,
+    },
     /// Connecting, sending or receiving failed, or the timeout passed.
     Transport(reqwest::Error),
     /// The response body was larger than the client's limit.
@@ -142,7 +161,11 @@ impl<E: ErrorDetails> fmt::Display for Error<E> {
         match self {
             Error::Api(_) | Error::UnexpectedStatus(_) => {
                 let status = self.status().map(|s| s.to_string()).unwrap_or_default();
-                let kind = if matches!(self, Error::Api(_)) { "" } else { " (undocumented status)" };
+                let kind = if matches!(self, Error::Api(_)) {
+                    ""
+                } else {
+                    " (undocumented status)"
+                };
                 write!(f, "the server answered {status}{kind}")?;
                 if let Some(code) = self.code() {
                     write!(f, ": {code}")?;
@@ -152,13 +175,23 @@ impl<E: ErrorDetails> fmt::Display for Error<E> {
                 }
                 Ok(())
             }
-            Error::Decode { status, message, .. } => write!(f, "the {status} response body does not match the spec: {message}"),
+            Error::Decode {
+                status, message, ..
+            } => write!(
+                f,
+                "the {status} response body does not match the spec: {message}"
+            ),
             Error::Transport(e) if e.is_timeout() => write!(f, "the request timed out: {e}"),
             Error::Transport(e) => write!(f, "the request failed: {e}"),
-            Error::BodyTooLarge { limit } => write!(f, "the response body is larger than the limit of {limit} bytes"),
+            Error::BodyTooLarge { limit } => write!(
+                f,
+                "the response body is larger than the limit of {limit} bytes"
+            ),
             Error::Auth(e) => write!(f, "the token provider failed: {e}"),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
-            Error::InvalidNextLink { url, reason } => write!(f, "cannot follow the next link {url}: {reason}"),
+            Error::InvalidNextLink { url, reason } => {
+                write!(f, "cannot follow the next link {url}: {reason}")
+            }
         }
     }
 }

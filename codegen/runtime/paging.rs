@@ -23,7 +23,12 @@ pub struct Response<T, H = ()> {
 
 impl<T, H> Response<T, H> {
     pub(crate) fn new(status: StatusCode, headers: H, raw_headers: HeaderMap, body: T) -> Self {
-        Response { status, headers, raw_headers, body }
+        Response {
+            status,
+            headers,
+            raw_headers,
+            body,
+        }
     }
 
     pub fn into_body(self) -> T {
@@ -51,13 +56,23 @@ struct State<'a, I, E> {
 
 /// Every item of every page, following next links from `first` until none
 /// is left. A failure ends the stream after yielding its error.
-pub(crate) fn pages<'a, P, E>(client: &'a Client, first: Request, decode: fn(RawResponse) -> Result<P, Error<E>>) -> impl Stream<Item = Result<P::Item, Error<E>>> + 'a
+pub(crate) fn pages<'a, P, E>(
+    client: &'a Client,
+    first: Request,
+    decode: fn(RawResponse) -> Result<P, Error<E>>,
+) -> impl Stream<Item = Result<P::Item, Error<E>>> + 'a
 where
     P: Page + 'a,
     P::Item: 'a,
     E: 'a,
 {
-    let state = State { client, buffered: VecDeque::new(), next: Some(first), failed: None, visited: HashSet::new() };
+    let state = State {
+        client,
+        buffered: VecDeque::new(),
+        next: Some(first),
+        failed: None,
+        visited: HashSet::new(),
+    };
     futures::stream::unfold(state, move |mut st| async move {
         loop {
             if let Some(item) = st.buffered.pop_front() {
@@ -78,7 +93,10 @@ where
                     if let Some(link) = next {
                         match st.client.next_link::<E>(&link) {
                             Ok(url) if !st.visited.insert(url.to_string()) => {
-                                st.failed = Some(Error::InvalidNextLink { url: link, reason: "the server sent a link already followed" });
+                                st.failed = Some(Error::InvalidNextLink {
+                                    url: link,
+                                    reason: "the server sent a link already followed",
+                                });
                             }
                             Ok(url) => st.next = Some(req.follow(url)),
                             Err(e) => st.failed = Some(e),

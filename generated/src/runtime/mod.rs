@@ -9,7 +9,7 @@
 
 mod auth;
 mod base64;
-mod client;
+pub(crate) mod client;
 mod encode;
 mod error;
 mod etag;

@@ -1,0 +1,151 @@
+//! The hand-written runtime, compiled and tested as the generated crates
+//! get it.
+
+#[path = "../runtime/mod.rs"]
+mod runtime;
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use runtime::{Base64, ETag, Nullable, Query, push_path_segment};
+
+#[test]
+fn path_segments_keep_odata_key_syntax() {
+    let mut p = String::from("/companies(");
+    push_path_segment(&mut p, "5d115c9c-44e3-ea11-bb43-000d3a2feca1", false);
+    p.push_str(")/items('");
+    push_path_segment(&mut p, "O'Neil/1 (a)%", true);
+    p.push_str("')");
+    assert_eq!(
+        p,
+        "/companies(5d115c9c-44e3-ea11-bb43-000d3a2feca1)/items('O''Neil%2F1%20(a)%25')"
+    );
+}
+
+#[test]
+fn query_strings() {
+    let mut q = Query::default();
+    q.push("$filter", "lastName eq 'Smith & Co' and x eq 1+1");
+    q.push_list(
+        "$select",
+        ["email".to_owned(), "first,Name".to_owned()],
+        false,
+    );
+    q.push_list("tag", ["a".to_owned(), "b".to_owned()], true);
+    assert_eq!(
+        q.as_str(),
+        "$filter=lastName%20eq%20'Smith%20%26%20Co'%20and%20x%20eq%201%2B1&$select=email,first%2CName&tag=a&tag=b"
+    );
+}
+
+#[test]
+fn nullable_is_tri_state() {
+    #[derive(serde::Serialize, serde::Deserialize, Default, PartialEq, Debug)]
+    struct Body {
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        a: Nullable<String>,
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        b: Nullable<String>,
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        c: Nullable<String>,
+    }
+    let body = Body {
+        a: Nullable::Null,
+        b: "x".to_owned().into(),
+        c: Nullable::Absent,
+    };
+    assert_eq!(
+        serde_json::to_string(&body).unwrap(),
+        r#"{"a":null,"b":"x"}"#
+    );
+    let back: Body = serde_json::from_str(r#"{"a":null,"b":"x"}"#).unwrap();
+    assert_eq!(back, body);
+    // A type without `Default` still defaults to absent.
+    #[derive(Debug, PartialEq)]
+    struct NoDefault;
+    assert_eq!(Nullable::<NoDefault>::default(), Nullable::Absent);
+}
+
+#[test]
+fn etags() {
+    assert!(ETag::any().is_any());
+    let e = ETag::from("W/\"JzQ0OzE7MDA7Jw==\"");
+    assert!(e.is_weak());
+    assert_eq!(e.to_string(), "W/\"JzQ0OzE7MDA7Jw==\"");
+}
+
+#[test]
+fn base64_round_trips() {
+    for data in [
+        &b""[..],
+        b"f",
+        b"fo",
+        b"foo",
+        b"foob",
+        b"fooba",
+        b"foobar",
+        &[0xff, 0x00, 0xfe],
+    ] {
+        let b = Base64(data.to_vec());
+        assert_eq!(Base64::decode(&b.encode()).unwrap(), b);
+    }
+    assert_eq!(Base64(b"foobar".to_vec()).encode(), "Zm9vYmFy");
+    assert_eq!(Base64::decode("Zm9vYg").unwrap().0, b"foob");
+    assert!(Base64::decode("Zm9v!").unwrap_err().contains("offset 4"));
+}
+
+#[test]
+fn retry_after_in_seconds_or_as_a_date() {
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+    let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+    let mut h = HeaderMap::new();
+    h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+    assert_eq!(
+        runtime::client::retry_after(&h, now),
+        Some(Duration::from_secs(7))
+    );
+    h.insert(
+        RETRY_AFTER,
+        HeaderValue::from_static("Sun, 06 Nov 1994 08:49:47 GMT"),
+    );
+    assert_eq!(
+        runtime::client::retry_after(&h, now),
+        Some(Duration::from_secs(10))
+    );
+    h.insert(
+        RETRY_AFTER,
+        HeaderValue::from_static("Sun, 06 Nov 1994 08:49:27 GMT"),
+    );
+    assert_eq!(runtime::client::retry_after(&h, now), Some(Duration::ZERO));
+    h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+    assert_eq!(runtime::client::retry_after(&h, now), None);
+    assert_eq!(
+        runtime::client::parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"),
+        Some(UNIX_EPOCH)
+    );
+    assert_eq!(
+        runtime::client::parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT"),
+        Some(UNIX_EPOCH + Duration::from_secs(951_825_600))
+    );
+    assert_eq!(
+        runtime::client::parse_http_date("Tue, 32 Feb 2000 12:00:00 GMT"),
+        None
+    );
+}
+
+#[test]
+fn client_builder_refuses_bad_base_urls() {
+    assert!(
+        runtime::Client::new("not a url")
+            .unwrap_err()
+            .to_string()
+            .contains("invalid base URL")
+    );
+    assert!(
+        runtime::Client::new("ftp://x")
+            .unwrap_err()
+            .to_string()
+            .contains("expected http or https")
+    );
+    let c = runtime::Client::new("http://127.0.0.1:1/api/v2.0/").unwrap();
+    assert_eq!(c.base_url().as_str(), "http://127.0.0.1:1/api/v2.0");
+}
