@@ -1,0 +1,677 @@
+//! OData query options on a collection: `$filter` (comparisons, `and`,
+//! `or`, `not`, `contains`/`startswith`/`endswith`, `tolower`/`toupper`),
+//! `$select`, `$orderby`, `$top`, `$skip`, `$expand`, and the server's own
+//! `$skiptoken`.
+
+use std::cmp::Ordering;
+
+/// A problem with the query, shown to the client in a 400.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError(pub String);
+
+/// The parsed options of one request.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct QueryOptions {
+    pub top: Option<usize>,
+    pub skip: usize,
+    pub select: Option<Vec<String>>,
+    pub orderby: Vec<(String, bool)>,
+    pub filter: Option<Expr>,
+    pub expand: Vec<String>,
+    /// Where the page starts within the `$skip`/`$top` window.
+    pub skiptoken: Option<usize>,
+}
+
+/// What an entity set offers to queries.
+pub struct EntityType<'a> {
+    /// For messages: `customerContact`.
+    pub name: &'a str,
+    pub properties: &'a [&'a str],
+    pub navigations: &'a [&'a str],
+}
+
+impl EntityType<'_> {
+    fn property(&self, name: &str) -> Result<String, QueryError> {
+        if self.properties.contains(&name) {
+            Ok(name.to_owned())
+        } else {
+            Err(QueryError(format!(
+                "Could not find a property named '{name}' on type 'Microsoft.NAV.{}'.",
+                self.name
+            )))
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> Result<String, QueryError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => out.push(b),
+                    None => {
+                        return Err(QueryError(format!(
+                            "Invalid percent-encoding in the query string near '{}'.",
+                            &s[i..s.len().min(i + 3)]
+                        )));
+                    }
+                }
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out)
+        .map_err(|_| QueryError("The query string is not valid UTF-8.".to_owned()))
+}
+
+/// Splits a raw query string into decoded name/value pairs.
+pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, QueryError> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Ok((percent_decode(k)?, percent_decode(v)?))
+        })
+        .collect()
+}
+
+fn count(name: &str, v: &str) -> Result<usize, QueryError> {
+    v.trim().parse::<usize>().map_err(|_| {
+        QueryError(format!(
+            "The value '{v}' of {name} is not a non-negative integer."
+        ))
+    })
+}
+
+/// Parses the options of a collection request.
+pub fn parse(raw: &str, entity: &EntityType<'_>) -> Result<QueryOptions, QueryError> {
+    let mut q = QueryOptions::default();
+    let mut seen = Vec::new();
+    for (name, value) in pairs(raw)? {
+        if !name.starts_with('$') {
+            // Custom query options (such as `company=`) are not ours to judge.
+            continue;
+        }
+        if seen.contains(&name) {
+            return Err(QueryError(format!(
+                "Query option '{name}' was specified more than once."
+            )));
+        }
+        seen.push(name.clone());
+        match name.as_str() {
+            "$top" => q.top = Some(count(&name, &value)?),
+            "$skip" => q.skip = count(&name, &value)?,
+            "$select" => {
+                let mut props = Vec::new();
+                for p in value.split(',').map(str::trim) {
+                    if p == "*" {
+                        props.extend(entity.properties.iter().map(|s| (*s).to_owned()));
+                    } else {
+                        props.push(entity.property(p)?);
+                    }
+                }
+                q.select = Some(props);
+            }
+            "$orderby" => {
+                for item in value.split(',') {
+                    let mut words = item.split_whitespace();
+                    let prop = words
+                        .next()
+                        .ok_or_else(|| QueryError("An empty $orderby item.".to_owned()))?;
+                    let desc = match words.next() {
+                        None | Some("asc") => false,
+                        Some("desc") => true,
+                        Some(other) => {
+                            return Err(QueryError(format!(
+                                "Expected 'asc' or 'desc' in $orderby, found '{other}'."
+                            )));
+                        }
+                    };
+                    if let Some(extra) = words.next() {
+                        return Err(QueryError(format!("Unexpected '{extra}' in $orderby.")));
+                    }
+                    q.orderby.push((entity.property(prop)?, desc));
+                }
+            }
+            "$filter" => q.filter = Some(Parser::new(&value, entity).parse()?),
+            "$expand" => {
+                for nav in value.split(',').map(str::trim) {
+                    if !entity.navigations.contains(&nav) {
+                        return Err(QueryError(format!(
+                            "Could not find a navigation property named '{nav}' on type 'Microsoft.NAV.{}'.",
+                            entity.name
+                        )));
+                    }
+                    q.expand.push(nav.to_owned());
+                }
+            }
+            "$skiptoken" => {
+                q.skiptoken = Some(
+                    value
+                        .strip_prefix('o')
+                        .and_then(|n| n.parse().ok())
+                        .ok_or_else(|| {
+                            QueryError(format!("The skip token '{value}' is not valid."))
+                        })?,
+                )
+            }
+            "$schemaversion" | "$format"
+                if value.is_empty() || value == "2.0" || value == "json" => {}
+            "$count" => {
+                return Err(QueryError(
+                    "The query option $count is not supported.".to_owned(),
+                ));
+            }
+            other => {
+                return Err(QueryError(format!(
+                    "The query option '{other}' is not supported."
+                )));
+            }
+        }
+    }
+    Ok(q)
+}
+
+/// `Prefer: odata.maxpagesize=N`, if the client sent one.
+pub fn max_page_size(prefer: &str) -> Option<usize> {
+    prefer.split(',').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("odata.maxpagesize"))
+            .then(|| v.trim().parse().ok())
+            .flatten()
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    Null,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Or(Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Cmp(CmpOp, Operand, Operand),
+    /// `contains`, `startswith`, `endswith`.
+    Test(String, Operand, Operand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Prop(String),
+    Lit(Value),
+    /// A GUID literal: compared without regard to case.
+    Guid(String),
+    Lower(Box<Operand>),
+    Upper(Box<Operand>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Str(String),
+    Num(f64),
+    Open,
+    Close,
+    Comma,
+}
+
+struct Parser<'a, 'e> {
+    toks: Vec<(usize, Tok)>,
+    pos: usize,
+    text: &'a str,
+    entity: &'a EntityType<'e>,
+    error: Option<QueryError>,
+}
+
+fn tokenize(s: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (at, c) = chars[i];
+        match c {
+            c if c.is_whitespace() => i += 1,
+            '(' => {
+                out.push((at, Tok::Open));
+                i += 1;
+            }
+            ')' => {
+                out.push((at, Tok::Close));
+                i += 1;
+            }
+            ',' => {
+                out.push((at, Tok::Comma));
+                i += 1;
+            }
+            '\'' => {
+                let mut value = String::new();
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => {
+                            return Err(QueryError(format!(
+                                "Unterminated string literal at position {at} in '{s}'."
+                            )));
+                        }
+                        Some((_, '\'')) if matches!(chars.get(i + 1), Some((_, '\''))) => {
+                            value.push('\'');
+                            i += 2;
+                        }
+                        Some((_, '\'')) => {
+                            i += 1;
+                            break;
+                        }
+                        Some((_, ch)) => {
+                            value.push(*ch);
+                            i += 1;
+                        }
+                    }
+                }
+                out.push((at, Tok::Str(value)));
+            }
+            c if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '/' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].1.is_ascii_alphanumeric()
+                        || matches!(chars[i].1, '_' | '-' | '.' | '/'))
+                {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().map(|(_, c)| c).collect();
+                let numeric =
+                    word.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
+                match word.parse::<f64>() {
+                    Ok(n) if numeric => out.push((at, Tok::Num(n))),
+                    _ => out.push((at, Tok::Word(word))),
+                }
+            }
+            other => {
+                return Err(QueryError(format!(
+                    "Syntax error: unexpected '{other}' at position {at} in '{s}'."
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl<'a, 'e> Parser<'a, 'e> {
+    fn new(text: &'a str, entity: &'a EntityType<'e>) -> Parser<'a, 'e> {
+        let (toks, error) = match tokenize(text) {
+            Ok(t) => (t, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        Parser {
+            toks,
+            pos: 0,
+            text,
+            entity,
+            error,
+        }
+    }
+
+    fn fail<T>(&self, what: &str) -> Result<T, QueryError> {
+        let at = self
+            .toks
+            .get(self.pos)
+            .map(|(p, _)| *p)
+            .unwrap_or(self.text.len());
+        Err(QueryError(format!(
+            "Syntax error at position {at} in '{}': expected {what}.",
+            self.text
+        )))
+    }
+
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(_, t)| t)
+    }
+
+    fn keyword(&mut self, k: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Word(w)) if w == k) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn parse(mut self) -> Result<Expr, QueryError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        if self.toks.is_empty() {
+            return Err(QueryError("The $filter expression is empty.".to_owned()));
+        }
+        let e = self.or(0)?;
+        if self.pos < self.toks.len() {
+            return self.fail("the end of the expression");
+        }
+        Ok(e)
+    }
+
+    fn or(&mut self, depth: usize) -> Result<Expr, QueryError> {
+        if depth > 64 {
+            return Err(QueryError(
+                "The $filter expression is nested too deeply.".to_owned(),
+            ));
+        }
+        let mut left = self.and(depth)?;
+        while self.keyword("or") {
+            left = Expr::Or(Box::new(left), Box::new(self.and(depth)?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self, depth: usize) -> Result<Expr, QueryError> {
+        let mut left = self.unary(depth)?;
+        while self.keyword("and") {
+            left = Expr::And(Box::new(left), Box::new(self.unary(depth)?));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self, depth: usize) -> Result<Expr, QueryError> {
+        if self.keyword("not") {
+            return Ok(Expr::Not(Box::new(self.unary(depth + 1)?)));
+        }
+        if self.peek() == Some(&Tok::Open) {
+            // A parenthesized expression (not a parenthesized operand).
+            self.pos += 1;
+            let e = self.or(depth + 1)?;
+            if self.peek() != Some(&Tok::Close) {
+                return self.fail("')'");
+            }
+            self.pos += 1;
+            return Ok(e);
+        }
+        if let Some(Tok::Word(w)) = self.peek() {
+            if matches!(w.as_str(), "contains" | "startswith" | "endswith")
+                && self.toks.get(self.pos + 1).map(|t| &t.1) == Some(&Tok::Open)
+            {
+                let name = w.clone();
+                self.pos += 2;
+                let a = self.operand()?;
+                if self.peek() != Some(&Tok::Comma) {
+                    return self.fail("','");
+                }
+                self.pos += 1;
+                let b = self.operand()?;
+                if self.peek() != Some(&Tok::Close) {
+                    return self.fail("')'");
+                }
+                self.pos += 1;
+                return Ok(Expr::Test(name, a, b));
+            }
+        }
+        let left = self.operand()?;
+        let op = match self.peek() {
+            Some(Tok::Word(w)) => match w.as_str() {
+                "eq" => CmpOp::Eq,
+                "ne" => CmpOp::Ne,
+                "gt" => CmpOp::Gt,
+                "ge" => CmpOp::Ge,
+                "lt" => CmpOp::Lt,
+                "le" => CmpOp::Le,
+                _ => return self.fail("a comparison operator (eq, ne, gt, ge, lt, le)"),
+            },
+            _ => return self.fail("a comparison operator (eq, ne, gt, ge, lt, le)"),
+        };
+        self.pos += 1;
+        let right = self.operand()?;
+        Ok(Expr::Cmp(op, left, right))
+    }
+
+    fn operand(&mut self) -> Result<Operand, QueryError> {
+        let Some(tok) = self.peek().cloned() else {
+            return self.fail("a value or a property");
+        };
+        self.pos += 1;
+        match tok {
+            Tok::Str(s) => Ok(Operand::Lit(Value::Str(s))),
+            Tok::Num(n) => Ok(Operand::Lit(Value::Num(n))),
+            Tok::Word(w) => match w.as_str() {
+                "true" => Ok(Operand::Lit(Value::Bool(true))),
+                "false" => Ok(Operand::Lit(Value::Bool(false))),
+                "null" => Ok(Operand::Lit(Value::Null)),
+                "tolower" | "toupper" if self.peek() == Some(&Tok::Open) => {
+                    self.pos += 1;
+                    let inner = self.operand()?;
+                    if self.peek() != Some(&Tok::Close) {
+                        return self.fail("')'");
+                    }
+                    self.pos += 1;
+                    Ok(if w == "tolower" {
+                        Operand::Lower(Box::new(inner))
+                    } else {
+                        Operand::Upper(Box::new(inner))
+                    })
+                }
+                _ if uuid::Uuid::parse_str(&w).is_ok() && w.len() == 36 => {
+                    Ok(Operand::Guid(w.to_ascii_lowercase()))
+                }
+                _ => Ok(Operand::Prop(self.entity.property(&w)?)),
+            },
+            _ => {
+                self.pos -= 1;
+                self.fail("a value or a property")
+            }
+        }
+    }
+}
+
+/// Reads a property of the entity being filtered.
+pub trait Record {
+    fn get(&self, property: &str) -> Value;
+}
+
+fn eval_operand(o: &Operand, r: &dyn Record) -> Value {
+    match o {
+        Operand::Prop(p) => r.get(p),
+        Operand::Lit(v) => v.clone(),
+        Operand::Guid(g) => Value::Str(g.clone()),
+        Operand::Lower(inner) => match eval_operand(inner, r) {
+            Value::Str(s) => Value::Str(s.to_lowercase()),
+            other => other,
+        },
+        Operand::Upper(inner) => match eval_operand(inner, r) {
+            Value::Str(s) => Value::Str(s.to_uppercase()),
+            other => other,
+        },
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Num(x), Value::Num(y)) => x.partial_cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Null, Value::Null) => Some(Ordering::Equal),
+        _ => None,
+    }
+}
+
+pub fn matches(e: &Expr, r: &dyn Record) -> bool {
+    match e {
+        Expr::Or(a, b) => matches(a, r) || matches(b, r),
+        Expr::And(a, b) => matches(a, r) && matches(b, r),
+        Expr::Not(a) => !matches(a, r),
+        Expr::Cmp(op, a, b) => {
+            let guid = matches!(a, Operand::Guid(_)) || matches!(b, Operand::Guid(_));
+            let (mut x, mut y) = (eval_operand(a, r), eval_operand(b, r));
+            if guid {
+                for v in [&mut x, &mut y] {
+                    if let Value::Str(s) = v {
+                        *s = s.to_ascii_lowercase();
+                    }
+                }
+            }
+            let ord = compare(&x, &y);
+            match op {
+                CmpOp::Eq => ord == Some(Ordering::Equal),
+                CmpOp::Ne => ord != Some(Ordering::Equal),
+                CmpOp::Gt => ord == Some(Ordering::Greater),
+                CmpOp::Ge => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
+                CmpOp::Lt => ord == Some(Ordering::Less),
+                CmpOp::Le => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
+            }
+        }
+        Expr::Test(name, a, b) => match (eval_operand(a, r), eval_operand(b, r)) {
+            (Value::Str(x), Value::Str(y)) => match name.as_str() {
+                "contains" => x.contains(&y),
+                "startswith" => x.starts_with(&y),
+                _ => x.ends_with(&y),
+            },
+            _ => false,
+        },
+    }
+}
+
+/// Orders records by the `$orderby` keys; equal keys keep their order.
+pub fn order<T: Record>(items: &mut [T], keys: &[(String, bool)]) {
+    if keys.is_empty() {
+        return;
+    }
+    items.sort_by(|a, b| {
+        for (prop, desc) in keys {
+            let o = compare(&a.get(prop), &b.get(prop)).unwrap_or(Ordering::Equal);
+            let o = if *desc { o.reverse() } else { o };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONTACT: EntityType<'static> = EntityType {
+        name: "customerContact",
+        properties: &["id", "lastName", "firstName", "customerId"],
+        navigations: &["pdfDocument"],
+    };
+
+    struct R(&'static str, &'static str, &'static str);
+    impl Record for R {
+        fn get(&self, p: &str) -> Value {
+            Value::Str(
+                match p {
+                    "lastName" => self.0,
+                    "firstName" => self.1,
+                    "customerId" => self.2,
+                    _ => "",
+                }
+                .to_owned(),
+            )
+        }
+    }
+
+    fn filter(s: &str) -> Result<Expr, QueryError> {
+        Parser::new(s, &CONTACT).parse()
+    }
+
+    #[test]
+    fn filters_evaluate() {
+        let r = R("O'Neil", "Ann", "f4b6d1c2-1042-4e7f-8a21-3b4c5d6e7f80");
+        for (f, expected) in [
+            ("lastName eq 'O''Neil'", true),
+            ("lastName eq 'Smith' or firstName eq 'Ann'", true),
+            ("lastName eq 'Smith' and firstName eq 'Ann'", false),
+            ("not (lastName eq 'Smith')", true),
+            (
+                "contains(lastName, 'Nei') and startswith(firstName,'A')",
+                true,
+            ),
+            ("tolower(lastName) eq 'o''neil'", true),
+            ("customerId eq F4B6D1C2-1042-4E7F-8A21-3B4C5D6E7F80", true),
+            ("firstName gt 'Aaa' and firstName le 'Ann'", true),
+            ("(lastName ne 'x')", true),
+        ] {
+            assert_eq!(matches(&filter(f).unwrap(), &r), expected, "{f}");
+        }
+    }
+
+    #[test]
+    fn bad_filters_are_refused_with_a_reason() {
+        assert_eq!(
+            filter("nickName eq 'x'").unwrap_err().0,
+            "Could not find a property named 'nickName' on type 'Microsoft.NAV.customerContact'."
+        );
+        assert!(
+            filter("lastName eq")
+                .unwrap_err()
+                .0
+                .contains("expected a value or a property")
+        );
+        assert!(
+            filter("lastName 'x'")
+                .unwrap_err()
+                .0
+                .contains("comparison operator")
+        );
+        assert!(
+            filter("lastName eq 'x")
+                .unwrap_err()
+                .0
+                .contains("Unterminated")
+        );
+        assert!(filter("(lastName eq 'x'").unwrap_err().0.contains("')'"));
+        assert!(filter(&"(".repeat(100)).is_err());
+        assert!(filter("").is_err());
+    }
+
+    #[test]
+    fn options_parse() {
+        let q = parse("$top=2&$skip=1&$select=lastName,id&$orderby=lastName%20desc,id&$expand=pdfDocument&company=x", &CONTACT).unwrap();
+        assert_eq!((q.top, q.skip), (Some(2), 1));
+        assert_eq!(q.select, Some(vec!["lastName".to_owned(), "id".to_owned()]));
+        assert_eq!(
+            q.orderby,
+            vec![("lastName".to_owned(), true), ("id".to_owned(), false)]
+        );
+        assert_eq!(q.expand, vec!["pdfDocument".to_owned()]);
+        assert!(parse("$top=-1", &CONTACT).is_err());
+        assert!(parse("$top=1&$top=2", &CONTACT).is_err());
+        assert!(parse("$select=nope", &CONTACT).is_err());
+        assert!(parse("$orderby=lastName%20up", &CONTACT).is_err());
+        assert!(parse("$expand=customer", &CONTACT).is_err());
+        assert!(parse("$filter=%zz", &CONTACT).is_err());
+        assert!(parse("$apply=x", &CONTACT).is_err());
+        assert_eq!(
+            max_page_size("odata.track-changes, odata.maxpagesize=3"),
+            Some(3)
+        );
+    }
+}
