@@ -8,4 +8,6 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod report;
 pub mod server;
+pub mod suite;

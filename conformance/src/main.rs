@@ -1,1 +1,250 @@
-fn main() {}
+//! `bc-conformance`: run the suite against a server, or run the reference server.
+//!
+//! Exit codes of `run` and `self-test`: 0 conformant, 1 not conformant,
+//! 2 the run could not be done (bad arguments, server unreachable, token refused).
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use bc_conformance::report::{self, Report};
+use bc_conformance::server::{self, ServerConfig};
+use bc_conformance::suite::{self, RunOptions, contract};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "bc-conformance",
+    version,
+    about = "Checks a server against the Business Central customerContacts contract, or runs the reference server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a server against CONTRACT.md and replay the documented examples.
+    ///
+    /// Reads only, unless --allow-writes (every changed value is put back)
+    /// or --allow-delete. Exit codes: 0 conformant, 1 not conformant, 2 the
+    /// run could not be done.
+    Run(RunArgs),
+    /// Run the reference server.
+    Serve(ServeArgs),
+    /// Start the reference server on a free loopback port and run the whole
+    /// suite against it, writes and deletes included.
+    SelfTest(ReportArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The API root, such as https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>/api/v2.0
+    #[arg(long)]
+    base_url: String,
+    /// The bearer token; sent only to the base URL's origin and never printed.
+    #[arg(long, env = "BC_TOKEN", hide_env_values = true)]
+    token: String,
+    /// The company to test (default: the first of GET /companies).
+    #[arg(long)]
+    company: Option<uuid::Uuid>,
+    /// Run the checks that PATCH and POST; every value changed is put back.
+    #[arg(long)]
+    allow_writes: bool,
+    /// Run the checks that DELETE contacts (they cannot be put back).
+    #[arg(long)]
+    allow_delete: bool,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Fail the run on SHOULD failures too (otherwise they are warnings).
+    #[arg(long)]
+    strict: bool,
+    /// Check and report only these ids, comma-separated (such as PATCH-4,CONC-1).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Seconds each request may take, body included.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Junit,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The accepted bearer token (default: a random one, printed at start-up).
+    #[arg(long, env = "BC_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Keep the data in this SQLite file across restarts (default: in memory).
+    #[arg(long)]
+    db: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run(args).await,
+            Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+            Command::SelfTest(args) => self_test(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn options(base_url: &str, token: &str, report: &ReportArgs) -> anyhow::Result<RunOptions> {
+    let mut opts = RunOptions::new(base_url, token);
+    opts.strict = report.strict;
+    if !(report.timeout > 0.0 && report.timeout <= 3600.0) {
+        anyhow::bail!(
+            "--timeout must be between 0 and 3600 seconds, found {}",
+            report.timeout
+        );
+    }
+    opts.timeout = Duration::from_secs_f64(report.timeout);
+    let mut only = BTreeSet::new();
+    for id in &report.only {
+        let id = id.trim().to_ascii_uppercase();
+        if contract::find(&id).is_none() {
+            anyhow::bail!(
+                "--only: `{id}` is not a requirement of CONTRACT.md (ids look like PATCH-4 or CONC-1)"
+            );
+        }
+        only.insert(id);
+    }
+    opts.only = only;
+    Ok(opts)
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let mut opts = options(&args.base_url, &args.token, &args.report)?;
+    opts.company = args.company;
+    opts.allow_writes = args.allow_writes;
+    opts.allow_delete = args.allow_delete;
+    execute(opts, &args.report).await
+}
+
+async fn execute(opts: RunOptions, report_args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let report = match suite::run(opts).await {
+        Ok(r) => r,
+        Err(aborted) => {
+            eprintln!("error: the run could not be done: {aborted}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    emit(&report, report_args)?;
+    Ok(if report.conformant {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn emit(report: &Report, args: &ReportArgs) -> anyhow::Result<()> {
+    let to_terminal = args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let text = match args.format {
+        Format::Human => report::render_human(report, to_terminal),
+        Format::Json => report::render_json(report),
+        Format::Junit => report::render_junit(report),
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            eprintln!(
+                "{} passed, {} failed, {} warned, {} skipped: {} (report in {})",
+                report.counts.passed,
+                report.counts.failed,
+                report.counts.warned,
+                report.counts.skipped,
+                if report.conformant {
+                    "conformant"
+                } else {
+                    "NOT conformant"
+                },
+                path.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let (token, generated) = match args.token {
+        Some(t) if !t.trim().is_empty() => (t, false),
+        _ => (server::generate_token(), true),
+    };
+    let mut config = ServerConfig::new(token.clone());
+    config.db = args.db.clone();
+    let running = server::start(args.addr, config).await?;
+    tracing::info!(addr = %running.addr, db = ?args.db, "reference server listening");
+    println!("bc-conformance reference server on {}", running.base_url);
+    if generated {
+        println!("bearer token (generated): {token}");
+    }
+    println!(
+        "try: curl -H \"Authorization: Bearer $TOKEN\" {}/companies",
+        running.base_url
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    tracing::info!("shutting down");
+    running.stop().await?;
+    Ok(())
+}
+
+async fn self_test(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let token = server::generate_token();
+    let running = server::start("127.0.0.1:0".parse()?, ServerConfig::new(token.clone())).await?;
+    let mut opts = options(&running.base_url, &token, &args)?;
+    opts.allow_writes = true;
+    opts.allow_delete = true;
+    let code = execute(opts, &args).await;
+    running.stop().await?;
+    code
+}

@@ -1,0 +1,480 @@
+//! Every request the suite makes goes through here: a timeout per request,
+//! a size limit per body, the token only for the base URL's origin and
+//! masked in everything recorded, and a record of each exchange for the
+//! report.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, Url};
+use serde::Serialize;
+use serde_json::Value;
+
+/// How many transport failures in a row mean the server is gone: later
+/// requests fail at once, so a dead server cannot stretch the run.
+const GIVE_UP_AFTER: usize = 3;
+
+/// What is kept of a body in the report: error bodies in full (ERR-1 reads
+/// them), other bodies in part.
+const RECORDED_BODY: usize = 4096;
+const RECORDED_ERROR_BODY: usize = 256 * 1024;
+
+/// Which credentials a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    Token,
+    None,
+    /// A token no server accepts.
+    Bogus,
+}
+
+/// A request of the suite.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: Method,
+    /// A path below the base URL (`/companies`), or an absolute URL.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    pub auth: Auth,
+}
+
+impl Req {
+    pub fn new(method: Method, target: impl Into<String>) -> Req {
+        Req {
+            method,
+            target: target.into(),
+            headers: Vec::new(),
+            body: None,
+            auth: Auth::Token,
+        }
+    }
+
+    pub fn get(target: impl Into<String>) -> Req {
+        Req::new(Method::GET, target)
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Req {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn json(mut self, body: &Value) -> Req {
+        self.body = Some(body.to_string().into_bytes());
+        self.header("Content-Type", "application/json")
+    }
+
+    pub fn raw(mut self, body: impl Into<Vec<u8>>) -> Req {
+        self.body = Some(body.into());
+        self.header("Content-Type", "application/json")
+    }
+
+    pub fn auth(mut self, auth: Auth) -> Req {
+        self.auth = auth;
+        self
+    }
+}
+
+/// A response, body read in full (up to the limit).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// Index of the exchange in the record.
+    pub exchange: usize,
+}
+
+impl Reply {
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The OData error code, if the body is an OData error.
+    pub fn error_code(&self) -> Option<String> {
+        self.json()?
+            .pointer("/error/code")?
+            .as_str()
+            .map(str::to_owned)
+    }
+}
+
+/// Why a request got no (usable) response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpError {
+    pub message: String,
+    /// The connection failed, hung or was reset (as opposed to a response
+    /// that was too large or not decodable).
+    pub transport: bool,
+    pub exchange: usize,
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// One request and what came back, token masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub elapsed_ms: u64,
+    /// A command that sends the same request (`$BC_TOKEN` for the token).
+    pub curl: String,
+}
+
+pub struct Http {
+    client: reqwest::Client,
+    base: Url,
+    base_str: String,
+    token: String,
+    timeout: Duration,
+    max_body: usize,
+    exchanges: Mutex<Vec<Exchange>>,
+    failures_in_a_row: AtomicUsize,
+}
+
+impl Http {
+    pub fn new(
+        base_url: &str,
+        token: &str,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<Http, String> {
+        let base_str = base_url.trim_end_matches('/').to_owned();
+        let base =
+            Url::parse(&base_str).map_err(|e| format!("invalid --base-url `{base_url}`: {e}"))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(format!(
+                "invalid --base-url `{base_url}`: expected http or https"
+            ));
+        }
+        let client = reqwest::Client::builder()
+            // Never follow a redirect: it could carry the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(timeout)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Http {
+            client,
+            base,
+            base_str,
+            token: token.to_owned(),
+            timeout,
+            max_body,
+            exchanges: Mutex::new(Vec::new()),
+            failures_in_a_row: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_str
+    }
+
+    /// Whether a URL is on the base URL's origin, where the token may go.
+    pub fn same_origin(&self, url: &str) -> bool {
+        Url::parse(url).is_ok_and(|u| u.origin() == self.base.origin())
+    }
+
+    /// Replaces the token wherever it appears.
+    pub fn mask(&self, text: &str) -> String {
+        if self.token.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(&self.token, "***")
+        }
+    }
+
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.exchanges.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    fn record(&self, e: Exchange) -> usize {
+        match self.exchanges.lock() {
+            Ok(mut list) => {
+                list.push(e);
+                list.len() - 1
+            }
+            Err(_) => usize::MAX,
+        }
+    }
+
+    fn url(&self, target: &str) -> Result<Url, String> {
+        if target.starts_with("http://") || target.starts_with("https://") {
+            Url::parse(target).map_err(|e| format!("not a URL: {e}"))
+        } else {
+            Url::parse(&format!("{}{target}", self.base_str))
+                .map_err(|e| format!("cannot build a URL from `{target}`: {e}"))
+        }
+    }
+
+    pub async fn send(&self, req: Req) -> Result<Reply, HttpError> {
+        let started = Instant::now();
+        let mut exchange = Exchange {
+            method: req.method.to_string(),
+            url: String::new(),
+            request_headers: Vec::new(),
+            request_body: req
+                .body
+                .as_ref()
+                .map(|b| self.mask(&truncate(b, RECORDED_BODY))),
+            status: None,
+            response_headers: Vec::new(),
+            response_body: None,
+            error: None,
+            elapsed_ms: 0,
+            curl: String::new(),
+        };
+        let url = match self.url(&req.target) {
+            Ok(u) => u,
+            Err(message) => {
+                exchange.url = self.mask(&req.target);
+                exchange.error = Some(message.clone());
+                let idx = self.record(exchange);
+                return Err(HttpError {
+                    message,
+                    transport: false,
+                    exchange: idx,
+                });
+            }
+        };
+        exchange.url = self.mask(url.as_str());
+        let mut headers = req.headers.clone();
+        let same_origin = url.origin() == self.base.origin();
+        match req.auth {
+            Auth::Token if same_origin => {
+                headers.push(("Authorization".to_owned(), format!("Bearer {}", self.token)))
+            }
+            Auth::Bogus => headers.push((
+                "Authorization".to_owned(),
+                "Bearer not-a-valid-token-0000".to_owned(),
+            )),
+            _ => {}
+        }
+        exchange.request_headers = headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    if k.eq_ignore_ascii_case("authorization") {
+                        mask_auth(v, &self.token)
+                    } else {
+                        self.mask(v)
+                    },
+                )
+            })
+            .collect();
+        exchange.curl = curl(&exchange, req.body.as_deref());
+        if self.failures_in_a_row.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
+            let message = format!(
+                "not sent: the server failed {GIVE_UP_AFTER} requests in a row (no answer, reset or refused)"
+            );
+            exchange.error = Some(message.clone());
+            let idx = self.record(exchange);
+            return Err(HttpError {
+                message,
+                transport: true,
+                exchange: idx,
+            });
+        }
+        let mut builder = self
+            .client
+            .request(req.method.clone(), url.clone())
+            .timeout(self.timeout);
+        for (k, v) in &headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if let Some(b) = &req.body {
+            builder = builder.body(b.clone());
+        }
+        // The timeout covers the whole exchange, body included.
+        let outcome = tokio::time::timeout(self.timeout, async {
+            let response = builder
+                .send()
+                .await
+                .map_err(|e| (describe(&e, self.timeout), true))?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = read_limited(response, self.max_body).await?;
+            Ok::<_, (String, bool)>((status, headers, body))
+        })
+        .await
+        .unwrap_or_else(|_| {
+            Err((
+                format!(
+                    "no complete response within {:.1} s",
+                    self.timeout.as_secs_f64()
+                ),
+                true,
+            ))
+        });
+        exchange.elapsed_ms = started.elapsed().as_millis() as u64;
+        match outcome {
+            Ok((status, headers, body)) => {
+                self.failures_in_a_row.store(0, Ordering::Relaxed);
+                exchange.status = Some(status);
+                exchange.response_headers = headers
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.to_string(),
+                            self.mask(&String::from_utf8_lossy(v.as_bytes())),
+                        )
+                    })
+                    .collect();
+                let keep = if status >= 400 {
+                    RECORDED_ERROR_BODY
+                } else {
+                    RECORDED_BODY
+                };
+                exchange.response_body =
+                    (!body.is_empty()).then(|| self.mask(&truncate(&body, keep)));
+                let idx = self.record(exchange);
+                Ok(Reply {
+                    status,
+                    headers,
+                    body,
+                    exchange: idx,
+                })
+            }
+            Err((message, transport)) => {
+                if transport {
+                    self.failures_in_a_row.fetch_add(1, Ordering::Relaxed);
+                }
+                let message = self.mask(&message);
+                exchange.error = Some(message.clone());
+                let idx = self.record(exchange);
+                Err(HttpError {
+                    message,
+                    transport,
+                    exchange: idx,
+                })
+            }
+        }
+    }
+}
+
+fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        format!("no response within {:.1} s", timeout.as_secs_f64())
+    } else if e.is_connect() {
+        format!("cannot connect: {}", root_cause(e))
+    } else {
+        format!("the request failed: {}", root_cause(e))
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    let mut text = e.to_string();
+    while let Some(next) = current.source() {
+        text = next.to_string();
+        current = next;
+    }
+    text
+}
+
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Bytes, (String, bool)> {
+    if let Some(n) = response.content_length().filter(|n| *n > limit as u64) {
+        return Err((
+            format!("the response announces {n} bytes, more than the limit of {limit}"),
+            false,
+        ));
+    }
+    let mut buf = BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > limit {
+                    return Err((
+                        format!("the response body is larger than the limit of {limit} bytes"),
+                        false,
+                    ));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf.freeze()),
+            Err(e) => {
+                return Err((
+                    format!("the response body was cut off: {}", root_cause(&e)),
+                    true,
+                ));
+            }
+        }
+    }
+}
+
+fn truncate(body: &[u8], keep: usize) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(keep)]).into_owned();
+    if body.len() > keep {
+        format!("{text}… ({} bytes in all)", body.len())
+    } else {
+        text
+    }
+}
+
+fn mask_auth(value: &str, token: &str) -> String {
+    match value.split_once(' ') {
+        Some((scheme, t)) if t == token => format!("{scheme} ***"),
+        Some((scheme, t)) => format!(
+            "{scheme} {}",
+            if token.is_empty() {
+                t.to_owned()
+            } else {
+                t.replace(token, "***")
+            }
+        ),
+        None => "***".to_owned(),
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// A curl command for the exchange; the token comes from `$BC_TOKEN`.
+fn curl(e: &Exchange, body: Option<&[u8]>) -> String {
+    let mut parts = vec![
+        "curl".to_owned(),
+        "-i".to_owned(),
+        "-X".to_owned(),
+        e.method.clone(),
+        shell_quote(&e.url),
+    ];
+    for (k, v) in &e.request_headers {
+        if k.eq_ignore_ascii_case("authorization") && v.ends_with("***") {
+            parts.push("-H".to_owned());
+            parts.push("\"Authorization: Bearer $BC_TOKEN\"".to_owned());
+        } else {
+            parts.push("-H".to_owned());
+            parts.push(shell_quote(&format!("{k}: {v}")));
+        }
+    }
+    if let (Some(_), Some(recorded)) = (body, &e.request_body) {
+        parts.push("--data-raw".to_owned());
+        parts.push(shell_quote(recorded));
+    }
+    parts.join(" ")
+}

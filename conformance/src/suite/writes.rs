@@ -1,0 +1,998 @@
+//! The checks that write (`--allow-writes`: every changed value is put
+//! back) and that delete (`--allow-delete`).
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::http::{Auth, Reply, Req};
+use super::reads::{collect_pages, comparable, contact_problems, documented_example};
+use super::{Ctx, DOCUMENTED_ID, describe_reply, etag_of, id_of};
+
+pub(crate) const WRITE_IDS: [&str; 15] = [
+    "PATCH-1", "PATCH-2", "PATCH-3", "PATCH-4", "PATCH-5", "PATCH-6", "PATCH-7", "PATCH-8",
+    "PATCH-9", "PATCH-10", "PATCH-11", "PATCH-12", "PATCH-13", "CONC-1", "METH-1",
+];
+pub(crate) const DELETE_IDS: [&str; 5] = ["DEL-1", "DEL-2", "DEL-3", "DEL-4", "DEL-5"];
+
+const EDITABLE: [&str; 6] = [
+    "email",
+    "firstName",
+    "lastName",
+    "professionalTitle",
+    "primaryPhoneNumber",
+    "customerId",
+];
+const ENTITY: &str = "/companies({companyId})/customerContacts({customerContactId})";
+
+/// The editable values of a contact, as a PATCH body that puts them back.
+fn editable(v: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for k in EDITABLE {
+        if let Some(x) = v.get(k) {
+            out.insert(k.to_owned(), x.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+fn patch(ctx: &Ctx, id: &str, if_match: Option<&str>, body: &Value) -> Req {
+    let mut r = Req::new(Method::PATCH, ctx.contact_path(id)).json(body);
+    if let Some(e) = if_match {
+        r = r.header("If-Match", e);
+    }
+    r
+}
+
+/// Checks that the contact still reads as `before`, etag included.
+async fn unchanged(ctx: &mut Ctx, id_: &'static str, check: &str, contact: &str, before: &Value) {
+    match ctx.read_contact(contact).await {
+        Ok((now, r)) => {
+            if &now == before {
+                ctx.pass(id_, check);
+            } else {
+                ctx.fail_diff(id_, check, before, &now, Some(r.exchange));
+            }
+        }
+        Err(e) => ctx.fail(id_, check, "the contact, unchanged", &e, None),
+    }
+}
+
+/// A refused write: the status (and code, when given), then no change.
+#[allow(clippy::too_many_arguments)]
+async fn refused(
+    ctx: &mut Ctx,
+    id_: &'static str,
+    change_id: &'static str,
+    check: &str,
+    req: Req,
+    statuses: &[u16],
+    code: Option<&str>,
+    contact: &str,
+    before: &Value,
+) {
+    let expected = match code {
+        Some(c) => format!(
+            "{} with error code {c}",
+            statuses
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+        None => statuses
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(" or "),
+    };
+    match ctx.send(req).await {
+        Ok(r) => {
+            let ok = statuses.contains(&r.status)
+                && code.is_none_or(|c| r.error_code().as_deref() == Some(c));
+            ctx.expect(id_, check, ok, &expected, &r);
+        }
+        Err(e) => ctx.transport_failure(id_, check, &expected, &e),
+    }
+    unchanged(
+        ctx,
+        change_id,
+        &format!("{check}: nothing changed"),
+        contact,
+        before,
+    )
+    .await;
+}
+
+pub(crate) async fn run(ctx: &mut Ctx) {
+    let target = ctx
+        .contacts
+        .iter()
+        .filter_map(id_of)
+        .find(|i| i.eq_ignore_ascii_case(DOCUMENTED_ID))
+        .or_else(|| ctx.contacts.first().and_then(id_of));
+    let Some(target) = target else {
+        for id in WRITE_IDS {
+            ctx.skip(
+                id,
+                "write checks",
+                "skipped: the list has no contacts to write to",
+            );
+        }
+        return;
+    };
+    let original = match ctx.read_contact(&target).await {
+        Ok((v, _)) => v,
+        Err(e) => {
+            ctx.fail(
+                "PATCH-1",
+                "read the contact before writing",
+                "200 and the contact",
+                &e,
+                None,
+            );
+            return;
+        }
+    };
+    let restore = editable(&original);
+
+    // AUTH-1 on a write.
+    let before = original.clone();
+    let req = patch(
+        ctx,
+        &target,
+        Some("*"),
+        &json!({"professionalTitle": "Unauthorized write"}),
+    )
+    .auth(Auth::None);
+    refused(
+        ctx,
+        "AUTH-1",
+        "AUTH-1",
+        "PATCH without a token gets 401",
+        req,
+        &[401],
+        None,
+        &target,
+        &before,
+    )
+    .await;
+
+    // PATCH-5: no If-Match.
+    let req = patch(
+        ctx,
+        &target,
+        None,
+        &json!({"professionalTitle": "No If-Match"}),
+    );
+    refused(
+        ctx,
+        "PATCH-5",
+        "PATCH-5",
+        "PATCH without If-Match gets 400 BadRequest_InvalidToken",
+        req,
+        &[400],
+        Some("BadRequest_InvalidToken"),
+        &target,
+        &before,
+    )
+    .await;
+
+    let old_etag = etag_of(&original).unwrap_or_default();
+    let after = documented_patch(ctx, &target, &original, &old_etag).await;
+
+    if let Some(after) = after.clone() {
+        // PATCH-3, PATCH-4, PATCH-7: the old etag is stale now.
+        let check = "PATCH with the etag from before the last write gets 409 Request_EntityChanged";
+        let req = patch(
+            ctx,
+            &target,
+            Some(&old_etag),
+            &json!({"professionalTitle": "Stale write"}),
+        );
+        match ctx.send(req).await {
+            Ok(r) => {
+                let ok =
+                    r.status == 409 && r.error_code().as_deref() == Some("Request_EntityChanged");
+                ctx.expect(
+                    "PATCH-4",
+                    check,
+                    ok,
+                    "409 with error code Request_EntityChanged",
+                    &r,
+                );
+                ctx.expect(
+                    "PATCH-7",
+                    "the etag from before a successful PATCH is stale",
+                    r.status == 409,
+                    "409",
+                    &r,
+                );
+            }
+            Err(e) => ctx.transport_failure("PATCH-4", check, "409", &e),
+        }
+        unchanged(
+            ctx,
+            "PATCH-3",
+            "a stale PATCH changes nothing",
+            &target,
+            &after,
+        )
+        .await;
+    } else {
+        for id in ["PATCH-3", "PATCH-4", "PATCH-7"] {
+            ctx.skip(
+                id,
+                "stale etag",
+                "skipped: the PATCH that makes an etag stale did not succeed (see PATCH-1)",
+            );
+        }
+    }
+
+    // PATCH-6: If-Match: * matches.
+    let check = "PATCH with If-Match: * succeeds";
+    let title = original
+        .get("professionalTitle")
+        .cloned()
+        .unwrap_or(json!(""));
+    match ctx
+        .send(patch(
+            ctx,
+            &target,
+            Some("*"),
+            &json!({"professionalTitle": title}),
+        ))
+        .await
+    {
+        Ok(r) => {
+            let ok = r.status == 200
+                && r.json()
+                    .is_some_and(|b| b.get("professionalTitle") == Some(&title));
+            ctx.expect("PATCH-6", check, ok, "200 with the value sent", &r);
+        }
+        Err(e) => ctx.transport_failure("PATCH-6", check, "200", &e),
+    }
+
+    // Refusals that must change nothing, each on the current state.
+    let mut state = match ctx.read_contact(&target).await {
+        Ok((v, _)) => v,
+        Err(e) => {
+            ctx.fail("PATCH-6", "read the contact after PATCH", "200", &e, None);
+            return;
+        }
+    };
+    let etag = etag_of(&state).unwrap_or_default();
+    let other_id = Uuid::new_v4().to_string();
+    let req = patch(
+        ctx,
+        &target,
+        Some(&etag),
+        &json!({"id": other_id, "professionalTitle": "Other id"}),
+    );
+    refused(
+        ctx,
+        "PATCH-9",
+        "PATCH-9",
+        "PATCH with an id different from the key gets 400",
+        req,
+        &[400],
+        None,
+        &target,
+        &state,
+    )
+    .await;
+
+    let name = state
+        .get("customerName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let req = patch(
+        ctx,
+        &target,
+        Some(&etag),
+        &json!({"customerName": format!("{name} (renamed)")}),
+    );
+    refused(
+        ctx,
+        "PATCH-10",
+        "PATCH-10",
+        "PATCH with a different customerName gets 400",
+        req,
+        &[400],
+        None,
+        &target,
+        &state,
+    )
+    .await;
+
+    let bodies: [(&str, Vec<u8>); 5] = [
+        (
+            "a body that is not JSON",
+            b"professionalTitle=Nope".to_vec(),
+        ),
+        (
+            "a body that is not an object",
+            b"[{\"professionalTitle\":\"Nope\"}]".to_vec(),
+        ),
+        (
+            "a body with an unknown property",
+            br#"{"professionalTitle":"Nope","nickName":"x"}"#.to_vec(),
+        ),
+        (
+            "a body with a number for a string",
+            br#"{"firstName":5}"#.to_vec(),
+        ),
+        (
+            "a body with invalid UTF-8",
+            b"{\"firstName\":\"\xff\xfe\"}".to_vec(),
+        ),
+    ];
+    for (what, body) in bodies {
+        let req = Req::new(Method::PATCH, ctx.contact_path(&target))
+            .raw(body)
+            .header("If-Match", etag.clone());
+        refused(
+            ctx,
+            "PATCH-11",
+            "PATCH-11",
+            &format!("PATCH with {what} gets 400"),
+            req,
+            &[400],
+            None,
+            &target,
+            &state,
+        )
+        .await;
+    }
+
+    let limits: [(&str, Value); 7] = [
+        (
+            "an email of 81 characters",
+            json!({"email": format!("{}@contoso.com", "a".repeat(69))}),
+        ),
+        (
+            "an email that is not an address",
+            json!({"email": "not an address"}),
+        ),
+        (
+            "a firstName of 31 characters",
+            json!({"firstName": "F".repeat(31)}),
+        ),
+        (
+            "a lastName of 31 characters",
+            json!({"lastName": "L".repeat(31)}),
+        ),
+        (
+            "a professionalTitle of 31 characters",
+            json!({"professionalTitle": "T".repeat(31)}),
+        ),
+        (
+            "a primaryPhoneNumber of 31 characters",
+            json!({"primaryPhoneNumber": "1".repeat(31)}),
+        ),
+        (
+            "a primaryPhoneNumber with letters",
+            json!({"primaryPhoneNumber": "call me"}),
+        ),
+    ];
+    for (what, body) in limits {
+        let req = patch(ctx, &target, Some(&etag), &body);
+        refused(
+            ctx,
+            "PATCH-12",
+            "PATCH-12",
+            &format!("PATCH with {what} gets 400"),
+            req,
+            &[400],
+            None,
+            &target,
+            &state,
+        )
+        .await;
+    }
+
+    relink(ctx, &target, &state).await;
+    if let Ok((v, _)) = ctx.read_contact(&target).await {
+        state = v;
+    }
+    concurrent_patches(ctx, &target, &state).await;
+    post_refused(ctx).await;
+
+    // Put every value back.
+    let check = "every value the write checks changed is put back";
+    match ctx.send(patch(ctx, &target, Some("*"), &restore)).await {
+        Ok(r) if r.status == 200 => match ctx.read_contact(&target).await {
+            Ok((now, r)) => {
+                if editable(&now) == restore {
+                    ctx.pass("PATCH-1", check);
+                } else {
+                    ctx.fail_diff(
+                        "PATCH-1",
+                        check,
+                        &restore,
+                        &editable(&now),
+                        Some(r.exchange),
+                    );
+                }
+            }
+            Err(e) => ctx.fail("PATCH-1", check, "the original values", &e, None),
+        },
+        Ok(r) => {
+            let found = describe_reply(&r);
+            ctx.fail(
+                "PATCH-1",
+                check,
+                "200 to the restoring PATCH",
+                &found,
+                Some(r.exchange),
+            );
+        }
+        Err(e) => ctx.transport_failure("PATCH-1", check, "200 to the restoring PATCH", &e),
+    }
+}
+
+/// The documented PATCH exchange on `target`: the documented body with the
+/// contact's id; checks PATCH-1, -2, -8, -9 (same id), REP-4 and, on the
+/// documented contact, the documented response. Returns the new state.
+async fn documented_patch(
+    ctx: &mut Ctx,
+    target: &str,
+    original: &Value,
+    etag: &str,
+) -> Option<Value> {
+    let body = json!({"id": target, "email": "john.smith@contoso.com", "professionalTitle": "Senior Purchasing Manager"});
+    let check = "documented PATCH exchange: 200 and the updated contact";
+    let r = match ctx.send(patch(ctx, target, Some(etag), &body)).await {
+        Ok(r) => r,
+        Err(e) => {
+            ctx.transport_failure("PATCH-1", check, "200 and the contact", &e);
+            return None;
+        }
+    };
+    let Some(got) = r.json().filter(|_| r.status == 200) else {
+        ctx.expect("PATCH-1", check, false, "200 and the updated contact", &r);
+        ctx.expect(
+            "PATCH-9",
+            "a body id equal to the key is accepted",
+            false,
+            "200",
+            &r,
+        );
+        return None;
+    };
+    ctx.pass("PATCH-9", "a body id equal to the key is accepted");
+    let sent_ok = got
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|i| i.eq_ignore_ascii_case(target))
+        && got.get("email") == body.get("email")
+        && got.get("professionalTitle") == body.get("professionalTitle");
+    let mut problems: Vec<String> = ctx
+        .schema_errors(ENTITY, "patch", &r)
+        .into_iter()
+        .map(|e| format!("schema: {e}"))
+        .collect();
+    problems.extend(contact_problems(&got, true));
+    if !sent_ok {
+        problems.push("the response does not carry the id and the values sent".to_owned());
+    }
+    if target.eq_ignore_ascii_case(DOCUMENTED_ID) {
+        if let Some(doc) = documented_example(ctx, "patch") {
+            if comparable(&doc) != comparable(&got) {
+                let (a, b) = (comparable(&doc), comparable(&got));
+                ctx.fail_diff(
+                    "PATCH-1",
+                    "documented PATCH exchange: the documented response, ids and etag aside",
+                    &a,
+                    &b,
+                    Some(r.exchange),
+                );
+            }
+        }
+    }
+    if problems.is_empty() {
+        ctx.pass("PATCH-1", check);
+    } else {
+        ctx.fail(
+            "PATCH-1",
+            check,
+            "200 and the updated contact, with the values sent",
+            &problems.join("; "),
+            Some(r.exchange),
+        );
+    }
+    // PATCH-2: what was not sent kept its value.
+    let mut expected = original.clone();
+    let mut found = got.clone();
+    for v in [&mut expected, &mut found] {
+        if let Value::Object(m) = v {
+            m.retain(|k, _| !k.starts_with("@odata.") && k != "email" && k != "professionalTitle");
+        }
+    }
+    if expected == found {
+        ctx.pass(
+            "PATCH-2",
+            "properties absent from the PATCH body keep their values",
+        );
+    } else {
+        ctx.fail_diff(
+            "PATCH-2",
+            "properties absent from the PATCH body keep their values",
+            &expected,
+            &found,
+            Some(r.exchange),
+        );
+    }
+    let new_etag = etag_of(&got);
+    ctx.expect(
+        "PATCH-7",
+        "a successful PATCH changes the etag",
+        new_etag.is_some() && new_etag.as_deref() != Some(etag),
+        "a new @odata.etag",
+        &r,
+    );
+    ctx.expect(
+        "REP-2",
+        "the PATCH response carries @odata.etag",
+        new_etag.is_some(),
+        "@odata.etag",
+        &r,
+    );
+    ctx.expect(
+        "REP-4",
+        "PATCH sends an ETag header equal to @odata.etag",
+        r.header("etag").is_some() && r.header("etag").map(str::to_owned) == new_etag,
+        "an ETag header equal to @odata.etag",
+        &r,
+    );
+    // PATCH-8: a GET right after returns the same.
+    match ctx.read_contact(target).await {
+        Ok((now, rr)) => {
+            let strip = |v: &Value| {
+                let mut v = v.clone();
+                if let Value::Object(m) = &mut v {
+                    m.remove("@odata.context");
+                }
+                v
+            };
+            if strip(&now) == strip(&got) {
+                ctx.pass("PATCH-8", "the PATCH response equals the GET after it");
+            } else {
+                ctx.fail_diff(
+                    "PATCH-8",
+                    "the PATCH response equals the GET after it",
+                    &strip(&got),
+                    &strip(&now),
+                    Some(rr.exchange),
+                );
+            }
+            Some(now)
+        }
+        Err(e) => {
+            ctx.fail(
+                "PATCH-8",
+                "the PATCH response equals the GET after it",
+                "200 and the contact",
+                &e,
+                None,
+            );
+            None
+        }
+    }
+}
+
+/// PATCH-13: moving the contact to another customer, and back.
+async fn relink(ctx: &mut Ctx, target: &str, state: &Value) {
+    let current = state
+        .get("customerId")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let other = ctx.contacts.iter().find_map(|c| {
+        let cid = c
+            .get("customerId")
+            .and_then(Value::as_str)?
+            .to_ascii_lowercase();
+        (cid != current).then(|| (cid, c.get("customerName").cloned().unwrap_or(Value::Null)))
+    });
+    let etag = etag_of(state).unwrap_or_default();
+    let unknown = Uuid::new_v4().to_string();
+    let req = patch(ctx, target, Some(&etag), &json!({"customerId": unknown}));
+    refused(
+        ctx,
+        "PATCH-13",
+        "PATCH-13",
+        "PATCH with the customerId of no customer gets 400",
+        req,
+        &[400],
+        None,
+        target,
+        state,
+    )
+    .await;
+    let Some((other_id, other_name)) = other else {
+        ctx.skip("PATCH-13", "customerId re-links the contact", "skipped: every listed contact belongs to the same customer; re-linking needs a second one");
+        return;
+    };
+    let check = "writing another customer's id re-links the contact and customerName follows";
+    match ctx
+        .send(patch(
+            ctx,
+            target,
+            Some("*"),
+            &json!({"customerId": other_id}),
+        ))
+        .await
+    {
+        Ok(r) => {
+            let body = r.json().unwrap_or(Value::Null);
+            let ok = r.status == 200
+                && body
+                    .get("customerId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| c.eq_ignore_ascii_case(&other_id))
+                && body.get("customerName") == Some(&other_name);
+            ctx.expect(
+                "PATCH-13",
+                check,
+                ok,
+                &format!("200 with customerId {other_id} and customerName {other_name}"),
+                &r,
+            );
+        }
+        Err(e) => ctx.transport_failure("PATCH-13", check, "200", &e),
+    }
+    let back = state.get("customerId").cloned().unwrap_or(Value::Null);
+    let _ = ctx
+        .send(patch(ctx, target, Some("*"), &json!({"customerId": back})))
+        .await;
+}
+
+/// CONC-1 for PATCH: eight writers with the same etag.
+async fn concurrent_patches(ctx: &mut Ctx, target: &str, state: &Value) {
+    let check =
+        "of 8 concurrent PATCHes with the same etag exactly one succeeds and its value stays";
+    let etag = etag_of(state).unwrap_or_default();
+    let requests: Vec<Req> = (0..8)
+        .map(|i| {
+            patch(
+                ctx,
+                target,
+                Some(&etag),
+                &json!({"professionalTitle": format!("Concurrent {i}")}),
+            )
+        })
+        .collect();
+    let replies = futures::future::join_all(requests.into_iter().map(|r| ctx.send(r))).await;
+    let mut winners = Vec::new();
+    let mut problems = Vec::new();
+    let mut exchange = None;
+    for (i, r) in replies.iter().enumerate() {
+        match r {
+            Ok(r) if r.status == 200 => winners.push(i),
+            Ok(r)
+                if r.status == 409
+                    && r.error_code().as_deref() == Some("Request_EntityChanged") => {}
+            Ok(r) => {
+                problems.push(format!("writer {i}: {}", describe_reply(r)));
+                exchange.get_or_insert(r.exchange);
+            }
+            Err(e) => {
+                problems.push(format!("writer {i}: {e}"));
+                exchange.get_or_insert(e.exchange);
+            }
+        }
+    }
+    if winners.len() != 1 {
+        problems.push(format!("{} writers succeeded", winners.len()));
+        if let Some(Ok(r)) = winners.get(1).and_then(|i| replies.get(*i)) {
+            exchange.get_or_insert(r.exchange);
+        }
+    }
+    if let [w] = winners.as_slice() {
+        if let Ok((now, r)) = ctx.read_contact(target).await {
+            let expected = format!("Concurrent {w}");
+            if now.get("professionalTitle").and_then(Value::as_str) != Some(expected.as_str()) {
+                problems.push(format!(
+                    "the winner wrote `{expected}` but the contact reads {}",
+                    now.get("professionalTitle").unwrap_or(&Value::Null)
+                ));
+                exchange.get_or_insert(r.exchange);
+            }
+        }
+    }
+    if problems.is_empty() {
+        ctx.pass("CONC-1", check);
+    } else {
+        ctx.fail(
+            "CONC-1",
+            check,
+            "one 200, seven 409 Request_EntityChanged, the winner's value kept",
+            &problems.join("; "),
+            exchange,
+        );
+    }
+}
+
+/// METH-1: POST to the collection is refused and creates nothing.
+async fn post_refused(ctx: &mut Ctx) {
+    let check = "POST to customerContacts is refused with a 4xx";
+    let before: BTreeSet<String> = collect_pages(ctx, Req::get(ctx.contacts_path()), 10_000)
+        .await
+        .0
+        .iter()
+        .filter_map(id_of)
+        .collect();
+    let body =
+        json!({"email": "new.contact@contoso.com", "firstName": "New", "lastName": "Contact"});
+    match ctx
+        .send(Req::new(Method::POST, ctx.contacts_path()).json(&body))
+        .await
+    {
+        Ok(r) => ctx.expect(
+            "METH-1",
+            check,
+            (400..500).contains(&r.status),
+            "a 4xx (405 expected)",
+            &r,
+        ),
+        Err(e) => ctx.transport_failure("METH-1", check, "405", &e),
+    }
+    let (after, replies, _) = collect_pages(ctx, Req::get(ctx.contacts_path()), 10_000).await;
+    let after: BTreeSet<String> = after.iter().filter_map(id_of).collect();
+    let created: Vec<&String> = after.difference(&before).collect();
+    if created.is_empty() {
+        ctx.pass("METH-1", "a refused POST creates nothing");
+    } else {
+        ctx.fail(
+            "METH-1",
+            "a refused POST creates nothing",
+            "the same contacts as before",
+            &format!(
+                "new contact(s): {}",
+                created
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            replies.first().map(|r| r.exchange),
+        );
+    }
+}
+
+fn delete(ctx: &Ctx, id: &str, if_match: Option<&str>) -> Req {
+    let r = Req::new(Method::DELETE, ctx.contact_path(id));
+    match if_match {
+        Some(e) => r.header("If-Match", e),
+        None => r,
+    }
+}
+
+async fn still_there(ctx: &mut Ctx, id_: &'static str, check: &str, id: &str) -> bool {
+    match ctx.read_contact(id).await {
+        Ok(_) => {
+            ctx.pass(id_, check);
+            true
+        }
+        Err(e) => {
+            ctx.fail(id_, check, "the contact is still there (GET 200)", &e, None);
+            false
+        }
+    }
+}
+
+pub(crate) async fn run_deletes(ctx: &mut Ctx) {
+    let check = "DELETE of an id no contact has gets 404";
+    match ctx
+        .send(delete(ctx, &Uuid::new_v4().to_string(), Some("*")))
+        .await
+    {
+        Ok(r) => ctx.expect("DEL-5", check, r.status == 404, "404", &r),
+        Err(e) => ctx.transport_failure("DEL-5", check, "404", &e),
+    }
+    // Victims: from the end of the list, never the contact the writes use.
+    let mut victims: Vec<String> = ctx
+        .contacts
+        .iter()
+        .rev()
+        .filter_map(id_of)
+        .filter(|i| !i.eq_ignore_ascii_case(DOCUMENTED_ID))
+        .collect();
+    if ctx.contacts.len() > 1 {
+        if let Some(first) = ctx.contacts.first().and_then(id_of) {
+            victims.retain(|v| *v != first);
+        }
+    }
+    let Some(victim) = victims.first().cloned() else {
+        for id in ["DEL-1", "DEL-2", "DEL-3", "DEL-4"] {
+            ctx.skip(
+                id,
+                "delete checks",
+                "skipped: there is no contact to delete besides the one the write checks use",
+            );
+        }
+        return;
+    };
+    let Ok((current, _)) = ctx.read_contact(&victim).await else {
+        ctx.fail(
+            "DEL-1",
+            "read the contact to delete",
+            "200",
+            "the contact could not be read",
+            None,
+        );
+        return;
+    };
+    // DEL-3: a stale etag (made stale by a write when writes are allowed).
+    let etag = etag_of(&current).unwrap_or_default();
+    let stale = if ctx.opts.allow_writes {
+        let title = current
+            .get("professionalTitle")
+            .cloned()
+            .unwrap_or(json!(""));
+        match ctx
+            .send(patch(
+                ctx,
+                &victim,
+                Some(&etag),
+                &json!({"professionalTitle": title}),
+            ))
+            .await
+        {
+            Ok(r) if r.status == 200 => etag.clone(),
+            _ => format!("W/\"stale-{}\"", Uuid::new_v4().simple()),
+        }
+    } else {
+        format!("W/\"stale-{}\"", Uuid::new_v4().simple())
+    };
+    let check = "DELETE with a stale If-Match gets 409 Request_EntityChanged";
+    match ctx.send(delete(ctx, &victim, Some(&stale))).await {
+        Ok(r) => ctx.expect(
+            "DEL-3",
+            check,
+            r.status == 409 && r.error_code().as_deref() == Some("Request_EntityChanged"),
+            "409 with error code Request_EntityChanged",
+            &r,
+        ),
+        Err(e) => ctx.transport_failure("DEL-3", check, "409", &e),
+    }
+    still_there(ctx, "DEL-3", "a stale DELETE deletes nothing", &victim).await;
+    // DEL-4: no If-Match.
+    let check = "DELETE without If-Match gets 400 BadRequest_InvalidToken";
+    let mut victim = victim;
+    match ctx.send(delete(ctx, &victim, None)).await {
+        Ok(r) => {
+            ctx.expect(
+                "DEL-4",
+                check,
+                r.status == 400 && r.error_code().as_deref() == Some("BadRequest_InvalidToken"),
+                "400 with error code BadRequest_InvalidToken",
+                &r,
+            );
+            if (200..300).contains(&r.status) {
+                // It was deleted: carry on with the next victim.
+                victims.remove(0);
+                match victims.first() {
+                    Some(v) => victim = v.clone(),
+                    None => {
+                        ctx.skip("DEL-1", "delete checks", "skipped: the only contact to delete was deleted without If-Match (see DEL-4)");
+                        return;
+                    }
+                }
+            } else {
+                still_there(
+                    ctx,
+                    "DEL-4",
+                    "a DELETE without If-Match deletes nothing",
+                    &victim,
+                )
+                .await;
+            }
+        }
+        Err(e) => ctx.transport_failure("DEL-4", check, "400", &e),
+    }
+    // DEL-1 and the documented DELETE exchange, then DEL-2.
+    let Ok((current, _)) = ctx.read_contact(&victim).await else {
+        ctx.fail(
+            "DEL-1",
+            "read the contact to delete",
+            "200",
+            "the contact could not be read",
+            None,
+        );
+        return;
+    };
+    let etag = etag_of(&current).unwrap_or_else(|| "*".to_owned());
+    let check = "documented DELETE exchange: 204 with an empty body";
+    match ctx.send(delete(ctx, &victim, Some(&etag))).await {
+        Ok(r) => ctx.expect(
+            "DEL-1",
+            check,
+            r.status == 204 && r.body.is_empty(),
+            "204 and no body",
+            &r,
+        ),
+        Err(e) => ctx.transport_failure("DEL-1", check, "204", &e),
+    }
+    gone(ctx, &victim).await;
+    // CONC-1 for DELETE: four deleters with the same etag.
+    let second = victims.iter().find(|v| **v != victim).cloned();
+    let Some(second) = second else {
+        ctx.skip(
+            "CONC-1",
+            "concurrent DELETEs with the same etag",
+            "skipped: needs a second contact to delete",
+        );
+        return;
+    };
+    let Ok((current, _)) = ctx.read_contact(&second).await else {
+        return;
+    };
+    let etag = etag_of(&current).unwrap_or_else(|| "*".to_owned());
+    let requests: Vec<Req> = (0..4).map(|_| delete(ctx, &second, Some(&etag))).collect();
+    let replies = futures::future::join_all(requests.into_iter().map(|r| ctx.send(r))).await;
+    let ok_count = replies
+        .iter()
+        .filter(|r| r.as_ref().is_ok_and(|r| r.status == 204))
+        .count();
+    let bad: Vec<&Reply> = replies
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .filter(|r| {
+            r.status != 204
+                && !(r.status == 404
+                    || (r.status == 409
+                        && r.error_code().as_deref() == Some("Request_EntityChanged")))
+        })
+        .collect();
+    let check = "of 4 concurrent DELETEs with the same etag exactly one succeeds; the others get 409 or 404";
+    let errors = replies.iter().filter(|r| r.is_err()).count();
+    if ok_count == 1 && bad.is_empty() && errors == 0 {
+        ctx.pass("CONC-1", check);
+    } else {
+        let found = format!(
+            "{ok_count} succeeded, {} other answers, {errors} without a response",
+            bad.len()
+        );
+        let exchange = bad.first().map(|r| r.exchange).or_else(|| {
+            replies
+                .iter()
+                .find_map(|r| r.as_ref().ok().map(|r| r.exchange))
+        });
+        ctx.fail(
+            "CONC-1",
+            check,
+            "one 204, the rest 409 Request_EntityChanged or 404",
+            &found,
+            exchange,
+        );
+    }
+}
+
+async fn gone(ctx: &mut Ctx, victim: &str) {
+    let check = "a deleted contact gets 404";
+    match ctx.send(Req::get(ctx.contact_path(victim))).await {
+        Ok(r) => ctx.expect("DEL-2", check, r.status == 404, "404", &r),
+        Err(e) => ctx.transport_failure("DEL-2", check, "404", &e),
+    }
+    let (items, replies, _) = collect_pages(ctx, Req::get(ctx.contacts_path()), 10_000).await;
+    let listed = items
+        .iter()
+        .filter_map(id_of)
+        .any(|i| i.eq_ignore_ascii_case(victim));
+    if listed {
+        ctx.fail(
+            "DEL-2",
+            "a deleted contact is no longer listed",
+            "the list without it",
+            &format!("{victim} is still listed"),
+            replies.first().map(|r| r.exchange),
+        );
+    } else {
+        ctx.pass("DEL-2", "a deleted contact is no longer listed");
+    }
+}
