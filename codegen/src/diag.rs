@@ -38,11 +38,7 @@ impl fmt::Display for Diagnostic {
             "{}:{}:{}: {kind}: {}",
             self.file, self.line, self.column, self.message
         )?;
-        let pointer = if self.pointer.is_empty() {
-            "/"
-        } else {
-            &self.pointer
-        };
+        let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
         write!(f, " (at {pointer})")
     }
 }
@@ -79,13 +75,11 @@ pub(crate) struct Sink {
 
 impl Sink {
     pub(crate) fn error(&mut self, pointer: &str, message: impl Into<String>) {
-        self.items
-            .push((Severity::Error, pointer.to_owned(), message.into()));
+        self.items.push((Severity::Error, pointer.to_owned(), message.into()));
     }
 
     pub(crate) fn warning(&mut self, pointer: &str, message: impl Into<String>) {
-        self.items
-            .push((Severity::Warning, pointer.to_owned(), message.into()));
+        self.items.push((Severity::Warning, pointer.to_owned(), message.into()));
     }
 
     pub(crate) fn has_errors(&self) -> bool {

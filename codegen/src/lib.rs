@@ -6,10 +6,7 @@
 //! checks the document, `ir` lowers it to resolved, Rust-shaped and ordered
 //! types and operations, `emit` turns those into formatted code.
 
-#![cfg_attr(
-    not(test),
-    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod diag;
 mod emit;
@@ -77,30 +74,18 @@ pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics>
             return Err(spec::syntax_diagnostics(&config.spec_name, e));
         }
         Err(_) => {
-            return Err(Diagnostics(spec::locate(
-                spec_text,
-                &config.spec_name,
-                sink,
-            )));
+            return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
         }
     };
     let ir = ir::lower(&doc.api, &mut sink, &doc.skipped);
     if sink.has_errors() {
-        return Err(Diagnostics(spec::locate(
-            spec_text,
-            &config.spec_name,
-            sink,
-        )));
+        return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
     }
     let files = match emit::emit(&ir, config) {
         Ok(files) => files,
         Err(bug) => {
             sink.error("", bug);
-            return Err(Diagnostics(spec::locate(
-                spec_text,
-                &config.spec_name,
-                sink,
-            )));
+            return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
         }
     };
     Ok(Output {

@@ -8,11 +8,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// Words that cannot be plain identifiers (strict and reserved keywords of
 /// every edition, plus names that cannot even be raw identifiers).
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
-    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "union", "_",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
+    "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "union", "_",
 ];
 
 /// Splits a name into words at any character that cannot be in an
@@ -115,8 +115,7 @@ impl Namespace {
         if self.taken.insert(preferred.to_owned()) {
             return preferred.to_owned();
         }
-        let snake =
-            preferred.contains('_') || preferred.starts_with(|c: char| c.is_ascii_lowercase());
+        let snake = preferred.contains('_') || preferred.starts_with(|c: char| c.is_ascii_lowercase());
         for n in 2.. {
             let candidate = if snake {
                 format!("{preferred}_{n}")
@@ -150,10 +149,7 @@ mod tests {
         assert_eq!(field_name("", "field"), "field");
         assert_eq!(type_name("customerContact", "T"), "CustomerContact");
         assert_eq!(type_name("Customer Statement", "T"), "CustomerStatement");
-        assert_eq!(
-            type_name("Customer_x0020_Statement", "T"),
-            "CustomerX0020Statement"
-        );
+        assert_eq!(type_name("Customer_x0020_Statement", "T"), "CustomerX0020Statement");
         assert_eq!(type_name("1st", "T"), "V1st");
         assert_eq!(type_name("self", "T"), "SelfType");
         assert_eq!(type_name("", "Empty"), "Empty");

@@ -15,8 +15,7 @@ fn root() -> PathBuf {
 fn write_crate(dir: &Path, name: &str, spec_name: &str, text: &str) {
     let mut config = codegen::Config::new(name, spec_name);
     config.command = "cargo test -p codegen --test compile".to_owned();
-    let output = codegen::generate(text, &config)
-        .unwrap_or_else(|d| panic!("{spec_name} does not generate:\n{d}"));
+    let output = codegen::generate(text, &config).unwrap_or_else(|d| panic!("{spec_name} does not generate:\n{d}"));
     let crate_dir = dir.join(name);
     let _ = std::fs::remove_dir_all(&crate_dir);
     for f in &output.files {
@@ -37,10 +36,7 @@ fn generated_crates_build_with_warnings_denied() {
         .map(|e| e.expect("entry").path())
         .collect();
     entries.sort();
-    for path in entries
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-    {
+    for path in entries.iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -65,10 +61,7 @@ fn generated_crates_build_with_warnings_denied() {
             write_crate(&tmp, "bc-api-v1", "bc-api-v1.0.yaml", &v1);
             members.push("bc-api-v1".to_owned());
         }
-        Err(e) => eprintln!(
-            "warning: the BC v1.0 spec at {} is not built: {e}",
-            v1_path.display()
-        ),
+        Err(e) => eprintln!("warning: the BC v1.0 spec at {} is not built: {e}", v1_path.display()),
     }
     write_crate(
         &tmp,
@@ -80,10 +73,7 @@ fn generated_crates_build_with_warnings_denied() {
     let list: Vec<String> = members.iter().map(|m| format!("\"{m}\"")).collect();
     std::fs::write(
         tmp.join("Cargo.toml"),
-        format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
-            list.join(", ")
-        ),
+        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", list.join(", ")),
     )
     .expect("workspace");
     // The project's lock file pins the same dependencies, so nothing is downloaded.

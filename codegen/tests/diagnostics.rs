@@ -75,8 +75,7 @@ components:
     // The callback is refused too.
     assert!(
         d.iter()
-            .any(|l| l.contains("`callbacks` is not supported")
-                && l.starts_with("broken.yaml:21:7:")),
+            .any(|l| l.contains("`callbacks` is not supported") && l.starts_with("broken.yaml:21:7:")),
         "{d:#?}"
     );
     assert_eq!(errors.len(), expected.len() + 1, "{d:#?}");
@@ -131,13 +130,13 @@ fn not_openapi_three_zero() {
     assert_eq!(diagnose("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n"), vec![
         "broken.yaml:1:1: error: expected an OpenAPI 3.0.x document, found version 3.1.0 (OpenAPI 3.1 is not supported) (at /openapi)".to_owned()
     ]);
-    assert_eq!(diagnose("- a\n- b\n"), vec!["broken.yaml:1:1: error: expected the document to be a mapping, found a sequence (at /)".to_owned()]);
+    assert_eq!(
+        diagnose("- a\n- b\n"),
+        vec!["broken.yaml:1:1: error: expected the document to be a mapping, found a sequence (at /)".to_owned()]
+    );
     assert_eq!(
         diagnose(""),
-        vec![
-            "broken.yaml:1:1: error: expected the document to be a mapping, found null (at /)"
-                .to_owned()
-        ]
+        vec!["broken.yaml:1:1: error: expected the document to be a mapping, found null (at /)".to_owned()]
     );
 }
 

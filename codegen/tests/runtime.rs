@@ -25,11 +25,7 @@ fn path_segments_keep_odata_key_syntax() {
 fn query_strings() {
     let mut q = Query::default();
     q.push("$filter", "lastName eq 'Smith & Co' and x eq 1+1");
-    q.push_list(
-        "$select",
-        ["email".to_owned(), "first,Name".to_owned()],
-        false,
-    );
+    q.push_list("$select", ["email".to_owned(), "first,Name".to_owned()], false);
     q.push_list("tag", ["a".to_owned(), "b".to_owned()], true);
     assert_eq!(
         q.as_str(),
@@ -53,10 +49,7 @@ fn nullable_is_tri_state() {
         b: "x".to_owned().into(),
         c: Nullable::Absent,
     };
-    assert_eq!(
-        serde_json::to_string(&body).unwrap(),
-        r#"{"a":null,"b":"x"}"#
-    );
+    assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"a":null,"b":"x"}"#);
     let back: Body = serde_json::from_str(r#"{"a":null,"b":"x"}"#).unwrap();
     assert_eq!(back, body);
     // A type without `Default` still defaults to absent.
@@ -99,22 +92,10 @@ fn retry_after_in_seconds_or_as_a_date() {
     let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
     let mut h = HeaderMap::new();
     h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-    assert_eq!(
-        runtime::client::retry_after(&h, now),
-        Some(Duration::from_secs(7))
-    );
-    h.insert(
-        RETRY_AFTER,
-        HeaderValue::from_static("Sun, 06 Nov 1994 08:49:47 GMT"),
-    );
-    assert_eq!(
-        runtime::client::retry_after(&h, now),
-        Some(Duration::from_secs(10))
-    );
-    h.insert(
-        RETRY_AFTER,
-        HeaderValue::from_static("Sun, 06 Nov 1994 08:49:27 GMT"),
-    );
+    assert_eq!(runtime::client::retry_after(&h, now), Some(Duration::from_secs(7)));
+    h.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:47 GMT"));
+    assert_eq!(runtime::client::retry_after(&h, now), Some(Duration::from_secs(10)));
+    h.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:27 GMT"));
     assert_eq!(runtime::client::retry_after(&h, now), Some(Duration::ZERO));
     h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
     assert_eq!(runtime::client::retry_after(&h, now), None);
@@ -126,10 +107,7 @@ fn retry_after_in_seconds_or_as_a_date() {
         runtime::client::parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT"),
         Some(UNIX_EPOCH + Duration::from_secs(951_825_600))
     );
-    assert_eq!(
-        runtime::client::parse_http_date("Tue, 32 Feb 2000 12:00:00 GMT"),
-        None
-    );
+    assert_eq!(runtime::client::parse_http_date("Tue, 32 Feb 2000 12:00:00 GMT"), None);
 }
 
 #[test]

@@ -3,10 +3,7 @@
 //! it (`server`). The suite talks to any server over HTTP only; it never
 //! reaches into the reference server.
 
-#![cfg_attr(
-    not(test),
-    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod report;
 pub mod server;

@@ -102,10 +102,7 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -132,19 +129,14 @@ fn options(base_url: &str, token: &str, report: &ReportArgs) -> anyhow::Result<R
     let mut opts = RunOptions::new(base_url, token);
     opts.strict = report.strict;
     if !(report.timeout > 0.0 && report.timeout <= 3600.0) {
-        anyhow::bail!(
-            "--timeout must be between 0 and 3600 seconds, found {}",
-            report.timeout
-        );
+        anyhow::bail!("--timeout must be between 0 and 3600 seconds, found {}", report.timeout);
     }
     opts.timeout = Duration::from_secs_f64(report.timeout);
     let mut only = BTreeSet::new();
     for id in &report.only {
         let id = id.trim().to_ascii_uppercase();
         if contract::find(&id).is_none() {
-            anyhow::bail!(
-                "--only: `{id}` is not a requirement of CONTRACT.md (ids look like PATCH-4 or CONC-1)"
-            );
+            anyhow::bail!("--only: `{id}` is not a requirement of CONTRACT.md (ids look like PATCH-4 or CONC-1)");
         }
         only.insert(id);
     }
@@ -177,9 +169,8 @@ async fn execute(opts: RunOptions, report_args: &ReportArgs) -> anyhow::Result<E
 }
 
 fn emit(report: &Report, args: &ReportArgs) -> anyhow::Result<()> {
-    let to_terminal = args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let to_terminal =
+        args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
         Format::Human => report::render_human(report, to_terminal),
         Format::Json => report::render_json(report),
@@ -187,8 +178,7 @@ fn emit(report: &Report, args: &ReportArgs) -> anyhow::Result<()> {
     };
     match &args.output {
         Some(path) => {
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            std::fs::write(path, text).with_context(|| format!("cannot write the report to {}", path.display()))?;
             eprintln!(
                 "{} passed, {} failed, {} warned, {} skipped: {} (report in {})",
                 report.counts.passed,
@@ -210,9 +200,7 @@ fn emit(report: &Report, args: &ReportArgs) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let (token, generated) = match args.token {
         Some(t) if !t.trim().is_empty() => (t, false),
@@ -230,9 +218,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "try: curl -H \"Authorization: Bearer $TOKEN\" {}/companies",
         running.base_url
     );
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot wait for Ctrl-C")?;
+    tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
     tracing::info!("shutting down");
     running.stop().await?;
     Ok(())

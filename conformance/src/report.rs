@@ -190,10 +190,7 @@ impl Report {
     }
 
     pub fn verdict(&self, id: &str) -> Option<Verdict> {
-        self.requirements
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.verdict)
+        self.requirements.iter().find(|r| r.id == id).map(|r| r.verdict)
     }
 }
 
@@ -249,11 +246,7 @@ pub fn render_human(r: &Report, colour: bool) -> String {
             Verdict::Warned => ("33", "warn"),
             Verdict::Skipped => ("2", "skip"),
         };
-        let passed = req
-            .checks
-            .iter()
-            .filter(|c| c.status == Status::Pass)
-            .count();
+        let passed = req.checks.iter().filter(|c| c.status == Status::Pass).count();
         let ran = req
             .checks
             .iter()
@@ -301,13 +294,7 @@ pub fn render_human(r: &Report, colour: bool) -> String {
         } else {
             p.c("31;1", "failure")
         };
-        let _ = writeln!(
-            out,
-            "\n{label} {} ({}): {}",
-            req.id,
-            req.strength.as_str(),
-            c.check
-        );
+        let _ = writeln!(out, "\n{label} {} ({}): {}", req.id, req.strength.as_str(), c.check);
         if let Some(e) = &c.expected {
             let _ = writeln!(out, "  expected: {e}");
         }
@@ -337,19 +324,12 @@ pub fn render_human(r: &Report, colour: bool) -> String {
                 (Some(s), _) => {
                     let _ = writeln!(out, "  response: {s}");
                     for (k, v) in e.response_headers.iter().filter(|(k, _)| {
-                        matches!(
-                            k.as_str(),
-                            "content-type" | "etag" | "location" | "www-authenticate"
-                        )
+                        matches!(k.as_str(), "content-type" | "etag" | "location" | "www-authenticate")
                     }) {
                         let _ = writeln!(out, "            {k}: {v}");
                     }
                     if let Some(b) = &e.response_body {
-                        let _ = writeln!(
-                            out,
-                            "            {}",
-                            b.chars().take(1000).collect::<String>()
-                        );
+                        let _ = writeln!(out, "            {}", b.chars().take(1000).collect::<String>());
                     }
                 }
                 (None, Some(err)) => {
@@ -378,8 +358,7 @@ pub fn render_human(r: &Report, colour: bool) -> String {
 }
 
 pub fn render_json(r: &Report) -> String {
-    serde_json::to_string_pretty(r)
-        .unwrap_or_else(|e| format!("{{\"error\": \"cannot render the report: {e}\"}}"))
+    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"cannot render the report: {e}\"}}"))
 }
 
 fn xml(s: &str) -> String {
@@ -391,9 +370,7 @@ fn xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {
-                out.push_str(&format!("&#x{:X};", c as u32))
-            }
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => out.push_str(&format!("&#x{:X};", c as u32)),
             c => out.push(c),
         }
     }
@@ -439,11 +416,7 @@ pub fn render_junit(r: &Report) -> String {
         match &c.status {
             Status::Pass => out.push_str("/>\n"),
             Status::Skip(why) => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                    xml(why)
-                );
+                let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(why));
             }
             Status::Fail => {
                 let mut text = format!(

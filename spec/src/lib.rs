@@ -47,10 +47,7 @@ impl Validator {
             .iter_errors(value)
             .map(|e| {
                 let at = e.instance_path().to_string();
-                format!(
-                    "at {}: {e}",
-                    if at.is_empty() { "/".to_owned() } else { at }
-                )
+                format!("at {}: {e}", if at.is_empty() { "/".to_owned() } else { at })
             })
             .collect()
     }
@@ -75,10 +72,7 @@ impl Spec {
     pub fn parse(text: &str) -> Result<Spec, SpecError> {
         let doc: Value = serde_yaml::from_str(text).map_err(|e| SpecError::Yaml(e.to_string()))?;
         let mut definitions = Map::new();
-        if let Some(schemas) = doc
-            .pointer("/components/schemas")
-            .and_then(Value::as_object)
-        {
+        if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
             for (name, schema) in schemas {
                 definitions.insert(name.clone(), to_json_schema(schema));
             }
@@ -100,10 +94,7 @@ impl Spec {
                 m
             }
         };
-        root.insert(
-            "definitions".into(),
-            Value::Object(self.definitions.clone()),
-        );
+        root.insert("definitions".into(), Value::Object(self.definitions.clone()));
         let root = Value::Object(root);
         let inner = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
@@ -126,12 +117,7 @@ impl Spec {
 
     /// The JSON schema of the response of `method path` with `status`, if it
     /// documents a JSON body; `Ok(None)` when it documents none.
-    pub fn response_validator(
-        &self,
-        path: &str,
-        method: &str,
-        status: u16,
-    ) -> Result<Option<Validator>, SpecError> {
+    pub fn response_validator(&self, path: &str, method: &str, status: u16) -> Result<Option<Validator>, SpecError> {
         let op_pointer = format!("/paths/{}/{}", escape(path), method);
         let op = self
             .doc
@@ -366,11 +352,7 @@ mod tests {
         let spec = Spec::embedded().expect("the embedded spec parses");
         let examples = spec.examples();
         // The documented GET and PATCH exchanges, the error examples, the parameter examples.
-        assert!(
-            examples.len() >= 10,
-            "found only {} examples",
-            examples.len()
-        );
+        assert!(examples.len() >= 10, "found only {} examples", examples.len());
         let mut failures = Vec::new();
         for e in &examples {
             let validator = spec.validator(&e.schema).expect("schema compiles");
@@ -390,11 +372,7 @@ mod tests {
         let spec = Spec::embedded().expect("parses");
         let named = spec.named_examples();
         let documented = &named["documented"];
-        assert_eq!(
-            documented.len(),
-            3,
-            "GET response, PATCH request, PATCH response"
-        );
+        assert_eq!(documented.len(), 3, "GET response, PATCH request, PATCH response");
         for e in documented {
             assert_eq!(e.value["id"], "e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f");
             assert_eq!(e.value["email"], "john.smith@contoso.com");
@@ -417,14 +395,16 @@ mod tests {
     fn validation_catches_what_the_schema_forbids() {
         let spec = Spec::embedded().expect("parses");
         let contact = spec.component("customerContact").expect("schema");
-        assert!(contact.errors(&serde_json::json!({"id": "e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f", "email": "a@b.c"})).is_empty());
+        assert!(
+            contact
+                .errors(&serde_json::json!({"id": "e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f", "email": "a@b.c"}))
+                .is_empty()
+        );
         let errors = contact.errors(&serde_json::json!({"id": "CONT00123"}));
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].starts_with("at /id:"), "{errors:?}");
         assert_eq!(
-            contact
-                .errors(&serde_json::json!({"firstName": "x".repeat(31)}))
-                .len(),
+            contact.errors(&serde_json::json!({"firstName": "x".repeat(31)})).len(),
             1
         );
         assert_eq!(
@@ -453,9 +433,7 @@ mod tests {
             s,
             serde_json::json!({"type": ["integer", "null"], "exclusiveMinimum": 1})
         );
-        let r = to_json_schema(
-            &serde_json::json!({"allOf": [{"$ref": "#/components/schemas/a"}], "nullable": true}),
-        );
+        let r = to_json_schema(&serde_json::json!({"allOf": [{"$ref": "#/components/schemas/a"}], "nullable": true}));
         assert_eq!(
             r,
             serde_json::json!({"anyOf": [{"allOf": [{"$ref": "#/definitions/a"}]}, {"type": "null"}]})
@@ -474,10 +452,8 @@ mod tests {
             .expect("found")
             .expect("a JSON body");
         assert!(
-            v.errors(
-                &serde_json::json!({"error": {"code": "Request_EntityChanged", "message": ""}})
-            )
-            .is_empty()
+            v.errors(&serde_json::json!({"error": {"code": "Request_EntityChanged", "message": ""}}))
+                .is_empty()
         );
         assert!(
             spec.response_validator(

@@ -44,17 +44,8 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
             };
             let mut config = codegen::Config::new(&name, &spec.display().to_string());
             config.standalone = true;
-            config.command = format!(
-                "cargo xtask generate --spec {} --out {}",
-                spec.display(),
-                out.display()
-            );
-            (
-                spec.clone(),
-                spec.display().to_string(),
-                out.clone(),
-                config,
-            )
+            config.command = format!("cargo xtask generate --spec {} --out {}", spec.display(), out.display());
+            (spec.clone(), spec.display().to_string(), out.clone(), config)
         }
         _ => (
             root.join(SPEC),
@@ -65,8 +56,8 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     };
     let mut config = config;
     config.skip_unsupported = args.skip_unsupported;
-    let text = fs::read_to_string(&spec_path)
-        .with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
+    let text =
+        fs::read_to_string(&spec_path).with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
     let output = match codegen::generate(&text, &config) {
         Ok(o) => o,
         Err(diags) => {
@@ -88,11 +79,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
             eprintln!("stale: {s}");
         }
         let fix = if args.spec.is_some() {
-            format!(
-                "cargo xtask generate --spec {} --out {}",
-                spec_name,
-                out.display()
-            )
+            format!("cargo xtask generate --spec {} --out {}", spec_name, out.display())
         } else {
             "cargo xtask generate".to_owned()
         };
@@ -193,8 +180,7 @@ fn write_all(out: &Path, files: &[codegen::GeneratedFile]) -> Result<()> {
                 "{}.xtask-tmp",
                 target.extension().and_then(|e| e.to_str()).unwrap_or("")
             ));
-            fs::write(&tmp, &f.contents)
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            fs::write(&tmp, &f.contents).with_context(|| format!("cannot write {}", tmp.display()))?;
             staged.push((tmp, target));
         }
         Ok(())
@@ -213,8 +199,7 @@ fn write_all(out: &Path, files: &[codegen::GeneratedFile]) -> Result<()> {
             .collect()
     };
     for (tmp, target) in &staged {
-        fs::rename(tmp, target)
-            .with_context(|| format!("cannot move {} into place", target.display()))?;
+        fs::rename(tmp, target).with_context(|| format!("cannot move {} into place", target.display()))?;
     }
     for s in stale {
         let path = out.join(&s);
@@ -233,8 +218,8 @@ mod tests {
     fn generated_crate_is_fresh() {
         let root = project_root();
         let text = fs::read_to_string(root.join(SPEC)).expect("spec");
-        let output = codegen::generate(&text, &codegen::Config::new("bc-api", SPEC))
-            .expect("the project spec generates");
+        let output =
+            codegen::generate(&text, &codegen::Config::new("bc-api", SPEC)).expect("the project spec generates");
         let stale = stale_files(&root.join(OUT), &output.files).expect("compare");
         assert!(
             stale.is_empty(),

@@ -6,16 +6,12 @@ use quote::quote;
 
 use super::common::{doc_lines, find, ident, to_text, type_string, type_tokens};
 use crate::ir::{
-    BodyKind, ErrorShape, HeaderType, Ir, Operation, Param, ParamLocation, ParamType, PathPiece,
-    ResponseCase, StatusMatch, TypeDef, TypeRef,
+    BodyKind, ErrorShape, HeaderType, Ir, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase,
+    StatusMatch, TypeDef, TypeRef,
 };
 
 pub(crate) fn operations(ir: &Ir, krate: &str) -> TokenStream {
-    let ops: Vec<TokenStream> = ir
-        .operations
-        .iter()
-        .map(|op| operation(op, &ir.types, krate))
-        .collect();
+    let ops: Vec<TokenStream> = ir.operations.iter().map(|op| operation(op, &ir.types, krate)).collect();
     let methods: Vec<TokenStream> = ir
         .operations
         .iter()
@@ -51,10 +47,7 @@ fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
             quote!(impl ::std::convert::Into<::std::string::String>),
             quote!(#name.into()),
         ),
-        ParamType::ETag => (
-            quote!(impl ::std::convert::Into<crate::ETag>),
-            quote!(#name.into()),
-        ),
+        ParamType::ETag => (quote!(impl ::std::convert::Into<crate::ETag>), quote!(#name.into())),
         _ => (param_type(p), quote!(#name)),
     }
 }
@@ -147,11 +140,7 @@ fn client_method(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream 
         doc.push_str(d.trim());
         doc.push_str("\n\n");
     }
-    doc.push_str(&format!(
-        "`{} {}`",
-        op.http_method,
-        op.path.replace('`', "'")
-    ));
+    doc.push_str(&format!("`{} {}`", op.http_method, op.path.replace('`', "'")));
     let mut lines = doc_lines(&doc);
     lines.extend(example(op, types, krate));
     let deprecated = op
@@ -259,12 +248,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         .collect();
     let init_body = op.body.is_some().then(|| quote!(body,));
 
-    let setters: Vec<TokenStream> = op
-        .params
-        .iter()
-        .filter(|p| !p.required)
-        .map(setter)
-        .collect();
+    let setters: Vec<TokenStream> = op.params.iter().filter(|p| !p.required).map(setter).collect();
     let body_setter = match (&op.body, body_type(op)) {
         (Some(b), Some(t)) if !b.required => quote! {
             /// The request body (optional for this operation).
@@ -280,8 +264,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         decode_parts(op, types, &error, &headers, &response_enum);
     let body_ty = response_body_type(op);
     let headers_ty = headers_type(op);
-    let output =
-        quote!(::std::result::Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>>);
+    let output = quote!(::std::result::Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>>);
     let stream_fn = if is_binary(op) {
         let headers_expr = headers_expr(op);
         quote! {
@@ -466,8 +449,7 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
                     }
                     ParamType::ETag => quote!(::std::string::ToString::to_string(&self.#name)),
                 };
-                path_steps
-                    .push(quote!(crate::runtime::push_path_segment(&mut path, &#text, #quoted);));
+                path_steps.push(quote!(crate::runtime::push_path_segment(&mut path, &#text, #quoted);));
             }
         }
     }
@@ -712,10 +694,7 @@ fn decode_parts(
             let doc = doc_lines(&format!(
                 "{}{}",
                 status_doc(c.status),
-                c.description
-                    .as_deref()
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default()
+                c.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
             ));
             match &c.body {
                 BodyKind::Empty => quote!(#(#[doc = #doc])* #v,),
@@ -729,14 +708,8 @@ fn decode_parts(
             }
         })
         .collect();
-    let code_arms: Vec<TokenStream> = errors
-        .iter()
-        .map(|c| detail_arm(c, types, error, true))
-        .collect();
-    let message_arms: Vec<TokenStream> = errors
-        .iter()
-        .map(|c| detail_arm(c, types, error, false))
-        .collect();
+    let code_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(c, types, error, true)).collect();
+    let message_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(c, types, error, false)).collect();
     let (code_body, message_body) = if errors.is_empty() {
         (quote!(match *self {}), quote!(match *self {}))
     } else {
@@ -785,10 +758,7 @@ fn decode_parts(
                 if !doc.is_empty() {
                     doc.push_str("\n\n");
                 }
-                doc.push_str(&format!(
-                    "The `{}` response header, if sent and well-formed.",
-                    h.name
-                ));
+                doc.push_str(&format!("The `{}` response header, if sent and well-formed.", h.name));
                 let lines = doc_lines(&doc);
                 quote!(#(#[doc = #lines])* pub #name: ::std::option::Option<#ty>,)
             })
@@ -847,22 +817,13 @@ fn status_doc(m: StatusMatch) -> String {
 }
 
 /// A match arm reading the code (or message) out of one error variant.
-fn detail_arm(
-    c: &ResponseCase,
-    types: &[TypeDef],
-    error: &proc_macro2::Ident,
-    code: bool,
-) -> TokenStream {
+fn detail_arm(c: &ResponseCase, types: &[TypeDef], error: &proc_macro2::Ident, code: bool) -> TokenStream {
     let v = ident(&c.variant);
     let none = quote!(::std::option::Option::None);
     match &c.body {
         BodyKind::Empty => quote!(#error::#v => #none,),
         BodyKind::Json(TypeRef::Any) => {
-            let pointer = if code {
-                "/error/code"
-            } else {
-                "/error/message"
-            };
+            let pointer = if code { "/error/code" } else { "/error/message" };
             quote!(#error::#v(b) => b.pointer(#pointer).and_then(::serde_json::Value::as_str),)
         }
         BodyKind::Json(TypeRef::Named(n)) => {

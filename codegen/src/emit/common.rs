@@ -71,10 +71,7 @@ pub(crate) fn type_string(t: &TypeRef, krate: &str) -> String {
             Prim::Base64 => format!("{krate}::Base64"),
         },
         TypeRef::Vec(i) => format!("Vec<{}>", type_string(i, krate)),
-        TypeRef::Map(i) => format!(
-            "std::collections::BTreeMap<String, {}>",
-            type_string(i, krate)
-        ),
+        TypeRef::Map(i) => format!("std::collections::BTreeMap<String, {}>", type_string(i, krate)),
         TypeRef::Option(i) => format!("Option<{}>", type_string(i, krate)),
         TypeRef::Any => "serde_json::Value".to_owned(),
     }

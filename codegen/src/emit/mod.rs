@@ -45,24 +45,16 @@ pub(crate) fn emit(ir: &Ir, config: &Config) -> Result<Vec<GeneratedFile>, Strin
     }];
     let krate = config.crate_name.as_str();
     // Models and operations are independent: build and format them at once.
-    type Source<'a> = (
-        &'static str,
-        Box<dyn Fn() -> TokenStream + Send + Sync + 'a>,
-    );
+    type Source<'a> = (&'static str, Box<dyn Fn() -> TokenStream + Send + Sync + 'a>);
     let sources: Vec<Source<'_>> = vec![
         ("src/lib.rs", Box::new(|| lib_rs(ir, config))),
         ("src/models.rs", Box::new(|| models::models(ir))),
-        (
-            "src/operations.rs",
-            Box::new(|| client::operations(ir, krate)),
-        ),
+        ("src/operations.rs", Box::new(|| client::operations(ir, krate))),
     ];
     let formatted: Vec<Result<(String, String), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = sources
             .iter()
-            .map(|(path, make)| {
-                scope.spawn(move || format_file(path, make()).map(|s| ((*path).to_owned(), s)))
-            })
+            .map(|(path, make)| scope.spawn(move || format_file(path, make()).map(|s| ((*path).to_owned(), s))))
             .collect();
         handles
             .into_iter()
@@ -122,7 +114,9 @@ fn cargo_toml(ir: &Ir, config: &Config) -> String {
         deps.push("uuid = { version = \"1\", features = [\"serde\"] }".to_owned());
     }
     if ir.uses.chrono {
-        deps.push("chrono = { version = \"0.4\", default-features = false, features = [\"serde\", \"std\"] }".to_owned());
+        deps.push(
+            "chrono = { version = \"0.4\", default-features = false, features = [\"serde\", \"std\"] }".to_owned(),
+        );
     }
     deps.sort();
     let workspace = if config.standalone {

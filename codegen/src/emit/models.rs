@@ -10,11 +10,7 @@ use crate::naming::{Namespace, field_name};
 
 pub(crate) fn models(ir: &Ir) -> TokenStream {
     let mut defaults = Vec::new();
-    let items: Vec<TokenStream> = ir
-        .types
-        .iter()
-        .map(|t| type_def(t, &mut defaults))
-        .collect();
+    let items: Vec<TokenStream> = ir.types.iter().map(|t| type_def(t, &mut defaults)).collect();
     let defaults_mod = if defaults.is_empty() {
         TokenStream::new()
     } else {
@@ -97,8 +93,7 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
         TypeKind::IntEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let values: Vec<_> = variants.iter().map(|v| v.value).collect();
-            let value_docs: Vec<String> =
-                variants.iter().map(|v| format!(" `{}`", v.value)).collect();
+            let value_docs: Vec<String> = variants.iter().map(|v| format!(" `{}`", v.value)).collect();
             let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
             quote! {
                 #doc
@@ -222,11 +217,7 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
             }
         }
     };
-    let page = t
-        .page
-        .as_ref()
-        .map(|p| page_impl(&t.name, p))
-        .unwrap_or_default();
+    let page = t.page.as_ref().map(|p| page_impl(&t.name, p)).unwrap_or_default();
     quote!(#body #page)
 }
 
@@ -259,12 +250,7 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
     }
 }
 
-fn struct_def(
-    name: &str,
-    s: &Struct,
-    doc: &TokenStream,
-    defaults: &mut Vec<TokenStream>,
-) -> TokenStream {
+fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<TokenStream>) -> TokenStream {
     let type_ident = ident(name);
     let mut fields = Vec::new();
     let mut has_default_fn = false;
@@ -333,10 +319,7 @@ fn field_parts(
     let inner = type_tokens(&f.ty);
     match f.mode {
         FieldMode::Required => (inner, TokenStream::new()),
-        FieldMode::Nullable => (
-            quote!(::std::option::Option<#inner>),
-            quote!(#[serde(default)]),
-        ),
+        FieldMode::Nullable => (quote!(::std::option::Option<#inner>), quote!(#[serde(default)])),
         FieldMode::Optional => match &f.default {
             Some(value) => {
                 let fn_name = format!("{}_{}", field_name(owner, "type"), f.ident);
@@ -366,10 +349,7 @@ fn default_expr(ty: &TypeRef, v: &Value) -> TokenStream {
         (_, Value::String(s)) => quote!(::std::string::ToString::to_string(#s)),
         (_, Value::Bool(b)) => quote!(#b),
         (TypeRef::Prim(crate::ir::Prim::I32), Value::Number(n)) => {
-            let n = n
-                .as_i64()
-                .and_then(|n| i32::try_from(n).ok())
-                .unwrap_or_default();
+            let n = n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or_default();
             quote!(#n)
         }
         (TypeRef::Prim(crate::ir::Prim::I64), Value::Number(n)) => {

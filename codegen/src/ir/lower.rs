@@ -8,8 +8,8 @@ use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as Scheme};
 use super::ops::operations;
 use super::schema::Schemas;
 use super::{
-    BodyKind, ErrorShape, FieldMode, Ir, PageShape, Prim, SecurityScheme, Server, ServerVariable,
-    StatusMatch, TypeDef, TypeKind, TypeRef,
+    BodyKind, ErrorShape, FieldMode, Ir, PageShape, Prim, SecurityScheme, Server, ServerVariable, StatusMatch, TypeDef,
+    TypeKind, TypeRef,
 };
 use crate::diag::Sink;
 use crate::naming::{Namespace, field_name};
@@ -22,11 +22,7 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>) 
     let mut types = std::mem::take(&mut schemas.types);
 
     break_recursion(&mut types);
-    let by_name: BTreeMap<String, usize> = types
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.clone(), i))
-        .collect();
+    let by_name: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     let shapes: Vec<(Option<ErrorShape>, Option<PageShape>)> = types
         .iter()
         .map(|t| (error_shape(t, &types, &by_name), page_shape(t)))
@@ -41,9 +37,7 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>) 
             .iter()
             .find(|c| c.status == StatusMatch::Code(200))
             .and_then(|c| match &c.body {
-                BodyKind::Json(TypeRef::Named(n)) => {
-                    by_name.get(n).and_then(|i| types[*i].page.clone())
-                }
+                BodyKind::Json(TypeRef::Named(n)) => by_name.get(n).and_then(|i| types[*i].page.clone()),
                 _ => None,
             });
     }
@@ -69,9 +63,7 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>) 
                 .collect();
             let base = match &s.description {
                 // Short descriptions name the server; long ones would make unwieldy names.
-                Some(d) if !d.trim().is_empty() && d.split_whitespace().count() <= 4 => {
-                    field_name(d, "server")
-                }
+                Some(d) if !d.trim().is_empty() && d.split_whitespace().count() <= 4 => field_name(d, "server"),
                 _ => format!("server_{i}"),
             };
             Server {
@@ -90,18 +82,34 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>) 
         .filter_map(|(name, s)| {
             let ReferenceOr::Item(s) = s else { return None };
             let description = match s {
-                Scheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => "a bearer token: `ClientBuilder::bearer_token` or `ClientBuilder::token_provider`".to_owned(),
-                Scheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => "HTTP basic authentication: `ClientBuilder::basic_auth`".to_owned(),
-                Scheme::HTTP { scheme, .. } => format!("HTTP `{scheme}` authentication, sent with `ClientBuilder::token_provider`"),
-                Scheme::OAuth2 { .. } => "an OAuth 2.0 access token, sent as a bearer token: `ClientBuilder::token_provider`".to_owned(),
-                Scheme::OpenIDConnect { .. } => "an OpenID Connect access token, sent as a bearer token: `ClientBuilder::token_provider`".to_owned(),
-                Scheme::APIKey { name, location, .. } => format!("an API key in the {} `{name}`: `ClientBuilder::api_key`", match location {
-                    openapiv3::APIKeyLocation::Query => "query parameter",
-                    openapiv3::APIKeyLocation::Header => "header",
-                    openapiv3::APIKeyLocation::Cookie => "cookie",
-                }),
+                Scheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
+                    "a bearer token: `ClientBuilder::bearer_token` or `ClientBuilder::token_provider`".to_owned()
+                }
+                Scheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => {
+                    "HTTP basic authentication: `ClientBuilder::basic_auth`".to_owned()
+                }
+                Scheme::HTTP { scheme, .. } => {
+                    format!("HTTP `{scheme}` authentication, sent with `ClientBuilder::token_provider`")
+                }
+                Scheme::OAuth2 { .. } => {
+                    "an OAuth 2.0 access token, sent as a bearer token: `ClientBuilder::token_provider`".to_owned()
+                }
+                Scheme::OpenIDConnect { .. } => {
+                    "an OpenID Connect access token, sent as a bearer token: `ClientBuilder::token_provider`".to_owned()
+                }
+                Scheme::APIKey { name, location, .. } => format!(
+                    "an API key in the {} `{name}`: `ClientBuilder::api_key`",
+                    match location {
+                        openapiv3::APIKeyLocation::Query => "query parameter",
+                        openapiv3::APIKeyLocation::Header => "header",
+                        openapiv3::APIKeyLocation::Cookie => "cookie",
+                    }
+                ),
             };
-            Some(SecurityScheme { name: name.clone(), description })
+            Some(SecurityScheme {
+                name: name.clone(),
+                description,
+            })
         })
         .collect();
 
@@ -130,9 +138,7 @@ fn direct(t: &TypeRef, out: &mut Vec<String>) {
 fn mentioned(t: &TypeRef, out: &mut Vec<String>) {
     match t {
         TypeRef::Named(n) => out.push(n.clone()),
-        TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Boxed(i) => {
-            mentioned(i, out)
-        }
+        TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Boxed(i) => mentioned(i, out),
         TypeRef::Prim(_) | TypeRef::Any => {}
     }
 }
@@ -150,11 +156,7 @@ fn slots(kind: &mut TypeKind) -> Vec<&mut TypeRef> {
 /// Boxes every by-value edge that closes a cycle, and turns aliases that
 /// would expand forever into newtypes.
 fn break_recursion(types: &mut [TypeDef]) {
-    let index: BTreeMap<String, usize> = types
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.clone(), i))
-        .collect();
+    let index: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     // Aliases first: a cycle through aliases only cannot be a type alias.
     let alias_edges: Vec<Vec<usize>> = types
         .iter()
@@ -171,9 +173,7 @@ fn break_recursion(types: &mut [TypeDef]) {
         })
         .collect();
     for i in 0..types.len() {
-        if matches!(types[i].kind, TypeKind::Alias(_))
-            && alias_edges[i].iter().any(|j| reaches(&alias_edges, *j, i))
-        {
+        if matches!(types[i].kind, TypeKind::Alias(_)) && alias_edges[i].iter().any(|j| reaches(&alias_edges, *j, i)) {
             if let TypeKind::Alias(t) = &types[i].kind {
                 types[i].kind = TypeKind::Newtype(t.clone());
             }
@@ -236,11 +236,7 @@ fn string_field(s: &super::Struct, json: &str) -> Option<(String, bool)> {
         .map(|f| (f.ident.clone(), f.mode != FieldMode::Required))
 }
 
-fn error_shape(
-    t: &TypeDef,
-    types: &[TypeDef],
-    by_name: &BTreeMap<String, usize>,
-) -> Option<ErrorShape> {
+fn error_shape(t: &TypeDef, types: &[TypeDef], by_name: &BTreeMap<String, usize>) -> Option<ErrorShape> {
     let TypeKind::Struct(s) = &t.kind else {
         return None;
     };
@@ -253,9 +249,7 @@ fn error_shape(
             },
             _ => None,
         };
-        if let Some(TypeKind::Struct(e)) =
-            inner.and_then(|n| by_name.get(n)).map(|i| &types[*i].kind)
-        {
+        if let Some(TypeKind::Struct(e)) = inner.and_then(|n| by_name.get(n)).map(|i| &types[*i].kind) {
             if let Some((code, code_optional)) = string_field(e, "code") {
                 let message = string_field(e, "message");
                 return Some(ErrorShape::Nested {

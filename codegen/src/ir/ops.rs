@@ -3,14 +3,14 @@
 use std::collections::BTreeSet;
 
 use openapiv3::{
-    Header, MediaType, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
-    Response, Schema, SchemaKind, StatusCode, Type,
+    Header, MediaType, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response, Schema,
+    SchemaKind, StatusCode, Type,
 };
 
 use super::schema::{Mode, Schemas};
 use super::{
-    Body, BodyKind, HeaderField, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece,
-    ResponseCase, StatusMatch, TypeRef,
+    Body, BodyKind, HeaderField, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase,
+    StatusMatch, TypeRef,
 };
 use crate::diag::push_pointer;
 use crate::naming::{Namespace, field_name, type_name};
@@ -56,10 +56,7 @@ pub(crate) fn operations<'a>(
     let mut methods = Namespace::with_reserved(CLIENT_METHODS);
     let mut types = Namespace::default();
     let mut out = Vec::new();
-    let global_auth = api
-        .security
-        .as_ref()
-        .is_some_and(|s| s.iter().any(|r| !r.is_empty()));
+    let global_auth = api.security.as_ref().is_some_and(|s| s.iter().any(|r| !r.is_empty()));
     for (path, item) in &api.paths.paths {
         let ReferenceOr::Item(item) = item else {
             continue;
@@ -188,10 +185,9 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         ] {
             for (i, p) in list.iter().enumerate() {
                 let Some(p) = resolve(self.api, p, |c| &c.parameters) else {
-                    self.schemas.sink.error(
-                        &push_pointer(&base, &i.to_string()),
-                        "unresolved parameter reference",
-                    );
+                    self.schemas
+                        .sink
+                        .error(&push_pointer(&base, &i.to_string()), "unresolved parameter reference");
                     continue;
                 };
                 let key = |q: &Parameter| (location_word(q), q.parameter_data_ref().name.clone());
@@ -214,8 +210,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             };
             let hint = format!("{}{}", self.type_name, type_name(&data.name, "Param"));
             let is_etag = location == ParamLocation::Header
-                && (data.name.eq_ignore_ascii_case("if-match")
-                    || data.name.eq_ignore_ascii_case("if-none-match"));
+                && (data.name.eq_ignore_ascii_case("if-match") || data.name.eq_ignore_ascii_case("if-none-match"));
             let ty = if is_etag {
                 ParamType::ETag
             } else {
@@ -239,13 +234,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         out
     }
 
-    fn param_type(
-        &mut self,
-        schema: &ReferenceOr<Schema>,
-        hint: &str,
-        explode: bool,
-        pointer: &str,
-    ) -> ParamType {
+    fn param_type(&mut self, schema: &ReferenceOr<Schema>, hint: &str, explode: bool, pointer: &str) -> ParamType {
         let resolved = match schema {
             ReferenceOr::Item(s) => Some(s),
             ReferenceOr::Reference { reference } => reference
@@ -279,9 +268,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             }
             return ParamType::List { item, explode };
         }
-        let (ty, _) = self
-            .schemas
-            .use_schema(schema, hint, Mode::Request, pointer);
+        let (ty, _) = self.schemas.use_schema(schema, hint, Mode::Request, pointer);
         if !scalar(&ty, self.schemas) {
             self.schemas.sink.error(
                 pointer,
@@ -305,27 +292,14 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         })
     }
 
-    fn media_kind(
-        &mut self,
-        media: &str,
-        mt: &MediaType,
-        hint: &str,
-        mode: Mode,
-        pointer: &str,
-    ) -> BodyKind {
+    fn media_kind(&mut self, media: &str, mt: &MediaType, hint: &str, mode: Mode, pointer: &str) -> BodyKind {
         let m = media.to_ascii_lowercase();
         let binary_schema = matches!(&mt.schema, Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(s)), .. })) if matches!(s.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)));
         if is_json(&m) && !binary_schema {
             return match &mt.schema {
                 Some(s) => {
-                    let (t, nullable) =
-                        self.schemas
-                            .use_schema(s, hint, mode, &push_pointer(pointer, "schema"));
-                    BodyKind::Json(if nullable {
-                        TypeRef::Option(Box::new(t))
-                    } else {
-                        t
-                    })
+                    let (t, nullable) = self.schemas.use_schema(s, hint, mode, &push_pointer(pointer, "schema"));
+                    BodyKind::Json(if nullable { TypeRef::Option(Box::new(t)) } else { t })
                 }
                 None => BodyKind::Json(TypeRef::Any),
             };
@@ -350,12 +324,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
     fn responses(
         &mut self,
         responses: &'a openapiv3::Responses,
-    ) -> (
-        Vec<ResponseCase>,
-        Vec<ResponseCase>,
-        Vec<HeaderField>,
-        Option<String>,
-    ) {
+    ) -> (Vec<ResponseCase>, Vec<ResponseCase>, Vec<HeaderField>, Option<String>) {
         let base = push_pointer(self.pointer, "responses");
         let mut cases: Vec<(StatusMatch, &'a Response, String)> = Vec::new();
         for (status, r) in &responses.responses {
@@ -401,9 +370,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                     );
                     if ok {
                         match &kind {
-                            BodyKind::Json(_) | BodyKind::Form(_) => {
-                                push_unique(&mut accept, "application/json")
-                            }
+                            BodyKind::Json(_) | BodyKind::Form(_) => push_unique(&mut accept, "application/json"),
                             BodyKind::Binary => {
                                 for media in r.content.keys() {
                                     push_unique(&mut accept, media);
@@ -447,11 +414,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 body,
                 description: Some(r.description.clone()).filter(|d| !d.trim().is_empty()),
             };
-            if ok {
-                success.push(case)
-            } else {
-                errors.push(case)
-            }
+            if ok { success.push(case) } else { errors.push(case) }
         }
         if accept.is_empty() && !errors.is_empty() {
             accept.push("application/json".to_owned());
@@ -483,17 +446,15 @@ fn location_word(p: &Parameter) -> &'static str {
 fn scalar(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
     match t {
         TypeRef::Prim(_) => true,
-        TypeRef::Named(n) => {
-            schemas
-                .types
-                .iter()
-                .find(|d| &d.name == n)
-                .is_none_or(|d| match &d.kind {
-                    super::TypeKind::StringEnum(_) | super::TypeKind::IntEnum(_) => true,
-                    super::TypeKind::Alias(inner) => scalar(inner, schemas),
-                    _ => false,
-                })
-        }
+        TypeRef::Named(n) => schemas
+            .types
+            .iter()
+            .find(|d| &d.name == n)
+            .is_none_or(|d| match &d.kind {
+                super::TypeKind::StringEnum(_) | super::TypeKind::IntEnum(_) => true,
+                super::TypeKind::Alias(inner) => scalar(inner, schemas),
+                _ => false,
+            }),
         _ => false,
     }
 }

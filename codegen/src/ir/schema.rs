@@ -6,14 +6,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use indexmap::IndexMap;
 use openapiv3::{
-    AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaData, SchemaKind, Type,
-    VariantOrUnknownOrEmpty,
+    AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaData, SchemaKind, Type, VariantOrUnknownOrEmpty,
 };
 use serde_json::Value;
 
 use super::{
-    EnumVariant, Field, FieldMode, IntVariant, Prim, Struct, TaggedVariant, TypeDef, TypeKind,
-    TypeRef, Uses, Variant,
+    EnumVariant, Field, FieldMode, IntVariant, Prim, Struct, TaggedVariant, TypeDef, TypeKind, TypeRef, Uses, Variant,
 };
 use crate::diag::{Sink, push_pointer};
 use crate::naming::{Namespace, field_name, type_name};
@@ -138,8 +136,7 @@ fn kind_of(schema: &Schema) -> Kind<'_> {
         SchemaKind::Not { .. } => Kind::Any,
         SchemaKind::Any(a) => {
             if !a.all_of.is_empty() {
-                let own =
-                    (!a.properties.is_empty()).then_some((&a.properties, a.required.as_slice()));
+                let own = (!a.properties.is_empty()).then_some((&a.properties, a.required.as_slice()));
                 Kind::AllOf(&a.all_of, own)
             } else if !a.one_of.is_empty() {
                 Kind::OneOf(&a.one_of)
@@ -167,13 +164,11 @@ fn kind_of(schema: &Schema) -> Kind<'_> {
                         required: &a.required,
                         additional: a.additional_properties.as_ref(),
                     },
-                    _ if !a.properties.is_empty() || a.additional_properties.is_some() => {
-                        Kind::Object {
-                            properties: &a.properties,
-                            required: &a.required,
-                            additional: a.additional_properties.as_ref(),
-                        }
-                    }
+                    _ if !a.properties.is_empty() || a.additional_properties.is_some() => Kind::Object {
+                        properties: &a.properties,
+                        required: &a.required,
+                        additional: a.additional_properties.as_ref(),
+                    },
                     _ if a.items.is_some() => Kind::Array {
                         items: a.items.as_ref(),
                     },
@@ -274,10 +269,7 @@ impl<'a> Schemas<'a> {
         }
     }
 
-    fn deref_boxed<'s>(
-        &self,
-        r: &'s ReferenceOr<Box<Schema>>,
-    ) -> Option<(&'s Schema, Option<String>)>
+    fn deref_boxed<'s>(&self, r: &'s ReferenceOr<Box<Schema>>) -> Option<(&'s Schema, Option<String>)>
     where
         'a: 's,
     {
@@ -353,13 +345,9 @@ impl<'a> Schemas<'a> {
             }
             Kind::Array { items: Some(items) } => self.boxed_differs(items, depth),
             Kind::AllOf(members, own) => {
-                own.is_some()
-                    || members.iter().any(|m| self.ref_differs(m, depth))
-                    || members.len() > 1
+                own.is_some() || members.iter().any(|m| self.ref_differs(m, depth)) || members.len() > 1
             }
-            Kind::OneOf(members) | Kind::AnyOf(members) => {
-                members.iter().any(|m| self.ref_differs(m, depth))
-            }
+            Kind::OneOf(members) | Kind::AnyOf(members) => members.iter().any(|m| self.ref_differs(m, depth)),
             _ => false,
         }
     }
@@ -367,10 +355,8 @@ impl<'a> Schemas<'a> {
     /// The type of a component in `mode`, defining it on first use.
     pub(crate) fn component(&mut self, key: &str, mode: Mode, pointer: &str) -> TypeRef {
         let Some(response_name) = self.response_names.get(key).cloned() else {
-            self.sink.error(
-                pointer,
-                format!("unresolved reference `#/components/schemas/{key}`"),
-            );
+            self.sink
+                .error(pointer, format!("unresolved reference `#/components/schemas/{key}`"));
             return TypeRef::Any;
         };
         let request = mode == Mode::Request && self.request_differs(key);
@@ -386,11 +372,7 @@ impl<'a> Schemas<'a> {
         } else {
             response_name
         };
-        let mode = if request {
-            Mode::Request
-        } else {
-            Mode::Response
-        };
+        let mode = if request { Mode::Request } else { Mode::Response };
         if self.defined.insert(name.clone()) {
             let component_pointer = push_pointer("/components/schemas", key);
             match self.resolve(key) {
@@ -401,9 +383,7 @@ impl<'a> Schemas<'a> {
                 None => {
                     self.sink.error(
                         &component_pointer,
-                        format!(
-                            "the schema `{key}` is a reference that does not resolve to a schema"
-                        ),
+                        format!("the schema `{key}` is a reference that does not resolve to a schema"),
                     );
                     self.types.push(TypeDef {
                         name: name.clone(),
@@ -461,8 +441,7 @@ impl<'a> Schemas<'a> {
                 (self.component(&key, mode, pointer), nullable)
             }
             None => {
-                self.sink
-                    .error(pointer, format!("unsupported reference `{reference}`"));
+                self.sink.error(pointer, format!("unsupported reference `{reference}`"));
                 (TypeRef::Any, false)
             }
         }
@@ -471,8 +450,7 @@ impl<'a> Schemas<'a> {
     fn use_inline(&mut self, s: &Schema, hint: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
         let nullable = s.schema_data.nullable || enum_has_null(s);
         // A one-member allOf/oneOf/anyOf around a reference is the reference.
-        if let Kind::AllOf(members, None) | Kind::OneOf(members) | Kind::AnyOf(members) = kind_of(s)
-        {
+        if let Kind::AllOf(members, None) | Kind::OneOf(members) | Kind::AnyOf(members) = kind_of(s) {
             if members.len() == 1 {
                 let (t, n) = self.use_schema(
                     &members[0],
@@ -516,28 +494,16 @@ impl<'a> Schemas<'a> {
                 TypeRef::Prim(prim)
             }
             Kind::Integer { format, values } if values.iter().all(Value::is_null) => {
-                TypeRef::Prim(if format == Some("int32") {
-                    Prim::I32
-                } else {
-                    Prim::I64
-                })
+                TypeRef::Prim(if format == Some("int32") { Prim::I32 } else { Prim::I64 })
             }
-            Kind::Number { format } => TypeRef::Prim(if format == Some("float") {
-                Prim::F32
-            } else {
-                Prim::F64
-            }),
+            Kind::Number { format } => TypeRef::Prim(if format == Some("float") { Prim::F32 } else { Prim::F64 }),
             Kind::Boolean => TypeRef::Prim(Prim::Bool),
             Kind::Any => TypeRef::Any,
             Kind::Array { items } => {
                 let item = match items {
                     Some(items) => {
-                        let (t, n) = self.use_boxed(
-                            items,
-                            &format!("{hint}Item"),
-                            mode,
-                            &push_pointer(pointer, "items"),
-                        );
+                        let (t, n) =
+                            self.use_boxed(items, &format!("{hint}Item"), mode, &push_pointer(pointer, "items"));
                         if n { TypeRef::Option(Box::new(t)) } else { t }
                     }
                     None => TypeRef::Any,
@@ -545,9 +511,7 @@ impl<'a> Schemas<'a> {
                 TypeRef::Vec(Box::new(item))
             }
             Kind::Object {
-                properties,
-                additional,
-                ..
+                properties, additional, ..
             } if properties.is_empty() => match additional {
                 Some(AdditionalProperties::Schema(v)) => {
                     let (t, n) = self.use_schema(
@@ -614,10 +578,7 @@ impl<'a> Schemas<'a> {
                 required,
                 additional,
             } if !properties.is_empty() => {
-                let props: Vec<_> = properties
-                    .iter()
-                    .map(|(k, v)| (k.clone(), PropRef::Boxed(v)))
-                    .collect();
+                let props: Vec<_> = properties.iter().map(|(k, v)| (k.clone(), PropRef::Boxed(v))).collect();
                 TypeKind::Struct(self.object(name, &props, required, additional, mode, pointer))
             }
             Kind::AllOf(members, own) => self.all_of(name, members, own, mode, pointer),
@@ -694,9 +655,7 @@ impl<'a> Schemas<'a> {
             let default = resolved
                 .as_ref()
                 .and_then(|(s, _)| s.schema_data.default.clone())
-                .filter(|d| {
-                    matches!(field_mode, FieldMode::Optional) && primitive_default_fits(&ty, d)
-                });
+                .filter(|d| matches!(field_mode, FieldMode::Optional) && primitive_default_fits(&ty, d));
             fields.push(Field {
                 ident: ns.claim(&field_name(json, "field")),
                 json: json.clone(),
@@ -746,8 +705,7 @@ impl<'a> Schemas<'a> {
         let mut props: Vec<(String, PropRef<'_>)> = Vec::new();
         let mut required: Vec<String> = Vec::new();
         let mut additional: Option<&AdditionalProperties> = None;
-        let mut stack: Vec<(&ReferenceOr<Schema>, usize)> =
-            members.iter().rev().map(|m| (m, 0)).collect();
+        let mut stack: Vec<(&ReferenceOr<Schema>, usize)> = members.iter().rev().map(|m| (m, 0)).collect();
         let mut non_object = None;
         while let Some((m, depth)) = stack.pop() {
             let Some((s, _)) = self.deref(m) else {
@@ -816,9 +774,7 @@ impl<'a> Schemas<'a> {
             // Tag value for each member: from the mapping, else the component name.
             let mut by_key: BTreeMap<String, String> = BTreeMap::new();
             for (value, target) in &d.mapping {
-                let key = component_key(target)
-                    .map(unescape)
-                    .unwrap_or_else(|| target.clone());
+                let key = component_key(target).map(unescape).unwrap_or_else(|| target.clone());
                 by_key.entry(key).or_insert_with(|| value.clone());
             }
             let mut variants = Vec::new();
@@ -863,20 +819,12 @@ impl<'a> Schemas<'a> {
                     Kind::Number { .. } => Some("Number".to_owned()),
                     Kind::Boolean => Some("Boolean".to_owned()),
                     Kind::Array { .. } => Some("Array".to_owned()),
-                    _ => s
-                        .schema_data
-                        .title
-                        .as_deref()
-                        .map(|t| type_name(t, "Variant")),
+                    _ => s.schema_data.title.as_deref().map(|t| type_name(t, "Variant")),
                 },
             }
             .unwrap_or_else(|| format!("Variant{i}"));
             let (ty, nullable) = self.use_schema(m, &format!("{name}{preferred}"), mode, &mp);
-            let ty = if nullable {
-                TypeRef::Option(Box::new(ty))
-            } else {
-                ty
-            };
+            let ty = if nullable { TypeRef::Option(Box::new(ty)) } else { ty };
             variants.push(Variant {
                 ident: ns.claim(&preferred),
                 ty,

@@ -21,18 +21,11 @@ pub(crate) struct Document {
 
 /// Parses and checks `text`. Errors are left in `sink`; `None` when the
 /// document cannot be read further.
-pub(crate) fn read(
-    text: &str,
-    sink: &mut Sink,
-    skip_unsupported: bool,
-) -> Result<Document, SyntaxError> {
+pub(crate) fn read(text: &str, sink: &mut Sink, skip_unsupported: bool) -> Result<Document, SyntaxError> {
     let raw: serde_json::Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((0, 0));
+            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
             return Err(SyntaxError {
                 line,
                 column,
@@ -106,9 +99,7 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
             }
         })
         .collect();
-    out.sort_by(|a, b| {
-        (a.line, a.column, &a.pointer, &a.message).cmp(&(b.line, b.column, &b.pointer, &b.message))
-    });
+    out.sort_by(|a, b| (a.line, a.column, &a.pointer, &a.message).cmp(&(b.line, b.column, &b.pointer, &b.message)));
     out.dedup();
     out
 }

@@ -8,9 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::diag::{Sink, push_pointer};
 
-pub(crate) const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+pub(crate) const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 const SCHEMA_KEYWORDS: &[&str] = &[
     "title",
@@ -115,20 +113,13 @@ impl<'a> Validator<'a> {
             }
             (Some(_), false) => self.error(
                 pointer,
-                format!(
-                    "{what} is not supported (pass --skip-unsupported to leave the operation out)"
-                ),
+                format!("{what} is not supported (pass --skip-unsupported to leave the operation out)"),
             ),
             (None, _) => self.error(pointer, format!("{what} is not supported")),
         }
     }
 
-    fn mapping<'v>(
-        &mut self,
-        value: &'v Value,
-        pointer: &str,
-        what: &str,
-    ) -> Option<&'v Map<String, Value>> {
+    fn mapping<'v>(&mut self, value: &'v Value, pointer: &str, what: &str) -> Option<&'v Map<String, Value>> {
         match value {
             Value::Object(m) => Some(m),
             other => {
@@ -141,13 +132,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn string_field(
-        &mut self,
-        m: &Map<String, Value>,
-        pointer: &str,
-        key: &str,
-        required: bool,
-    ) -> Option<String> {
+    fn string_field(&mut self, m: &Map<String, Value>, pointer: &str, key: &str, required: bool) -> Option<String> {
         match m.get(key) {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
@@ -182,10 +167,7 @@ impl<'a> Validator<'a> {
             if v.as_u64().is_none() {
                 self.error(
                     &push_pointer(pointer, key),
-                    format!(
-                        "expected `{key}` to be a non-negative integer, found {}",
-                        describe(v)
-                    ),
+                    format!("expected `{key}` to be a non-negative integer, found {}", describe(v)),
                 );
             }
         }
@@ -208,14 +190,27 @@ impl<'a> Validator<'a> {
         };
         match root.get("openapi") {
             Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => {}
-            Some(Value::String(v)) if v.starts_with("3.1") => {
-                self.error("/openapi", format!("expected an OpenAPI 3.0.x document, found version {v} (OpenAPI 3.1 is not supported)"))
-            }
-            Some(Value::String(v)) => self.error("/openapi", format!("expected an OpenAPI 3.0.x document, found version {v}")),
-            Some(other) => self.error("/openapi", format!("expected `openapi` to be a version string such as \"3.0.3\", found {}", describe(other))),
+            Some(Value::String(v)) if v.starts_with("3.1") => self.error(
+                "/openapi",
+                format!("expected an OpenAPI 3.0.x document, found version {v} (OpenAPI 3.1 is not supported)"),
+            ),
+            Some(Value::String(v)) => self.error(
+                "/openapi",
+                format!("expected an OpenAPI 3.0.x document, found version {v}"),
+            ),
+            Some(other) => self.error(
+                "/openapi",
+                format!(
+                    "expected `openapi` to be a version string such as \"3.0.3\", found {}",
+                    describe(other)
+                ),
+            ),
             None => {
                 if root.contains_key("swagger") {
-                    self.error("", "expected an OpenAPI 3.0.x document, found a Swagger 2.0 one (convert it first)");
+                    self.error(
+                        "",
+                        "expected an OpenAPI 3.0.x document, found a Swagger 2.0 one (convert it first)",
+                    );
                 } else {
                     self.error("", "missing required field `openapi`");
                 }
@@ -253,10 +248,7 @@ impl<'a> Validator<'a> {
             self.security_requirements(security, "/security");
         }
         if root.contains_key("webhooks") {
-            self.warning(
-                "/webhooks",
-                "`webhooks` belongs to OpenAPI 3.1 and is ignored",
-            );
+            self.warning("/webhooks", "`webhooks` belongs to OpenAPI 3.1 and is ignored");
         }
     }
 
@@ -281,10 +273,7 @@ impl<'a> Validator<'a> {
                         let np = push_pointer(&vp, name);
                         if let Some(var) = self.mapping(var, &np, "a server variable") {
                             if !var.get("default").is_some_and(|d| d.is_string()) {
-                                self.error(
-                                    &np,
-                                    "expected a string `default` for the server variable",
-                                );
+                                self.error(&np, "expected a string `default` for the server variable");
                             }
                         }
                     }
@@ -303,10 +292,7 @@ impl<'a> Validator<'a> {
                 continue;
             }
             if !path.starts_with('/') {
-                self.error(
-                    &p,
-                    format!("expected a path starting with `/`, found `{path}`"),
-                );
+                self.error(&p, format!("expected a path starting with `/`, found `{path}`"));
                 continue;
             }
             self.path_item(path, item, &p);
@@ -352,15 +338,13 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn path_parameters_match(
-        &mut self,
-        names: &[String],
-        params: &BTreeMap<(String, String), bool>,
-        pointer: &str,
-    ) {
+    fn path_parameters_match(&mut self, names: &[String], params: &BTreeMap<(String, String), bool>, pointer: &str) {
         for name in names {
             if !params.contains_key(&("path".to_owned(), name.clone())) {
-                self.error(pointer, format!("the path has `{{{name}}}` but the operation declares no path parameter `{name}`"));
+                self.error(
+                    pointer,
+                    format!("the path has `{{{name}}}` but the operation declares no path parameter `{name}`"),
+                );
             }
         }
         for (location, name) in params.keys() {
@@ -374,19 +358,11 @@ impl<'a> Validator<'a> {
     }
 
     /// Checks a `parameters` list and records `(in, name)` of each entry.
-    fn parameter_list(
-        &mut self,
-        value: &Value,
-        pointer: &str,
-        seen: &mut BTreeMap<(String, String), bool>,
-    ) {
+    fn parameter_list(&mut self, value: &Value, pointer: &str, seen: &mut BTreeMap<(String, String), bool>) {
         let Some(list) = value.as_array() else {
             self.error(
                 pointer,
-                format!(
-                    "expected `parameters` to be a sequence, found {}",
-                    kind(value)
-                ),
+                format!("expected `parameters` to be a sequence, found {}", kind(value)),
             );
             return;
         };
@@ -398,10 +374,7 @@ impl<'a> Validator<'a> {
             };
             if let Some(key) = self.parameter(target, &target_pointer, &p) {
                 if !here.insert(key.clone()) {
-                    self.error(
-                        &p,
-                        format!("parameter `{}` in {} is declared twice", key.1, key.0),
-                    );
+                    self.error(&p, format!("parameter `{}` in {} is declared twice", key.1, key.0));
                 }
                 seen.insert(key, true);
             }
@@ -410,12 +383,7 @@ impl<'a> Validator<'a> {
 
     /// Follows a `$ref` (if any) to a component of `section`; returns the
     /// target and its pointer.
-    fn follow<'v>(
-        &mut self,
-        value: &'v Value,
-        pointer: &str,
-        section: &str,
-    ) -> Option<(&'v Value, String)>
+    fn follow<'v>(&mut self, value: &'v Value, pointer: &str, section: &str) -> Option<(&'v Value, String)>
     where
         'a: 'v,
     {
@@ -436,53 +404,34 @@ impl<'a> Validator<'a> {
             current_pointer = target.1;
             hops += 1;
             if hops > 32 {
-                self.error(
-                    &ref_pointer,
-                    format!("`$ref` chain starting at `{r}` loops"),
-                );
+                self.error(&ref_pointer, format!("`$ref` chain starting at `{r}` loops"));
                 return None;
             }
         }
         Some((current, current_pointer))
     }
 
-    fn resolve_ref(
-        &mut self,
-        r: &str,
-        pointer: &str,
-        section: &str,
-    ) -> Option<(&'a Value, String)> {
+    fn resolve_ref(&mut self, r: &str, pointer: &str, section: &str) -> Option<(&'a Value, String)> {
         let Some(local) = r.strip_prefix('#') else {
             self.unsupported(pointer, &format!("the external reference `{r}`"));
             return None;
         };
         let prefix = format!("/components/{section}/");
         if !local.starts_with(&prefix) {
-            self.error(
-                pointer,
-                format!("expected a reference to `#{prefix}...`, found `{r}`"),
-            );
+            self.error(pointer, format!("expected a reference to `#{prefix}...`, found `{r}`"));
             return None;
         }
         match self.root.pointer(local) {
             Some(target) => Some((target, local.to_owned())),
             None => {
-                self.error(
-                    pointer,
-                    format!("unresolved reference `{r}`: no such component"),
-                );
+                self.error(pointer, format!("unresolved reference `{r}`: no such component"));
                 None
             }
         }
     }
 
     /// Checks a parameter object; returns its `(in, name)`.
-    fn parameter(
-        &mut self,
-        value: &Value,
-        pointer: &str,
-        use_pointer: &str,
-    ) -> Option<(String, String)> {
+    fn parameter(&mut self, value: &Value, pointer: &str, use_pointer: &str) -> Option<(String, String)> {
         let m = self.mapping(value, pointer, "a parameter")?;
         let name = self.string_field(m, pointer, "name", true);
         let location = self.string_field(m, pointer, "in", true);
@@ -494,10 +443,7 @@ impl<'a> Validator<'a> {
         match location.as_str() {
             "path" => {
                 if m.get("required") != Some(&Value::Bool(true)) {
-                    self.error(
-                        pointer,
-                        format!("path parameter `{name}` must have `required: true`"),
-                    );
+                    self.error(pointer, format!("path parameter `{name}` must have `required: true`"));
                 }
             }
             "query" | "header" => {}
@@ -514,10 +460,7 @@ impl<'a> Validator<'a> {
             let style_pointer = push_pointer(pointer, "style");
             match (style.as_str(), location.as_str()) {
                 (Some("simple"), "path" | "header") | (Some("form"), "query") => {}
-                (
-                    Some("deepObject" | "spaceDelimited" | "pipeDelimited" | "label" | "matrix"),
-                    _,
-                ) => {
+                (Some("deepObject" | "spaceDelimited" | "pipeDelimited" | "label" | "matrix"), _) => {
                     let s = style.as_str().unwrap_or_default();
                     self.unsupported(&style_pointer, &format!("the parameter style `{s}`"))
                 }
@@ -537,21 +480,13 @@ impl<'a> Validator<'a> {
                 &push_pointer(pointer, "content"),
                 &format!("a `content` parameter (`{name}`)"),
             ),
-            (Some(_), Some(_)) => self.error(
-                pointer,
-                "a parameter has either `schema` or `content`, not both",
-            ),
+            (Some(_), Some(_)) => self.error(pointer, "a parameter has either `schema` or `content`, not both"),
             (None, None) => self.error(pointer, format!("parameter `{name}` has no `schema`")),
         }
         Some((location, name))
     }
 
-    fn operation_object(
-        &mut self,
-        value: &Value,
-        pointer: &str,
-        params: &mut BTreeMap<(String, String), bool>,
-    ) {
+    fn operation_object(&mut self, value: &Value, pointer: &str, params: &mut BTreeMap<(String, String), bool>) {
         let Some(m) = self.mapping(value, pointer, "an operation") else {
             return;
         };
@@ -560,10 +495,7 @@ impl<'a> Validator<'a> {
         self.string_field(m, pointer, "description", false);
         self.bool_field(m, pointer, "deprecated");
         if let Some(tags) = m.get("tags") {
-            if !tags
-                .as_array()
-                .is_some_and(|t| t.iter().all(Value::is_string))
-            {
+            if !tags.as_array().is_some_and(|t| t.iter().all(Value::is_string)) {
                 self.error(
                     &push_pointer(pointer, "tags"),
                     "expected `tags` to be a sequence of strings",
@@ -579,9 +511,7 @@ impl<'a> Validator<'a> {
                 if let Some(b) = self.mapping(body, &body_pointer, "a request body") {
                     self.bool_field(b, &body_pointer, "required");
                     match b.get("content") {
-                        Some(content) => {
-                            self.content(content, &push_pointer(&body_pointer, "content"))
-                        }
+                        Some(content) => self.content(content, &push_pointer(&body_pointer, "content")),
                         None => self.error(&body_pointer, "missing required field `content`"),
                     }
                 }
@@ -637,8 +567,7 @@ impl<'a> Validator<'a> {
             let valid = status == "default"
                 || (status.len() == 3
                     && matches!(status.as_bytes()[0], b'1'..=b'5')
-                    && (status[1..].bytes().all(|b| b.is_ascii_digit())
-                        || status[1..].eq_ignore_ascii_case("xx")));
+                    && (status[1..].bytes().all(|b| b.is_ascii_digit()) || status[1..].eq_ignore_ascii_case("xx")));
             if !valid {
                 self.error(
                     &p,
@@ -683,10 +612,7 @@ impl<'a> Validator<'a> {
         };
         match (h.get("schema"), h.get("content")) {
             (Some(schema), _) => self.schema(schema, &push_pointer(pointer, "schema")),
-            (None, Some(_)) => self.warning(
-                pointer,
-                "a header described by `content` is read as a string",
-            ),
+            (None, Some(_)) => self.warning(pointer, "a header described by `content` is read as a string"),
             (None, None) => self.warning(pointer, "a header without `schema` is read as a string"),
         }
     }
@@ -695,10 +621,7 @@ impl<'a> Validator<'a> {
         let Some(list) = value.as_array() else {
             self.error(
                 pointer,
-                format!(
-                    "expected `security` to be a sequence, found {}",
-                    kind(value)
-                ),
+                format!("expected `security` to be a sequence, found {}", kind(value)),
             );
             return;
         };
@@ -715,9 +638,7 @@ impl<'a> Validator<'a> {
                 if !exists {
                     self.error(
                         &push_pointer(&p, name),
-                        format!(
-                            "unknown security scheme `{name}`: not in components.securitySchemes"
-                        ),
+                        format!("unknown security scheme `{name}`: not in components.securitySchemes"),
                     );
                 }
             }
@@ -733,8 +654,7 @@ impl<'a> Validator<'a> {
             if section.starts_with("x-") {
                 continue;
             }
-            let Some(entries) = self.mapping(entries, &sp, &format!("`components.{section}`"))
-            else {
+            let Some(entries) = self.mapping(entries, &sp, &format!("`components.{section}`")) else {
                 continue;
             };
             for (name, entry) in entries {
@@ -749,9 +669,7 @@ impl<'a> Validator<'a> {
                     );
                 }
                 match section.as_str() {
-                    "schemas" if self.seen_schemas.insert(p.clone()) => {
-                        self.schema_inner(entry, &p)
-                    }
+                    "schemas" if self.seen_schemas.insert(p.clone()) => self.schema_inner(entry, &p),
                     "parameters" => {
                         if let Some((target, tp)) = self.follow(entry, &p, "parameters") {
                             self.parameter(target, &tp, &p);
@@ -770,9 +688,7 @@ impl<'a> Validator<'a> {
                         if let Some((target, tp)) = self.follow(entry, &p, "requestBodies") {
                             if let Some(b) = self.mapping(target, &tp, "a request body") {
                                 match b.get("content") {
-                                    Some(content) => {
-                                        self.content(content, &push_pointer(&tp, "content"))
-                                    }
+                                    Some(content) => self.content(content, &push_pointer(&tp, "content")),
                                     None => self.error(&tp, "missing required field `content`"),
                                 }
                             }
@@ -805,7 +721,10 @@ impl<'a> Validator<'a> {
                 self.string_field(s, pointer, "name", true);
                 if let Some(location) = self.string_field(s, pointer, "in", true) {
                     if !matches!(location.as_str(), "header" | "query" | "cookie") {
-                        self.error(&push_pointer(pointer, "in"), format!("expected `in` to be header, query or cookie, found `{location}`"));
+                        self.error(
+                            &push_pointer(pointer, "in"),
+                            format!("expected `in` to be header, query or cookie, found `{location}`"),
+                        );
                     }
                 }
             }
@@ -817,7 +736,10 @@ impl<'a> Validator<'a> {
             "openIdConnect" => {
                 self.string_field(s, pointer, "openIdConnectUrl", true);
             }
-            other => self.error(&push_pointer(pointer, "type"), format!("expected a security scheme type http, apiKey, oauth2 or openIdConnect, found `{other}`")),
+            other => self.error(
+                &push_pointer(pointer, "type"),
+                format!("expected a security scheme type http, apiKey, oauth2 or openIdConnect, found `{other}`"),
+            ),
         }
     }
 
@@ -827,10 +749,7 @@ impl<'a> Validator<'a> {
             if let Some(r) = m.get("$ref") {
                 let rp = push_pointer(pointer, "$ref");
                 let Some(r) = r.as_str() else {
-                    self.error(
-                        &rp,
-                        format!("expected `$ref` to be a string, found {}", kind(r)),
-                    );
+                    self.error(&rp, format!("expected `$ref` to be a string, found {}", kind(r)));
                     return;
                 };
                 if let Some((target, tp)) = self.resolve_ref(r, &rp, "schemas") {
@@ -846,7 +765,10 @@ impl<'a> Validator<'a> {
                         && !matches!(key.as_str(), "description" | "summary" | "nullable")
                         && !key.starts_with("x-")
                     {
-                        self.warning(&push_pointer(pointer, key), format!("`{key}` beside `$ref` is ignored (OpenAPI 3.0 reads only the reference)"));
+                        self.warning(
+                            &push_pointer(pointer, key),
+                            format!("`{key}` beside `$ref` is ignored (OpenAPI 3.0 reads only the reference)"),
+                        );
                     }
                 }
                 return;
@@ -895,7 +817,10 @@ impl<'a> Validator<'a> {
                     t.as_str(),
                     "string" | "number" | "integer" | "boolean" | "array" | "object"
                 ) {
-                    self.error(&push_pointer(pointer, "type"), format!("expected `type` to be string, number, integer, boolean, array or object, found `{t}`"));
+                    self.error(
+                        &push_pointer(pointer, "type"),
+                        format!("expected `type` to be string, number, integer, boolean, array or object, found `{t}`"),
+                    );
                 }
                 Some(t.as_str())
             }
@@ -911,19 +836,19 @@ impl<'a> Validator<'a> {
                 None
             }
         };
-        for key in [
-            "nullable",
-            "readOnly",
-            "writeOnly",
-            "deprecated",
-            "uniqueItems",
-        ] {
+        for key in ["nullable", "readOnly", "writeOnly", "deprecated", "uniqueItems"] {
             self.bool_field(m, pointer, key);
         }
         for key in ["exclusiveMinimum", "exclusiveMaximum"] {
             if let Some(v) = m.get(key) {
                 if !v.is_boolean() {
-                    self.error(&push_pointer(pointer, key), format!("expected `{key}` to be true or false, found {} (a number here is OpenAPI 3.1)", describe(v)));
+                    self.error(
+                        &push_pointer(pointer, key),
+                        format!(
+                            "expected `{key}` to be true or false, found {} (a number here is OpenAPI 3.1)",
+                            describe(v)
+                        ),
+                    );
                 }
             }
         }
@@ -953,10 +878,7 @@ impl<'a> Validator<'a> {
                                 && m.get("additionalProperties").is_none()
                                 && !m.contains_key("allOf")
                             {
-                                self.warning(
-                                    &rp,
-                                    format!("`{name}` is required but not among the properties"),
-                                );
+                                self.warning(&rp, format!("`{name}` is required but not among the properties"));
                             }
                         }
                     }
@@ -973,15 +895,11 @@ impl<'a> Validator<'a> {
         if let Some(e) = m.get("enum") {
             let ep = push_pointer(pointer, "enum");
             match e.as_array() {
-                Some(values) if values.is_empty() => {
-                    self.error(&ep, "expected `enum` to list at least one value")
-                }
+                Some(values) if values.is_empty() => self.error(&ep, "expected `enum` to list at least one value"),
                 Some(values) => {
                     let ok = match ty {
                         Some("string") => values.iter().all(|v| v.is_string() || v.is_null()),
-                        Some("integer") => values
-                            .iter()
-                            .all(|v| v.is_i64() || v.is_u64() || v.is_null()),
+                        Some("integer") => values.iter().all(|v| v.is_i64() || v.is_u64() || v.is_null()),
                         _ => true,
                     };
                     if !ok {
@@ -989,19 +907,12 @@ impl<'a> Validator<'a> {
                             &ep,
                             format!(
                                 "expected every `enum` value to be {}",
-                                if ty == Some("string") {
-                                    "a string"
-                                } else {
-                                    "an integer"
-                                }
+                                if ty == Some("string") { "a string" } else { "an integer" }
                             ),
                         );
                     }
                 }
-                None => self.error(
-                    &ep,
-                    format!("expected `enum` to be a sequence, found {}", kind(e)),
-                ),
+                None => self.error(&ep, format!("expected `enum` to be a sequence, found {}", kind(e))),
             }
         }
         if let Some(props) = m.get("properties") {
@@ -1014,9 +925,7 @@ impl<'a> Validator<'a> {
         }
         match m.get("additionalProperties") {
             None | Some(Value::Bool(_)) => {}
-            Some(schema @ Value::Object(_)) => {
-                self.schema(schema, &push_pointer(pointer, "additionalProperties"))
-            }
+            Some(schema @ Value::Object(_)) => self.schema(schema, &push_pointer(pointer, "additionalProperties")),
             Some(other) => self.error(
                 &push_pointer(pointer, "additionalProperties"),
                 format!(
@@ -1035,9 +944,7 @@ impl<'a> Validator<'a> {
                 &push_pointer(pointer, "items"),
                 format!("expected `items` to be a schema, found {}", kind(other)),
             ),
-            None if ty == Some("array") => {
-                self.warning(pointer, "an array without `items` holds any JSON values")
-            }
+            None if ty == Some("array") => self.warning(pointer, "an array without `items` holds any JSON values"),
             None => {}
         }
         for key in ["allOf", "oneOf", "anyOf"] {
@@ -1049,10 +956,7 @@ impl<'a> Validator<'a> {
                             self.schema(s, &push_pointer(&lp, &i.to_string()));
                         }
                     }
-                    _ => self.error(
-                        &lp,
-                        format!("expected `{key}` to be a non-empty sequence of schemas"),
-                    ),
+                    _ => self.error(&lp, format!("expected `{key}` to be a non-empty sequence of schemas")),
                 }
             }
         }
@@ -1076,27 +980,20 @@ impl<'a> Validator<'a> {
                                     self.resolve_ref(t, &push_pointer(&mp, value), "schemas");
                                 }
                                 Some(t) => {
-                                    if self
-                                        .root
-                                        .pointer(&push_pointer("/components/schemas", t))
-                                        .is_none()
-                                    {
-                                        self.error(&push_pointer(&mp, value), format!("unresolved discriminator mapping `{t}`: no such schema"));
+                                    if self.root.pointer(&push_pointer("/components/schemas", t)).is_none() {
+                                        self.error(
+                                            &push_pointer(&mp, value),
+                                            format!("unresolved discriminator mapping `{t}`: no such schema"),
+                                        );
                                     }
                                 }
-                                None => self.error(
-                                    &push_pointer(&mp, value),
-                                    "expected a schema reference string",
-                                ),
+                                None => self.error(&push_pointer(&mp, value), "expected a schema reference string"),
                             }
                         }
                     }
                 }
                 if !m.contains_key("oneOf") && !m.contains_key("anyOf") {
-                    self.warning(
-                        &dp,
-                        "a `discriminator` without `oneOf` or `anyOf` is ignored",
-                    );
+                    self.warning(&dp, "a `discriminator` without `oneOf` or `anyOf` is ignored");
                 }
             }
         }
@@ -1117,9 +1014,7 @@ pub(crate) fn template_names(path: &str) -> Result<Vec<String>, String> {
         };
         let name = &after[..close];
         if name.is_empty() || name.contains('{') {
-            return Err(format!(
-                "malformed parameter `{{{name}}}` in path template `{path}`"
-            ));
+            return Err(format!("malformed parameter `{{{name}}}` in path template `{path}`"));
         }
         names.push(name.to_owned());
         rest = &after[close + 1..];

@@ -161,12 +161,9 @@ fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response 
             let mut r = (status, bytes).into_response();
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/json; odata.metadata=minimal; odata.streaming=true",
-                ),
+                HeaderValue::from_static("application/json; odata.metadata=minimal; odata.streaming=true"),
             );
-            r.headers_mut()
-                .insert("odata-version", HeaderValue::from_static("4.0"));
+            r.headers_mut().insert("odata-version", HeaderValue::from_static("4.0"));
             r
         }
         Err(e) => {
@@ -226,9 +223,7 @@ fn authorized(headers: &HeaderMap, token: &str) -> Result<(), Response> {
     let value = headers.get(header::AUTHORIZATION).ok_or_else(missing)?;
     let value = value.to_str().map_err(|_| missing())?;
     let (scheme, presented) = value.split_once(' ').ok_or_else(missing)?;
-    if !scheme.eq_ignore_ascii_case("bearer")
-        || !same_secret(presented.trim().as_bytes(), token.as_bytes())
-    {
+    if !scheme.eq_ignore_ascii_case("bearer") || !same_secret(presented.trim().as_bytes(), token.as_bytes()) {
         return Err(missing());
     }
     Ok(())
@@ -309,8 +304,7 @@ fn method_not_allowed(method: &Method, set: &str, kind: &str, allow: &'static st
             "'{method}' requests for '{set}' of EdmType '{kind}' are not allowed within Dynamics 365 Business Central OData web services."
         ),
     );
-    r.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
     r
 }
 
@@ -353,13 +347,7 @@ const CONTACT_TYPE: EntityType<'static> = EntityType {
 
 const COMPANY_TYPE: EntityType<'static> = EntityType {
     name: "company",
-    properties: &[
-        "id",
-        "systemVersion",
-        "name",
-        "displayName",
-        "businessProfileId",
-    ],
+    properties: &["id", "systemVersion", "name", "displayName", "businessProfileId"],
     navigations: &[],
 };
 
@@ -454,28 +442,16 @@ async fn dispatch(app: &App, req: Request) -> Response {
                             Method::GET => get_contact(app, company, id, &query, &root),
                             Method::PATCH => patch_contact(app, company, id, req, &root).await,
                             Method::DELETE => delete_contact(app, company, id, req.headers()),
-                            _ => method_not_allowed(
-                                &method,
-                                "customerContacts",
-                                "Entity",
-                                "GET, PATCH, DELETE",
-                            ),
+                            _ => method_not_allowed(&method, "customerContacts", "Entity", "GET, PATCH, DELETE"),
                         },
                         ["pdfDocument"] if segs[2].key.is_none() => match method {
                             Method::GET => pdf_document(app, company, id, &root),
                             _ => method_not_allowed(&method, "pdfDocument", "Entity", "GET"),
                         },
-                        ["pdfDocument", "pdfDocumentContent"]
-                            if segs[2].key.is_none() && segs[3].key.is_none() =>
-                        {
+                        ["pdfDocument", "pdfDocumentContent"] if segs[2].key.is_none() && segs[3].key.is_none() => {
                             match method {
                                 Method::GET => pdf_content(app, company, id),
-                                _ => method_not_allowed(
-                                    &method,
-                                    "pdfDocumentContent",
-                                    "Stream",
-                                    "GET",
-                                ),
+                                _ => method_not_allowed(&method, "pdfDocumentContent", "Stream", "GET"),
                             }
                         }
                         _ => resource_not_found(&segs),
@@ -540,9 +516,7 @@ fn page<T: Record + Clone>(
     let next = (end < window.len()).then(|| {
         let kept: Vec<&str> = raw_query
             .split('&')
-            .filter(|p| {
-                !p.is_empty() && !p.starts_with("$skiptoken=") && !p.starts_with("%24skiptoken=")
-            })
+            .filter(|p| !p.is_empty() && !p.starts_with("$skiptoken=") && !p.starts_with("%24skiptoken="))
             .collect();
         let mut link = format!("{base}?");
         for p in kept {
@@ -555,12 +529,7 @@ fn page<T: Record + Clone>(
     (window[offset..end].to_vec(), next)
 }
 
-fn collection(
-    context: String,
-    values: Vec<Value>,
-    next: Option<String>,
-    page_size: Option<usize>,
-) -> Response {
+fn collection(context: String, values: Vec<Value>, next: Option<String>, page_size: Option<usize>) -> Response {
     let mut body = Map::new();
     body.insert("@odata.context".into(), Value::String(context));
     body.insert("value".into(), Value::Array(values));
@@ -610,10 +579,7 @@ fn list_companies(app: &App, raw: &str, root: &str, headers: &HeaderMap) -> Resp
     };
     let max = prefer(headers);
     let (items, next) = page(companies, &q, raw, &format!("{root}/companies"), max);
-    let values = items
-        .iter()
-        .map(|c| company_json(c, q.select.as_deref()))
-        .collect();
+    let values = items.iter().map(|c| company_json(c, q.select.as_deref())).collect();
     collection(format!("{root}/$metadata#companies"), values, next, max)
 }
 
@@ -653,10 +619,7 @@ fn contact_json(c: &Contact, select: Option<&[String]>) -> Value {
 }
 
 fn contact_path(root: &str, c: &Contact) -> String {
-    format!(
-        "{root}/companies({})/customerContacts({})",
-        c.company_id, c.id
-    )
+    format!("{root}/companies({})/customerContacts({})", c.company_id, c.id)
 }
 
 fn pdf_json(root: &str, c: &Contact) -> Value {
@@ -666,10 +629,7 @@ fn pdf_json(root: &str, c: &Contact) -> Value {
         id: c.id,
         parent_id: c.id,
         parent_type: "Customer Statement".to_owned(),
-        pdf_document_content_odata_media_read_link: format!(
-            "{}/pdfDocument/pdfDocumentContent",
-            contact_path(root, c)
-        ),
+        pdf_document_content_odata_media_read_link: format!("{}/pdfDocument/pdfDocumentContent", contact_path(root, c)),
     };
     serde_json::to_value(model).unwrap_or(Value::Null)
 }
@@ -723,12 +683,7 @@ fn get_contact(app: &App, company: Uuid, id: Uuid, raw: &str, root: &str) -> Res
         Ok(q) => q,
         Err(e) => return bad_query(e),
     };
-    if q.top.is_some()
-        || q.skip > 0
-        || q.filter.is_some()
-        || !q.orderby.is_empty()
-        || q.skiptoken.is_some()
-    {
+    if q.top.is_some() || q.skip > 0 || q.filter.is_some() || !q.orderby.is_empty() || q.skiptoken.is_some() {
         return error(
             StatusCode::BAD_REQUEST,
             "BadRequest",
@@ -793,8 +748,8 @@ fn write_error(e: WriteError, id: Uuid) -> Response {
 /// right types within Business Central's limits.
 fn changes(body: &[u8], id: Uuid) -> Result<ContactChanges, Response> {
     let bad = |code: &str, message: String| error(StatusCode::BAD_REQUEST, code, &message);
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| bad("BadRequest", format!("Invalid Request Body: {e}.")))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| bad("BadRequest", format!("Invalid Request Body: {e}.")))?;
     let Value::Object(map) = value else {
         return Err(bad(
             "BadRequest",
@@ -810,9 +765,7 @@ fn changes(body: &[u8], id: Uuid) -> Result<ContactChanges, Response> {
             v.as_str().map(str::to_owned).ok_or_else(|| {
                 bad(
                     "BadRequest",
-                    format!(
-                        "Cannot convert the value of '{key}' to Edm.String: expected a JSON string."
-                    ),
+                    format!("Cannot convert the value of '{key}' to Edm.String: expected a JSON string."),
                 )
             })
         };
@@ -831,15 +784,12 @@ fn changes(body: &[u8], id: Uuid) -> Result<ContactChanges, Response> {
         };
         let guid = || -> Result<Uuid, Response> {
             let s = text()?;
-            Uuid::parse_str(&s)
-                .ok()
-                .filter(|_| s.len() == 36)
-                .ok_or_else(|| {
-                    bad(
-                        "BadRequest",
-                        format!("Cannot convert the value '{s}' of '{key}' to Edm.Guid."),
-                    )
-                })
+            Uuid::parse_str(&s).ok().filter(|_| s.len() == 36).ok_or_else(|| {
+                bad(
+                    "BadRequest",
+                    format!("Cannot convert the value '{s}' of '{key}' to Edm.Guid."),
+                )
+            })
         };
         match key.as_str() {
             "id" => {
@@ -905,10 +855,7 @@ fn valid_email(e: &str) -> bool {
         && !e.chars().any(|c| {
             c.is_whitespace()
                 || c.is_control()
-                || matches!(
-                    c,
-                    '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\'
-                )
+                || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\')
         })
 }
 
@@ -930,10 +877,7 @@ async fn patch_contact(app: &App, company: Uuid, id: Uuid, req: Request, root: &
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Request_EntityTooLarge",
-                &format!(
-                    "The request body is larger than {} bytes.",
-                    app.max_body_bytes
-                ),
+                &format!("The request body is larger than {} bytes.", app.max_body_bytes),
             );
         }
     };
@@ -982,7 +926,13 @@ fn pdf_document(app: &App, company: Uuid, id: Uuid, root: &str) -> Response {
         Ok(Some(c)) => {
             let mut v = pdf_json(root, &c);
             if let Value::Object(m) = &mut v {
-                m.shift_insert(0, "@odata.context".into(), Value::String(format!("{root}/$metadata#companies({company})/customerContacts({id})/pdfDocument/$entity")));
+                m.shift_insert(
+                    0,
+                    "@odata.context".into(),
+                    Value::String(format!(
+                        "{root}/$metadata#companies({company})/customerContacts({id})/pdfDocument/$entity"
+                    )),
+                );
             }
             json_response(StatusCode::OK, &v)
         }
@@ -1004,10 +954,8 @@ fn pdf_content(app: &App, company: Uuid, id: Uuid) -> Response {
             ];
             let bytes = pdf::render("Customer Statement", &lines);
             let mut r = (StatusCode::OK, Body::from(bytes)).into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/pdf"),
-            );
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
             r
         }
         Ok(None) => not_found("Contact", id),
@@ -1024,9 +972,7 @@ mod tests {
         for ok in ["", "a@b.co", "john.smith@contoso.com"] {
             assert!(valid_email(ok), "{ok}");
         }
-        for bad in [
-            "a", "a@b", "@b.co", "a@@b.co", "a b@c.co", "a@.co", "a@b..co",
-        ] {
+        for bad in ["a", "a@b", "@b.co", "a@@b.co", "a b@c.co", "a@.co", "a@b..co"] {
             assert!(!valid_email(bad), "{bad}");
         }
     }

@@ -75,8 +75,7 @@ fn percent_decode(s: &str) -> Result<String, QueryError> {
             }
         }
     }
-    String::from_utf8(out)
-        .map_err(|_| QueryError("The query string is not valid UTF-8.".to_owned()))
+    String::from_utf8(out).map_err(|_| QueryError("The query string is not valid UTF-8.".to_owned()))
 }
 
 /// Splits a raw query string into decoded name/value pairs.
@@ -91,11 +90,9 @@ pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, QueryError> {
 }
 
 fn count(name: &str, v: &str) -> Result<usize, QueryError> {
-    v.trim().parse::<usize>().map_err(|_| {
-        QueryError(format!(
-            "The value '{v}' of {name} is not a non-negative integer."
-        ))
-    })
+    v.trim()
+        .parse::<usize>()
+        .map_err(|_| QueryError(format!("The value '{v}' of {name} is not a non-negative integer.")))
 }
 
 /// Parses the options of a collection request.
@@ -165,22 +162,15 @@ pub fn parse(raw: &str, entity: &EntityType<'_>) -> Result<QueryOptions, QueryEr
                     value
                         .strip_prefix('o')
                         .and_then(|n| n.parse().ok())
-                        .ok_or_else(|| {
-                            QueryError(format!("The skip token '{value}' is not valid."))
-                        })?,
+                        .ok_or_else(|| QueryError(format!("The skip token '{value}' is not valid.")))?,
                 )
             }
-            "$schemaversion" | "$format"
-                if value.is_empty() || value == "2.0" || value == "json" => {}
+            "$schemaversion" | "$format" if value.is_empty() || value == "2.0" || value == "json" => {}
             "$count" => {
-                return Err(QueryError(
-                    "The query option $count is not supported.".to_owned(),
-                ));
+                return Err(QueryError("The query option $count is not supported.".to_owned()));
             }
             other => {
-                return Err(QueryError(format!(
-                    "The query option '{other}' is not supported."
-                )));
+                return Err(QueryError(format!("The query option '{other}' is not supported.")));
             }
         }
     }
@@ -302,14 +292,12 @@ fn tokenize(s: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
             c if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '/' => {
                 let start = i;
                 while i < chars.len()
-                    && (chars[i].1.is_ascii_alphanumeric()
-                        || matches!(chars[i].1, '_' | '-' | '.' | '/'))
+                    && (chars[i].1.is_ascii_alphanumeric() || matches!(chars[i].1, '_' | '-' | '.' | '/'))
                 {
                     i += 1;
                 }
                 let word: String = chars[start..i].iter().map(|(_, c)| c).collect();
-                let numeric =
-                    word.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
+                let numeric = word.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
                 match word.parse::<f64>() {
                     Ok(n) if numeric => out.push((at, Tok::Num(n))),
                     _ => out.push((at, Tok::Word(word))),
@@ -341,11 +329,7 @@ impl<'a, 'e> Parser<'a, 'e> {
     }
 
     fn fail<T>(&self, what: &str) -> Result<T, QueryError> {
-        let at = self
-            .toks
-            .get(self.pos)
-            .map(|(p, _)| *p)
-            .unwrap_or(self.text.len());
+        let at = self.toks.get(self.pos).map(|(p, _)| *p).unwrap_or(self.text.len());
         Err(QueryError(format!(
             "Syntax error at position {at} in '{}': expected {what}.",
             self.text
@@ -381,9 +365,7 @@ impl<'a, 'e> Parser<'a, 'e> {
 
     fn or(&mut self, depth: usize) -> Result<Expr, QueryError> {
         if depth > 64 {
-            return Err(QueryError(
-                "The $filter expression is nested too deeply.".to_owned(),
-            ));
+            return Err(QueryError("The $filter expression is nested too deeply.".to_owned()));
         }
         let mut left = self.and(depth)?;
         while self.keyword("or") {
@@ -476,9 +458,7 @@ impl<'a, 'e> Parser<'a, 'e> {
                         Operand::Upper(Box::new(inner))
                     })
                 }
-                _ if uuid::Uuid::parse_str(&w).is_ok() && w.len() == 36 => {
-                    Ok(Operand::Guid(w.to_ascii_lowercase()))
-                }
+                _ if uuid::Uuid::parse_str(&w).is_ok() && w.len() == 36 => Ok(Operand::Guid(w.to_ascii_lowercase())),
                 _ => Ok(Operand::Prop(self.entity.property(&w)?)),
             },
             _ => {
@@ -610,10 +590,7 @@ mod tests {
             ("lastName eq 'Smith' or firstName eq 'Ann'", true),
             ("lastName eq 'Smith' and firstName eq 'Ann'", false),
             ("not (lastName eq 'Smith')", true),
-            (
-                "contains(lastName, 'Nei') and startswith(firstName,'A')",
-                true,
-            ),
+            ("contains(lastName, 'Nei') and startswith(firstName,'A')", true),
             ("tolower(lastName) eq 'o''neil'", true),
             ("customerId eq F4B6D1C2-1042-4E7F-8A21-3B4C5D6E7F80", true),
             ("firstName gt 'Aaa' and firstName le 'Ann'", true),
@@ -635,18 +612,8 @@ mod tests {
                 .0
                 .contains("expected a value or a property")
         );
-        assert!(
-            filter("lastName 'x'")
-                .unwrap_err()
-                .0
-                .contains("comparison operator")
-        );
-        assert!(
-            filter("lastName eq 'x")
-                .unwrap_err()
-                .0
-                .contains("Unterminated")
-        );
+        assert!(filter("lastName 'x'").unwrap_err().0.contains("comparison operator"));
+        assert!(filter("lastName eq 'x").unwrap_err().0.contains("Unterminated"));
         assert!(filter("(lastName eq 'x'").unwrap_err().0.contains("')'"));
         assert!(filter(&"(".repeat(100)).is_err());
         assert!(filter("").is_err());
@@ -654,13 +621,14 @@ mod tests {
 
     #[test]
     fn options_parse() {
-        let q = parse("$top=2&$skip=1&$select=lastName,id&$orderby=lastName%20desc,id&$expand=pdfDocument&company=x", &CONTACT).unwrap();
+        let q = parse(
+            "$top=2&$skip=1&$select=lastName,id&$orderby=lastName%20desc,id&$expand=pdfDocument&company=x",
+            &CONTACT,
+        )
+        .unwrap();
         assert_eq!((q.top, q.skip), (Some(2), 1));
         assert_eq!(q.select, Some(vec!["lastName".to_owned(), "id".to_owned()]));
-        assert_eq!(
-            q.orderby,
-            vec![("lastName".to_owned(), true), ("id".to_owned(), false)]
-        );
+        assert_eq!(q.orderby, vec![("lastName".to_owned(), true), ("id".to_owned(), false)]);
         assert_eq!(q.expand, vec!["pdfDocument".to_owned()]);
         assert!(parse("$top=-1", &CONTACT).is_err());
         assert!(parse("$top=1&$top=2", &CONTACT).is_err());
@@ -669,9 +637,6 @@ mod tests {
         assert!(parse("$expand=customer", &CONTACT).is_err());
         assert!(parse("$filter=%zz", &CONTACT).is_err());
         assert!(parse("$apply=x", &CONTACT).is_err());
-        assert_eq!(
-            max_page_size("odata.track-changes, odata.maxpagesize=3"),
-            Some(3)
-        );
+        assert_eq!(max_page_size("odata.track-changes, odata.maxpagesize=3"), Some(3));
     }
 }

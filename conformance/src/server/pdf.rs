@@ -70,11 +70,7 @@ mod tests {
         assert!(pdf[xref_at..].starts_with("xref"));
         for (i, line) in pdf[xref_at..].lines().skip(3).take(5).enumerate() {
             let off: usize = line[..10].parse().unwrap();
-            assert!(
-                pdf[off..].starts_with(&format!("{} 0 obj", i + 1)),
-                "object {}",
-                i + 1
-            );
+            assert!(pdf[off..].starts_with(&format!("{} 0 obj", i + 1)), "object {}", i + 1);
         }
     }
 }

@@ -150,9 +150,8 @@ const CONTACT_SELECT: &str = "SELECT c.id, c.company_id, c.customer_id, u.name, 
 
 fn uuid_col(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
     let s: String = row.get(i)?;
-    Uuid::parse_str(&s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
+    Uuid::parse_str(&s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn contact_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Contact> {
@@ -185,9 +184,7 @@ impl Store {
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        let store = Store {
-            conn: Mutex::new(conn),
-        };
+        let store = Store { conn: Mutex::new(conn) };
         store.seed_if_empty()?;
         Ok(store)
     }
@@ -349,9 +346,7 @@ impl Store {
 
     pub fn companies(&self) -> Result<Vec<Company>, StoreError> {
         let conn = self.lock()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, name, display_name, version FROM companies ORDER BY name",
-        )?;
+        let mut stmt = conn.prepare_cached("SELECT id, name, display_name, version FROM companies ORDER BY name")?;
         let rows = stmt.query_map([], |r| {
             Ok(Company {
                 id: uuid_col(r, 0)?,
@@ -365,9 +360,7 @@ impl Store {
 
     pub fn company(&self, id: Uuid) -> Result<Option<Company>, StoreError> {
         let conn = self.lock()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, name, display_name, version FROM companies WHERE id = ?1",
-        )?;
+        let mut stmt = conn.prepare_cached("SELECT id, name, display_name, version FROM companies WHERE id = ?1")?;
         Ok(stmt
             .query_row([id.to_string()], |r| {
                 Ok(Company {
@@ -383,9 +376,7 @@ impl Store {
     /// The company's contacts in creation order.
     pub fn contacts(&self, company: Uuid) -> Result<Vec<Contact>, StoreError> {
         let conn = self.lock()?;
-        let mut stmt = conn.prepare_cached(&format!(
-            "{CONTACT_SELECT} WHERE c.company_id = ?1 ORDER BY c.seq"
-        ))?;
+        let mut stmt = conn.prepare_cached(&format!("{CONTACT_SELECT} WHERE c.company_id = ?1 ORDER BY c.seq"))?;
         let rows = stmt.query_map([company.to_string()], contact_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -396,21 +387,14 @@ impl Store {
     }
 
     fn contact_in(conn: &Connection, company: Uuid, id: Uuid) -> rusqlite::Result<Option<Contact>> {
-        let mut stmt = conn.prepare_cached(&format!(
-            "{CONTACT_SELECT} WHERE c.company_id = ?1 AND c.id = ?2"
-        ))?;
+        let mut stmt = conn.prepare_cached(&format!("{CONTACT_SELECT} WHERE c.company_id = ?1 AND c.id = ?2"))?;
         stmt.query_row([company.to_string(), id.to_string()], contact_row)
             .optional()
     }
 
-    fn customer_in(
-        conn: &Connection,
-        company: Uuid,
-        id: Uuid,
-    ) -> rusqlite::Result<Option<Customer>> {
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, number, name FROM customers WHERE company_id = ?1 AND id = ?2",
-        )?;
+    fn customer_in(conn: &Connection, company: Uuid, id: Uuid) -> rusqlite::Result<Option<Customer>> {
+        let mut stmt =
+            conn.prepare_cached("SELECT id, number, name FROM customers WHERE company_id = ?1 AND id = ?2")?;
         stmt.query_row([company.to_string(), id.to_string()], |r| {
             Ok(Customer {
                 id: uuid_col(r, 0)?,
@@ -468,12 +452,7 @@ impl Store {
     }
 
     /// Deletes the contact if its etag meets `expected`, in one transaction.
-    pub fn delete(
-        &self,
-        company: Uuid,
-        id: Uuid,
-        expected: &Precondition,
-    ) -> Result<(), WriteError> {
+    pub fn delete(&self, company: Uuid, id: Uuid, expected: &Precondition) -> Result<(), WriteError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = Self::contact_in(&tx, company, id)?.ok_or(WriteError::NotFound)?;
@@ -510,33 +489,18 @@ mod tests {
             ..Default::default()
         };
         let after = s
-            .update(
-                COMPANY_ID,
-                JOHN_SMITH_ID,
-                &Precondition::Etag(before.etag()),
-                &changes,
-            )
+            .update(COMPANY_ID, JOHN_SMITH_ID, &Precondition::Etag(before.etag()), &changes)
             .unwrap();
         assert_ne!(after.etag(), before.etag());
         assert!(matches!(
-            s.update(
-                COMPANY_ID,
-                JOHN_SMITH_ID,
-                &Precondition::Etag(before.etag()),
-                &changes
-            ),
+            s.update(COMPANY_ID, JOHN_SMITH_ID, &Precondition::Etag(before.etag()), &changes),
             Err(WriteError::Stale)
         ));
         assert!(matches!(
-            s.delete(
-                COMPANY_ID,
-                JOHN_SMITH_ID,
-                &Precondition::Etag(before.etag())
-            ),
+            s.delete(COMPANY_ID, JOHN_SMITH_ID, &Precondition::Etag(before.etag())),
             Err(WriteError::Stale)
         ));
-        s.delete(COMPANY_ID, JOHN_SMITH_ID, &Precondition::Any)
-            .unwrap();
+        s.delete(COMPANY_ID, JOHN_SMITH_ID, &Precondition::Any).unwrap();
         assert!(s.contact(COMPANY_ID, JOHN_SMITH_ID).unwrap().is_none());
     }
 }

@@ -99,10 +99,7 @@ impl Reply {
 
     /// The OData error code, if the body is an OData error.
     pub fn error_code(&self) -> Option<String> {
-        self.json()?
-            .pointer("/error/code")?
-            .as_str()
-            .map(str::to_owned)
+        self.json()?.pointer("/error/code")?.as_str().map(str::to_owned)
     }
 }
 
@@ -154,19 +151,11 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(
-        base_url: &str,
-        token: &str,
-        timeout: Duration,
-        max_body: usize,
-    ) -> Result<Http, String> {
+    pub fn new(base_url: &str, token: &str, timeout: Duration, max_body: usize) -> Result<Http, String> {
         let base_str = base_url.trim_end_matches('/').to_owned();
-        let base =
-            Url::parse(&base_str).map_err(|e| format!("invalid --base-url `{base_url}`: {e}"))?;
+        let base = Url::parse(&base_str).map_err(|e| format!("invalid --base-url `{base_url}`: {e}"))?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(format!(
-                "invalid --base-url `{base_url}`: expected http or https"
-            ));
+            return Err(format!("invalid --base-url `{base_url}`: expected http or https"));
         }
         let client = reqwest::Client::builder()
             // Never follow a redirect: it could carry the token elsewhere.
@@ -233,10 +222,7 @@ impl Http {
             method: req.method.to_string(),
             url: String::new(),
             request_headers: Vec::new(),
-            request_body: req
-                .body
-                .as_ref()
-                .map(|b| self.mask(&truncate(b, RECORDED_BODY))),
+            request_body: req.body.as_ref().map(|b| self.mask(&truncate(b, RECORDED_BODY))),
             status: None,
             response_headers: Vec::new(),
             response_body: None,
@@ -261,13 +247,8 @@ impl Http {
         let mut headers = req.headers.clone();
         let same_origin = url.origin() == self.base.origin();
         match req.auth {
-            Auth::Token if same_origin => {
-                headers.push(("Authorization".to_owned(), format!("Bearer {}", self.token)))
-            }
-            Auth::Bogus => headers.push((
-                "Authorization".to_owned(),
-                "Bearer not-a-valid-token-0000".to_owned(),
-            )),
+            Auth::Token if same_origin => headers.push(("Authorization".to_owned(), format!("Bearer {}", self.token))),
+            Auth::Bogus => headers.push(("Authorization".to_owned(), "Bearer not-a-valid-token-0000".to_owned())),
             _ => {}
         }
         exchange.request_headers = headers
@@ -285,9 +266,8 @@ impl Http {
             .collect();
         exchange.curl = curl(&exchange, req.body.as_deref());
         if self.failures_in_a_row.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
-            let message = format!(
-                "not sent: the server failed {GIVE_UP_AFTER} requests in a row (no answer, reset or refused)"
-            );
+            let message =
+                format!("not sent: the server failed {GIVE_UP_AFTER} requests in a row (no answer, reset or refused)");
             exchange.error = Some(message.clone());
             let idx = self.record(exchange);
             return Err(HttpError {
@@ -308,10 +288,7 @@ impl Http {
         }
         // The timeout covers the whole exchange, body included.
         let outcome = tokio::time::timeout(self.timeout, async {
-            let response = builder
-                .send()
-                .await
-                .map_err(|e| (describe(&e, self.timeout), true))?;
+            let response = builder.send().await.map_err(|e| (describe(&e, self.timeout), true))?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let body = read_limited(response, self.max_body).await?;
@@ -320,10 +297,7 @@ impl Http {
         .await
         .unwrap_or_else(|_| {
             Err((
-                format!(
-                    "no complete response within {:.1} s",
-                    self.timeout.as_secs_f64()
-                ),
+                format!("no complete response within {:.1} s", self.timeout.as_secs_f64()),
                 true,
             ))
         });
@@ -334,20 +308,14 @@ impl Http {
                 exchange.status = Some(status);
                 exchange.response_headers = headers
                     .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.to_string(),
-                            self.mask(&String::from_utf8_lossy(v.as_bytes())),
-                        )
-                    })
+                    .map(|(k, v)| (k.to_string(), self.mask(&String::from_utf8_lossy(v.as_bytes()))))
                     .collect();
                 let keep = if status >= 400 {
                     RECORDED_ERROR_BODY
                 } else {
                     RECORDED_BODY
                 };
-                exchange.response_body =
-                    (!body.is_empty()).then(|| self.mask(&truncate(&body, keep)));
+                exchange.response_body = (!body.is_empty()).then(|| self.mask(&truncate(&body, keep)));
                 let idx = self.record(exchange);
                 Ok(Reply {
                     status,
@@ -393,10 +361,7 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-async fn read_limited(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> Result<Bytes, (String, bool)> {
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Bytes, (String, bool)> {
     if let Some(n) = response.content_length().filter(|n| *n > limit as u64) {
         return Err((
             format!("the response announces {n} bytes, more than the limit of {limit}"),
@@ -417,10 +382,7 @@ async fn read_limited(
             }
             Ok(None) => return Ok(buf.freeze()),
             Err(e) => {
-                return Err((
-                    format!("the response body was cut off: {}", root_cause(&e)),
-                    true,
-                ));
+                return Err((format!("the response body was cut off: {}", root_cause(&e)), true));
             }
         }
     }

@@ -95,14 +95,7 @@ impl Ctx {
         self.push(id, check, Status::Skip(reason.to_owned()));
     }
 
-    pub(crate) fn fail(
-        &mut self,
-        id: &'static str,
-        check: &str,
-        expected: &str,
-        found: &str,
-        exchange: Option<usize>,
-    ) {
+    pub(crate) fn fail(&mut self, id: &'static str, check: &str, expected: &str, found: &str, exchange: Option<usize>) {
         if self.wants(id) {
             self.outcomes.push(Outcome {
                 id,
@@ -140,14 +133,7 @@ impl Ctx {
     }
 
     /// Pass when `ok`, else fail with `expected` and what the reply was.
-    pub(crate) fn expect(
-        &mut self,
-        id: &'static str,
-        check: &str,
-        ok: bool,
-        expected: &str,
-        reply: &Reply,
-    ) {
+    pub(crate) fn expect(&mut self, id: &'static str, check: &str, ok: bool, expected: &str, reply: &Reply) {
         if ok {
             self.pass(id, check);
         } else {
@@ -157,13 +143,7 @@ impl Ctx {
     }
 
     /// A request that got no response fails the check.
-    pub(crate) fn transport_failure(
-        &mut self,
-        id: &'static str,
-        check: &str,
-        expected: &str,
-        e: &HttpError,
-    ) {
+    pub(crate) fn transport_failure(&mut self, id: &'static str, check: &str, expected: &str, e: &HttpError) {
         self.fail(
             id,
             check,
@@ -233,9 +213,7 @@ pub(crate) fn describe_reply(r: &Reply) -> String {
 
 /// The etag of an entity body.
 pub(crate) fn etag_of(v: &Value) -> Option<String> {
-    v.get("@odata.etag")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+    v.get("@odata.etag").and_then(Value::as_str).map(str::to_owned)
 }
 
 /// The id of an entity body.
@@ -246,13 +224,7 @@ pub(crate) fn id_of(v: &Value) -> Option<String> {
 /// Runs the suite. `Err` when the run itself could not be done.
 pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
     let started = Instant::now();
-    let http = Http::new(
-        &opts.base_url,
-        &opts.token,
-        opts.timeout,
-        opts.max_body_bytes,
-    )
-    .map_err(Aborted)?;
+    let http = Http::new(&opts.base_url, &opts.token, opts.timeout, opts.max_body_bytes).map_err(Aborted)?;
     if opts.token.trim().is_empty() {
         return Err(Aborted("no token: pass --token or set BC_TOKEN".to_owned()));
     }
@@ -276,9 +248,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
             )));
         }
         Err(e) => {
-            return Err(Aborted(format!(
-                "GET /companies gave no usable response: {e}"
-            )));
+            return Err(Aborted(format!("GET /companies gave no usable response: {e}")));
         }
     };
     if companies.status == 401 || companies.status == 403 {
@@ -299,8 +269,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
     match company {
         Some(c) => ctx.company = c,
         None => {
-            let reason =
-                "no company was found (GET /companies listed none with a GUID id; pass --company)";
+            let reason = "no company was found (GET /companies listed none with a GUID id; pass --company)";
             skip_all(&mut ctx, reason);
             return Ok(finish(ctx, started));
         }
