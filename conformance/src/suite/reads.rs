@@ -323,7 +323,12 @@ async fn list(ctx: &mut Ctx) {
     if let Some(r) = replies.first().filter(|r| r.status == 200).cloned() {
         envelope(ctx, "GET customerContacts", &r);
     }
-    ctx.contacts = items;
+    // Later checks work on each contact once; duplicates are COL-1's finding.
+    let mut seen = BTreeSet::new();
+    ctx.contacts = items
+        .into_iter()
+        .filter(|c| id_of(c).is_none_or(|i| seen.insert(i.to_ascii_lowercase())))
+        .collect();
 }
 
 async fn unknown_company(ctx: &mut Ctx) {
