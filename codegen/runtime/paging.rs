@@ -36,8 +36,28 @@ impl<T, H> Response<T, H> {
     }
 }
 
-/// A binary body as it arrives.
-pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
+/// A binary body as it arrives, chunk by chunk.
+pub struct ByteStream(Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>);
+
+impl ByteStream {
+    pub(crate) fn new(inner: impl Stream<Item = Result<Bytes, reqwest::Error>> + Send + 'static) -> ByteStream {
+        ByteStream(Box::pin(inner))
+    }
+}
+
+impl std::fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ByteStream")
+    }
+}
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes, reqwest::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        self.0.as_mut().poll_next(cx)
+    }
+}
 
 /// A page of a collection: its items and the link to the next page.
 pub trait Page {

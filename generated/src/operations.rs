@@ -1053,9 +1053,7 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
                 ::bytes::Bytes::new(),
             );
             let headers = ();
-            let stream: crate::ByteStream = ::std::boxed::Box::pin(
-                response.bytes_stream(),
-            );
+            let stream = crate::ByteStream::new(response.bytes_stream());
             return ::std::result::Result::Ok(
                 crate::Response::new(raw.status, headers, raw_headers, stream),
             );
@@ -1205,6 +1203,14 @@ impl<'a> ListCompanies<'a> {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.prefer = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);
+    /// the server sends an `@odata.nextLink` while more remain.
+    pub fn max_page_size(mut self, size: u32) -> Self {
+        self.prefer = ::std::option::Option::Some(
+            ::std::format!("odata.maxpagesize={size}"),
+        );
         self
     }
     fn request(
@@ -1477,6 +1483,14 @@ impl<'a> ListCustomerContacts<'a> {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.prefer = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);
+    /// the server sends an `@odata.nextLink` while more remain.
+    pub fn max_page_size(mut self, size: u32) -> Self {
+        self.prefer = ::std::option::Option::Some(
+            ::std::format!("odata.maxpagesize={size}"),
+        );
         self
     }
     fn request(

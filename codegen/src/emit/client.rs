@@ -248,7 +248,8 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         .collect();
     let init_body = op.body.is_some().then(|| quote!(body,));
 
-    let setters: Vec<TokenStream> = op.params.iter().filter(|p| !p.required).map(setter).collect();
+    let mut setters: Vec<TokenStream> = op.params.iter().filter(|p| !p.required).map(setter).collect();
+    setters.extend(max_page_size(op));
     let body_setter = match (&op.body, body_type(op)) {
         (Some(b), Some(t)) if !b.required => quote! {
             /// The request body (optional for this operation).
@@ -277,7 +278,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
                     let raw_headers = response.headers().clone();
                     let raw = crate::runtime::RawResponse::new(response.status(), raw_headers.clone(), ::bytes::Bytes::new());
                     let headers = #headers_expr;
-                    let stream: crate::ByteStream = ::std::boxed::Box::pin(response.bytes_stream());
+                    let stream = crate::ByteStream::new(response.bytes_stream());
                     return ::std::result::Result::Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
                 }
                 let raw = self.client.finish::<#error>(response).await?;
@@ -417,6 +418,29 @@ fn setter(p: &Param) -> TokenStream {
             }
         },
     }
+}
+
+/// OData's `Prefer: odata.maxpagesize=N`, where the operation takes a
+/// `Prefer` header: the page size without writing the preference by hand.
+fn max_page_size(op: &Operation) -> Option<TokenStream> {
+    let p = op.params.iter().find(|p| {
+        !p.required
+            && p.location == ParamLocation::Header
+            && p.name.eq_ignore_ascii_case("prefer")
+            && matches!(p.ty, ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)))
+    })?;
+    if op.params.iter().any(|q| q.ident == "max_page_size") {
+        return None;
+    }
+    let field = ident(&p.ident);
+    Some(quote! {
+        /// Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);
+        /// the server sends an `@odata.nextLink` while more remain.
+        pub fn max_page_size(mut self, size: u32) -> Self {
+            self.#field = ::std::option::Option::Some(::std::format!("odata.maxpagesize={size}"));
+            self
+        }
+    })
 }
 
 fn location_word(l: ParamLocation) -> &'static str {

@@ -16,11 +16,7 @@ impl Base64 {
     pub fn encode(&self) -> String {
         let mut out = String::with_capacity(self.0.len().div_ceil(3) * 4);
         for chunk in self.0.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..4 {
                 if i <= chunk.len() {
@@ -48,10 +44,7 @@ impl Base64 {
                 b'=' => break,
                 b' ' | b'\n' | b'\r' | b'\t' => continue,
                 other => {
-                    return Err(format!(
-                        "invalid base64: unexpected {:?} at offset {i}",
-                        other as char
-                    ));
+                    return Err(format!("invalid base64: unexpected {:?} at offset {i}", other as char));
                 }
             };
             acc = (acc << 6) | u32::from(v);

@@ -102,12 +102,7 @@ impl ClientBuilder {
     }
 
     /// An API key, sent as the header `name` (or, with `in_query`, the query parameter).
-    pub fn api_key(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-        in_query: bool,
-    ) -> Self {
+    pub fn api_key(mut self, name: impl Into<String>, value: impl Into<String>, in_query: bool) -> Self {
         self.credentials = Credentials::ApiKey {
             name: name.into(),
             value: value.into(),
@@ -143,8 +138,8 @@ impl ClientBuilder {
 
     pub fn build(self) -> Result<Client, ClientBuildError> {
         let trimmed = self.base_url.trim_end_matches('/');
-        let base = Url::parse(trimmed)
-            .map_err(|e| ClientBuildError(format!("invalid base URL `{}`: {e}", self.base_url)))?;
+        let base =
+            Url::parse(trimmed).map_err(|e| ClientBuildError(format!("invalid base URL `{}`: {e}", self.base_url)))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(ClientBuildError(format!(
                 "invalid base URL `{}`: expected http or https",
@@ -230,18 +225,12 @@ impl Client {
     }
 
     /// Sends `req` (with retries) and leaves the body unread.
-    pub(crate) async fn execute_stream<E>(
-        &self,
-        req: &Request,
-    ) -> Result<reqwest::Response, Error<E>> {
+    pub(crate) async fn execute_stream<E>(&self, req: &Request) -> Result<reqwest::Response, Error<E>> {
         self.send(req).await
     }
 
     /// Reads the body of a streamed response that turned out to be an error.
-    pub(crate) async fn finish<E>(
-        &self,
-        response: reqwest::Response,
-    ) -> Result<RawResponse, Error<E>> {
+    pub(crate) async fn finish<E>(&self, response: reqwest::Response) -> Result<RawResponse, Error<E>> {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_limited(response, self.inner.max_body_bytes).await?;
@@ -252,18 +241,14 @@ impl Client {
     fn url<E>(&self, req: &Request) -> Result<Url, Error<E>> {
         match &req.target {
             Target::Path(path) => {
-                let mut s = String::with_capacity(
-                    self.inner.base_str.len() + path.len() + req.query.len() + 1,
-                );
+                let mut s = String::with_capacity(self.inner.base_str.len() + path.len() + req.query.len() + 1);
                 s.push_str(&self.inner.base_str);
                 s.push_str(path);
                 if !req.query.is_empty() {
                     s.push('?');
                     s.push_str(&req.query);
                 }
-                Url::parse(&s).map_err(|e| {
-                    Error::InvalidRequest(format!("cannot build a URL from `{s}`: {e}"))
-                })
+                Url::parse(&s).map_err(|e| Error::InvalidRequest(format!("cannot build a URL from `{s}`: {e}")))
             }
             Target::Absolute(url) => Ok(url.clone()),
         }
@@ -271,14 +256,10 @@ impl Client {
 
     /// Resolves a next link against the base URL; refuses another origin.
     pub(crate) fn next_link<E>(&self, link: &str) -> Result<Url, Error<E>> {
-        let url = self
-            .inner
-            .base
-            .join(link)
-            .map_err(|_| Error::InvalidNextLink {
-                url: link.to_owned(),
-                reason: "it is not a URL",
-            })?;
+        let url = self.inner.base.join(link).map_err(|_| Error::InvalidNextLink {
+            url: link.to_owned(),
+            reason: "it is not a URL",
+        })?;
         if url.origin() != self.inner.base.origin() {
             return Err(Error::InvalidNextLink {
                 url: link.to_owned(),
@@ -315,9 +296,7 @@ impl Client {
                 let name = HeaderName::from_bytes(name.as_bytes())
                     .map_err(|_| Error::InvalidRequest(format!("invalid header name `{name}`")))?;
                 let value = HeaderValue::from_str(value).map_err(|_| {
-                    Error::InvalidRequest(format!(
-                        "invalid value for header `{name}`: it must be visible ASCII"
-                    ))
+                    Error::InvalidRequest(format!("invalid value for header `{name}`: it must be visible ASCII"))
                 })?;
                 builder = builder.header(name, value);
             }
@@ -326,19 +305,14 @@ impl Client {
                     Credentials::None => builder,
                     Credentials::Bearer(p) => {
                         let token = p.token().await.map_err(Error::Auth)?;
-                        let value =
-                            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                                Error::InvalidRequest(
-                                    "the bearer token is not a valid header value".to_owned(),
-                                )
-                            })?;
+                        let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                            Error::InvalidRequest("the bearer token is not a valid header value".to_owned())
+                        })?;
                         let mut value = value;
                         value.set_sensitive(true);
                         builder.header(reqwest::header::AUTHORIZATION, value)
                     }
-                    Credentials::Basic { user, password } => {
-                        builder.basic_auth(user, password.as_ref())
-                    }
+                    Credentials::Basic { user, password } => builder.basic_auth(user, password.as_ref()),
                     Credentials::ApiKey {
                         name,
                         value,
@@ -354,24 +328,17 @@ impl Client {
             }
             let response = builder.send().await.map_err(Error::Transport)?;
             let status = response.status();
-            if (status == StatusCode::TOO_MANY_REQUESTS
-                || status == StatusCode::SERVICE_UNAVAILABLE)
+            if (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE)
                 && attempt < self.inner.retry.max_retries
             {
-                let delay =
-                    retry_after(response.headers(), SystemTime::now()).unwrap_or_else(|| {
-                        self.inner
-                            .retry
-                            .base_delay
-                            .saturating_mul(1 << attempt.min(16))
-                    });
+                let delay = retry_after(response.headers(), SystemTime::now())
+                    .unwrap_or_else(|| self.inner.retry.base_delay.saturating_mul(1 << attempt.min(16)));
                 drop(response);
                 tokio::time::sleep(delay.min(self.inner.retry.max_delay)).await;
                 attempt += 1;
                 continue;
             }
-            if status == StatusCode::UNAUTHORIZED && req.authenticated && same_origin && !refreshed
-            {
+            if status == StatusCode::UNAUTHORIZED && req.authenticated && same_origin && !refreshed {
                 if let Credentials::Bearer(p) = &self.inner.credentials {
                     if p.can_refresh() {
                         p.invalidate();
@@ -400,15 +367,8 @@ async fn read_limited<E>(mut response: reqwest::Response, limit: usize) -> Resul
 }
 
 /// The wait a `Retry-After` header asks for: seconds, or an HTTP date.
-pub(crate) fn retry_after(
-    headers: &reqwest::header::HeaderMap,
-    now: SystemTime,
-) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -480,12 +440,7 @@ pub(crate) struct Request {
 }
 
 impl Request {
-    pub(crate) fn new(
-        method: Method,
-        path: String,
-        authenticated: bool,
-        accept: Option<&'static str>,
-    ) -> Request {
+    pub(crate) fn new(method: Method, path: String, authenticated: bool, accept: Option<&'static str>) -> Request {
         Request {
             method,
             target: Target::Path(path),
@@ -510,15 +465,15 @@ impl Request {
     }
 
     pub(crate) fn json<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
         self.body = Some(("application/json", Bytes::from(bytes)));
         Ok(())
     }
 
     pub(crate) fn form<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
-        let value = serde_json::to_value(body)
-            .map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
+        let value =
+            serde_json::to_value(body).map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
         let mut q = super::Query::default();
         if let serde_json::Value::Object(map) = value {
             for (k, v) in map {
@@ -529,10 +484,7 @@ impl Request {
                 }
             }
         }
-        self.body = Some((
-            "application/x-www-form-urlencoded",
-            Bytes::from(q.as_str().to_owned()),
-        ));
+        self.body = Some(("application/x-www-form-urlencoded", Bytes::from(q.as_str().to_owned())));
         Ok(())
     }
 

@@ -58,12 +58,7 @@ impl Query {
     }
 
     /// A list: `name=a,b` (`explode: false`) or `name=a&name=b`.
-    pub(crate) fn push_list<I: IntoIterator<Item = String>>(
-        &mut self,
-        name: &str,
-        values: I,
-        explode: bool,
-    ) {
+    pub(crate) fn push_list<I: IntoIterator<Item = String>>(&mut self, name: &str, values: I, explode: bool) {
         if explode {
             for v in values {
                 self.push(name, &v);

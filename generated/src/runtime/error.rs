@@ -177,18 +177,12 @@ impl<E: ErrorDetails> fmt::Display for Error<E> {
                 }
                 Ok(())
             }
-            Error::Decode {
-                status, message, ..
-            } => write!(
-                f,
-                "the {status} response body does not match the spec: {message}"
-            ),
+            Error::Decode { status, message, .. } => {
+                write!(f, "the {status} response body does not match the spec: {message}")
+            }
             Error::Transport(e) if e.is_timeout() => write!(f, "the request timed out: {e}"),
             Error::Transport(e) => write!(f, "the request failed: {e}"),
-            Error::BodyTooLarge { limit } => write!(
-                f,
-                "the response body is larger than the limit of {limit} bytes"
-            ),
+            Error::BodyTooLarge { limit } => write!(f, "the response body is larger than the limit of {limit} bytes"),
             Error::Auth(e) => write!(f, "the token provider failed: {e}"),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::InvalidNextLink { url, reason } => {
