@@ -8,3 +8,8 @@
 pub mod report;
 pub mod server;
 pub mod suite;
+
+/// The README's examples, compiled as doc tests so they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

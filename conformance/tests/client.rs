@@ -104,7 +104,10 @@ async fn list_get_patch_with_the_etag_then_a_typed_409_then_delete() {
     assert!(err.to_string().contains("409 Conflict: Request_EntityChanged"), "{err}");
 
     // A null is sent as null; the server refuses it as the wrong type (a typed 400).
-    let null_title = CustomerContactRequest { professional_title: Nullable::Null, ..Default::default() };
+    let null_title = CustomerContactRequest {
+        professional_title: Nullable::Null,
+        ..Default::default()
+    };
     let err = client
         .update_customer_contact(COMPANY, JOHN, &new_etag, null_title)
         .await
