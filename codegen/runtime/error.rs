@@ -7,6 +7,8 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use super::Response;
+
 /// The error code and message of an error body, where the spec's schema has
 /// them (`{"error": {"code", "message"}}` for OData).
 pub trait ErrorDetails {
@@ -71,6 +73,96 @@ impl RawResponse {
             message: e.to_string(),
             body: self.body.clone(),
         })
+    }
+
+    /// A documented success with a JSON body.
+    pub(crate) fn ok_json<T: serde::de::DeserializeOwned, H, E>(self, headers: H) -> Result<Response<T, H>, Error<E>> {
+        let body = self.json()?;
+        Ok(Response::new(self.status, headers, self.headers, body))
+    }
+
+    /// A documented success with a JSON body, as one variant of the operation's success enum.
+    pub(crate) fn ok_json_as<T: serde::de::DeserializeOwned, B, H, E>(
+        self,
+        headers: H,
+        wrap: impl FnOnce(T) -> B,
+    ) -> Result<Response<B, H>, Error<E>> {
+        let body = wrap(self.json()?);
+        Ok(Response::new(self.status, headers, self.headers, body))
+    }
+
+    pub(crate) fn ok_text<H, E>(self, headers: H) -> Result<Response<String, H>, Error<E>> {
+        let body = self.utf8()?;
+        Ok(Response::new(self.status, headers, self.headers, body))
+    }
+
+    pub(crate) fn ok_text_as<B, H, E>(
+        self,
+        headers: H,
+        wrap: impl FnOnce(String) -> B,
+    ) -> Result<Response<B, H>, Error<E>> {
+        let body = wrap(self.utf8()?);
+        Ok(Response::new(self.status, headers, self.headers, body))
+    }
+
+    pub(crate) fn ok_bytes<H, E>(self, headers: H) -> Result<Response<Bytes, H>, Error<E>> {
+        Ok(Response::new(self.status, headers, self.headers, self.body))
+    }
+
+    pub(crate) fn ok_bytes_as<B, H, E>(
+        self,
+        headers: H,
+        wrap: impl FnOnce(Bytes) -> B,
+    ) -> Result<Response<B, H>, Error<E>> {
+        Ok(Response::new(self.status, headers, self.headers, wrap(self.body)))
+    }
+
+    pub(crate) fn ok_with<B, H, E>(self, headers: H, body: B) -> Result<Response<B, H>, Error<E>> {
+        Ok(Response::new(self.status, headers, self.headers, body))
+    }
+
+    /// A documented error with a JSON body: `wrap` is the variant of its status.
+    pub(crate) fn fail_json<T: serde::de::DeserializeOwned, E, R>(
+        self,
+        wrap: impl FnOnce(T) -> E,
+    ) -> Result<R, Error<E>> {
+        let body = wrap(self.json()?);
+        Err(Error::Api(ApiError {
+            status: self.status,
+            headers: self.headers,
+            body,
+        }))
+    }
+
+    pub(crate) fn fail_text<E, R>(self, wrap: impl FnOnce(String) -> E) -> Result<R, Error<E>> {
+        let body = wrap(self.utf8()?);
+        Err(Error::Api(ApiError {
+            status: self.status,
+            headers: self.headers,
+            body,
+        }))
+    }
+
+    pub(crate) fn fail_bytes<E, R>(self, wrap: impl FnOnce(Bytes) -> E) -> Result<R, Error<E>> {
+        let body = wrap(self.body);
+        Err(Error::Api(ApiError {
+            status: self.status,
+            headers: self.headers,
+            body,
+        }))
+    }
+
+    pub(crate) fn fail_with<E, R>(self, body: E) -> Result<R, Error<E>> {
+        Err(Error::Api(ApiError {
+            status: self.status,
+            headers: self.headers,
+            body,
+        }))
+    }
+
+    /// A status the spec does not document: the response as it came.
+    pub(crate) fn unexpected<E, R>(self) -> Result<R, Error<E>> {
+        Err(Error::UnexpectedStatus(self))
     }
 
     pub(crate) fn utf8<E>(&self) -> Result<String, Error<E>> {

@@ -9,7 +9,7 @@ pub struct Company {
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "@odata.etag")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub odata_etag: ::std::option::Option<::std::string::String>,
+    pub odata_etag: Option<String>,
     /// The company's id.
     ///
     /// Read-only: sent by the server, never by a client.
@@ -19,38 +19,34 @@ pub struct Company {
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "systemVersion")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub system_version: ::std::option::Option<::std::string::String>,
+    pub system_version: Option<String>,
     /// The company's name, unique in the environment.
     ///
     /// Read-only: sent by the server, never by a client.
-    pub name: ::std::string::String,
+    pub name: String,
     /// The name shown to users.
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "displayName")]
-    pub display_name: ::std::string::String,
+    pub display_name: String,
     /// The business profile linked to the company.
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "businessProfileId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub business_profile_id: ::std::option::Option<::std::string::String>,
+    pub business_profile_id: Option<String>,
     /// When the company was created.
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "systemCreatedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub system_created_at: ::std::option::Option<
-        ::chrono::DateTime<::chrono::FixedOffset>,
-    >,
+    pub system_created_at: Option<::chrono::DateTime<::chrono::FixedOffset>>,
     /// When the company was last changed.
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "systemModifiedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub system_modified_at: ::std::option::Option<
-        ::chrono::DateTime<::chrono::FixedOffset>,
-    >,
+    pub system_modified_at: Option<::chrono::DateTime<::chrono::FixedOffset>>,
 }
 /// One page of companies.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -58,18 +54,16 @@ pub struct CompanyCollection {
     /// The OData context URL of the collection.
     #[serde(rename = "@odata.context")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub odata_context: ::std::option::Option<::std::string::String>,
-    pub value: ::std::vec::Vec<crate::models::Company>,
+    pub odata_context: Option<String>,
+    pub value: Vec<crate::models::Company>,
     /// The next page, to be requested exactly as given.
     #[serde(rename = "@odata.nextLink")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub odata_next_link: ::std::option::Option<::std::string::String>,
+    pub odata_next_link: Option<String>,
 }
 impl crate::runtime::Page for CompanyCollection {
     type Item = crate::models::Company;
-    fn into_parts(
-        self,
-    ) -> (::std::vec::Vec<Self::Item>, ::std::option::Option<::std::string::String>) {
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
         (self.value, self.odata_next_link)
     }
 }
@@ -82,42 +76,42 @@ pub struct CustomerContact {
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "@odata.etag")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub odata_etag: ::std::option::Option<::std::string::String>,
+    pub odata_etag: Option<String>,
     /// The contact's id (its `SystemId`); not editable.
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::uuid::Uuid>,
+    pub id: Option<::uuid::Uuid>,
     /// The contact's email address, or empty.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
+    pub email: Option<String>,
     /// The contact's first name.
     #[serde(rename = "firstName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_name: ::std::option::Option<::std::string::String>,
+    pub first_name: Option<String>,
     /// The contact's surname.
     #[serde(rename = "lastName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_name: ::std::option::Option<::std::string::String>,
+    pub last_name: Option<String>,
     /// The contact's job title.
     #[serde(rename = "professionalTitle")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub professional_title: ::std::option::Option<::std::string::String>,
+    pub professional_title: Option<String>,
     /// The id of the customer the contact belongs to. Writing another
     /// customer's id moves the contact to that customer.
     #[serde(rename = "customerId")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub customer_id: ::std::option::Option<::uuid::Uuid>,
+    pub customer_id: Option<::uuid::Uuid>,
     /// The name of the customer; follows `customerId`.
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "customerName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub customer_name: ::std::option::Option<::std::string::String>,
+    pub customer_name: Option<String>,
     /// The contact's phone number; it may not contain letters.
     #[serde(rename = "primaryPhoneNumber")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub primary_phone_number: ::std::option::Option<::std::string::String>,
+    pub primary_phone_number: Option<String>,
 }
 /// One page of customer contacts.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -125,18 +119,16 @@ pub struct CustomerContactCollection {
     /// The OData context URL of the collection.
     #[serde(rename = "@odata.context")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub odata_context: ::std::option::Option<::std::string::String>,
-    pub value: ::std::vec::Vec<crate::models::CustomerContact>,
+    pub odata_context: Option<String>,
+    pub value: Vec<crate::models::CustomerContact>,
     /// The next page, to be requested exactly as given; absent on the last page.
     #[serde(rename = "@odata.nextLink")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub odata_next_link: ::std::option::Option<::std::string::String>,
+    pub odata_next_link: Option<String>,
 }
 impl crate::runtime::Page for CustomerContactCollection {
     type Item = crate::models::CustomerContact;
-    fn into_parts(
-        self,
-    ) -> (::std::vec::Vec<Self::Item>, ::std::option::Option<::std::string::String>) {
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
         (self.value, self.odata_next_link)
     }
 }
@@ -149,19 +141,19 @@ impl crate::runtime::Page for CustomerContactCollection {
 pub struct CustomerContactRequest {
     /// The contact's email address, or empty.
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
-    pub email: crate::runtime::Nullable<::std::string::String>,
+    pub email: crate::runtime::Nullable<String>,
     /// The contact's first name.
     #[serde(rename = "firstName")]
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
-    pub first_name: crate::runtime::Nullable<::std::string::String>,
+    pub first_name: crate::runtime::Nullable<String>,
     /// The contact's surname.
     #[serde(rename = "lastName")]
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
-    pub last_name: crate::runtime::Nullable<::std::string::String>,
+    pub last_name: crate::runtime::Nullable<String>,
     /// The contact's job title.
     #[serde(rename = "professionalTitle")]
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
-    pub professional_title: crate::runtime::Nullable<::std::string::String>,
+    pub professional_title: crate::runtime::Nullable<String>,
     /// The id of the customer the contact belongs to. Writing another
     /// customer's id moves the contact to that customer.
     #[serde(rename = "customerId")]
@@ -170,60 +162,42 @@ pub struct CustomerContactRequest {
     /// The contact's phone number; it may not contain letters.
     #[serde(rename = "primaryPhoneNumber")]
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
-    pub primary_phone_number: crate::runtime::Nullable<::std::string::String>,
+    pub primary_phone_number: crate::runtime::Nullable<String>,
 }
 impl CustomerContactRequest {
     /// Sets `email`.
     #[must_use]
-    pub fn email(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn email(mut self, value: impl Into<String>) -> Self {
         self.email = crate::runtime::Nullable::Value(value.into());
         self
     }
     /// Sets `firstName`.
     #[must_use]
-    pub fn first_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
         self.first_name = crate::runtime::Nullable::Value(value.into());
         self
     }
     /// Sets `lastName`.
     #[must_use]
-    pub fn last_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
         self.last_name = crate::runtime::Nullable::Value(value.into());
         self
     }
     /// Sets `professionalTitle`.
     #[must_use]
-    pub fn professional_title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn professional_title(mut self, value: impl Into<String>) -> Self {
         self.professional_title = crate::runtime::Nullable::Value(value.into());
         self
     }
     /// Sets `customerId`.
     #[must_use]
-    pub fn customer_id(
-        mut self,
-        value: impl ::std::convert::Into<::uuid::Uuid>,
-    ) -> Self {
+    pub fn customer_id(mut self, value: impl Into<::uuid::Uuid>) -> Self {
         self.customer_id = crate::runtime::Nullable::Value(value.into());
         self
     }
     /// Sets `primaryPhoneNumber`.
     #[must_use]
-    pub fn primary_phone_number(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn primary_phone_number(mut self, value: impl Into<String>) -> Self {
         self.primary_phone_number = crate::runtime::Nullable::Value(value.into());
         self
     }
@@ -237,12 +211,12 @@ pub struct OdataError {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OdataErrorDetail {
     /// A stable code such as `Request_EntityChanged` or `BadRequest_InvalidToken`.
-    pub code: ::std::string::String,
+    pub code: String,
     /// A human-readable message, often ending in a correlation id.
-    pub message: ::std::string::String,
+    pub message: String,
     /// The part of the request the error is about, when known.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub target: ::std::option::Option<::std::string::String>,
+    pub target: Option<String>,
 }
 /// The PDF of a contact: the statement of its customer. The file itself is
 /// read from the `pdfDocumentContent` path.
@@ -251,13 +225,13 @@ pub struct PdfDocument {
     /// The OData context URL.
     #[serde(rename = "@odata.context")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub odata_context: ::std::option::Option<::std::string::String>,
+    pub odata_context: Option<String>,
     /// The entity's version.
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "@odata.etag")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub odata_etag: ::std::option::Option<::std::string::String>,
+    pub odata_etag: Option<String>,
     /// The document's id, which is the contact's id.
     ///
     /// Read-only: sent by the server, never by a client.
@@ -273,10 +247,10 @@ pub struct PdfDocument {
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "parentType")]
-    pub parent_type: ::std::string::String,
+    pub parent_type: String,
     /// The URL of the PDF file.
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "pdfDocumentContent@odata.mediaReadLink")]
-    pub pdf_document_content_odata_media_read_link: ::std::string::String,
+    pub pdf_document_content_odata_media_read_link: String,
 }

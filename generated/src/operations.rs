@@ -26,7 +26,7 @@ impl crate::Client {
         company_id: ::uuid::Uuid,
         body: crate::models::CustomerContactRequest,
     ) -> CreateCustomerContact<'_> {
-        CreateCustomerContact::new(self, company_id, ::std::option::Option::Some(body))
+        CreateCustomerContact::new(self, company_id, Some(body))
     }
     /// Delete a customer contact
     ///
@@ -50,7 +50,7 @@ impl crate::Client {
         &self,
         company_id: ::uuid::Uuid,
         customer_contact_id: ::uuid::Uuid,
-        if_match: impl ::std::convert::Into<crate::ETag>,
+        if_match: impl Into<crate::ETag>,
     ) -> DeleteCustomerContact<'_> {
         DeleteCustomerContact::new(
             self,
@@ -207,7 +207,7 @@ impl crate::Client {
         &self,
         company_id: ::uuid::Uuid,
         customer_contact_id: ::uuid::Uuid,
-        if_match: impl ::std::convert::Into<crate::ETag>,
+        if_match: impl Into<crate::ETag>,
         body: crate::models::CustomerContactRequest,
     ) -> UpdateCustomerContact<'_> {
         UpdateCustomerContact::new(
@@ -215,7 +215,7 @@ impl crate::Client {
             company_id,
             customer_contact_id,
             if_match.into(),
-            ::std::option::Option::Some(body),
+            Some(body),
         )
     }
 }
@@ -224,27 +224,24 @@ impl crate::Client {
 pub struct CreateCustomerContact<'a> {
     client: &'a crate::Client,
     company_id: ::uuid::Uuid,
-    body: ::std::option::Option<crate::models::CustomerContactRequest>,
+    body: Option<crate::models::CustomerContactRequest>,
 }
 impl<'a> CreateCustomerContact<'a> {
     pub(crate) fn new(
         client: &'a crate::Client,
         company_id: ::uuid::Uuid,
-        body: ::std::option::Option<crate::models::CustomerContactRequest>,
+        body: Option<crate::models::CustomerContactRequest>,
     ) -> Self {
         Self { client, company_id, body }
     }
     fn request(
         &self,
-    ) -> ::std::result::Result<
-        crate::runtime::Request,
-        crate::Error<CreateCustomerContactError>,
-    > {
-        let mut path = ::std::string::String::new();
+    ) -> Result<crate::runtime::Request, crate::Error<CreateCustomerContactError>> {
+        let mut path = String::new();
         path.push_str("/companies(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.company_id),
+            &ToString::to_string(&self.company_id),
             false,
         );
         path.push_str(")/customerContacts");
@@ -252,79 +249,34 @@ impl<'a> CreateCustomerContact<'a> {
             ::reqwest::Method::POST,
             path,
             true,
-            ::std::option::Option::Some("application/json"),
+            Some("application/json"),
         );
-        if let ::std::option::Option::Some(body) = &self.body {
+        if let Some(body) = &self.body {
             req.json::<_, CreateCustomerContactError>(body)?;
         }
-        ::std::result::Result::Ok(req)
+        Ok(req)
     }
-    fn decode(
-        raw: crate::runtime::RawResponse,
-    ) -> ::std::result::Result<
-        crate::Response<(), ()>,
-        crate::Error<CreateCustomerContactError>,
-    > {
+    fn decode(raw: crate::runtime::RawResponse) -> CreateCustomerContactResult {
         match raw.status.as_u16() {
-            200..=299 => {
-                let headers = ();
-                ::std::result::Result::Ok(
-                    crate::Response::new(raw.status, headers, raw.headers, ()),
-                )
-            }
-            401u16 => {
-                let body = CreateCustomerContactError::Unauthorized(
-                    raw.json::<crate::models::OdataError, CreateCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            405u16 => {
-                let body = CreateCustomerContactError::MethodNotAllowed(
-                    raw.json::<crate::models::OdataError, CreateCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            _ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),
+            200..=299 => raw.ok_with((), ()),
+            401u16 => raw.fail_json(CreateCustomerContactError::Unauthorized),
+            405u16 => raw.fail_json(CreateCustomerContactError::MethodNotAllowed),
+            _ => raw.unexpected(),
         }
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<
-        crate::Response<(), ()>,
-        crate::Error<CreateCustomerContactError>,
-    > {
+    pub async fn send(self) -> CreateCustomerContactResult {
         let req = self.request()?;
         let raw = self.client.execute::<CreateCustomerContactError>(&req).await?;
         Self::decode(raw)
     }
 }
-impl<'a> ::std::future::IntoFuture for CreateCustomerContact<'a> {
-    type Output = ::std::result::Result<
-        crate::Response<(), ()>,
-        crate::Error<CreateCustomerContactError>,
-    >;
-    type IntoFuture = ::std::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        ::std::boxed::Box::pin(self.send())
-    }
-}
+crate::runtime::into_future!(CreateCustomerContact => CreateCustomerContactResult);
+/// What [`CreateCustomerContact::send`] gives: the typed response, or why the call failed.
+pub type CreateCustomerContactResult = Result<
+    crate::Response<(), ()>,
+    crate::Error<CreateCustomerContactError>,
+>;
 /// The documented error responses of [`crate::Client::create_customer_contact`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateCustomerContactError {
@@ -334,23 +286,19 @@ pub enum CreateCustomerContactError {
     MethodNotAllowed(crate::models::OdataError),
 }
 impl crate::ErrorDetails for CreateCustomerContactError {
-    fn code(&self) -> ::std::option::Option<&str> {
+    fn code(&self) -> Option<&str> {
         match self {
-            CreateCustomerContactError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
+            CreateCustomerContactError::Unauthorized(b) => Some(b.error.code.as_str()),
             CreateCustomerContactError::MethodNotAllowed(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
+                Some(b.error.code.as_str())
             }
         }
     }
-    fn message(&self) -> ::std::option::Option<&str> {
+    fn message(&self) -> Option<&str> {
         match self {
-            CreateCustomerContactError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
+            CreateCustomerContactError::Unauthorized(b) => Some(b.error.message.as_str()),
             CreateCustomerContactError::MethodNotAllowed(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
+                Some(b.error.message.as_str())
             }
         }
     }
@@ -379,21 +327,18 @@ impl<'a> DeleteCustomerContact<'a> {
     }
     fn request(
         &self,
-    ) -> ::std::result::Result<
-        crate::runtime::Request,
-        crate::Error<DeleteCustomerContactError>,
-    > {
-        let mut path = ::std::string::String::new();
+    ) -> Result<crate::runtime::Request, crate::Error<DeleteCustomerContactError>> {
+        let mut path = String::new();
         path.push_str("/companies(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.company_id),
+            &ToString::to_string(&self.company_id),
             false,
         );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.customer_contact_id),
+            &ToString::to_string(&self.customer_contact_id),
             false,
         );
         path.push(')');
@@ -401,102 +346,34 @@ impl<'a> DeleteCustomerContact<'a> {
             ::reqwest::Method::DELETE,
             path,
             true,
-            ::std::option::Option::Some("application/json"),
+            Some("application/json"),
         );
-        req.header("If-Match", ::std::string::ToString::to_string(&self.if_match));
-        ::std::result::Result::Ok(req)
+        req.header("If-Match", ToString::to_string(&self.if_match));
+        Ok(req)
     }
-    fn decode(
-        raw: crate::runtime::RawResponse,
-    ) -> ::std::result::Result<
-        crate::Response<(), ()>,
-        crate::Error<DeleteCustomerContactError>,
-    > {
+    fn decode(raw: crate::runtime::RawResponse) -> DeleteCustomerContactResult {
         match raw.status.as_u16() {
-            204u16 => {
-                let headers = ();
-                let body = ();
-                ::std::result::Result::Ok(
-                    crate::Response::new(raw.status, headers, raw.headers, body),
-                )
-            }
-            400u16 => {
-                let body = DeleteCustomerContactError::BadRequest(
-                    raw.json::<crate::models::OdataError, DeleteCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            401u16 => {
-                let body = DeleteCustomerContactError::Unauthorized(
-                    raw.json::<crate::models::OdataError, DeleteCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            404u16 => {
-                let body = DeleteCustomerContactError::NotFound(
-                    raw.json::<crate::models::OdataError, DeleteCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            409u16 => {
-                let body = DeleteCustomerContactError::Conflict(
-                    raw.json::<crate::models::OdataError, DeleteCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            _ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),
+            204u16 => raw.ok_with((), ()),
+            400u16 => raw.fail_json(DeleteCustomerContactError::BadRequest),
+            401u16 => raw.fail_json(DeleteCustomerContactError::Unauthorized),
+            404u16 => raw.fail_json(DeleteCustomerContactError::NotFound),
+            409u16 => raw.fail_json(DeleteCustomerContactError::Conflict),
+            _ => raw.unexpected(),
         }
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<
-        crate::Response<(), ()>,
-        crate::Error<DeleteCustomerContactError>,
-    > {
+    pub async fn send(self) -> DeleteCustomerContactResult {
         let req = self.request()?;
         let raw = self.client.execute::<DeleteCustomerContactError>(&req).await?;
         Self::decode(raw)
     }
 }
-impl<'a> ::std::future::IntoFuture for DeleteCustomerContact<'a> {
-    type Output = ::std::result::Result<
-        crate::Response<(), ()>,
-        crate::Error<DeleteCustomerContactError>,
-    >;
-    type IntoFuture = ::std::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        ::std::boxed::Box::pin(self.send())
-    }
-}
+crate::runtime::into_future!(DeleteCustomerContact => DeleteCustomerContactResult);
+/// What [`DeleteCustomerContact::send`] gives: the typed response, or why the call failed.
+pub type DeleteCustomerContactResult = Result<
+    crate::Response<(), ()>,
+    crate::Error<DeleteCustomerContactError>,
+>;
 /// The documented error responses of [`crate::Client::delete_customer_contact`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeleteCustomerContactError {
@@ -510,36 +387,20 @@ pub enum DeleteCustomerContactError {
     Conflict(crate::models::OdataError),
 }
 impl crate::ErrorDetails for DeleteCustomerContactError {
-    fn code(&self) -> ::std::option::Option<&str> {
+    fn code(&self) -> Option<&str> {
         match self {
-            DeleteCustomerContactError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            DeleteCustomerContactError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            DeleteCustomerContactError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            DeleteCustomerContactError::Conflict(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
+            DeleteCustomerContactError::BadRequest(b) => Some(b.error.code.as_str()),
+            DeleteCustomerContactError::Unauthorized(b) => Some(b.error.code.as_str()),
+            DeleteCustomerContactError::NotFound(b) => Some(b.error.code.as_str()),
+            DeleteCustomerContactError::Conflict(b) => Some(b.error.code.as_str()),
         }
     }
-    fn message(&self) -> ::std::option::Option<&str> {
+    fn message(&self) -> Option<&str> {
         match self {
-            DeleteCustomerContactError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            DeleteCustomerContactError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            DeleteCustomerContactError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            DeleteCustomerContactError::Conflict(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
+            DeleteCustomerContactError::BadRequest(b) => Some(b.error.message.as_str()),
+            DeleteCustomerContactError::Unauthorized(b) => Some(b.error.message.as_str()),
+            DeleteCustomerContactError::NotFound(b) => Some(b.error.message.as_str()),
+            DeleteCustomerContactError::Conflict(b) => Some(b.error.message.as_str()),
         }
     }
 }
@@ -549,8 +410,8 @@ pub struct GetCustomerContact<'a> {
     client: &'a crate::Client,
     company_id: ::uuid::Uuid,
     customer_contact_id: ::uuid::Uuid,
-    select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    expand: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    select: Option<Vec<String>>,
+    expand: Option<Vec<String>>,
 }
 impl<'a> GetCustomerContact<'a> {
     pub(crate) fn new(
@@ -562,8 +423,8 @@ impl<'a> GetCustomerContact<'a> {
             client,
             company_id,
             customer_contact_id,
-            select: ::std::option::Option::None,
-            expand: ::std::option::Option::None,
+            select: None,
+            expand: None,
         }
     }
     /// The properties to return; the others are left out.
@@ -571,12 +432,10 @@ impl<'a> GetCustomerContact<'a> {
     /// Sets the query parameter `$select`.
     pub fn select<I>(mut self, values: I) -> Self
     where
-        I: ::std::iter::IntoIterator,
-        I::Item: ::std::convert::Into<::std::string::String>,
+        I: IntoIterator,
+        I::Item: Into<String>,
     {
-        self.select = ::std::option::Option::Some(
-            values.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.select = Some(values.into_iter().map(Into::into).collect());
         self
     }
     /// Navigation properties to include inline; for a contact, `pdfDocument`.
@@ -584,31 +443,26 @@ impl<'a> GetCustomerContact<'a> {
     /// Sets the query parameter `$expand`.
     pub fn expand<I>(mut self, values: I) -> Self
     where
-        I: ::std::iter::IntoIterator,
-        I::Item: ::std::convert::Into<::std::string::String>,
+        I: IntoIterator,
+        I::Item: Into<String>,
     {
-        self.expand = ::std::option::Option::Some(
-            values.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.expand = Some(values.into_iter().map(Into::into).collect());
         self
     }
     fn request(
         &self,
-    ) -> ::std::result::Result<
-        crate::runtime::Request,
-        crate::Error<GetCustomerContactError>,
-    > {
-        let mut path = ::std::string::String::new();
+    ) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactError>> {
+        let mut path = String::new();
         path.push_str("/companies(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.company_id),
+            &ToString::to_string(&self.company_id),
             false,
         );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.customer_contact_id),
+            &ToString::to_string(&self.customer_contact_id),
             false,
         );
         path.push(')');
@@ -616,110 +470,45 @@ impl<'a> GetCustomerContact<'a> {
             ::reqwest::Method::GET,
             path,
             true,
-            ::std::option::Option::Some("application/json"),
+            Some("application/json"),
         );
         let mut query = crate::runtime::Query::default();
-        if let ::std::option::Option::Some(v) = &self.select {
-            query
-                .push_list(
-                    "$select",
-                    v.iter().map(|x| ::std::string::String::clone(x)),
-                    false,
-                );
+        if let Some(v) = &self.select {
+            query.push_list("$select", v.iter().map(|x| String::clone(x)), false);
         }
-        if let ::std::option::Option::Some(v) = &self.expand {
-            query
-                .push_list(
-                    "$expand",
-                    v.iter().map(|x| ::std::string::String::clone(x)),
-                    false,
-                );
+        if let Some(v) = &self.expand {
+            query.push_list("$expand", v.iter().map(|x| String::clone(x)), false);
         }
         req.query(&query);
-        ::std::result::Result::Ok(req)
+        Ok(req)
     }
-    fn decode(
-        raw: crate::runtime::RawResponse,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::CustomerContact, GetCustomerContactHeaders>,
-        crate::Error<GetCustomerContactError>,
-    > {
+    fn decode(raw: crate::runtime::RawResponse) -> GetCustomerContactResult {
         match raw.status.as_u16() {
             200u16 => {
                 let headers = GetCustomerContactHeaders {
                     etag: raw.header("etag").map(crate::ETag::from),
                 };
-                let body = raw
-                    .json::<crate::models::CustomerContact, GetCustomerContactError>()?;
-                ::std::result::Result::Ok(
-                    crate::Response::new(raw.status, headers, raw.headers, body),
-                )
+                raw.ok_json(headers)
             }
-            400u16 => {
-                let body = GetCustomerContactError::BadRequest(
-                    raw.json::<crate::models::OdataError, GetCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            401u16 => {
-                let body = GetCustomerContactError::Unauthorized(
-                    raw.json::<crate::models::OdataError, GetCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            404u16 => {
-                let body = GetCustomerContactError::NotFound(
-                    raw.json::<crate::models::OdataError, GetCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            _ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),
+            400u16 => raw.fail_json(GetCustomerContactError::BadRequest),
+            401u16 => raw.fail_json(GetCustomerContactError::Unauthorized),
+            404u16 => raw.fail_json(GetCustomerContactError::NotFound),
+            _ => raw.unexpected(),
         }
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::CustomerContact, GetCustomerContactHeaders>,
-        crate::Error<GetCustomerContactError>,
-    > {
+    pub async fn send(self) -> GetCustomerContactResult {
         let req = self.request()?;
         let raw = self.client.execute::<GetCustomerContactError>(&req).await?;
         Self::decode(raw)
     }
 }
-impl<'a> ::std::future::IntoFuture for GetCustomerContact<'a> {
-    type Output = ::std::result::Result<
-        crate::Response<crate::models::CustomerContact, GetCustomerContactHeaders>,
-        crate::Error<GetCustomerContactError>,
-    >;
-    type IntoFuture = ::std::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        ::std::boxed::Box::pin(self.send())
-    }
-}
+crate::runtime::into_future!(GetCustomerContact => GetCustomerContactResult);
+/// What [`GetCustomerContact::send`] gives: the typed response, or why the call failed.
+pub type GetCustomerContactResult = Result<
+    crate::Response<crate::models::CustomerContact, GetCustomerContactHeaders>,
+    crate::Error<GetCustomerContactError>,
+>;
 /// The documented error responses of [`crate::Client::get_customer_contact`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetCustomerContactError {
@@ -731,30 +520,18 @@ pub enum GetCustomerContactError {
     NotFound(crate::models::OdataError),
 }
 impl crate::ErrorDetails for GetCustomerContactError {
-    fn code(&self) -> ::std::option::Option<&str> {
+    fn code(&self) -> Option<&str> {
         match self {
-            GetCustomerContactError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            GetCustomerContactError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            GetCustomerContactError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
+            GetCustomerContactError::BadRequest(b) => Some(b.error.code.as_str()),
+            GetCustomerContactError::Unauthorized(b) => Some(b.error.code.as_str()),
+            GetCustomerContactError::NotFound(b) => Some(b.error.code.as_str()),
         }
     }
-    fn message(&self) -> ::std::option::Option<&str> {
+    fn message(&self) -> Option<&str> {
         match self {
-            GetCustomerContactError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            GetCustomerContactError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            GetCustomerContactError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
+            GetCustomerContactError::BadRequest(b) => Some(b.error.message.as_str()),
+            GetCustomerContactError::Unauthorized(b) => Some(b.error.message.as_str()),
+            GetCustomerContactError::NotFound(b) => Some(b.error.message.as_str()),
         }
     }
 }
@@ -764,7 +541,7 @@ pub struct GetCustomerContactHeaders {
     /// The entity's current version, equal to its `@odata.etag`.
     ///
     /// The `ETag` response header, if sent and well-formed.
-    pub etag: ::std::option::Option<crate::ETag>,
+    pub etag: Option<crate::ETag>,
 }
 /// The request of [`crate::Client::get_customer_contact_pdf_document`]: Get the PDF document of a customer contact
 #[must_use = "a request does nothing until it is sent or awaited"]
@@ -787,21 +564,21 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
     }
     fn request(
         &self,
-    ) -> ::std::result::Result<
+    ) -> Result<
         crate::runtime::Request,
         crate::Error<GetCustomerContactPdfDocumentError>,
     > {
-        let mut path = ::std::string::String::new();
+        let mut path = String::new();
         path.push_str("/companies(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.company_id),
+            &ToString::to_string(&self.company_id),
             false,
         );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.customer_contact_id),
+            &ToString::to_string(&self.customer_contact_id),
             false,
         );
         path.push_str(")/pdfDocument");
@@ -809,89 +586,33 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
             ::reqwest::Method::GET,
             path,
             true,
-            ::std::option::Option::Some("application/json"),
+            Some("application/json"),
         );
-        ::std::result::Result::Ok(req)
+        Ok(req)
     }
-    fn decode(
-        raw: crate::runtime::RawResponse,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::PdfDocument, ()>,
-        crate::Error<GetCustomerContactPdfDocumentError>,
-    > {
+    fn decode(raw: crate::runtime::RawResponse) -> GetCustomerContactPdfDocumentResult {
         match raw.status.as_u16() {
-            200u16 => {
-                let headers = ();
-                let body = raw
-                    .json::<
-                        crate::models::PdfDocument,
-                        GetCustomerContactPdfDocumentError,
-                    >()?;
-                ::std::result::Result::Ok(
-                    crate::Response::new(raw.status, headers, raw.headers, body),
-                )
-            }
-            401u16 => {
-                let body = GetCustomerContactPdfDocumentError::Unauthorized(
-                    raw
-                        .json::<
-                            crate::models::OdataError,
-                            GetCustomerContactPdfDocumentError,
-                        >()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            404u16 => {
-                let body = GetCustomerContactPdfDocumentError::NotFound(
-                    raw
-                        .json::<
-                            crate::models::OdataError,
-                            GetCustomerContactPdfDocumentError,
-                        >()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            _ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),
+            200u16 => raw.ok_json(()),
+            401u16 => raw.fail_json(GetCustomerContactPdfDocumentError::Unauthorized),
+            404u16 => raw.fail_json(GetCustomerContactPdfDocumentError::NotFound),
+            _ => raw.unexpected(),
         }
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::PdfDocument, ()>,
-        crate::Error<GetCustomerContactPdfDocumentError>,
-    > {
+    pub async fn send(self) -> GetCustomerContactPdfDocumentResult {
         let req = self.request()?;
         let raw = self.client.execute::<GetCustomerContactPdfDocumentError>(&req).await?;
         Self::decode(raw)
     }
 }
-impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocument<'a> {
-    type Output = ::std::result::Result<
-        crate::Response<crate::models::PdfDocument, ()>,
-        crate::Error<GetCustomerContactPdfDocumentError>,
-    >;
-    type IntoFuture = ::std::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        ::std::boxed::Box::pin(self.send())
-    }
-}
+crate::runtime::into_future!(
+    GetCustomerContactPdfDocument => GetCustomerContactPdfDocumentResult
+);
+/// What [`GetCustomerContactPdfDocument::send`] gives: the typed response, or why the call failed.
+pub type GetCustomerContactPdfDocumentResult = Result<
+    crate::Response<crate::models::PdfDocument, ()>,
+    crate::Error<GetCustomerContactPdfDocumentError>,
+>;
 /// The documented error responses of [`crate::Client::get_customer_contact_pdf_document`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetCustomerContactPdfDocumentError {
@@ -901,23 +622,23 @@ pub enum GetCustomerContactPdfDocumentError {
     NotFound(crate::models::OdataError),
 }
 impl crate::ErrorDetails for GetCustomerContactPdfDocumentError {
-    fn code(&self) -> ::std::option::Option<&str> {
+    fn code(&self) -> Option<&str> {
         match self {
             GetCustomerContactPdfDocumentError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
+                Some(b.error.code.as_str())
             }
             GetCustomerContactPdfDocumentError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
+                Some(b.error.code.as_str())
             }
         }
     }
-    fn message(&self) -> ::std::option::Option<&str> {
+    fn message(&self) -> Option<&str> {
         match self {
             GetCustomerContactPdfDocumentError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
+                Some(b.error.message.as_str())
             }
             GetCustomerContactPdfDocumentError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
+                Some(b.error.message.as_str())
             }
         }
     }
@@ -943,21 +664,21 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
     }
     fn request(
         &self,
-    ) -> ::std::result::Result<
+    ) -> Result<
         crate::runtime::Request,
         crate::Error<GetCustomerContactPdfDocumentContentError>,
     > {
-        let mut path = ::std::string::String::new();
+        let mut path = String::new();
         path.push_str("/companies(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.company_id),
+            &ToString::to_string(&self.company_id),
             false,
         );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.customer_contact_id),
+            &ToString::to_string(&self.customer_contact_id),
             false,
         );
         path.push_str(")/pdfDocument/pdfDocumentContent");
@@ -965,66 +686,24 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
             ::reqwest::Method::GET,
             path,
             true,
-            ::std::option::Option::Some("application/pdf, application/octet-stream"),
+            Some("application/pdf, application/octet-stream"),
         );
-        ::std::result::Result::Ok(req)
+        Ok(req)
     }
     fn decode(
         raw: crate::runtime::RawResponse,
-    ) -> ::std::result::Result<
-        crate::Response<::bytes::Bytes, ()>,
-        crate::Error<GetCustomerContactPdfDocumentContentError>,
-    > {
+    ) -> GetCustomerContactPdfDocumentContentResult {
         match raw.status.as_u16() {
-            200u16 => {
-                let headers = ();
-                let body = ::std::clone::Clone::clone(&raw.body);
-                ::std::result::Result::Ok(
-                    crate::Response::new(raw.status, headers, raw.headers, body),
-                )
-            }
+            200u16 => raw.ok_bytes(()),
             401u16 => {
-                let body = GetCustomerContactPdfDocumentContentError::Unauthorized(
-                    raw
-                        .json::<
-                            crate::models::OdataError,
-                            GetCustomerContactPdfDocumentContentError,
-                        >()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
+                raw.fail_json(GetCustomerContactPdfDocumentContentError::Unauthorized)
             }
-            404u16 => {
-                let body = GetCustomerContactPdfDocumentContentError::NotFound(
-                    raw
-                        .json::<
-                            crate::models::OdataError,
-                            GetCustomerContactPdfDocumentContentError,
-                        >()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            _ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),
+            404u16 => raw.fail_json(GetCustomerContactPdfDocumentContentError::NotFound),
+            _ => raw.unexpected(),
         }
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<
-        crate::Response<::bytes::Bytes, ()>,
-        crate::Error<GetCustomerContactPdfDocumentContentError>,
-    > {
+    pub async fn send(self) -> GetCustomerContactPdfDocumentContentResult {
         let req = self.request()?;
         let raw = self
             .client
@@ -1036,7 +715,7 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
     /// without reading it into memory or applying the size limit.
     pub async fn send_stream(
         self,
-    ) -> ::std::result::Result<
+    ) -> Result<
         crate::Response<crate::ByteStream, ()>,
         crate::Error<GetCustomerContactPdfDocumentContentError>,
     > {
@@ -1054,20 +733,18 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
             );
             let headers = ();
             let stream = crate::ByteStream::new(response.bytes_stream());
-            return ::std::result::Result::Ok(
-                crate::Response::new(raw.status, headers, raw_headers, stream),
-            );
+            return Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
         }
         let raw = self
             .client
             .finish::<GetCustomerContactPdfDocumentContentError>(response)
             .await?;
         match Self::decode(raw) {
-            ::std::result::Result::Err(e) => ::std::result::Result::Err(e),
-            ::std::result::Result::Ok(r) => {
-                ::std::result::Result::Err(crate::Error::Decode {
+            Err(e) => Err(e),
+            Ok(r) => {
+                Err(crate::Error::Decode {
                     status: r.status,
-                    message: ::std::string::ToString::to_string(
+                    message: ToString::to_string(
                         "a non-success status decoded as success",
                     ),
                     body: ::bytes::Bytes::new(),
@@ -1076,20 +753,14 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
         }
     }
 }
-impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocumentContent<'a> {
-    type Output = ::std::result::Result<
-        crate::Response<::bytes::Bytes, ()>,
-        crate::Error<GetCustomerContactPdfDocumentContentError>,
-    >;
-    type IntoFuture = ::std::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        ::std::boxed::Box::pin(self.send())
-    }
-}
+crate::runtime::into_future!(
+    GetCustomerContactPdfDocumentContent => GetCustomerContactPdfDocumentContentResult
+);
+/// What [`GetCustomerContactPdfDocumentContent::send`] gives: the typed response, or why the call failed.
+pub type GetCustomerContactPdfDocumentContentResult = Result<
+    crate::Response<::bytes::Bytes, ()>,
+    crate::Error<GetCustomerContactPdfDocumentContentError>,
+>;
 /// The documented error responses of [`crate::Client::get_customer_contact_pdf_document_content`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetCustomerContactPdfDocumentContentError {
@@ -1099,23 +770,23 @@ pub enum GetCustomerContactPdfDocumentContentError {
     NotFound(crate::models::OdataError),
 }
 impl crate::ErrorDetails for GetCustomerContactPdfDocumentContentError {
-    fn code(&self) -> ::std::option::Option<&str> {
+    fn code(&self) -> Option<&str> {
         match self {
             GetCustomerContactPdfDocumentContentError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
+                Some(b.error.code.as_str())
             }
             GetCustomerContactPdfDocumentContentError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
+                Some(b.error.code.as_str())
             }
         }
     }
-    fn message(&self) -> ::std::option::Option<&str> {
+    fn message(&self) -> Option<&str> {
         match self {
             GetCustomerContactPdfDocumentContentError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
+                Some(b.error.message.as_str())
             }
             GetCustomerContactPdfDocumentContentError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
+                Some(b.error.message.as_str())
             }
         }
     }
@@ -1124,47 +795,44 @@ impl crate::ErrorDetails for GetCustomerContactPdfDocumentContentError {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct ListCompanies<'a> {
     client: &'a crate::Client,
-    top: ::std::option::Option<i32>,
-    skip: ::std::option::Option<i32>,
-    filter: ::std::option::Option<::std::string::String>,
-    select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    orderby: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    prefer: ::std::option::Option<::std::string::String>,
+    top: Option<i32>,
+    skip: Option<i32>,
+    filter: Option<String>,
+    select: Option<Vec<String>>,
+    orderby: Option<Vec<String>>,
+    prefer: Option<String>,
 }
 impl<'a> ListCompanies<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         Self {
             client,
-            top: ::std::option::Option::None,
-            skip: ::std::option::Option::None,
-            filter: ::std::option::Option::None,
-            select: ::std::option::Option::None,
-            orderby: ::std::option::Option::None,
-            prefer: ::std::option::Option::None,
+            top: None,
+            skip: None,
+            filter: None,
+            select: None,
+            orderby: None,
+            prefer: None,
         }
     }
     /// Return at most this many entities.
     ///
     /// Sets the query parameter `$top`.
     pub fn top(mut self, value: i32) -> Self {
-        self.top = ::std::option::Option::Some(value);
+        self.top = Some(value);
         self
     }
     /// Skip this many entities before the first one returned.
     ///
     /// Sets the query parameter `$skip`.
     pub fn skip(mut self, value: i32) -> Self {
-        self.skip = ::std::option::Option::Some(value);
+        self.skip = Some(value);
         self
     }
     /// An OData filter expression, such as `lastName eq 'Smith'`.
     ///
     /// Sets the query parameter `$filter`.
-    pub fn filter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.filter = ::std::option::Option::Some(value.into());
+    pub fn filter(mut self, value: impl Into<String>) -> Self {
+        self.filter = Some(value.into());
         self
     }
     /// The properties to return; the others are left out.
@@ -1172,12 +840,10 @@ impl<'a> ListCompanies<'a> {
     /// Sets the query parameter `$select`.
     pub fn select<I>(mut self, values: I) -> Self
     where
-        I: ::std::iter::IntoIterator,
-        I::Item: ::std::convert::Into<::std::string::String>,
+        I: IntoIterator,
+        I::Item: Into<String>,
     {
-        self.select = ::std::option::Option::Some(
-            values.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.select = Some(values.into_iter().map(Into::into).collect());
         self
     }
     /// Sort keys, each a property name optionally followed by `asc` or `desc`.
@@ -1185,12 +851,10 @@ impl<'a> ListCompanies<'a> {
     /// Sets the query parameter `$orderby`.
     pub fn orderby<I>(mut self, values: I) -> Self
     where
-        I: ::std::iter::IntoIterator,
-        I::Item: ::std::convert::Into<::std::string::String>,
+        I: IntoIterator,
+        I::Item: Into<String>,
     {
-        self.orderby = ::std::option::Option::Some(
-            values.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.orderby = Some(values.into_iter().map(Into::into).collect());
         self
     }
     /// OData preferences; `odata.maxpagesize=N` asks for pages of at most N
@@ -1198,116 +862,59 @@ impl<'a> ListCompanies<'a> {
     ///
     ///
     /// Sets the header parameter `Prefer`.
-    pub fn prefer(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.prefer = ::std::option::Option::Some(value.into());
+    pub fn prefer(mut self, value: impl Into<String>) -> Self {
+        self.prefer = Some(value.into());
         self
     }
     /// Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);
     /// the server sends an `@odata.nextLink` while more remain.
     pub fn max_page_size(mut self, size: u32) -> Self {
-        self.prefer = ::std::option::Option::Some(
-            ::std::format!("odata.maxpagesize={size}"),
-        );
+        self.prefer = Some(::std::format!("odata.maxpagesize={size}"));
         self
     }
     fn request(
         &self,
-    ) -> ::std::result::Result<
-        crate::runtime::Request,
-        crate::Error<ListCompaniesError>,
-    > {
-        let mut path = ::std::string::String::new();
+    ) -> Result<crate::runtime::Request, crate::Error<ListCompaniesError>> {
+        let mut path = String::new();
         path.push_str("/companies");
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::GET,
             path,
             true,
-            ::std::option::Option::Some("application/json"),
+            Some("application/json"),
         );
         let mut query = crate::runtime::Query::default();
-        if let ::std::option::Option::Some(v) = &self.top {
-            query.push("$top", &::std::string::ToString::to_string(v));
+        if let Some(v) = &self.top {
+            query.push("$top", &ToString::to_string(v));
         }
-        if let ::std::option::Option::Some(v) = &self.skip {
-            query.push("$skip", &::std::string::ToString::to_string(v));
+        if let Some(v) = &self.skip {
+            query.push("$skip", &ToString::to_string(v));
         }
-        if let ::std::option::Option::Some(v) = &self.filter {
-            query.push("$filter", &::std::string::String::clone(v));
+        if let Some(v) = &self.filter {
+            query.push("$filter", &String::clone(v));
         }
-        if let ::std::option::Option::Some(v) = &self.select {
-            query
-                .push_list(
-                    "$select",
-                    v.iter().map(|x| ::std::string::String::clone(x)),
-                    false,
-                );
+        if let Some(v) = &self.select {
+            query.push_list("$select", v.iter().map(|x| String::clone(x)), false);
         }
-        if let ::std::option::Option::Some(v) = &self.orderby {
-            query
-                .push_list(
-                    "$orderby",
-                    v.iter().map(|x| ::std::string::String::clone(x)),
-                    false,
-                );
+        if let Some(v) = &self.orderby {
+            query.push_list("$orderby", v.iter().map(|x| String::clone(x)), false);
         }
         req.query(&query);
-        if let ::std::option::Option::Some(v) = &self.prefer {
-            req.header("Prefer", ::std::string::String::clone(v));
+        if let Some(v) = &self.prefer {
+            req.header("Prefer", String::clone(v));
         }
-        ::std::result::Result::Ok(req)
+        Ok(req)
     }
-    fn decode(
-        raw: crate::runtime::RawResponse,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::CompanyCollection, ()>,
-        crate::Error<ListCompaniesError>,
-    > {
+    fn decode(raw: crate::runtime::RawResponse) -> ListCompaniesResult {
         match raw.status.as_u16() {
-            200u16 => {
-                let headers = ();
-                let body = raw
-                    .json::<crate::models::CompanyCollection, ListCompaniesError>()?;
-                ::std::result::Result::Ok(
-                    crate::Response::new(raw.status, headers, raw.headers, body),
-                )
-            }
-            400u16 => {
-                let body = ListCompaniesError::BadRequest(
-                    raw.json::<crate::models::OdataError, ListCompaniesError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            401u16 => {
-                let body = ListCompaniesError::Unauthorized(
-                    raw.json::<crate::models::OdataError, ListCompaniesError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            _ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),
+            200u16 => raw.ok_json(()),
+            400u16 => raw.fail_json(ListCompaniesError::BadRequest),
+            401u16 => raw.fail_json(ListCompaniesError::Unauthorized),
+            _ => raw.unexpected(),
         }
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::CompanyCollection, ()>,
-        crate::Error<ListCompaniesError>,
-    > {
+    pub async fn send(self) -> ListCompaniesResult {
         let req = self.request()?;
         let raw = self.client.execute::<ListCompaniesError>(&req).await?;
         Self::decode(raw)
@@ -1317,14 +924,11 @@ impl<'a> ListCompanies<'a> {
     pub fn stream(
         self,
     ) -> impl ::futures::Stream<
-        Item = ::std::result::Result<
-            crate::models::Company,
-            crate::Error<ListCompaniesError>,
-        >,
+        Item = Result<crate::models::Company, crate::Error<ListCompaniesError>>,
     > + 'a {
         use ::futures::StreamExt as _;
         match self.request() {
-            ::std::result::Result::Ok(req) => {
+            Ok(req) => {
                 crate::runtime::pages(
                         self.client,
                         req,
@@ -1332,27 +936,16 @@ impl<'a> ListCompanies<'a> {
                     )
                     .left_stream()
             }
-            ::std::result::Result::Err(e) => {
-                ::futures::stream::once(async move { ::std::result::Result::Err(e) })
-                    .right_stream()
-            }
+            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
         }
     }
 }
-impl<'a> ::std::future::IntoFuture for ListCompanies<'a> {
-    type Output = ::std::result::Result<
-        crate::Response<crate::models::CompanyCollection, ()>,
-        crate::Error<ListCompaniesError>,
-    >;
-    type IntoFuture = ::std::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        ::std::boxed::Box::pin(self.send())
-    }
-}
+crate::runtime::into_future!(ListCompanies => ListCompaniesResult);
+/// What [`ListCompanies::send`] gives: the typed response, or why the call failed.
+pub type ListCompaniesResult = Result<
+    crate::Response<crate::models::CompanyCollection, ()>,
+    crate::Error<ListCompaniesError>,
+>;
 /// The documented error responses of [`crate::Client::list_companies`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListCompaniesError {
@@ -1362,24 +955,16 @@ pub enum ListCompaniesError {
     Unauthorized(crate::models::OdataError),
 }
 impl crate::ErrorDetails for ListCompaniesError {
-    fn code(&self) -> ::std::option::Option<&str> {
+    fn code(&self) -> Option<&str> {
         match self {
-            ListCompaniesError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            ListCompaniesError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
+            ListCompaniesError::BadRequest(b) => Some(b.error.code.as_str()),
+            ListCompaniesError::Unauthorized(b) => Some(b.error.code.as_str()),
         }
     }
-    fn message(&self) -> ::std::option::Option<&str> {
+    fn message(&self) -> Option<&str> {
         match self {
-            ListCompaniesError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            ListCompaniesError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
+            ListCompaniesError::BadRequest(b) => Some(b.error.message.as_str()),
+            ListCompaniesError::Unauthorized(b) => Some(b.error.message.as_str()),
         }
     }
 }
@@ -1388,50 +973,47 @@ impl crate::ErrorDetails for ListCompaniesError {
 pub struct ListCustomerContacts<'a> {
     client: &'a crate::Client,
     company_id: ::uuid::Uuid,
-    top: ::std::option::Option<i32>,
-    skip: ::std::option::Option<i32>,
-    filter: ::std::option::Option<::std::string::String>,
-    select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    orderby: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    expand: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    prefer: ::std::option::Option<::std::string::String>,
+    top: Option<i32>,
+    skip: Option<i32>,
+    filter: Option<String>,
+    select: Option<Vec<String>>,
+    orderby: Option<Vec<String>>,
+    expand: Option<Vec<String>>,
+    prefer: Option<String>,
 }
 impl<'a> ListCustomerContacts<'a> {
     pub(crate) fn new(client: &'a crate::Client, company_id: ::uuid::Uuid) -> Self {
         Self {
             client,
             company_id,
-            top: ::std::option::Option::None,
-            skip: ::std::option::Option::None,
-            filter: ::std::option::Option::None,
-            select: ::std::option::Option::None,
-            orderby: ::std::option::Option::None,
-            expand: ::std::option::Option::None,
-            prefer: ::std::option::Option::None,
+            top: None,
+            skip: None,
+            filter: None,
+            select: None,
+            orderby: None,
+            expand: None,
+            prefer: None,
         }
     }
     /// Return at most this many entities.
     ///
     /// Sets the query parameter `$top`.
     pub fn top(mut self, value: i32) -> Self {
-        self.top = ::std::option::Option::Some(value);
+        self.top = Some(value);
         self
     }
     /// Skip this many entities before the first one returned.
     ///
     /// Sets the query parameter `$skip`.
     pub fn skip(mut self, value: i32) -> Self {
-        self.skip = ::std::option::Option::Some(value);
+        self.skip = Some(value);
         self
     }
     /// An OData filter expression, such as `lastName eq 'Smith'`.
     ///
     /// Sets the query parameter `$filter`.
-    pub fn filter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.filter = ::std::option::Option::Some(value.into());
+    pub fn filter(mut self, value: impl Into<String>) -> Self {
+        self.filter = Some(value.into());
         self
     }
     /// The properties to return; the others are left out.
@@ -1439,12 +1021,10 @@ impl<'a> ListCustomerContacts<'a> {
     /// Sets the query parameter `$select`.
     pub fn select<I>(mut self, values: I) -> Self
     where
-        I: ::std::iter::IntoIterator,
-        I::Item: ::std::convert::Into<::std::string::String>,
+        I: IntoIterator,
+        I::Item: Into<String>,
     {
-        self.select = ::std::option::Option::Some(
-            values.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.select = Some(values.into_iter().map(Into::into).collect());
         self
     }
     /// Sort keys, each a property name optionally followed by `asc` or `desc`.
@@ -1452,12 +1032,10 @@ impl<'a> ListCustomerContacts<'a> {
     /// Sets the query parameter `$orderby`.
     pub fn orderby<I>(mut self, values: I) -> Self
     where
-        I: ::std::iter::IntoIterator,
-        I::Item: ::std::convert::Into<::std::string::String>,
+        I: IntoIterator,
+        I::Item: Into<String>,
     {
-        self.orderby = ::std::option::Option::Some(
-            values.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.orderby = Some(values.into_iter().map(Into::into).collect());
         self
     }
     /// Navigation properties to include inline; for a contact, `pdfDocument`.
@@ -1465,12 +1043,10 @@ impl<'a> ListCustomerContacts<'a> {
     /// Sets the query parameter `$expand`.
     pub fn expand<I>(mut self, values: I) -> Self
     where
-        I: ::std::iter::IntoIterator,
-        I::Item: ::std::convert::Into<::std::string::String>,
+        I: IntoIterator,
+        I::Item: Into<String>,
     {
-        self.expand = ::std::option::Option::Some(
-            values.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.expand = Some(values.into_iter().map(Into::into).collect());
         self
     }
     /// OData preferences; `odata.maxpagesize=N` asks for pages of at most N
@@ -1478,32 +1054,24 @@ impl<'a> ListCustomerContacts<'a> {
     ///
     ///
     /// Sets the header parameter `Prefer`.
-    pub fn prefer(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.prefer = ::std::option::Option::Some(value.into());
+    pub fn prefer(mut self, value: impl Into<String>) -> Self {
+        self.prefer = Some(value.into());
         self
     }
     /// Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);
     /// the server sends an `@odata.nextLink` while more remain.
     pub fn max_page_size(mut self, size: u32) -> Self {
-        self.prefer = ::std::option::Option::Some(
-            ::std::format!("odata.maxpagesize={size}"),
-        );
+        self.prefer = Some(::std::format!("odata.maxpagesize={size}"));
         self
     }
     fn request(
         &self,
-    ) -> ::std::result::Result<
-        crate::runtime::Request,
-        crate::Error<ListCustomerContactsError>,
-    > {
-        let mut path = ::std::string::String::new();
+    ) -> Result<crate::runtime::Request, crate::Error<ListCustomerContactsError>> {
+        let mut path = String::new();
         path.push_str("/companies(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.company_id),
+            &ToString::to_string(&self.company_id),
             false,
         );
         path.push_str(")/customerContacts");
@@ -1511,112 +1079,44 @@ impl<'a> ListCustomerContacts<'a> {
             ::reqwest::Method::GET,
             path,
             true,
-            ::std::option::Option::Some("application/json"),
+            Some("application/json"),
         );
         let mut query = crate::runtime::Query::default();
-        if let ::std::option::Option::Some(v) = &self.top {
-            query.push("$top", &::std::string::ToString::to_string(v));
+        if let Some(v) = &self.top {
+            query.push("$top", &ToString::to_string(v));
         }
-        if let ::std::option::Option::Some(v) = &self.skip {
-            query.push("$skip", &::std::string::ToString::to_string(v));
+        if let Some(v) = &self.skip {
+            query.push("$skip", &ToString::to_string(v));
         }
-        if let ::std::option::Option::Some(v) = &self.filter {
-            query.push("$filter", &::std::string::String::clone(v));
+        if let Some(v) = &self.filter {
+            query.push("$filter", &String::clone(v));
         }
-        if let ::std::option::Option::Some(v) = &self.select {
-            query
-                .push_list(
-                    "$select",
-                    v.iter().map(|x| ::std::string::String::clone(x)),
-                    false,
-                );
+        if let Some(v) = &self.select {
+            query.push_list("$select", v.iter().map(|x| String::clone(x)), false);
         }
-        if let ::std::option::Option::Some(v) = &self.orderby {
-            query
-                .push_list(
-                    "$orderby",
-                    v.iter().map(|x| ::std::string::String::clone(x)),
-                    false,
-                );
+        if let Some(v) = &self.orderby {
+            query.push_list("$orderby", v.iter().map(|x| String::clone(x)), false);
         }
-        if let ::std::option::Option::Some(v) = &self.expand {
-            query
-                .push_list(
-                    "$expand",
-                    v.iter().map(|x| ::std::string::String::clone(x)),
-                    false,
-                );
+        if let Some(v) = &self.expand {
+            query.push_list("$expand", v.iter().map(|x| String::clone(x)), false);
         }
         req.query(&query);
-        if let ::std::option::Option::Some(v) = &self.prefer {
-            req.header("Prefer", ::std::string::String::clone(v));
+        if let Some(v) = &self.prefer {
+            req.header("Prefer", String::clone(v));
         }
-        ::std::result::Result::Ok(req)
+        Ok(req)
     }
-    fn decode(
-        raw: crate::runtime::RawResponse,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::CustomerContactCollection, ()>,
-        crate::Error<ListCustomerContactsError>,
-    > {
+    fn decode(raw: crate::runtime::RawResponse) -> ListCustomerContactsResult {
         match raw.status.as_u16() {
-            200u16 => {
-                let headers = ();
-                let body = raw
-                    .json::<
-                        crate::models::CustomerContactCollection,
-                        ListCustomerContactsError,
-                    >()?;
-                ::std::result::Result::Ok(
-                    crate::Response::new(raw.status, headers, raw.headers, body),
-                )
-            }
-            400u16 => {
-                let body = ListCustomerContactsError::BadRequest(
-                    raw.json::<crate::models::OdataError, ListCustomerContactsError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            401u16 => {
-                let body = ListCustomerContactsError::Unauthorized(
-                    raw.json::<crate::models::OdataError, ListCustomerContactsError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            404u16 => {
-                let body = ListCustomerContactsError::NotFound(
-                    raw.json::<crate::models::OdataError, ListCustomerContactsError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            _ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),
+            200u16 => raw.ok_json(()),
+            400u16 => raw.fail_json(ListCustomerContactsError::BadRequest),
+            401u16 => raw.fail_json(ListCustomerContactsError::Unauthorized),
+            404u16 => raw.fail_json(ListCustomerContactsError::NotFound),
+            _ => raw.unexpected(),
         }
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::CustomerContactCollection, ()>,
-        crate::Error<ListCustomerContactsError>,
-    > {
+    pub async fn send(self) -> ListCustomerContactsResult {
         let req = self.request()?;
         let raw = self.client.execute::<ListCustomerContactsError>(&req).await?;
         Self::decode(raw)
@@ -1626,14 +1126,14 @@ impl<'a> ListCustomerContacts<'a> {
     pub fn stream(
         self,
     ) -> impl ::futures::Stream<
-        Item = ::std::result::Result<
+        Item = Result<
             crate::models::CustomerContact,
             crate::Error<ListCustomerContactsError>,
         >,
     > + 'a {
         use ::futures::StreamExt as _;
         match self.request() {
-            ::std::result::Result::Ok(req) => {
+            Ok(req) => {
                 crate::runtime::pages(
                         self.client,
                         req,
@@ -1641,27 +1141,16 @@ impl<'a> ListCustomerContacts<'a> {
                     )
                     .left_stream()
             }
-            ::std::result::Result::Err(e) => {
-                ::futures::stream::once(async move { ::std::result::Result::Err(e) })
-                    .right_stream()
-            }
+            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
         }
     }
 }
-impl<'a> ::std::future::IntoFuture for ListCustomerContacts<'a> {
-    type Output = ::std::result::Result<
-        crate::Response<crate::models::CustomerContactCollection, ()>,
-        crate::Error<ListCustomerContactsError>,
-    >;
-    type IntoFuture = ::std::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        ::std::boxed::Box::pin(self.send())
-    }
-}
+crate::runtime::into_future!(ListCustomerContacts => ListCustomerContactsResult);
+/// What [`ListCustomerContacts::send`] gives: the typed response, or why the call failed.
+pub type ListCustomerContactsResult = Result<
+    crate::Response<crate::models::CustomerContactCollection, ()>,
+    crate::Error<ListCustomerContactsError>,
+>;
 /// The documented error responses of [`crate::Client::list_customer_contacts`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListCustomerContactsError {
@@ -1673,30 +1162,18 @@ pub enum ListCustomerContactsError {
     NotFound(crate::models::OdataError),
 }
 impl crate::ErrorDetails for ListCustomerContactsError {
-    fn code(&self) -> ::std::option::Option<&str> {
+    fn code(&self) -> Option<&str> {
         match self {
-            ListCustomerContactsError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            ListCustomerContactsError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            ListCustomerContactsError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
+            ListCustomerContactsError::BadRequest(b) => Some(b.error.code.as_str()),
+            ListCustomerContactsError::Unauthorized(b) => Some(b.error.code.as_str()),
+            ListCustomerContactsError::NotFound(b) => Some(b.error.code.as_str()),
         }
     }
-    fn message(&self) -> ::std::option::Option<&str> {
+    fn message(&self) -> Option<&str> {
         match self {
-            ListCustomerContactsError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            ListCustomerContactsError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            ListCustomerContactsError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
+            ListCustomerContactsError::BadRequest(b) => Some(b.error.message.as_str()),
+            ListCustomerContactsError::Unauthorized(b) => Some(b.error.message.as_str()),
+            ListCustomerContactsError::NotFound(b) => Some(b.error.message.as_str()),
         }
     }
 }
@@ -1707,7 +1184,7 @@ pub struct UpdateCustomerContact<'a> {
     company_id: ::uuid::Uuid,
     customer_contact_id: ::uuid::Uuid,
     if_match: crate::ETag,
-    body: ::std::option::Option<crate::models::CustomerContactRequest>,
+    body: Option<crate::models::CustomerContactRequest>,
 }
 impl<'a> UpdateCustomerContact<'a> {
     pub(crate) fn new(
@@ -1715,7 +1192,7 @@ impl<'a> UpdateCustomerContact<'a> {
         company_id: ::uuid::Uuid,
         customer_contact_id: ::uuid::Uuid,
         if_match: crate::ETag,
-        body: ::std::option::Option<crate::models::CustomerContactRequest>,
+        body: Option<crate::models::CustomerContactRequest>,
     ) -> Self {
         Self {
             client,
@@ -1727,21 +1204,18 @@ impl<'a> UpdateCustomerContact<'a> {
     }
     fn request(
         &self,
-    ) -> ::std::result::Result<
-        crate::runtime::Request,
-        crate::Error<UpdateCustomerContactError>,
-    > {
-        let mut path = ::std::string::String::new();
+    ) -> Result<crate::runtime::Request, crate::Error<UpdateCustomerContactError>> {
+        let mut path = String::new();
         path.push_str("/companies(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.company_id),
+            &ToString::to_string(&self.company_id),
             false,
         );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
-            &::std::string::ToString::to_string(&self.customer_contact_id),
+            &ToString::to_string(&self.customer_contact_id),
             false,
         );
         path.push(')');
@@ -1749,111 +1223,42 @@ impl<'a> UpdateCustomerContact<'a> {
             ::reqwest::Method::PATCH,
             path,
             true,
-            ::std::option::Option::Some("application/json"),
+            Some("application/json"),
         );
-        req.header("If-Match", ::std::string::ToString::to_string(&self.if_match));
-        if let ::std::option::Option::Some(body) = &self.body {
+        req.header("If-Match", ToString::to_string(&self.if_match));
+        if let Some(body) = &self.body {
             req.json::<_, UpdateCustomerContactError>(body)?;
         }
-        ::std::result::Result::Ok(req)
+        Ok(req)
     }
-    fn decode(
-        raw: crate::runtime::RawResponse,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::CustomerContact, UpdateCustomerContactHeaders>,
-        crate::Error<UpdateCustomerContactError>,
-    > {
+    fn decode(raw: crate::runtime::RawResponse) -> UpdateCustomerContactResult {
         match raw.status.as_u16() {
             200u16 => {
                 let headers = UpdateCustomerContactHeaders {
                     etag: raw.header("etag").map(crate::ETag::from),
                 };
-                let body = raw
-                    .json::<
-                        crate::models::CustomerContact,
-                        UpdateCustomerContactError,
-                    >()?;
-                ::std::result::Result::Ok(
-                    crate::Response::new(raw.status, headers, raw.headers, body),
-                )
+                raw.ok_json(headers)
             }
-            400u16 => {
-                let body = UpdateCustomerContactError::BadRequest(
-                    raw.json::<crate::models::OdataError, UpdateCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            401u16 => {
-                let body = UpdateCustomerContactError::Unauthorized(
-                    raw.json::<crate::models::OdataError, UpdateCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            404u16 => {
-                let body = UpdateCustomerContactError::NotFound(
-                    raw.json::<crate::models::OdataError, UpdateCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            409u16 => {
-                let body = UpdateCustomerContactError::Conflict(
-                    raw.json::<crate::models::OdataError, UpdateCustomerContactError>()?,
-                );
-                ::std::result::Result::Err(
-                    crate::Error::Api(crate::ApiError {
-                        status: raw.status,
-                        headers: raw.headers,
-                        body,
-                    }),
-                )
-            }
-            _ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),
+            400u16 => raw.fail_json(UpdateCustomerContactError::BadRequest),
+            401u16 => raw.fail_json(UpdateCustomerContactError::Unauthorized),
+            404u16 => raw.fail_json(UpdateCustomerContactError::NotFound),
+            409u16 => raw.fail_json(UpdateCustomerContactError::Conflict),
+            _ => raw.unexpected(),
         }
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::models::CustomerContact, UpdateCustomerContactHeaders>,
-        crate::Error<UpdateCustomerContactError>,
-    > {
+    pub async fn send(self) -> UpdateCustomerContactResult {
         let req = self.request()?;
         let raw = self.client.execute::<UpdateCustomerContactError>(&req).await?;
         Self::decode(raw)
     }
 }
-impl<'a> ::std::future::IntoFuture for UpdateCustomerContact<'a> {
-    type Output = ::std::result::Result<
-        crate::Response<crate::models::CustomerContact, UpdateCustomerContactHeaders>,
-        crate::Error<UpdateCustomerContactError>,
-    >;
-    type IntoFuture = ::std::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        ::std::boxed::Box::pin(self.send())
-    }
-}
+crate::runtime::into_future!(UpdateCustomerContact => UpdateCustomerContactResult);
+/// What [`UpdateCustomerContact::send`] gives: the typed response, or why the call failed.
+pub type UpdateCustomerContactResult = Result<
+    crate::Response<crate::models::CustomerContact, UpdateCustomerContactHeaders>,
+    crate::Error<UpdateCustomerContactError>,
+>;
 /// The documented error responses of [`crate::Client::update_customer_contact`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdateCustomerContactError {
@@ -1867,36 +1272,20 @@ pub enum UpdateCustomerContactError {
     Conflict(crate::models::OdataError),
 }
 impl crate::ErrorDetails for UpdateCustomerContactError {
-    fn code(&self) -> ::std::option::Option<&str> {
+    fn code(&self) -> Option<&str> {
         match self {
-            UpdateCustomerContactError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            UpdateCustomerContactError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            UpdateCustomerContactError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
-            UpdateCustomerContactError::Conflict(b) => {
-                ::std::option::Option::Some(b.error.code.as_str())
-            }
+            UpdateCustomerContactError::BadRequest(b) => Some(b.error.code.as_str()),
+            UpdateCustomerContactError::Unauthorized(b) => Some(b.error.code.as_str()),
+            UpdateCustomerContactError::NotFound(b) => Some(b.error.code.as_str()),
+            UpdateCustomerContactError::Conflict(b) => Some(b.error.code.as_str()),
         }
     }
-    fn message(&self) -> ::std::option::Option<&str> {
+    fn message(&self) -> Option<&str> {
         match self {
-            UpdateCustomerContactError::BadRequest(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            UpdateCustomerContactError::Unauthorized(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            UpdateCustomerContactError::NotFound(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
-            UpdateCustomerContactError::Conflict(b) => {
-                ::std::option::Option::Some(b.error.message.as_str())
-            }
+            UpdateCustomerContactError::BadRequest(b) => Some(b.error.message.as_str()),
+            UpdateCustomerContactError::Unauthorized(b) => Some(b.error.message.as_str()),
+            UpdateCustomerContactError::NotFound(b) => Some(b.error.message.as_str()),
+            UpdateCustomerContactError::Conflict(b) => Some(b.error.message.as_str()),
         }
     }
 }
@@ -1906,5 +1295,5 @@ pub struct UpdateCustomerContactHeaders {
     /// The entity's current version, equal to its `@odata.etag`.
     ///
     /// The `ETag` response header, if sent and well-formed.
-    pub etag: ::std::option::Option<crate::ETag>,
+    pub etag: Option<crate::ETag>,
 }

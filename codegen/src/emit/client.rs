@@ -33,7 +33,7 @@ fn param_type(p: &Param) -> TokenStream {
         ParamType::Scalar(t) => type_tokens(t),
         ParamType::List { item, .. } => {
             let item = type_tokens(item);
-            quote!(::std::vec::Vec<#item>)
+            quote!(Vec<#item>)
         }
         ParamType::ETag => quote!(crate::ETag),
     }
@@ -43,11 +43,8 @@ fn param_type(p: &Param) -> TokenStream {
 fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
     let name = ident(&p.ident);
     match &p.ty {
-        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => (
-            quote!(impl ::std::convert::Into<::std::string::String>),
-            quote!(#name.into()),
-        ),
-        ParamType::ETag => (quote!(impl ::std::convert::Into<crate::ETag>), quote!(#name.into())),
+        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => (quote!(impl Into<String>), quote!(#name.into())),
+        ParamType::ETag => (quote!(impl Into<crate::ETag>), quote!(#name.into())),
         _ => (param_type(p), quote!(#name)),
     }
 }
@@ -55,7 +52,7 @@ fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
 fn body_type(op: &Operation) -> Option<TokenStream> {
     op.body.as_ref().map(|b| match &b.kind {
         BodyKind::Json(t) | BodyKind::Form(t) => type_tokens(t),
-        BodyKind::Text => quote!(::std::string::String),
+        BodyKind::Text => quote!(String),
         BodyKind::Binary => quote!(::bytes::Bytes),
         BodyKind::Empty => quote!(()),
     })
@@ -64,7 +61,7 @@ fn body_type(op: &Operation) -> Option<TokenStream> {
 fn success_body(case: &ResponseCase) -> TokenStream {
     match &case.body {
         BodyKind::Json(t) | BodyKind::Form(t) => type_tokens(t),
-        BodyKind::Text => quote!(::std::string::String),
+        BodyKind::Text => quote!(String),
         BodyKind::Binary => quote!(::bytes::Bytes),
         BodyKind::Empty => quote!(()),
     }
@@ -84,9 +81,9 @@ fn names(
 ) {
     (
         ident(&op.type_name),
-        ident(&format!("{}Error", op.type_name)),
-        ident(&format!("{}Headers", op.type_name)),
-        ident(&format!("{}Response", op.type_name)),
+        ident(&op.error_name),
+        ident(&op.headers_name),
+        ident(&op.response_name),
     )
 }
 
@@ -126,9 +123,9 @@ fn client_method(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream 
     match (body_type(op), body_required) {
         (Some(t), true) => {
             args.push(quote!(body: #t));
-            inits.push(quote!(::std::option::Option::Some(body)));
+            inits.push(quote!(Some(body)));
         }
-        (Some(_), false) => inits.push(quote!(::std::option::Option::None)),
+        (Some(_), false) => inits.push(quote!(None)),
         (None, _) => {}
     }
     let mut doc = String::new();
@@ -222,11 +219,11 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
             if p.required {
                 quote!(#name: #ty,)
             } else {
-                quote!(#name: ::std::option::Option<#ty>,)
+                quote!(#name: Option<#ty>,)
             }
         })
         .collect();
-    let body_field = body_type(op).map(|t| quote!(body: ::std::option::Option<#t>,));
+    let body_field = body_type(op).map(|t| quote!(body: Option<#t>,));
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     let mut new_args: Vec<TokenStream> = required
         .iter()
@@ -237,7 +234,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         })
         .collect();
     if let Some(t) = body_type(op) {
-        new_args.push(quote!(body: ::std::option::Option<#t>));
+        new_args.push(quote!(body: Option<#t>));
     }
     let init_required: Vec<_> = required.iter().map(|p| ident(&p.ident)).collect();
     let init_optional: Vec<_> = op
@@ -254,7 +251,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         (Some(b), Some(t)) if !b.required => quote! {
             /// The request body (optional for this operation).
             pub fn body(mut self, value: #t) -> Self {
-                self.body = ::std::option::Option::Some(value);
+                self.body = Some(value);
                 self
             }
         },
@@ -265,13 +262,22 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         decode_parts(op, types, &error, &headers, &response_enum);
     let body_ty = response_body_type(op);
     let headers_ty = headers_type(op);
-    let output = quote!(::std::result::Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>>);
+    let result = ident(&op.result_name);
+    let output = quote!(#result);
+    let result_doc = format!(
+        " What [`{}::send`] gives: the typed response, or why the call failed.",
+        op.type_name
+    );
+    let result_alias = quote! {
+        #[doc = #result_doc]
+        pub type #result = Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>>;
+    };
     let stream_fn = if is_binary(op) {
         let headers_expr = headers_expr(op);
         quote! {
             /// Sends the request and hands the body over as it arrives,
             /// without reading it into memory or applying the size limit.
-            pub async fn send_stream(self) -> ::std::result::Result<crate::Response<crate::ByteStream, #headers_ty>, crate::Error<#error>> {
+            pub async fn send_stream(self) -> Result<crate::Response<crate::ByteStream, #headers_ty>, crate::Error<#error>> {
                 let req = self.request()?;
                 let response = self.client.execute_stream::<#error>(&req).await?;
                 if response.status().is_success() {
@@ -279,13 +285,13 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
                     let raw = crate::runtime::RawResponse::new(response.status(), raw_headers.clone(), ::bytes::Bytes::new());
                     let headers = #headers_expr;
                     let stream = crate::ByteStream::new(response.bytes_stream());
-                    return ::std::result::Result::Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
+                    return Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
                 }
                 let raw = self.client.finish::<#error>(response).await?;
                 match Self::decode(raw) {
-                    ::std::result::Result::Err(e) => ::std::result::Result::Err(e),
+                    Err(e) => Err(e),
                     // Only success statuses decode to success, and this one is not.
-                    ::std::result::Result::Ok(r) => ::std::result::Result::Err(crate::Error::Decode { status: r.status, message: ::std::string::ToString::to_string("a non-success status decoded as success"), body: ::bytes::Bytes::new() }),
+                    Ok(r) => Err(crate::Error::Decode { status: r.status, message: ToString::to_string("a non-success status decoded as success"), body: ::bytes::Bytes::new() }),
                 }
             }
         }
@@ -297,11 +303,11 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         quote! {
             /// Every item of every page: sends the request, then follows each
             /// `@odata.nextLink` (only to the base URL's origin) until the last page.
-            pub fn stream(self) -> impl ::futures::Stream<Item = ::std::result::Result<#item, crate::Error<#error>>> + 'a {
+            pub fn stream(self) -> impl ::futures::Stream<Item = Result<#item, crate::Error<#error>>> + 'a {
                 use ::futures::StreamExt as _;
                 match self.request() {
-                    ::std::result::Result::Ok(req) => crate::runtime::pages(self.client, req, |raw| Self::decode(raw).map(|r| r.body)).left_stream(),
-                    ::std::result::Result::Err(e) => ::futures::stream::once(async move { ::std::result::Result::Err(e) }).right_stream(),
+                    Ok(req) => crate::runtime::pages(self.client, req, |raw| Self::decode(raw).map(|r| r.body)).left_stream(),
+                    Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
                 }
             }
         }
@@ -330,7 +336,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
                 Self {
                     client,
                     #(#init_required,)*
-                    #(#init_optional: ::std::option::Option::None,)*
+                    #(#init_optional: None,)*
                     #init_body
                 }
             }
@@ -352,13 +358,9 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
             #page_fn
         }
 
-        impl<'a> ::std::future::IntoFuture for #builder<'a> {
-            type Output = #output;
-            type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a>>;
-            fn into_future(self) -> Self::IntoFuture {
-                ::std::boxed::Box::pin(self.send())
-            }
-        }
+        crate::runtime::into_future!(#builder => #result);
+
+        #result_alias
 
         #error_enum
         #headers_struct
@@ -381,8 +383,8 @@ fn setter(p: &Param) -> TokenStream {
     match &p.ty {
         ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => quote! {
             #(#[doc = #lines])*
-            pub fn #name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.#name = ::std::option::Option::Some(value.into());
+            pub fn #name(mut self, value: impl Into<String>) -> Self {
+                self.#name = Some(value.into());
                 self
             }
         },
@@ -391,7 +393,7 @@ fn setter(p: &Param) -> TokenStream {
             quote! {
                 #(#[doc = #lines])*
                 pub fn #name(mut self, value: #t) -> Self {
-                    self.#name = ::std::option::Option::Some(value);
+                    self.#name = Some(value);
                     self
                 }
             }
@@ -402,18 +404,18 @@ fn setter(p: &Param) -> TokenStream {
                 #(#[doc = #lines])*
                 pub fn #name<I>(mut self, values: I) -> Self
                 where
-                    I: ::std::iter::IntoIterator,
-                    I::Item: ::std::convert::Into<#item>,
+                    I: IntoIterator,
+                    I::Item: Into<#item>,
                 {
-                    self.#name = ::std::option::Option::Some(values.into_iter().map(::std::convert::Into::into).collect());
+                    self.#name = Some(values.into_iter().map(Into::into).collect());
                     self
                 }
             }
         }
         ParamType::ETag => quote! {
             #(#[doc = #lines])*
-            pub fn #name(mut self, value: impl ::std::convert::Into<crate::ETag>) -> Self {
-                self.#name = ::std::option::Option::Some(value.into());
+            pub fn #name(mut self, value: impl Into<crate::ETag>) -> Self {
+                self.#name = Some(value.into());
                 self
             }
         },
@@ -437,7 +439,7 @@ fn max_page_size(op: &Operation) -> Option<TokenStream> {
         /// Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);
         /// the server sends an `@odata.nextLink` while more remain.
         pub fn max_page_size(mut self, size: u32) -> Self {
-            self.#field = ::std::option::Option::Some(::std::format!("odata.maxpagesize={size}"));
+            self.#field = Some(::std::format!("odata.maxpagesize={size}"));
             self
         }
     })
@@ -469,9 +471,9 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
                     ParamType::Scalar(t) => to_text(t, types, quote!(&self.#name)),
                     ParamType::List { item, .. } => {
                         let each = to_text(item, types, quote!(v));
-                        quote!(self.#name.iter().map(|v| #each).collect::<::std::vec::Vec<_>>().join(","))
+                        quote!(self.#name.iter().map(|v| #each).collect::<Vec<_>>().join(","))
                     }
-                    ParamType::ETag => quote!(::std::string::ToString::to_string(&self.#name)),
+                    ParamType::ETag => quote!(ToString::to_string(&self.#name)),
                 };
                 path_steps.push(quote!(crate::runtime::push_path_segment(&mut path, &#text, #quoted);));
             }
@@ -487,9 +489,9 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
                 ParamType::Scalar(t) => to_text(t, types, v),
                 ParamType::List { item, .. } => {
                     let each = to_text(item, types, quote!(x));
-                    quote!(#v.iter().map(|x| #each).collect::<::std::vec::Vec<_>>().join(","))
+                    quote!(#v.iter().map(|x| #each).collect::<Vec<_>>().join(","))
                 }
-                ParamType::ETag => quote!(::std::string::ToString::to_string(#v)),
+                ParamType::ETag => quote!(ToString::to_string(#v)),
             }
         };
         let (access, guard_open) = if p.required {
@@ -513,7 +515,7 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
             }
         };
         let step = if guard_open {
-            quote!(if let ::std::option::Option::Some(v) = &self.#name { #step })
+            quote!(if let Some(v) = &self.#name { #step })
         } else {
             step
         };
@@ -526,8 +528,8 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
     let method = ident(&op.http_method);
     let authenticated = op.authenticated;
     let accept = match &op.accept {
-        Some(a) => quote!(::std::option::Option::Some(#a)),
-        None => quote!(::std::option::Option::None),
+        Some(a) => quote!(Some(#a)),
+        None => quote!(None),
     };
     let query_block = if query_steps.is_empty() {
         TokenStream::new()
@@ -546,15 +548,15 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
                 BodyKind::Json(_) => quote!(req.json::<_, #error>(body)?;),
                 BodyKind::Form(_) => quote!(req.form::<_, #error>(body)?;),
                 BodyKind::Text => {
-                    quote!(req.body(#content_type, ::bytes::Bytes::from(::std::clone::Clone::clone(body)));)
+                    quote!(req.body(#content_type, ::bytes::Bytes::from(Clone::clone(body)));)
                 }
                 BodyKind::Binary => {
-                    quote!(req.body(#content_type, ::std::clone::Clone::clone(body));)
+                    quote!(req.body(#content_type, Clone::clone(body));)
                 }
                 BodyKind::Empty => TokenStream::new(),
             };
             quote! {
-                if let ::std::option::Option::Some(body) = &self.body {
+                if let Some(body) = &self.body {
                     #set
                 }
             }
@@ -566,14 +568,14 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
         quote!(let mut req)
     };
     quote! {
-        fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error<#error>> {
-            let mut path = ::std::string::String::new();
+        fn request(&self) -> Result<crate::runtime::Request, crate::Error<#error>> {
+            let mut path = String::new();
             #(#path_steps)*
             #mut_req = crate::runtime::Request::new(::reqwest::Method::#method, path, #authenticated, #accept);
             #query_block
             #(#header_steps)*
             #body_step
-            ::std::result::Result::Ok(req)
+            Ok(req)
         }
     }
 }
@@ -593,7 +595,7 @@ fn headers_expr(op: &Operation) -> TokenStream {
             let value = match h.ty {
                 HeaderType::ETag => quote!(raw.header(#wire).map(crate::ETag::from)),
                 HeaderType::String => {
-                    quote!(raw.header(#wire).map(::std::string::ToString::to_string))
+                    quote!(raw.header(#wire).map(ToString::to_string))
                 }
                 HeaderType::I64 => {
                     quote!(raw.header(#wire).and_then(|v| v.trim().parse::<i64>().ok()))
@@ -609,18 +611,6 @@ fn headers_expr(op: &Operation) -> TokenStream {
         })
         .collect();
     quote!(#headers { #(#fields)* })
-}
-
-fn decode_body(body: &BodyKind, error: &proc_macro2::Ident) -> TokenStream {
-    match body {
-        BodyKind::Json(t) | BodyKind::Form(t) => {
-            let t = type_tokens(t);
-            quote!(raw.json::<#t, #error>()?)
-        }
-        BodyKind::Text => quote!(raw.utf8::<#error>()?),
-        BodyKind::Binary => quote!(::std::clone::Clone::clone(&raw.body)),
-        BodyKind::Empty => quote!(()),
-    }
 }
 
 fn status_pattern(m: StatusMatch) -> TokenStream {
@@ -644,66 +634,68 @@ fn decode_parts(
     response_enum: &proc_macro2::Ident,
 ) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
     let headers_expr = headers_expr(op);
-    let body_ty = response_body_type(op);
-    let headers_ty = headers_type(op);
     // Exact codes first, then ranges, then the default.
     let mut success: Vec<&ResponseCase> = op.success.iter().collect();
     success.sort_by_key(|c| c.status);
     let mut errors: Vec<&ResponseCase> = op.errors.iter().collect();
     errors.sort_by_key(|c| c.status);
+    // Each arm is one call of a runtime helper: the decoding is written once.
+    let (ha, headers_let) = if op.response_headers.is_empty() {
+        (quote!(()), TokenStream::new())
+    } else {
+        (quote!(headers), quote!(let headers = #headers_expr;))
+    };
     let mut arms = Vec::new();
     for case in &success {
         let pat = status_pattern(case.status);
-        let body = decode_body(&case.body, error);
-        let value = if op.success.len() > 1 {
+        let call = if op.success.len() > 1 {
             let v = ident(&case.variant);
             match case.body {
-                BodyKind::Empty => quote!(#response_enum::#v),
-                _ => quote!(#response_enum::#v(#body)),
+                BodyKind::Json(_) | BodyKind::Form(_) => quote!(raw.ok_json_as(#ha, #response_enum::#v)),
+                BodyKind::Text => quote!(raw.ok_text_as(#ha, #response_enum::#v)),
+                BodyKind::Binary => quote!(raw.ok_bytes_as(#ha, #response_enum::#v)),
+                BodyKind::Empty => quote!(raw.ok_with(#ha, #response_enum::#v)),
             }
         } else {
-            body
-        };
-        arms.push(quote! {
-            #pat => {
-                let headers = #headers_expr;
-                let body = #value;
-                ::std::result::Result::Ok(crate::Response::new(raw.status, headers, raw.headers, body))
+            match case.body {
+                BodyKind::Json(_) | BodyKind::Form(_) => quote!(raw.ok_json(#ha)),
+                BodyKind::Text => quote!(raw.ok_text(#ha)),
+                BodyKind::Binary => quote!(raw.ok_bytes(#ha)),
+                BodyKind::Empty => quote!(raw.ok_with(#ha, ())),
             }
-        });
+        };
+        if op.response_headers.is_empty() {
+            arms.push(quote!(#pat => #call,));
+        } else {
+            arms.push(quote!(#pat => { #headers_let #call }));
+        }
     }
     if op.success.is_empty() {
-        arms.push(quote! {
-            200..=299 => {
-                let headers = #headers_expr;
-                ::std::result::Result::Ok(crate::Response::new(raw.status, headers, raw.headers, ()))
-            }
-        });
+        if op.response_headers.is_empty() {
+            arms.push(quote!(200..=299 => raw.ok_with((), ()),));
+        } else {
+            arms.push(quote!(200..=299 => { #headers_let raw.ok_with(headers, ()) }));
+        }
     }
     let mut has_default = false;
     for case in &errors {
         has_default |= case.status == StatusMatch::Default;
         let pat = status_pattern(case.status);
         let v = ident(&case.variant);
-        let value = match case.body {
-            BodyKind::Empty => quote!(#error::#v),
-            _ => {
-                let body = decode_body(&case.body, error);
-                quote!(#error::#v(#body))
-            }
+        let call = match case.body {
+            BodyKind::Json(_) | BodyKind::Form(_) => quote!(raw.fail_json(#error::#v)),
+            BodyKind::Text => quote!(raw.fail_text(#error::#v)),
+            BodyKind::Binary => quote!(raw.fail_bytes(#error::#v)),
+            BodyKind::Empty => quote!(raw.fail_with(#error::#v)),
         };
-        arms.push(quote! {
-            #pat => {
-                let body = #value;
-                ::std::result::Result::Err(crate::Error::Api(crate::ApiError { status: raw.status, headers: raw.headers, body }))
-            }
-        });
+        arms.push(quote!(#pat => #call,));
     }
     if !has_default {
-        arms.push(quote!(_ => ::std::result::Result::Err(crate::Error::UnexpectedStatus(raw)),));
+        arms.push(quote!(_ => raw.unexpected(),));
     }
+    let result = ident(&op.result_name);
     let decode = quote! {
-        fn decode(raw: crate::runtime::RawResponse) -> ::std::result::Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>> {
+        fn decode(raw: crate::runtime::RawResponse) -> #result {
             match raw.status.as_u16() {
                 #(#arms)*
             }
@@ -754,10 +746,10 @@ fn decode_parts(
         }
 
         impl crate::ErrorDetails for #error {
-            fn code(&self) -> ::std::option::Option<&str> {
+            fn code(&self) -> Option<&str> {
                 #code_body
             }
-            fn message(&self) -> ::std::option::Option<&str> {
+            fn message(&self) -> Option<&str> {
                 #message_body
             }
         }
@@ -773,7 +765,7 @@ fn decode_parts(
                 let name = ident(&h.ident);
                 let ty = match h.ty {
                     HeaderType::ETag => quote!(crate::ETag),
-                    HeaderType::String => quote!(::std::string::String),
+                    HeaderType::String => quote!(String),
                     HeaderType::I64 => quote!(i64),
                     HeaderType::F64 => quote!(f64),
                     HeaderType::Bool => quote!(bool),
@@ -784,7 +776,7 @@ fn decode_parts(
                 }
                 doc.push_str(&format!("The `{}` response header, if sent and well-formed.", h.name));
                 let lines = doc_lines(&doc);
-                quote!(#(#[doc = #lines])* pub #name: ::std::option::Option<#ty>,)
+                quote!(#(#[doc = #lines])* pub #name: Option<#ty>,)
             })
             .collect();
         let doc = format!(
@@ -843,7 +835,7 @@ fn status_doc(m: StatusMatch) -> String {
 /// A match arm reading the code (or message) out of one error variant.
 fn detail_arm(c: &ResponseCase, types: &[TypeDef], error: &proc_macro2::Ident, code: bool) -> TokenStream {
     let v = ident(&c.variant);
-    let none = quote!(::std::option::Option::None);
+    let none = quote!(None);
     match &c.body {
         BodyKind::Empty => quote!(#error::#v => #none,),
         BodyKind::Json(TypeRef::Any) => {
@@ -873,7 +865,7 @@ fn detail_arm(c: &ResponseCase, types: &[TypeDef], error: &proc_macro2::Ident, c
                             let f = ident(&f);
                             match (error_optional, optional) {
                                 (false, false) => {
-                                    quote!(::std::option::Option::Some(b.#ef.#f.as_str()))
+                                    quote!(Some(b.#ef.#f.as_str()))
                                 }
                                 (false, true) => quote!(b.#ef.#f.as_deref()),
                                 (true, false) => quote!(b.#ef.as_ref().map(|e| e.#f.as_str())),
@@ -902,7 +894,7 @@ fn detail_arm(c: &ResponseCase, types: &[TypeDef], error: &proc_macro2::Ident, c
                             if optional {
                                 quote!(b.#f.as_deref())
                             } else {
-                                quote!(::std::option::Option::Some(b.#f.as_str()))
+                                quote!(Some(b.#f.as_str()))
                             }
                         }
                     }

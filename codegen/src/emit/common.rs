@@ -1,5 +1,7 @@
 //! Pieces every emitter uses: identifiers, type paths and doc comments.
 
+use std::cell::Cell;
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -19,20 +21,24 @@ pub(crate) fn type_tokens(t: &TypeRef) -> TokenStream {
         }
         TypeRef::Boxed(inner) => {
             let inner = type_tokens(inner);
-            quote!(::std::boxed::Box<#inner>)
+            let b = std("Box");
+            quote!(#b<#inner>)
         }
         TypeRef::Prim(p) => prim_tokens(*p),
         TypeRef::Vec(inner) => {
             let inner = type_tokens(inner);
-            quote!(::std::vec::Vec<#inner>)
+            let v = std("Vec");
+            quote!(#v<#inner>)
         }
         TypeRef::Map(inner) => {
             let inner = type_tokens(inner);
-            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+            let s = std("String");
+            quote!(::std::collections::BTreeMap<#s, #inner>)
         }
         TypeRef::Option(inner) => {
             let inner = type_tokens(inner);
-            quote!(::std::option::Option<#inner>)
+            let o = std("Option");
+            quote!(#o<#inner>)
         }
         TypeRef::Any => quote!(::serde_json::Value),
     }
@@ -40,7 +46,7 @@ pub(crate) fn type_tokens(t: &TypeRef) -> TokenStream {
 
 fn prim_tokens(p: Prim) -> TokenStream {
     match p {
-        Prim::String => quote!(::std::string::String),
+        Prim::String => std("String"),
         Prim::Bool => quote!(bool),
         Prim::I32 => quote!(i32),
         Prim::I64 => quote!(i64),
@@ -141,11 +147,86 @@ pub(crate) fn find<'a>(types: &'a [TypeDef], name: &str) -> Option<&'a TypeDef> 
 pub(crate) fn to_text(t: &TypeRef, types: &[TypeDef], v: TokenStream) -> TokenStream {
     match t {
         TypeRef::Prim(Prim::DateTime) => quote!(::chrono::DateTime::to_rfc3339(#v)),
-        TypeRef::Prim(Prim::String) => quote!(::std::string::String::clone(#v)),
+        TypeRef::Prim(Prim::String) => {
+            let s = std("String");
+            quote!(#s::clone(#v))
+        }
         TypeRef::Named(n) => match find(types, n).map(|d| &d.kind) {
             Some(TypeKind::Alias(inner)) => to_text(inner, types, v),
-            _ => quote!(::std::string::ToString::to_string(#v)),
+            _ => {
+                let t = std("ToString");
+                quote!(#t::to_string(#v))
+            }
         },
-        _ => quote!(::std::string::ToString::to_string(#v)),
+        _ => {
+            let t = std("ToString");
+            quote!(#t::to_string(#v))
+        }
+    }
+}
+
+/// Names of the standard prelude that a fully qualified path may be
+/// shortened to, when nothing in the module shadows them.
+pub(crate) const PRELUDE: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "ToString",
+    "Into",
+    "From",
+    "Clone",
+    "Default",
+    "IntoIterator",
+    "Send",
+    "Sync",
+];
+
+thread_local! {
+    /// Whether the file being emitted may name the prelude unqualified.
+    static SHORT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Emits with prelude names short (`Option`) or fully qualified
+/// (`::std::option::Option`, when a model shadows the prelude).
+pub(crate) fn with_prelude<T>(short: bool, f: impl FnOnce() -> T) -> T {
+    let before = SHORT.with(|c| c.replace(short));
+    let out = f();
+    SHORT.with(|c| c.set(before));
+    out
+}
+
+/// A prelude item, short when that is safe: `Option`, `Some`, `ToString`, …
+pub(crate) fn std(name: &str) -> TokenStream {
+    if SHORT.with(Cell::get) {
+        let i = ident(name);
+        return quote!(#i);
+    }
+    match name {
+        "Option" => quote!(::std::option::Option),
+        "Some" => quote!(::std::option::Option::Some),
+        "None" => quote!(::std::option::Option::None),
+        "Result" => quote!(::std::result::Result),
+        "Ok" => quote!(::std::result::Result::Ok),
+        "Err" => quote!(::std::result::Result::Err),
+        "String" => quote!(::std::string::String),
+        "ToString" => quote!(::std::string::ToString),
+        "Vec" => quote!(::std::vec::Vec),
+        "Box" => quote!(::std::boxed::Box),
+        "Into" => quote!(::std::convert::Into),
+        "From" => quote!(::std::convert::From),
+        "Clone" => quote!(::std::clone::Clone),
+        "Default" => quote!(::std::default::Default),
+        "IntoIterator" => quote!(::std::iter::IntoIterator),
+        "Send" => quote!(::std::marker::Send),
+        _ => {
+            let i = ident(name);
+            quote!(#i)
+        }
     }
 }

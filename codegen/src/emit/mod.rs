@@ -11,6 +11,7 @@ use quote::quote;
 
 use crate::ir::Ir;
 use crate::{Config, GeneratedFile};
+pub(crate) use common::PRELUDE;
 use common::{doc_lines, ident};
 
 /// Every emitted `.rs` file opts out of `cargo fmt`: it is formatted by
@@ -46,10 +47,22 @@ pub(crate) fn emit(ir: &Ir, config: &Config) -> Result<Vec<GeneratedFile>, Strin
     let krate = config.crate_name.as_str();
     // Models and operations are independent: build and format them at once.
     type Source<'a> = (&'static str, Box<dyn Fn() -> TokenStream + Send + Sync + 'a>);
+    // The prelude is named unqualified where no model shadows it; the
+    // operations module never does (its names avoid the prelude's).
+    let models_short = !ir.types.iter().any(|t| common::PRELUDE.contains(&t.name.as_str()));
     let sources: Vec<Source<'_>> = vec![
-        ("src/lib.rs", Box::new(|| lib_rs(ir, config))),
-        ("src/models.rs", Box::new(|| models::models(ir))),
-        ("src/operations.rs", Box::new(|| client::operations(ir, krate))),
+        (
+            "src/lib.rs",
+            Box::new(move || common::with_prelude(models_short, || lib_rs(ir, config))),
+        ),
+        (
+            "src/models.rs",
+            Box::new(move || common::with_prelude(models_short, || models::models(ir))),
+        ),
+        (
+            "src/operations.rs",
+            Box::new(move || common::with_prelude(true, || client::operations(ir, krate))),
+        ),
     ];
     let formatted: Vec<Result<(String, String), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = sources

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use super::common::{doc_attrs, ident, type_tokens};
+use super::common::{doc_attrs, ident, std, type_tokens};
 use crate::ir::{Field, FieldMode, Ir, PageShape, Struct, TypeDef, TypeKind, TypeRef};
 use crate::naming::{Namespace, field_name};
 
@@ -29,6 +29,17 @@ pub(crate) fn models(ir: &Ir) -> TokenStream {
 }
 
 fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
+    let err = std("Err");
+    let from = std("From");
+    let none = std("None");
+    let ok = std("Ok");
+    let result = std("Result");
+    let some = std("Some");
+    let string = std("String");
+    let to_string = {
+        let t = std("ToString");
+        quote!(#t::to_string)
+    };
     let name = ident(&t.name);
     let doc = doc_attrs(t.doc.as_deref());
     let body = match &t.kind {
@@ -47,7 +58,7 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
                 pub enum #name {
                     #(#[doc = #value_docs] #idents,)*
                     /// A value the spec does not list, kept as sent.
-                    #unknown(::std::string::String),
+                    #unknown(#string),
                 }
                 impl #name {
                     /// The value as it is written in JSON.
@@ -58,18 +69,18 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
                         }
                     }
                 }
-                impl ::std::convert::From<&str> for #name {
+                impl #from<&str> for #name {
                     fn from(value: &str) -> Self {
                         match value {
                             #(#values => Self::#idents,)*
-                            other => Self::#unknown(::std::string::ToString::to_string(other)),
+                            other => Self::#unknown(#to_string(other)),
                         }
                     }
                 }
                 impl ::std::str::FromStr for #name {
                     type Err = ::std::convert::Infallible;
-                    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                        ::std::result::Result::Ok(Self::from(value))
+                    fn from_str(value: &str) -> #result<Self, Self::Err> {
+                        #ok(Self::from(value))
                     }
                 }
                 impl ::std::fmt::Display for #name {
@@ -78,14 +89,14 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
                     }
                 }
                 impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
                         serializer.serialize_str(self.as_str())
                     }
                 }
                 impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                        let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
-                        ::std::result::Result::Ok(Self::from(value.as_str()))
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
+                        let value = <#string as ::serde::Deserialize>::deserialize(deserializer)?;
+                        #ok(Self::from(value.as_str()))
                     }
                 }
             }
@@ -112,7 +123,7 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
                         }
                     }
                 }
-                impl ::std::convert::From<i64> for #name {
+                impl #from<i64> for #name {
                     fn from(value: i64) -> Self {
                         match value {
                             #(#values => Self::#idents,)*
@@ -126,14 +137,14 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
                     }
                 }
                 impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
                         serializer.serialize_i64(self.value())
                     }
                 }
                 impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
                         let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
-                        ::std::result::Result::Ok(Self::from(value))
+                        #ok(Self::from(value))
                     }
                 }
             }
@@ -173,28 +184,28 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
                     #unknown(::serde_json::Value),
                 }
                 impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
                         let (tag, value) = match self {
                             #(Self::#idents(v) => (#tags, ::serde_json::to_value(v).map_err(<S::Error as ::serde::ser::Error>::custom)?),)*
                             Self::#unknown(v) => return ::serde::Serialize::serialize(v, serializer),
                         };
                         let mut value = value;
                         if let ::serde_json::Value::Object(map) = &mut value {
-                            map.insert(::std::string::ToString::to_string(#property), ::serde_json::Value::String(::std::string::ToString::to_string(tag)));
+                            map.insert(#to_string(#property), ::serde_json::Value::String(#to_string(tag)));
                         }
                         ::serde::Serialize::serialize(&value, serializer)
                     }
                 }
                 impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
                         let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
                         let tag = match value.get(#property).and_then(::serde_json::Value::as_str) {
-                            ::std::option::Option::Some(tag) => ::std::string::ToString::to_string(tag),
-                            ::std::option::Option::None => return ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(#missing)),
+                            #some(tag) => #to_string(tag),
+                            #none => return #err(<D::Error as ::serde::de::Error>::custom(#missing)),
                         };
                         match tag.as_str() {
                             #(#tags => ::serde_json::from_value(value).map(Self::#idents).map_err(<D::Error as ::serde::de::Error>::custom),)*
-                            _ => ::std::result::Result::Ok(Self::#unknown(value)),
+                            _ => #ok(Self::#unknown(value)),
                         }
                     }
                 }
@@ -231,6 +242,10 @@ fn unknown_name<'a>(taken: impl Iterator<Item = &'a str>) -> String {
 }
 
 fn page_impl(name: &str, p: &PageShape) -> TokenStream {
+    let option = std("Option");
+    let some = std("Some");
+    let string = std("String");
+    let vec = std("Vec");
     let name = ident(name);
     let item = type_tokens(&p.item);
     let value = ident(&p.value_field);
@@ -238,12 +253,12 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
     let next_expr = if p.next_optional {
         quote!(self.#next)
     } else {
-        quote!(::std::option::Option::Some(self.#next))
+        quote!(#some(self.#next))
     };
     quote! {
         impl crate::runtime::Page for #name {
             type Item = #item;
-            fn into_parts(self) -> (::std::vec::Vec<Self::Item>, ::std::option::Option<::std::string::String>) {
+            fn into_parts(self) -> (#vec<Self::Item>, #option<#string>) {
                 (self.#value, #next_expr)
             }
         }
@@ -251,6 +266,7 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
 }
 
 fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<TokenStream>) -> TokenStream {
+    let string = std("String");
     let type_ident = ident(name);
     let mut fields = Vec::new();
     let mut has_default_fn = false;
@@ -282,7 +298,7 @@ fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<Toke
         fields.push(quote! {
             /// Properties the schema does not list.
             #[serde(flatten)]
-            pub #field: ::std::collections::BTreeMap<::std::string::String, #ty>,
+            pub #field: ::std::collections::BTreeMap<#string, #ty>,
         });
     }
     let default_derive = (s.all_optional() && !has_default_fn).then(|| quote!(Default,));
@@ -316,10 +332,11 @@ fn field_parts(
     defaults: &mut Vec<TokenStream>,
     has_default_fn: &mut bool,
 ) -> (TokenStream, TokenStream) {
+    let option = std("Option");
     let inner = type_tokens(&f.ty);
     match f.mode {
         FieldMode::Required => (inner, TokenStream::new()),
-        FieldMode::Nullable => (quote!(::std::option::Option<#inner>), quote!(#[serde(default)])),
+        FieldMode::Nullable => (quote!(#option<#inner>), quote!(#[serde(default)])),
         FieldMode::Optional => match &f.default {
             Some(value) => {
                 let fn_name = format!("{}_{}", field_name(owner, "type"), f.ident);
@@ -333,7 +350,7 @@ fn field_parts(
                 (inner, quote!(#[serde(default = #path)]))
             }
             None => (
-                quote!(::std::option::Option<#inner>),
+                quote!(#option<#inner>),
                 quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
             ),
         },
@@ -345,8 +362,16 @@ fn field_parts(
 }
 
 fn default_expr(ty: &TypeRef, v: &Value) -> TokenStream {
+    let default = {
+        let d = std("Default");
+        quote!(#d::default)
+    };
+    let to_string = {
+        let t = std("ToString");
+        quote!(#t::to_string)
+    };
     match (ty, v) {
-        (_, Value::String(s)) => quote!(::std::string::ToString::to_string(#s)),
+        (_, Value::String(s)) => quote!(#to_string(#s)),
         (_, Value::Bool(b)) => quote!(#b),
         (TypeRef::Prim(crate::ir::Prim::I32), Value::Number(n)) => {
             let n = n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or_default();
@@ -364,12 +389,13 @@ fn default_expr(ty: &TypeRef, v: &Value) -> TokenStream {
             let n = n.as_f64().unwrap_or_default();
             quote!(#n)
         }
-        _ => quote!(::std::default::Default::default()),
+        _ => quote!(#default()),
     }
 }
 
 /// `Request::default().email("…")`: a setter per optional field of a request view.
 fn setters(type_ident: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let into = std("Into");
     let methods: Vec<TokenStream> = s
         .fields
         .iter()
@@ -381,7 +407,7 @@ fn setters(type_ident: &proc_macro2::Ident, s: &Struct) -> TokenStream {
             quote! {
                 #[doc = #doc]
                 #[must_use]
-                pub fn #field(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                pub fn #field(mut self, value: impl #into<#ty>) -> Self {
                     self.#field = crate::runtime::Nullable::Value(value.into());
                     self
                 }

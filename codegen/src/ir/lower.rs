@@ -172,11 +172,11 @@ fn break_recursion(types: &mut [TypeDef]) {
             _ => Vec::new(),
         })
         .collect();
+    let alias_scc = components(&alias_edges);
     for i in 0..types.len() {
-        if matches!(types[i].kind, TypeKind::Alias(_)) && alias_edges[i].iter().any(|j| reaches(&alias_edges, *j, i)) {
-            if let TypeKind::Alias(t) = &types[i].kind {
-                types[i].kind = TypeKind::Newtype(t.clone());
-            }
+        let cyclic = alias_edges[i].iter().any(|j| alias_scc[*j] == alias_scc[i]);
+        if let (true, TypeKind::Alias(t)) = (cyclic, &types[i].kind) {
+            types[i].kind = TypeKind::Newtype(t.clone());
         }
     }
     let mut edges: Vec<Vec<usize>> = Vec::with_capacity(types.len());
@@ -187,19 +187,68 @@ fn break_recursion(types: &mut [TypeDef]) {
         }
         edges.push(names.iter().filter_map(|n| index.get(n).copied()).collect());
     }
+    // An edge closes a cycle exactly when both ends are in one strongly
+    // connected component.
+    let scc = components(&edges);
     for (i, t) in types.iter_mut().enumerate() {
         for slot in slots(&mut t.kind) {
             let mut names = Vec::new();
             direct(slot, &mut names);
-            let cyclic = names
-                .iter()
-                .filter_map(|n| index.get(n))
-                .any(|j| reaches(&edges, *j, i));
-            if cyclic {
+            if names.iter().filter_map(|n| index.get(n)).any(|j| scc[*j] == scc[i]) {
                 box_direct(slot);
             }
         }
     }
+}
+
+/// The strongly connected component of each node (Tarjan's algorithm,
+/// iterative so that deep specs cannot overflow the stack).
+fn components(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let (mut index, mut low, mut comp) = (vec![UNSEEN; n], vec![0; n], vec![UNSEEN; n]);
+    let mut on_stack = vec![false; n];
+    let (mut stack, mut next, mut count) = (Vec::new(), 0, 0);
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        // Frames of (node, next edge to look at).
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (v, ref mut e)) = work.last_mut() {
+            if *e == 0 && index[v] == UNSEEN {
+                index[v] = next;
+                low[v] = next;
+                next += 1;
+                stack.push(v);
+                on_stack[v] = true;
+            }
+            if let Some(&w) = edges[v].get(*e) {
+                *e += 1;
+                if index[w] == UNSEEN {
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = count;
+                    if w == v {
+                        break;
+                    }
+                }
+                count += 1;
+            }
+        }
+    }
+    comp
 }
 
 fn box_direct(t: &mut TypeRef) {
@@ -211,22 +260,6 @@ fn box_direct(t: &mut TypeRef) {
         }
         _ => {}
     }
-}
-
-/// Whether a path of any length, none included, leads from `from` to `to`.
-fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
-    let mut seen = vec![false; edges.len()];
-    let mut stack = vec![from];
-    while let Some(n) = stack.pop() {
-        if n == to {
-            return true;
-        }
-        if std::mem::replace(&mut seen[n], true) {
-            continue;
-        }
-        stack.extend(edges[n].iter().copied());
-    }
-    false
 }
 
 fn string_field(s: &super::Struct, json: &str) -> Option<(String, bool)> {

@@ -208,6 +208,11 @@ pub(crate) enum Prim {
 pub(crate) struct Operation {
     pub(crate) method_name: String,
     pub(crate) type_name: String,
+    /// Names of the operation's error enum, header struct, success enum and result alias.
+    pub(crate) error_name: String,
+    pub(crate) headers_name: String,
+    pub(crate) response_name: String,
+    pub(crate) result_name: String,
     pub(crate) http_method: String,
     pub(crate) path: String,
     pub(crate) segments: Vec<PathPiece>,

@@ -54,7 +54,9 @@ pub(crate) fn operations<'a>(
     skipped: &BTreeSet<String>,
 ) -> Vec<Operation> {
     let mut methods = Namespace::with_reserved(CLIENT_METHODS);
-    let mut types = Namespace::default();
+    // Builder and error names never take a prelude name, so the operations
+    // module can use the prelude unqualified.
+    let mut types = Namespace::with_reserved(crate::emit::PRELUDE);
     let mut out = Vec::new();
     let global_auth = api.security.as_ref().is_some_and(|s| s.iter().any(|r| !r.is_empty()));
     for (path, item) in &api.paths.paths {
@@ -91,6 +93,10 @@ pub(crate) fn operations<'a>(
             out.push(Operation {
                 method_name,
                 type_name: type_name_,
+                error_name: String::new(),
+                headers_name: String::new(),
+                response_name: String::new(),
+                result_name: String::new(),
                 http_method: method.to_ascii_uppercase(),
                 path: path.clone(),
                 segments,
@@ -107,6 +113,14 @@ pub(crate) fn operations<'a>(
                 page,
             });
         }
+    }
+    // Derived names come after every builder name is taken, so that an
+    // operation called `getItemError` cannot clash with `getItem`'s errors.
+    for op in &mut out {
+        op.error_name = types.claim(&format!("{}Error", op.type_name));
+        op.headers_name = types.claim(&format!("{}Headers", op.type_name));
+        op.response_name = types.claim(&format!("{}Response", op.type_name));
+        op.result_name = types.claim(&format!("{}Result", op.type_name));
     }
     out
 }
@@ -446,15 +460,11 @@ fn location_word(p: &Parameter) -> &'static str {
 fn scalar(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
     match t {
         TypeRef::Prim(_) => true,
-        TypeRef::Named(n) => schemas
-            .types
-            .iter()
-            .find(|d| &d.name == n)
-            .is_none_or(|d| match &d.kind {
-                super::TypeKind::StringEnum(_) | super::TypeKind::IntEnum(_) => true,
-                super::TypeKind::Alias(inner) => scalar(inner, schemas),
-                _ => false,
-            }),
+        TypeRef::Named(n) => schemas.get(n).is_none_or(|d| match &d.kind {
+            super::TypeKind::StringEnum(_) | super::TypeKind::IntEnum(_) => true,
+            super::TypeKind::Alias(inner) => scalar(inner, schemas),
+            _ => false,
+        }),
         _ => false,
     }
 }

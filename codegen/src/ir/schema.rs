@@ -198,6 +198,10 @@ pub(crate) struct Schemas<'a> {
     differs: HashMap<String, bool>,
     defined: BTreeSet<String>,
     pub(crate) types: Vec<TypeDef>,
+    /// Position of each type in `types`, by name.
+    by_name: HashMap<String, usize>,
+    /// Inline enums already defined, by their values and docs.
+    inline_enums: HashMap<String, String>,
     pub(crate) uses: Uses,
     /// Component keys in document order.
     order: Vec<String>,
@@ -224,9 +228,21 @@ impl<'a> Schemas<'a> {
             differs: HashMap::new(),
             defined: BTreeSet::new(),
             types: Vec::new(),
+            by_name: HashMap::new(),
+            inline_enums: HashMap::new(),
             uses: Uses::default(),
             order,
         }
+    }
+
+    fn push_type(&mut self, def: TypeDef) {
+        self.by_name.insert(def.name.clone(), self.types.len());
+        self.types.push(def);
+    }
+
+    /// A type defined so far, by name.
+    pub(crate) fn get(&self, name: &str) -> Option<&TypeDef> {
+        self.by_name.get(name).map(|i| &self.types[*i])
     }
 
     /// Defines the response view of every component, in document order.
@@ -378,14 +394,14 @@ impl<'a> Schemas<'a> {
             match self.resolve(key) {
                 Some(schema) => {
                     let def = self.define(&name, schema, mode, &component_pointer);
-                    self.types.push(def);
+                    self.push_type(def);
                 }
                 None => {
                     self.sink.error(
                         &component_pointer,
                         format!("the schema `{key}` is a reference that does not resolve to a schema"),
                     );
-                    self.types.push(TypeDef {
+                    self.push_type(TypeDef {
                         name: name.clone(),
                         doc: None,
                         kind: TypeKind::Alias(TypeRef::Any),
@@ -464,10 +480,24 @@ impl<'a> Schemas<'a> {
         if let Some(t) = self.anonymous(s, hint, mode, pointer) {
             return (t, nullable);
         }
+        // Inline enums with the same values and docs are one type: a spec that
+        // repeats `$select` lists per operation gets one enum per list.
+        let enum_key = match kind_of(s) {
+            Kind::String { values, .. } | Kind::Integer { values, .. } if values.iter().any(|v| !v.is_null()) => Some(
+                format!("{}|{:?}", serde_json::Value::Array(values), doc_of(&s.schema_data)),
+            ),
+            _ => None,
+        };
+        if let Some(existing) = enum_key.as_ref().and_then(|k| self.inline_enums.get(k)) {
+            return (TypeRef::Named(existing.clone()), nullable);
+        }
         let name = self.names.claim(&type_name(hint, "Inline"));
         self.defined.insert(name.clone());
         let def = self.define(&name, s, mode, pointer);
-        self.types.push(def);
+        self.push_type(def);
+        if let Some(k) = enum_key {
+            self.inline_enums.insert(k, name.clone());
+        }
         (TypeRef::Named(name), nullable)
     }
 

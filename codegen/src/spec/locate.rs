@@ -16,6 +16,11 @@ pub(crate) struct Positions {
 }
 
 impl Positions {
+    /// No positions: every pointer falls back to the start of the text.
+    pub(crate) fn empty() -> Positions {
+        Positions { map: HashMap::new() }
+    }
+
     pub(crate) fn scan(text: &str) -> Positions {
         let mut builder = Builder {
             text: text.as_bytes(),

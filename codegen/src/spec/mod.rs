@@ -83,7 +83,12 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
     if sink.items.is_empty() {
         return Vec::new();
     }
-    let positions = Positions::scan(text);
+    // The root needs no scan; the scan is a second parse of the whole text.
+    let positions = if sink.items.iter().all(|(_, p, _)| p.is_empty()) {
+        Positions::empty()
+    } else {
+        Positions::scan(text)
+    };
     let mut out: Vec<Diagnostic> = sink
         .items
         .into_iter()

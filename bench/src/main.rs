@@ -1,0 +1,480 @@
+//! The measurements of `cargo xtask bench`, built in release: generation
+//! time (median of many in-process runs), generated crate size and build
+//! time, decoding a 20,000-contact page, reference-server throughput over
+//! loopback, and the wall time of the full conformance run.
+
+#[path = "../../codegen/tests/support/synthetic.rs"]
+mod synthetic;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use serde::Deserialize;
+
+/// Generation builds and drops many small token trees: a faster allocator
+/// than the system one pays for itself.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(about = "Measure the toolkit (run through `cargo xtask bench`)")]
+struct Args {
+    /// Only these parts: generate, build, decode, server, suite (comma-separated; default all).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Seconds of load per server measurement.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Concurrent connections of the load generator.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let wants = |part: &str| args.only.is_empty() || args.only.iter().any(|o| o == part);
+    println!(
+        "cargo xtask bench (release build, {} cores)\n",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+    let v1 = std::fs::read_to_string(root().join("../shared/specs/bc-api-v1.0.yaml")).ok();
+    if wants("generate") {
+        generation(v1.as_deref())?;
+    }
+    if wants("build") {
+        builds(v1.as_deref())?;
+    }
+    if wants("decode") {
+        decode()?;
+    }
+    if wants("server") || wants("suite") {
+        let bin = release_binary()?;
+        if wants("server") {
+            server(&bin, Duration::from_secs(args.seconds), args.connections)?;
+        }
+        if wants("suite") {
+            suite(&bin)?;
+        }
+    }
+    Ok(())
+}
+
+fn generate_once(text: &str, name: &str) -> Result<(Duration, Vec<codegen::GeneratedFile>)> {
+    let config = codegen::Config::new(name, name);
+    let t = Instant::now();
+    let out = codegen::generate(text, &config).map_err(|d| anyhow::anyhow!("{d}"))?;
+    Ok((t.elapsed(), out.files))
+}
+
+fn time_generation(text: &str, name: &str, runs: usize) -> Result<(Duration, usize)> {
+    let (_, files) = generate_once(text, name)?;
+    let lines = files.iter().map(|f| f.contents.lines().count()).sum();
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        times.push(generate_once(text, name)?.0);
+    }
+    Ok((median(times), lines))
+}
+
+fn generation(v1: Option<&str>) -> Result<()> {
+    println!("== generation (in-process, median)");
+    let ours = std::fs::read_to_string(root().join("spec/customer-contacts.yaml"))?;
+    let (t, lines) = time_generation(&ours, "bc-api", 200)?;
+    println!(
+        "  customer-contacts.yaml (8 operations):     {:>10}  ({lines} lines)",
+        ms(t)
+    );
+    match v1 {
+        Some(v1) => {
+            let (t, lines) = time_generation(v1, "bc-api-v1", 30)?;
+            println!(
+                "  bc-api-v1.0.yaml (324 operations):         {:>10}  ({lines} lines)",
+                ms(t)
+            );
+        }
+        None => println!("  bc-api-v1.0.yaml: not found beside the project, skipped"),
+    }
+    for ops in [100, 200, 400, 800] {
+        let text = synthetic::synthetic_spec(ops);
+        let (t, lines) = time_generation(&text, "synthetic", 20)?;
+        println!(
+            "  synthetic, {ops:>3} operations:               {:>10}  ({lines} lines, {:.1} µs per operation)",
+            ms(t),
+            t.as_secs_f64() * 1e6 / ops as f64
+        );
+    }
+    println!();
+    Ok(())
+}
+
+/// Writes a generated crate into one shared scratch workspace.
+fn write_crate(dir: &Path, name: &str, text: &str) -> Result<()> {
+    let mut config = codegen::Config::new(name, name);
+    config.command = "cargo xtask bench".to_owned();
+    let out = codegen::generate(text, &config).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let crate_dir = dir.join(name);
+    let _ = std::fs::remove_dir_all(&crate_dir);
+    for f in &out.files {
+        let p = crate_dir.join(&f.path);
+        std::fs::create_dir_all(p.parent().context("parent")?)?;
+        std::fs::write(p, &f.contents)?;
+    }
+    Ok(())
+}
+
+fn cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<Duration> {
+    let t = Instant::now();
+    let out = Command::new(env!("CARGO"))
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .args(args)
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "cargo {} failed:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(t.elapsed())
+}
+
+fn builds(v1: Option<&str>) -> Result<()> {
+    println!("== build of generated crates (debug, dependencies already built; the crate alone)");
+    let dir = root().join("target/bench-crates");
+    std::fs::create_dir_all(&dir)?;
+    let mut crates = vec![(
+        "bc-api-ours".to_owned(),
+        std::fs::read_to_string(root().join("spec/customer-contacts.yaml"))?,
+    )];
+    if let Some(v1) = v1 {
+        crates.push(("bc-api-v1".to_owned(), v1.to_owned()));
+    }
+    crates.push(("synthetic-400".to_owned(), synthetic::synthetic_spec(400)));
+    for (name, text) in &crates {
+        write_crate(&dir, name, text)?;
+    }
+    let members: Vec<String> = crates.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")),
+    )?;
+    std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock"))?;
+    let target = root().join("target/bench-build");
+    // Dependencies first, so the figures are the crates' own.
+    cargo(&dir, &target, &["build", "--offline", "--quiet", "--workspace"])?;
+    for (name, _) in &crates {
+        let lib = dir.join(name).join("src/lib.rs");
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let text = std::fs::read_to_string(&lib)?;
+            std::fs::write(&lib, text)?;
+            cargo(&dir, &target, &["clean", "--offline", "--quiet", "-p", name])?;
+            times.push(cargo(&dir, &target, &["build", "--offline", "--quiet", "-p", name])?);
+        }
+        let check = {
+            cargo(&dir, &target, &["clean", "--offline", "--quiet", "-p", name])?;
+            cargo(&dir, &target, &["check", "--offline", "--quiet", "-p", name])?
+        };
+        println!(
+            "  {name:<14} cargo build {:>8.2} s (median of 3), cargo check {:>6.2} s",
+            median(times).as_secs_f64(),
+            check.as_secs_f64()
+        );
+    }
+    println!();
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct HandPage {
+    #[serde(rename = "@odata.context")]
+    context: Option<String>,
+    value: Vec<HandContact>,
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase")]
+struct HandContact {
+    #[serde(rename = "@odata.etag")]
+    etag: Option<String>,
+    id: Option<uuid::Uuid>,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    professional_title: Option<String>,
+    customer_id: Option<uuid::Uuid>,
+    customer_name: Option<String>,
+    primary_phone_number: Option<String>,
+}
+
+fn decode() -> Result<()> {
+    println!("== decoding a 20,000-contact page (median of 40)");
+    let mut value = Vec::with_capacity(20_000);
+    for i in 0..20_000u128 {
+        value.push(serde_json::json!({
+            "@odata.etag": format!("W/\"JzE5OzEwNTk4MjM5Mjk0NTY4{i:06}OzAwOyc=\""),
+            "id": uuid::Uuid::from_u128(0xe3a5c0b1_0123_4d6e_9f10_000000000000 + i).to_string(),
+            "email": format!("contact{i}@contoso.com"),
+            "firstName": format!("First{i}"),
+            "lastName": format!("Last{i}"),
+            "professionalTitle": "Purchasing Manager",
+            "customerId": "f4b6d1c2-1042-4e7f-8a21-3b4c5d6e7f80",
+            "customerName": "Contoso Ltd.",
+            "primaryPhoneNumber": "+1 425-555-0174",
+        }));
+    }
+    let page = serde_json::json!({
+        "@odata.context": "https://api.businesscentral.dynamics.com/v2.0/t/e/api/v2.0/$metadata#companies(5d115c9c-44e3-ea11-bb43-000d3a2feca1)/customerContacts",
+        "value": value,
+        "@odata.nextLink": "https://api.businesscentral.dynamics.com/v2.0/t/e/api/v2.0/companies(5d115c9c-44e3-ea11-bb43-000d3a2feca1)/customerContacts?$skiptoken=o20000",
+    });
+    let bytes = serde_json::to_vec(&page)?;
+    let mut generated = Vec::new();
+    let mut hand = Vec::new();
+    for round in 0..40 {
+        // Alternate the order so neither side always runs on a warm cache.
+        let run_generated = |out: &mut Vec<Duration>| -> Result<()> {
+            let t = Instant::now();
+            let p: bc_api::CustomerContactCollection = serde_json::from_slice(&bytes)?;
+            out.push(t.elapsed());
+            anyhow::ensure!(p.value.len() == 20_000);
+            Ok(())
+        };
+        let run_hand = |out: &mut Vec<Duration>| -> Result<()> {
+            let t = Instant::now();
+            let p: HandPage = serde_json::from_slice(&bytes)?;
+            out.push(t.elapsed());
+            anyhow::ensure!(p.value.len() == 20_000);
+            Ok(())
+        };
+        if round % 2 == 0 {
+            run_generated(&mut generated)?;
+            run_hand(&mut hand)?;
+        } else {
+            run_hand(&mut hand)?;
+            run_generated(&mut generated)?;
+        }
+    }
+    let (g, h) = (median(generated), median(hand));
+    println!("  page: {:.1} MB", bytes.len() as f64 / 1e6);
+    println!("  generated bc_api::CustomerContactCollection: {:>10}", ms(g));
+    println!("  hand-written serde struct:                   {:>10}", ms(h));
+    println!(
+        "  ratio: {:.3}x (target: at most 1.1x)\n",
+        g.as_secs_f64() / h.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn release_binary() -> Result<PathBuf> {
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root())
+        .args(["build", "--release", "--quiet", "-p", "bc-conformance"])
+        .status()
+        .context("cannot build bc-conformance")?;
+    if !status.success() {
+        bail!("building bc-conformance failed");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    Ok(target.join("release/bc-conformance"))
+}
+
+struct ServerProcess {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const TOKEN: &str = "bench-token";
+
+fn start_server(bin: &Path) -> Result<ServerProcess> {
+    let mut child = Command::new(bin)
+        .args(["serve", "--addr", "127.0.0.1:0", "--token", TOKEN])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start the reference server")?;
+    let mut out = child.stdout.take().context("stdout")?;
+    let mut seen = String::new();
+    let mut buf = [0u8; 256];
+    while !seen.contains("/api/v2.0\n") {
+        let n = out.read(&mut buf)?;
+        if n == 0 {
+            bail!("the server ended before printing its address: {seen}");
+        }
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let url = seen
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .context("no address printed")?;
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/api/v2.0")
+        .to_owned();
+    Ok(ServerProcess { child, addr })
+}
+
+/// One keep-alive connection sending `request` until `stop`; counts 2xx answers.
+fn load(
+    addr: &str,
+    request: impl Fn(u64) -> Vec<u8>,
+    stop: &AtomicBool,
+    ok: &AtomicU64,
+    errors: &AtomicU64,
+) -> Result<()> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_nodelay(true)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n: u64 = 0;
+    while !stop.load(Ordering::Relaxed) {
+        s.write_all(&request(n))?;
+        n += 1;
+        // Read the head, then the body by Content-Length.
+        let mut have = 0;
+        let head_end = loop {
+            let r = s.read(&mut buf[have..])?;
+            if r == 0 {
+                bail!("connection closed");
+            }
+            have += r;
+            if let Some(p) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+            .unwrap_or(0);
+        let mut body = have - head_end;
+        while body < len {
+            let r = s.read(&mut buf)?;
+            if r == 0 {
+                bail!("connection closed");
+            }
+            body += r;
+        }
+        if head.starts_with("http/1.1 2") {
+            ok.fetch_add(1, Ordering::Relaxed);
+        } else {
+            errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    Ok(())
+}
+
+fn throughput(
+    addr: &str,
+    seconds: Duration,
+    connections: usize,
+    request: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
+) -> (f64, u64) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = (0..connections)
+        .map(|_| {
+            let (stop, ok, errors, request, addr) = (
+                stop.clone(),
+                ok.clone(),
+                errors.clone(),
+                request.clone(),
+                addr.to_owned(),
+            );
+            std::thread::spawn(move || {
+                let _ = load(&addr, |n| request(n), &stop, &ok, &errors);
+            })
+        })
+        .collect();
+    // Warm up, then measure.
+    std::thread::sleep(Duration::from_millis(500));
+    let start_ok = ok.load(Ordering::Relaxed);
+    let t = Instant::now();
+    std::thread::sleep(seconds);
+    let done = ok.load(Ordering::Relaxed) - start_ok;
+    let elapsed = t.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    for th in threads {
+        let _ = th.join();
+    }
+    (done as f64 / elapsed.as_secs_f64(), errors.load(Ordering::Relaxed))
+}
+
+fn server(bin: &Path, seconds: Duration, connections: usize) -> Result<()> {
+    println!(
+        "== reference server over loopback ({connections} keep-alive connections, {} s each, load generator in this process)",
+        seconds.as_secs()
+    );
+    let s = start_server(bin)?;
+    let host = s.addr.clone();
+    let path = "/api/v2.0/companies(5d115c9c-44e3-ea11-bb43-000d3a2feca1)/customerContacts(e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f)";
+    let get_req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").into_bytes();
+    let (rate, errors) = throughput(&s.addr, seconds, connections, Arc::new(move |_| get_req.clone()));
+    println!("  GET one contact:   {rate:>9.0} requests/s ({errors} non-2xx)");
+    let patch_host = host.clone();
+    let patch = Arc::new(move |n: u64| {
+        let body = format!(r#"{{"professionalTitle":"Title {}"}}"#, n % 1000);
+        format!(
+            "PATCH {path} HTTP/1.1\r\nHost: {patch_host}\r\nAuthorization: Bearer {TOKEN}\r\nIf-Match: *\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    });
+    let (rate, errors) = throughput(&s.addr, seconds, connections, patch);
+    println!("  PATCH one contact: {rate:>9.0} requests/s ({errors} non-2xx)\n");
+    Ok(())
+}
+
+fn suite(bin: &Path) -> Result<()> {
+    println!("== full conformance run against the reference server (writes and deletes; median of 10)");
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        let out = Command::new(bin).args(["self-test", "--format", "json"]).output()?;
+        times.push(t.elapsed());
+        if !out.status.success() {
+            bail!("the self-test failed:\n{}", String::from_utf8_lossy(&out.stdout));
+        }
+    }
+    println!(
+        "  bc-conformance self-test, process start to exit: {}",
+        ms(median(times))
+    );
+    println!();
+    Ok(())
+}
