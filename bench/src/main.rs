@@ -183,6 +183,7 @@ fn builds(v1: Option<&str>) -> Result<()> {
     let target = root().join("target/bench-build");
     // Dependencies first, so the figures are the crates' own.
     cargo(&dir, &target, &["build", "--offline", "--quiet", "--workspace"])?;
+    cargo(&dir, &target, &["check", "--offline", "--quiet", "--workspace"])?;
     for (name, _) in &crates {
         let lib = dir.join(name).join("src/lib.rs");
         let mut times = Vec::new();
@@ -309,6 +310,8 @@ fn release_binary() -> Result<PathBuf> {
 struct ServerProcess {
     child: Child,
     addr: String,
+    /// Kept open: the server must not find its stdout closed.
+    _stdout: std::process::ChildStdout,
 }
 
 impl Drop for ServerProcess {
@@ -346,7 +349,11 @@ fn start_server(bin: &Path) -> Result<ServerProcess> {
         .trim_start_matches("http://")
         .trim_end_matches("/api/v2.0")
         .to_owned();
-    Ok(ServerProcess { child, addr })
+    Ok(ServerProcess {
+        child,
+        addr,
+        _stdout: out,
+    })
 }
 
 /// One keep-alive connection sending `request` until `stop`; counts 2xx answers.
@@ -417,7 +424,11 @@ fn throughput(
                 addr.to_owned(),
             );
             std::thread::spawn(move || {
-                let _ = load(&addr, |n| request(n), &stop, &ok, &errors);
+                if let Err(e) = load(&addr, |n| request(n), &stop, &ok, &errors) {
+                    if !stop.load(Ordering::Relaxed) {
+                        eprintln!("  a load connection ended: {e}");
+                    }
+                }
             })
         })
         .collect();

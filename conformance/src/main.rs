@@ -4,7 +4,7 @@
 //! 2 the run could not be done (bad arguments, server unreachable, token refused).
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +15,11 @@ use bc_conformance::report::{self, Report};
 use bc_conformance::server::{self, ServerConfig};
 use bc_conformance::suite::{self, RunOptions, contract};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The server allocates per request (JSON values, headers); mimalloc keeps
+/// that off the profile.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -210,14 +215,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.db = args.db.clone();
     let running = server::start(args.addr, config).await?;
     tracing::info!(addr = %running.addr, db = ?args.db, "reference server listening");
-    println!("bc-conformance reference server on {}", running.base_url);
+    // A closed stdout must not stop the server: these lines are a courtesy.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "bc-conformance reference server on {}", running.base_url);
     if generated {
-        println!("bearer token (generated): {token}");
+        let _ = writeln!(out, "bearer token (generated): {token}");
     }
-    println!(
+    let _ = writeln!(
+        out,
         "try: curl -H \"Authorization: Bearer $TOKEN\" {}/companies",
         running.base_url
     );
+    let _ = out.flush();
     tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
     tracing::info!("shutting down");
     running.stop().await?;

@@ -2,8 +2,9 @@
 //! Every check-then-write runs in one transaction, under one connection
 //! lock, so concurrent writers with the same etag cannot both win.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
@@ -120,6 +121,52 @@ impl From<rusqlite::Error> for WriteError {
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// What SQLite holds, for reads: loaded at open, changed only by a write
+    /// while that write holds the connection, so it never runs ahead of SQLite.
+    mirror: RwLock<Mirror>,
+}
+
+#[derive(Default)]
+struct Mirror {
+    companies: Vec<Company>,
+    /// Per company, its contacts in creation order.
+    contacts: HashMap<Uuid, Vec<Contact>>,
+}
+
+impl Mirror {
+    fn load(conn: &Connection) -> rusqlite::Result<Mirror> {
+        let mut m = Mirror::default();
+        let mut stmt = conn.prepare("SELECT id, name, display_name, version FROM companies ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Company {
+                id: uuid_col(r, 0)?,
+                name: r.get(1)?,
+                display_name: r.get(2)?,
+                version: r.get(3)?,
+            })
+        })?;
+        m.companies = rows.collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(&format!("{CONTACT_SELECT} ORDER BY c.seq"))?;
+        for c in stmt.query_map([], contact_row)? {
+            let c = c?;
+            m.contacts.entry(c.company_id).or_default().push(c);
+        }
+        Ok(m)
+    }
+
+    fn put(&mut self, c: Contact) {
+        let list = self.contacts.entry(c.company_id).or_default();
+        match list.iter_mut().find(|x| x.id == c.id) {
+            Some(slot) => *slot = c,
+            None => list.push(c),
+        }
+    }
+
+    fn remove(&mut self, company: Uuid, id: Uuid) {
+        if let Some(list) = self.contacts.get_mut(&company) {
+            list.retain(|c| c.id != id);
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -184,8 +231,13 @@ impl Store {
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        let store = Store { conn: Mutex::new(conn) };
+        let store = Store {
+            conn: Mutex::new(conn),
+            mirror: RwLock::new(Mirror::default()),
+        };
         store.seed_if_empty()?;
+        let loaded = Mirror::load(&*store.lock()?)?;
+        *store.mirror.write().map_err(|_| StoreError::Poisoned)? = loaded;
         Ok(store)
     }
 
@@ -344,50 +396,34 @@ impl Store {
         Ok(())
     }
 
+    fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, Mirror>, StoreError> {
+        self.mirror.read().map_err(|_| StoreError::Poisoned)
+    }
+
     pub fn companies(&self) -> Result<Vec<Company>, StoreError> {
-        let conn = self.lock()?;
-        let mut stmt = conn.prepare_cached("SELECT id, name, display_name, version FROM companies ORDER BY name")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Company {
-                id: uuid_col(r, 0)?,
-                name: r.get(1)?,
-                display_name: r.get(2)?,
-                version: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(self.read()?.companies.clone())
     }
 
     pub fn company(&self, id: Uuid) -> Result<Option<Company>, StoreError> {
-        let conn = self.lock()?;
-        let mut stmt = conn.prepare_cached("SELECT id, name, display_name, version FROM companies WHERE id = ?1")?;
-        Ok(stmt
-            .query_row([id.to_string()], |r| {
-                Ok(Company {
-                    id: uuid_col(r, 0)?,
-                    name: r.get(1)?,
-                    display_name: r.get(2)?,
-                    version: r.get(3)?,
-                })
-            })
-            .optional()?)
+        Ok(self.read()?.companies.iter().find(|c| c.id == id).cloned())
     }
 
     /// The company's contacts in creation order.
     pub fn contacts(&self, company: Uuid) -> Result<Vec<Contact>, StoreError> {
-        let conn = self.lock()?;
-        let mut stmt = conn.prepare_cached(&format!("{CONTACT_SELECT} WHERE c.company_id = ?1 ORDER BY c.seq"))?;
-        let rows = stmt.query_map([company.to_string()], contact_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(self.read()?.contacts.get(&company).cloned().unwrap_or_default())
     }
 
     pub fn contact(&self, company: Uuid, id: Uuid) -> Result<Option<Contact>, StoreError> {
-        let conn = self.lock()?;
-        Ok(Self::contact_in(&conn, company, id)?)
+        Ok(self
+            .read()?
+            .contacts
+            .get(&company)
+            .and_then(|l| l.iter().find(|c| c.id == id))
+            .cloned())
     }
 
     fn contact_in(conn: &Connection, company: Uuid, id: Uuid) -> rusqlite::Result<Option<Contact>> {
-        let mut stmt = conn.prepare_cached(&format!("{CONTACT_SELECT} WHERE c.company_id = ?1 AND c.id = ?2"))?;
+        let mut stmt = conn.prepare(&format!("{CONTACT_SELECT} WHERE c.company_id = ?1 AND c.id = ?2"))?;
         stmt.query_row([company.to_string(), id.to_string()], contact_row)
             .optional()
     }
@@ -448,6 +484,10 @@ impl Store {
         )?;
         let updated = Self::contact_in(&tx, company, id)?.ok_or(WriteError::NotFound)?;
         tx.commit()?;
+        self.mirror
+            .write()
+            .map_err(|_| StoreError::Poisoned)?
+            .put(updated.clone());
         Ok(updated)
     }
 
@@ -461,6 +501,10 @@ impl Store {
         }
         tx.execute("DELETE FROM contacts WHERE id = ?1", [id.to_string()])?;
         tx.commit()?;
+        self.mirror
+            .write()
+            .map_err(|_| StoreError::Poisoned)?
+            .remove(company, id);
         Ok(())
     }
 }

@@ -1,0 +1,154 @@
+//! Arbitrary and mutated specs never make the generator panic: it returns
+//! files or diagnostics, whatever it is fed. `PROPTEST_CASES` raises the
+//! number of cases for a longer run.
+
+#[path = "support/synthetic.rs"]
+mod synthetic;
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn seeds() -> Vec<String> {
+    let mut out = vec![
+        include_str!("../../spec/customer-contacts.yaml").to_owned(),
+        include_str!("fixtures/names.yaml").to_owned(),
+        include_str!("fixtures/composition.yaml").to_owned(),
+        include_str!("fixtures/recursive.yaml").to_owned(),
+        include_str!("fixtures/params.yaml").to_owned(),
+        include_str!("fixtures/responses.yaml").to_owned(),
+        include_str!("fixtures/enums.yaml").to_owned(),
+        include_str!("fixtures/additional_properties.yaml").to_owned(),
+        include_str!("fixtures/read_write_only.yaml").to_owned(),
+        include_str!("fixtures/formats.yaml").to_owned(),
+    ];
+    out.push(synthetic::synthetic_spec(8));
+    out
+}
+
+fn generate(text: &str) {
+    let mut config = codegen::Config::new("fuzzed", "fuzzed.yaml");
+    let _ = codegen::generate(text, &config);
+    config.skip_unsupported = true;
+    let _ = codegen::generate(text, &config);
+}
+
+/// A JSON value to put somewhere in a spec.
+fn arb_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        "[a-zA-Z0-9#/_${}().'-]{0,12}".prop_map(Value::String),
+        prop_oneof![
+            Just("#/components/schemas/nope"),
+            Just("#/components/schemas/customerContact"),
+            Just("object"),
+            Just("array"),
+            Just("string"),
+            Just("uuid"),
+            Just("3.1.0"),
+            Just("é1"),
+            Just("{id}"),
+            Just("cookie"),
+        ]
+        .prop_map(|s| Value::String(s.to_owned())),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("type".to_owned()),
+                    Just("$ref".to_owned()),
+                    Just("items".to_owned()),
+                    Just("properties".to_owned()),
+                    Just("allOf".to_owned()),
+                    Just("oneOf".to_owned()),
+                    Just("enum".to_owned()),
+                    Just("required".to_owned()),
+                    Just("nullable".to_owned()),
+                    Just("additionalProperties".to_owned()),
+                    Just("discriminator".to_owned()),
+                    Just("in".to_owned()),
+                    Just("name".to_owned()),
+                    Just("schema".to_owned()),
+                    "[a-z@.$]{1,8}",
+                ],
+                inner,
+                0..4
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Every JSON pointer of a value's nodes.
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    out.push(at.clone());
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m {
+                pointers(c, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                pointers(c, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Any text at all.
+    #[test]
+    fn arbitrary_text(text in "\\PC{0,400}") {
+        generate(&text);
+    }
+
+    /// A valid spec with bytes cut, repeated or replaced.
+    #[test]
+    fn mutated_text(seed in 0usize..11, at in any::<prop::sample::Index>(), len in 0usize..40, junk in "[ \\t\\n:{}\\[\\]\\-#&*!|>'\"a-z0-9]{0,20}", op in 0u8..3) {
+        let seeds = seeds();
+        let text = &seeds[seed % seeds.len()];
+        let bytes = text.as_bytes();
+        let start = at.index(bytes.len().max(1)).min(bytes.len());
+        let end = (start + len).min(bytes.len());
+        let mut mutated = Vec::with_capacity(bytes.len() + junk.len());
+        mutated.extend_from_slice(&bytes[..start]);
+        match op {
+            0 => {}
+            1 => mutated.extend_from_slice(&bytes[start..end]),
+            _ => mutated.extend_from_slice(junk.as_bytes()),
+        }
+        if op != 1 {
+            mutated.extend_from_slice(&bytes[end..]);
+        } else {
+            mutated.extend_from_slice(&bytes[start..]);
+        }
+        generate(&String::from_utf8_lossy(&mutated));
+    }
+
+    /// A valid spec with one node replaced by an arbitrary value.
+    #[test]
+    fn mutated_structure(seed in 0usize..11, at in any::<prop::sample::Index>(), value in arb_value()) {
+        let seeds = seeds();
+        let doc: Value = serde_yaml::from_str(&seeds[seed % seeds.len()]).expect("seeds parse");
+        let mut all = Vec::new();
+        pointers(&doc, String::new(), &mut all);
+        let target = &all[at.index(all.len())];
+        let mut doc = doc;
+        if target.is_empty() {
+            doc = value;
+        } else if let Some(slot) = doc.pointer_mut(target) {
+            *slot = value;
+        }
+        generate(&serde_json::to_string(&doc).expect("json"));
+    }
+}
