@@ -264,7 +264,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             let item = match &a.items {
                 Some(items) => {
                     self.schemas
-                        .use_boxed(
+                        .use_schema(
                             items,
                             &format!("{hint}Item"),
                             Mode::Request,

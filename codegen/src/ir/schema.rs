@@ -2,6 +2,7 @@
 //! `readOnly`/`writeOnly` or tri-state optional fields make a request view
 //! differ), inline schemas named from where they occur.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use indexmap::IndexMap;
@@ -270,27 +271,14 @@ impl<'a> Schemas<'a> {
         }
     }
 
-    /// The schema behind `r`, following references; with its component key
-    /// when it is one.
-    fn deref<'s>(&self, r: &'s ReferenceOr<Schema>) -> Option<(&'s Schema, Option<String>)>
+    /// The schema behind `r` (boxed or not), following references; with its
+    /// component key when it is one.
+    fn deref<'s, T: Borrow<Schema>>(&self, r: &'s ReferenceOr<T>) -> Option<(&'s Schema, Option<String>)>
     where
         'a: 's,
     {
         match r {
-            ReferenceOr::Item(s) => Some((s, None)),
-            ReferenceOr::Reference { reference } => {
-                let key = unescape(component_key(reference)?);
-                self.resolve(&key).map(|s| (s, Some(key)))
-            }
-        }
-    }
-
-    fn deref_boxed<'s>(&self, r: &'s ReferenceOr<Box<Schema>>) -> Option<(&'s Schema, Option<String>)>
-    where
-        'a: 's,
-    {
-        match r {
-            ReferenceOr::Item(s) => Some((s, None)),
+            ReferenceOr::Item(s) => Some((s.borrow(), None)),
             ReferenceOr::Reference { reference } => {
                 let key = unescape(component_key(reference)?);
                 self.resolve(&key).map(|s| (s, Some(key)))
@@ -313,21 +301,12 @@ impl<'a> Schemas<'a> {
         d
     }
 
-    fn ref_differs(&mut self, r: &ReferenceOr<Schema>, depth: usize) -> bool {
+    fn ref_differs<T: Borrow<Schema>>(&mut self, r: &ReferenceOr<T>, depth: usize) -> bool {
         match r {
             ReferenceOr::Reference { reference } => {
                 component_key(reference).is_some_and(|k| self.request_differs(&unescape(k)))
             }
-            ReferenceOr::Item(s) => self.schema_differs(s, depth + 1),
-        }
-    }
-
-    fn boxed_differs(&mut self, r: &ReferenceOr<Box<Schema>>, depth: usize) -> bool {
-        match r {
-            ReferenceOr::Reference { reference } => {
-                component_key(reference).is_some_and(|k| self.request_differs(&unescape(k)))
-            }
-            ReferenceOr::Item(s) => self.schema_differs(s, depth + 1),
+            ReferenceOr::Item(s) => self.schema_differs(s.borrow(), depth + 1),
         }
     }
 
@@ -345,12 +324,12 @@ impl<'a> Schemas<'a> {
                     if !required.contains(name) {
                         return true;
                     }
-                    if let Some((ps, _)) = self.deref_boxed(p) {
+                    if let Some((ps, _)) = self.deref(p) {
                         if ps.schema_data.read_only || ps.schema_data.write_only {
                             return true;
                         }
                     }
-                    if self.boxed_differs(p, depth) {
+                    if self.ref_differs(p, depth) {
                         return true;
                     }
                 }
@@ -359,7 +338,7 @@ impl<'a> Schemas<'a> {
                     _ => false,
                 }
             }
-            Kind::Array { items: Some(items) } => self.boxed_differs(items, depth),
+            Kind::Array { items: Some(items) } => self.ref_differs(items, depth),
             Kind::AllOf(members, own) => {
                 own.is_some() || members.iter().any(|m| self.ref_differs(m, depth)) || members.len() > 1
             }
@@ -423,29 +402,16 @@ impl<'a> Schemas<'a> {
     /// The type of a schema used in a field, an item, a body or a parameter;
     /// `hint` names it if it needs a name of its own. The flag says whether
     /// null is allowed.
-    pub(crate) fn use_schema(
+    pub(crate) fn use_schema<T: Borrow<Schema>>(
         &mut self,
-        r: &ReferenceOr<Schema>,
+        r: &ReferenceOr<T>,
         hint: &str,
         mode: Mode,
         pointer: &str,
     ) -> (TypeRef, bool) {
         match r {
             ReferenceOr::Reference { reference } => self.use_reference(reference, mode, pointer),
-            ReferenceOr::Item(s) => self.use_inline(s, hint, mode, pointer),
-        }
-    }
-
-    pub(crate) fn use_boxed(
-        &mut self,
-        r: &ReferenceOr<Box<Schema>>,
-        hint: &str,
-        mode: Mode,
-        pointer: &str,
-    ) -> (TypeRef, bool) {
-        match r {
-            ReferenceOr::Reference { reference } => self.use_reference(reference, mode, pointer),
-            ReferenceOr::Item(s) => self.use_inline(s, hint, mode, pointer),
+            ReferenceOr::Item(s) => self.use_inline(s.borrow(), hint, mode, pointer),
         }
     }
 
@@ -533,7 +499,7 @@ impl<'a> Schemas<'a> {
                 let item = match items {
                     Some(items) => {
                         let (t, n) =
-                            self.use_boxed(items, &format!("{hint}Item"), mode, &push_pointer(pointer, "items"));
+                            self.use_schema(items, &format!("{hint}Item"), mode, &push_pointer(pointer, "items"));
                         if n { TypeRef::Option(Box::new(t)) } else { t }
                     }
                     None => TypeRef::Any,
@@ -608,7 +574,7 @@ impl<'a> Schemas<'a> {
                 required,
                 additional,
             } if !properties.is_empty() => {
-                let props: Vec<_> = properties.iter().map(|(k, v)| (k.clone(), PropRef::Boxed(v))).collect();
+                let props: Vec<_> = properties.iter().map(|(k, v)| (k.clone(), v)).collect();
                 TypeKind::Struct(self.object(name, &props, required, additional, mode, pointer))
             }
             Kind::AllOf(members, own) => self.all_of(name, members, own, mode, pointer),
@@ -643,7 +609,7 @@ impl<'a> Schemas<'a> {
     fn object(
         &mut self,
         name: &str,
-        properties: &[(String, PropRef<'_>)],
+        properties: &[(String, &ReferenceOr<Box<Schema>>)],
         required: &[String],
         additional: Option<&AdditionalProperties>,
         mode: Mode,
@@ -653,10 +619,7 @@ impl<'a> Schemas<'a> {
         let mut fields = Vec::new();
         for (json, prop) in properties {
             let pp = push_pointer(&push_pointer(pointer, "properties"), json);
-            let resolved = match prop {
-                PropRef::Boxed(b) => self.deref_boxed(b),
-                PropRef::Plain(p) => self.deref(p),
-            };
+            let resolved = self.deref(*prop);
             let data = resolved.as_ref().map(|(s, _)| &s.schema_data);
             let read_only = data.is_some_and(|d| d.read_only);
             let write_only = data.is_some_and(|d| d.write_only);
@@ -664,10 +627,7 @@ impl<'a> Schemas<'a> {
                 continue;
             }
             let hint = format!("{name}{}", type_name(json, "Field"));
-            let (ty, nullable) = match prop {
-                PropRef::Boxed(b) => self.use_boxed(b, &hint, mode, &pp),
-                PropRef::Plain(p) => self.use_schema(p, &hint, mode, &pp),
-            };
+            let (ty, nullable) = self.use_schema(*prop, &hint, mode, &pp);
             let is_required = required.iter().any(|r| r == json);
             let field_mode = match (mode, is_required, nullable) {
                 (_, true, false) => FieldMode::Required,
@@ -678,9 +638,8 @@ impl<'a> Schemas<'a> {
             // The doc of a referenced component is on its type; a property's
             // own description (inline schema) goes on the field.
             let doc = match prop {
-                PropRef::Boxed(ReferenceOr::Item(s)) => doc_of(&s.schema_data),
-                PropRef::Plain(ReferenceOr::Item(s)) => doc_of(&s.schema_data),
-                _ => None,
+                ReferenceOr::Item(s) => doc_of(&s.schema_data),
+                ReferenceOr::Reference { .. } => None,
             };
             let default = resolved
                 .as_ref()
@@ -732,7 +691,7 @@ impl<'a> Schemas<'a> {
         mode: Mode,
         pointer: &str,
     ) -> TypeKind {
-        let mut props: Vec<(String, PropRef<'_>)> = Vec::new();
+        let mut props: Vec<(String, &ReferenceOr<Box<Schema>>)> = Vec::new();
         let mut required: Vec<String> = Vec::new();
         let mut additional: Option<&AdditionalProperties> = None;
         let mut stack: Vec<(&ReferenceOr<Schema>, usize)> = members.iter().rev().map(|m| (m, 0)).collect();
@@ -749,9 +708,9 @@ impl<'a> Schemas<'a> {
                 } => {
                     for (k, v) in properties {
                         if let Some(slot) = props.iter_mut().find(|(pk, _)| pk == k) {
-                            slot.1 = PropRef::Boxed(v);
+                            slot.1 = v;
                         } else {
-                            props.push((k.clone(), PropRef::Boxed(v)));
+                            props.push((k.clone(), v));
                         }
                     }
                     required.extend(r.iter().cloned());
@@ -762,7 +721,7 @@ impl<'a> Schemas<'a> {
                 Kind::AllOf(inner, inner_own) if depth < 32 => {
                     if let Some((p, r)) = inner_own {
                         for (k, v) in p {
-                            props.push((k.clone(), PropRef::Boxed(v)));
+                            props.push((k.clone(), v));
                         }
                         required.extend(r.iter().cloned());
                     }
@@ -774,7 +733,7 @@ impl<'a> Schemas<'a> {
         }
         if let Some((p, r)) = own {
             for (k, v) in p {
-                props.push((k.clone(), PropRef::Boxed(v)));
+                props.push((k.clone(), v));
             }
             required.extend(r.iter().cloned());
         }
@@ -862,14 +821,6 @@ impl<'a> Schemas<'a> {
         }
         TypeKind::Untagged(variants)
     }
-}
-
-/// A property schema, from an object (boxed) or assembled from `allOf`.
-#[derive(Clone, Copy)]
-enum PropRef<'s> {
-    Boxed(&'s ReferenceOr<Box<Schema>>),
-    #[allow(dead_code)]
-    Plain(&'s ReferenceOr<Schema>),
 }
 
 fn kind_word(s: &Schema) -> &'static str {
