@@ -691,12 +691,29 @@ impl<'a> Schemas<'a> {
         mode: Mode,
         pointer: &str,
     ) -> TypeKind {
-        let mut props: Vec<(String, &ReferenceOr<Box<Schema>>)> = Vec::new();
+        /// A member still to merge, or the own properties of an `allOf`,
+        /// merged after its members so that they override them.
+        enum Step<'s> {
+            Member(&'s ReferenceOr<Schema>, usize),
+            Own(&'s IndexMap<String, ReferenceOr<Box<Schema>>>, &'s [String]),
+        }
+        let mut props: IndexMap<String, &ReferenceOr<Box<Schema>>> = IndexMap::new();
         let mut required: Vec<String> = Vec::new();
         let mut additional: Option<&AdditionalProperties> = None;
-        let mut stack: Vec<(&ReferenceOr<Schema>, usize)> = members.iter().rev().map(|m| (m, 0)).collect();
+        let mut stack: Vec<Step<'_>> = own.map(|(p, r)| Step::Own(p, r)).into_iter().collect();
+        stack.extend(members.iter().rev().map(|m| Step::Member(m, 0)));
         let mut non_object = None;
-        while let Some((m, depth)) = stack.pop() {
+        while let Some(step) = stack.pop() {
+            let (m, depth) = match step {
+                Step::Own(p, r) => {
+                    // A later definition of a property replaces the earlier
+                    // one in place, so each JSON name gives one field.
+                    props.extend(p.iter().map(|(k, v)| (k.clone(), v)));
+                    required.extend(r.iter().cloned());
+                    continue;
+                }
+                Step::Member(m, depth) => (m, depth),
+            };
             let Some((s, _)) = self.deref(m) else {
                 continue;
             };
@@ -706,36 +723,19 @@ impl<'a> Schemas<'a> {
                     required: r,
                     additional: a,
                 } => {
-                    for (k, v) in properties {
-                        if let Some(slot) = props.iter_mut().find(|(pk, _)| pk == k) {
-                            slot.1 = v;
-                        } else {
-                            props.push((k.clone(), v));
-                        }
-                    }
+                    props.extend(properties.iter().map(|(k, v)| (k.clone(), v)));
                     required.extend(r.iter().cloned());
                     if a.is_some() {
                         additional = a;
                     }
                 }
                 Kind::AllOf(inner, inner_own) if depth < 32 => {
-                    if let Some((p, r)) = inner_own {
-                        for (k, v) in p {
-                            props.push((k.clone(), v));
-                        }
-                        required.extend(r.iter().cloned());
-                    }
-                    stack.extend(inner.iter().rev().map(|m| (m, depth + 1)));
+                    stack.extend(inner_own.map(|(p, r)| Step::Own(p, r)));
+                    stack.extend(inner.iter().rev().map(|m| Step::Member(m, depth + 1)));
                 }
                 Kind::Any => {}
                 _ => non_object = Some(m),
             }
-        }
-        if let Some((p, r)) = own {
-            for (k, v) in p {
-                props.push((k.clone(), v));
-            }
-            required.extend(r.iter().cloned());
         }
         if let Some(m) = non_object {
             if props.is_empty() {
@@ -747,6 +747,7 @@ impl<'a> Schemas<'a> {
                 "an `allOf` mixing objects and non-objects keeps only the object members",
             );
         }
+        let props: Vec<_> = props.into_iter().collect();
         TypeKind::Struct(self.object(name, &props, &required, additional, mode, pointer))
     }
 
