@@ -1,12 +1,11 @@
 //! The conformance suite for Business Central's customerContacts API
-//! (`suite`), its reports (`report`), and the reference server that passes
-//! it (`server`). The suite talks to any server over HTTP only; it never
-//! reaches into the reference server.
+//! (`suite`) and its reports (`report`). The suite talks to any server over
+//! HTTP only: the reference server that passes it is another crate
+//! (`bc-reference-server`), which this library does not depend on.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod report;
-pub mod server;
 pub mod suite;
 
 /// The README's examples, compiled as doc tests so they stay true.

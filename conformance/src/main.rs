@@ -4,7 +4,10 @@
 //! 2 the run could not be done (bad arguments, server unreachable, token refused).
 
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
+#[cfg(feature = "server")]
+use std::io::Write;
+#[cfg(feature = "server")]
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +15,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use bc_conformance::report::{self, Report};
-use bc_conformance::server::{self, ServerConfig};
 use bc_conformance::suite::{self, RunOptions, contract};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -41,9 +43,11 @@ enum Command {
     /// run could not be done.
     Run(RunArgs),
     /// Run the reference server.
+    #[cfg(feature = "server")]
     Serve(ServeArgs),
     /// Start the reference server on a free loopback port and run the whole
     /// suite against it, writes and deletes included.
+    #[cfg(feature = "server")]
     SelfTest(ReportArgs),
 }
 
@@ -93,6 +97,7 @@ enum Format {
     Junit,
 }
 
+#[cfg(feature = "server")]
 #[derive(Args)]
 struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -103,6 +108,34 @@ struct ServeArgs {
     /// Keep the data in this SQLite file across restarts (default: in memory).
     #[arg(long)]
     db: Option<PathBuf>,
+    /// Where clients reach the server, such as https://bc.example.com when it
+    /// runs behind a proxy. Links in responses (@odata.nextLink,
+    /// @odata.context) start with it; the Host header is never used.
+    /// Default: http://<--addr>.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Seconds a client has to send a whole request head; an idle
+    /// keep-alive connection is closed after this too.
+    #[arg(long, default_value_t = 10.0)]
+    header_timeout: f64,
+    /// Seconds a connection may stay with nothing read or written.
+    #[arg(long, default_value_t = 60.0)]
+    idle_timeout: f64,
+    /// Connections served at once; more are answered 503 and closed.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds a request may take once its head is read, body included (408 after).
+    #[arg(long, default_value_t = 30.0)]
+    request_timeout: f64,
+}
+
+/// A number of seconds from the command line, checked.
+#[cfg(feature = "server")]
+fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
+    if !(value > 0.0 && value <= 86_400.0) {
+        anyhow::bail!("{flag} must be between 0 and 86400 seconds, found {value}");
+    }
+    Ok(Duration::from_secs_f64(value))
 }
 
 fn main() -> ExitCode {
@@ -117,7 +150,9 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run(args).await,
+            #[cfg(feature = "server")]
             Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+            #[cfg(feature = "server")]
             Command::SelfTest(args) => self_test(args).await,
         }
     });
@@ -203,7 +238,9 @@ fn emit(report: &Report, args: &ReportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "server")]
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    use bc_reference_server::{self as server, ServerConfig};
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
@@ -213,6 +250,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let mut config = ServerConfig::new(token.clone());
     config.db = args.db.clone();
+    if let Some(url) = &args.public_url {
+        config.public_url = Some(server::check_public_url(url).map_err(anyhow::Error::msg)?);
+    }
+    config.limits.header_timeout = seconds("--header-timeout", args.header_timeout)?;
+    config.limits.idle_timeout = seconds("--idle-timeout", args.idle_timeout)?;
+    config.request_timeout = seconds("--request-timeout", args.request_timeout)?;
+    if args.max_connections == 0 {
+        anyhow::bail!("--max-connections must be at least 1");
+    }
+    config.limits.max_connections = args.max_connections;
     let running = server::start(args.addr, config).await?;
     tracing::info!(addr = %running.addr, db = ?args.db, "reference server listening");
     // A closed stdout must not stop the server: these lines are a courtesy.
@@ -233,7 +280,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "server")]
 async fn self_test(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    use bc_reference_server::{self as server, ServerConfig};
     let token = server::generate_token();
     let running = server::start("127.0.0.1:0".parse()?, ServerConfig::new(token.clone())).await?;
     let mut opts = options(&running.base_url, &token, &args)?;

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
-use bc_conformance::server::{self, ServerConfig, store::Store};
+use bc_reference_server::{self as server, ServerConfig, store::Store};
 
 const TOKEN: &str = "cli-secret-token-42";
 

@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bc_api::operations::{CreateCustomerContactError, UpdateCustomerContactError};
 use bc_api::{Client, CustomerContactRequest, ETag, Error, Nullable, RetryPolicy};
-use bc_conformance::server::{self, ServerConfig};
+use bc_reference_server::{self as server, ServerConfig};
 use futures::{StreamExt, TryStreamExt};
 use uuid::Uuid;
 

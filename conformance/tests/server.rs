@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bc_conformance::server::{self, ServerConfig};
+use bc_reference_server::{self as server, ServerConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

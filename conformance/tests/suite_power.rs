@@ -14,8 +14,8 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use bc_conformance::report::{Report, Verdict};
-use bc_conformance::server::{self, ServerConfig, store::Store};
 use bc_conformance::suite::{self, RunOptions};
+use bc_reference_server::{self as server, ServerConfig, store::Store};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "test-token-0123456789";

@@ -43,7 +43,10 @@ impl EntityType<'_> {
     }
 }
 
-fn percent_decode(s: &str) -> Result<String, QueryError> {
+/// Decodes `%XX` escapes (and `+` as a space when `plus_as_space`, as in a
+/// query string). A `%` not followed by two hex digits, or bytes that are
+/// not UTF-8, are refused with the place they were found.
+pub fn percent_decode(s: &str, plus_as_space: bool) -> Result<String, QueryError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -53,19 +56,22 @@ fn percent_decode(s: &str) -> Result<String, QueryError> {
                 let hex = bytes
                     .get(i + 1..i + 3)
                     .and_then(|h| std::str::from_utf8(h).ok())
+                    .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                     .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => out.push(b),
                     None => {
+                        // Shown char by char: the bytes after `%` may be
+                        // part of a multi-byte character.
+                        let near: String = s[i..].chars().take(3).flat_map(char::escape_debug).collect();
                         return Err(QueryError(format!(
-                            "Invalid percent-encoding in the query string near '{}'.",
-                            &s[i..s.len().min(i + 3)]
+                            "Invalid percent-encoding in the query string near '{near}': expected '%' and two hex digits."
                         )));
                     }
                 }
                 i += 3;
             }
-            b'+' => {
+            b'+' if plus_as_space => {
                 out.push(b' ');
                 i += 1;
             }
@@ -75,7 +81,7 @@ fn percent_decode(s: &str) -> Result<String, QueryError> {
             }
         }
     }
-    String::from_utf8(out).map_err(|_| QueryError("The query string is not valid UTF-8.".to_owned()))
+    String::from_utf8(out).map_err(|_| QueryError("The query string is not valid UTF-8 once decoded.".to_owned()))
 }
 
 /// Splits a raw query string into decoded name/value pairs.
@@ -84,7 +90,7 @@ pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, QueryError> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            Ok((percent_decode(k)?, percent_decode(v)?))
+            Ok((percent_decode(k, true)?, percent_decode(v, true)?))
         })
         .collect()
 }
@@ -235,12 +241,34 @@ enum Tok {
     Comma,
 }
 
+/// How deeply `not`, parentheses and function calls may nest in `$filter`.
+pub const MAX_FILTER_DEPTH: usize = 32;
+/// How many comparisons, tests and operators one `$filter` may hold.
+pub const MAX_FILTER_NODES: usize = 256;
+/// How many tokens one `$filter` may hold.
+pub const MAX_FILTER_TOKENS: usize = 4096;
+
+/// The parser is recursive descent; every level of recursion goes through
+/// [`Parser::nested`], which bounds it, and every node built goes through
+/// [`Parser::node`], which bounds the tree (and so the recursion of
+/// evaluating and dropping it).
 struct Parser<'a, 'e> {
     toks: Vec<(usize, Tok)>,
     pos: usize,
     text: &'a str,
     entity: &'a EntityType<'e>,
     error: Option<QueryError>,
+    depth: usize,
+    nodes: usize,
+}
+
+/// At most 200 characters of the client's text, for a message.
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(200).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
 }
 
 fn tokenize(s: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
@@ -270,7 +298,8 @@ fn tokenize(s: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
                     match chars.get(i) {
                         None => {
                             return Err(QueryError(format!(
-                                "Unterminated string literal at position {at} in '{s}'."
+                                "Unterminated string literal at position {at} in '{}'.",
+                                excerpt(s)
                             )));
                         }
                         Some((_, '\'')) if matches!(chars.get(i + 1), Some((_, '\''))) => {
@@ -305,9 +334,16 @@ fn tokenize(s: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
             }
             other => {
                 return Err(QueryError(format!(
-                    "Syntax error: unexpected '{other}' at position {at} in '{s}'."
+                    "Syntax error: unexpected '{}' at position {at} in '{}'.",
+                    other.escape_debug(),
+                    excerpt(s)
                 )));
             }
+        }
+        if out.len() > MAX_FILTER_TOKENS {
+            return Err(QueryError(format!(
+                "The $filter expression is too long: more than {MAX_FILTER_TOKENS} tokens."
+            )));
         }
     }
     Ok(out)
@@ -325,14 +361,40 @@ impl<'a, 'e> Parser<'a, 'e> {
             text,
             entity,
             error,
+            depth: 0,
+            nodes: 0,
         }
+    }
+
+    /// Runs `f` one level deeper, refusing past [`MAX_FILTER_DEPTH`].
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, QueryError>) -> Result<T, QueryError> {
+        if self.depth >= MAX_FILTER_DEPTH {
+            return Err(QueryError(format!(
+                "The $filter expression is nested too deeply: more than {MAX_FILTER_DEPTH} levels of not, parentheses or functions."
+            )));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    /// Counts a node of the tree, refusing past [`MAX_FILTER_NODES`].
+    fn node(&mut self) -> Result<(), QueryError> {
+        self.nodes += 1;
+        if self.nodes > MAX_FILTER_NODES {
+            return Err(QueryError(format!(
+                "The $filter expression is too large: more than {MAX_FILTER_NODES} comparisons and operators."
+            )));
+        }
+        Ok(())
     }
 
     fn fail<T>(&self, what: &str) -> Result<T, QueryError> {
         let at = self.toks.get(self.pos).map(|(p, _)| *p).unwrap_or(self.text.len());
         Err(QueryError(format!(
             "Syntax error at position {at} in '{}': expected {what}.",
-            self.text
+            excerpt(self.text)
         )))
     }
 
@@ -356,40 +418,40 @@ impl<'a, 'e> Parser<'a, 'e> {
         if self.toks.is_empty() {
             return Err(QueryError("The $filter expression is empty.".to_owned()));
         }
-        let e = self.or(0)?;
+        let e = self.or()?;
         if self.pos < self.toks.len() {
             return self.fail("the end of the expression");
         }
         Ok(e)
     }
 
-    fn or(&mut self, depth: usize) -> Result<Expr, QueryError> {
-        if depth > 64 {
-            return Err(QueryError("The $filter expression is nested too deeply.".to_owned()));
-        }
-        let mut left = self.and(depth)?;
+    fn or(&mut self) -> Result<Expr, QueryError> {
+        let mut left = self.and()?;
         while self.keyword("or") {
-            left = Expr::Or(Box::new(left), Box::new(self.and(depth)?));
+            self.node()?;
+            left = Expr::Or(Box::new(left), Box::new(self.and()?));
         }
         Ok(left)
     }
 
-    fn and(&mut self, depth: usize) -> Result<Expr, QueryError> {
-        let mut left = self.unary(depth)?;
+    fn and(&mut self) -> Result<Expr, QueryError> {
+        let mut left = self.unary()?;
         while self.keyword("and") {
-            left = Expr::And(Box::new(left), Box::new(self.unary(depth)?));
+            self.node()?;
+            left = Expr::And(Box::new(left), Box::new(self.unary()?));
         }
         Ok(left)
     }
 
-    fn unary(&mut self, depth: usize) -> Result<Expr, QueryError> {
+    fn unary(&mut self) -> Result<Expr, QueryError> {
         if self.keyword("not") {
-            return Ok(Expr::Not(Box::new(self.unary(depth + 1)?)));
+            self.node()?;
+            return Ok(Expr::Not(Box::new(self.nested(Self::unary)?)));
         }
         if self.peek() == Some(&Tok::Open) {
             // A parenthesized expression (not a parenthesized operand).
             self.pos += 1;
-            let e = self.or(depth + 1)?;
+            let e = self.nested(Self::or)?;
             if self.peek() != Some(&Tok::Close) {
                 return self.fail("')'");
             }
@@ -401,6 +463,7 @@ impl<'a, 'e> Parser<'a, 'e> {
                 && self.toks.get(self.pos + 1).map(|t| &t.1) == Some(&Tok::Open)
             {
                 let name = w.clone();
+                self.node()?;
                 self.pos += 2;
                 let a = self.operand()?;
                 if self.peek() != Some(&Tok::Comma) {
@@ -415,6 +478,7 @@ impl<'a, 'e> Parser<'a, 'e> {
                 return Ok(Expr::Test(name, a, b));
             }
         }
+        self.node()?;
         let left = self.operand()?;
         let op = match self.peek() {
             Some(Tok::Word(w)) => match w.as_str() {
@@ -447,7 +511,8 @@ impl<'a, 'e> Parser<'a, 'e> {
                 "null" => Ok(Operand::Lit(Value::Null)),
                 "tolower" | "toupper" if self.peek() == Some(&Tok::Open) => {
                     self.pos += 1;
-                    let inner = self.operand()?;
+                    self.node()?;
+                    let inner = self.nested(Self::operand)?;
                     if self.peek() != Some(&Tok::Close) {
                         return self.fail("')'");
                     }
@@ -536,6 +601,20 @@ pub fn matches(e: &Expr, r: &dyn Record) -> bool {
     }
 }
 
+/// Text in the order Business Central gives it: without regard to case
+/// first (its collation is case-insensitive), then by case so the order is total.
+fn order_compare(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Some(
+            x.chars()
+                .flat_map(char::to_lowercase)
+                .cmp(y.chars().flat_map(char::to_lowercase))
+                .then_with(|| x.cmp(y)),
+        ),
+        _ => compare(a, b),
+    }
+}
+
 /// Orders records by the `$orderby` keys; equal keys keep their order.
 pub fn order<T: Record>(items: &mut [T], keys: &[(String, bool)]) {
     if keys.is_empty() {
@@ -543,7 +622,7 @@ pub fn order<T: Record>(items: &mut [T], keys: &[(String, bool)]) {
     }
     items.sort_by(|a, b| {
         for (prop, desc) in keys {
-            let o = compare(&a.get(prop), &b.get(prop)).unwrap_or(Ordering::Equal);
+            let o = order_compare(&a.get(prop), &b.get(prop)).unwrap_or(Ordering::Equal);
             let o = if *desc { o.reverse() } else { o };
             if o != Ordering::Equal {
                 return o;
@@ -617,6 +696,43 @@ mod tests {
         assert!(filter("(lastName eq 'x'").unwrap_err().0.contains("')'"));
         assert!(filter(&"(".repeat(100)).is_err());
         assert!(filter("").is_err());
+    }
+
+    #[test]
+    fn every_recursion_is_bounded() {
+        let leaf = "lastName eq 'a'";
+        let deep_not = format!("{}{leaf}", "not ".repeat(3_000));
+        assert!(filter(&deep_not).unwrap_err().0.contains("nested too deeply"));
+        let deep_paren = format!("{}{leaf}{}", "(".repeat(50_000), ")".repeat(50_000));
+        assert!(filter(&deep_paren).is_err());
+        let deep_fn = format!("{}lastName{} eq 'a'", "tolower(".repeat(50_000), ")".repeat(50_000));
+        assert!(filter(&deep_fn).is_err());
+        let long_chain = vec![leaf; 1_000].join(" and ");
+        assert!(filter(&long_chain).unwrap_err().0.contains("too large"));
+        let many_tokens = "(".repeat(10_000);
+        assert!(filter(&many_tokens).unwrap_err().0.contains("too long"));
+        // Within the bounds, it parses.
+        assert!(filter(&format!("{}{leaf}", "not ".repeat(MAX_FILTER_DEPTH))).is_ok());
+        assert!(filter(&vec![leaf; 100].join(" or ")).is_ok());
+    }
+
+    #[test]
+    fn percent_decoding_never_slices_inside_a_character() {
+        for bad in ["%x\u{e9}", "%\u{e9}", "%e\u{e9}", "%", "%4", "%g0", "%\u{1f600}"] {
+            assert!(percent_decode(bad, true).is_err(), "{bad}");
+        }
+        assert!(pairs("%x\u{e9}=1").is_err());
+        assert!(parse("$filter=%x\u{e9}", &CONTACT).is_err());
+        assert_eq!(percent_decode("a%20b+c", true).unwrap(), "a b c");
+        assert_eq!(percent_decode("a+b", false).unwrap(), "a+b");
+    }
+
+    #[test]
+    fn text_orders_without_regard_to_case() {
+        let mut v = vec![R("b", "", ""), R("B", "", ""), R("a", "", ""), R("C", "", "")];
+        order(&mut v, &[("lastName".to_owned(), false)]);
+        let names: Vec<&str> = v.iter().map(|r| r.0).collect();
+        assert_eq!(names, ["a", "B", "b", "C"]);
     }
 
     #[test]

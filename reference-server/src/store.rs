@@ -23,6 +23,18 @@ pub enum StoreError {
     Poisoned,
 }
 
+impl StoreError {
+    /// SQLite could not get its lock in time: another process (or
+    /// connection) holds the file. The request may be retried.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Db(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Company {
     pub id: Uuid,
@@ -118,6 +130,9 @@ impl From<rusqlite::Error> for WriteError {
         WriteError::Store(StoreError::Db(e))
     }
 }
+
+/// How long SQLite itself waits for a lock another process holds.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 pub struct Store {
     conn: Mutex<Connection>,
@@ -229,7 +244,9 @@ impl Store {
             }
             None => Connection::open_in_memory()?,
         };
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Short: a writer that cannot get the file's lock soon is told to
+        // retry (503) rather than held; reads never touch SQLite.
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.execute_batch(SCHEMA)?;
         let store = Store {
             conn: Mutex::new(conn),
