@@ -1,7 +1,9 @@
 //! `bc-conformance`: run the suite against a server, or run the reference server.
 //!
 //! Exit codes of `run` and `self-test`: 0 conformant, 1 not conformant,
-//! 2 the run could not be done (bad arguments, server unreachable, token refused).
+//! 2 the run could not be done (bad arguments, server unreachable, token
+//! refused, --deadline passed), 130 stopped by Ctrl-C or SIGTERM (after
+//! putting back what was changed).
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -40,7 +42,8 @@ enum Command {
     ///
     /// Reads only, unless --allow-writes (every changed value is put back)
     /// or --allow-delete. Exit codes: 0 conformant, 1 not conformant, 2 the
-    /// run could not be done.
+    /// run could not be done (or --deadline passed), 130 stopped by Ctrl-C
+    /// or SIGTERM after putting back what was changed.
     Run(RunArgs),
     /// Run the reference server.
     #[cfg(feature = "server")]
@@ -88,6 +91,11 @@ struct ReportArgs {
     /// Seconds each request may take, body included.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
+    /// Seconds the whole run may take. When they pass, the checks stop,
+    /// every value changed is put back, and the run exits 2 with a report
+    /// of what ran.
+    #[arg(long, default_value_t = 120.0)]
+    deadline: f64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -172,6 +180,14 @@ fn options(base_url: &str, token: &str, report: &ReportArgs) -> anyhow::Result<R
         anyhow::bail!("--timeout must be between 0 and 3600 seconds, found {}", report.timeout);
     }
     opts.timeout = Duration::from_secs_f64(report.timeout);
+    if !(report.deadline > 0.0 && report.deadline <= 86_400.0) {
+        anyhow::bail!(
+            "--deadline must be between 0 and 86400 seconds, found {}",
+            report.deadline
+        );
+    }
+    opts.deadline = Duration::from_secs_f64(report.deadline);
+    opts.stop = Some(stop_on_signal());
     let mut only = BTreeSet::new();
     for id in &report.only {
         let id = id.trim().to_ascii_uppercase();
@@ -192,6 +208,45 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     execute(opts, &args.report).await
 }
 
+/// A flag that turns `true` on the first Ctrl-C or SIGTERM; the suite then
+/// stops its checks and puts back what it changed. A second signal ends
+/// the process at once (exit 130).
+fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        for round in 0..2 {
+            if wait_for_signal().await.is_err() {
+                // No signal can be received here; the run goes on.
+                return;
+            }
+            if round == 0 {
+                eprintln!("stopping: putting back what was changed (press Ctrl-C again to quit at once)");
+                let _ = tx.send(true);
+            } else {
+                eprintln!("stopped at once: values changed on the server may not have been put back");
+                std::process::exit(130);
+            }
+        }
+    });
+    rx
+}
+
+async fn wait_for_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
 async fn execute(opts: RunOptions, report_args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let report = match suite::run(opts).await {
         Ok(r) => r,
@@ -201,6 +256,13 @@ async fn execute(opts: RunOptions, report_args: &ReportArgs) -> anyhow::Result<E
         }
     };
     emit(&report, report_args)?;
+    if let Some(i) = &report.interrupted {
+        eprintln!("interrupted: {}", i.reason());
+        return Ok(ExitCode::from(match i {
+            report::Interrupted::Stopped(_) => 130,
+            report::Interrupted::Deadline(_) => 2,
+        }));
+    }
     Ok(if report.conformant {
         ExitCode::SUCCESS
     } else {

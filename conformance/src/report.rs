@@ -78,9 +78,30 @@ pub struct Counts {
     pub skipped: usize,
 }
 
+/// Why a run ended before all its checks ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", content = "reason", rename_all = "lowercase")]
+pub enum Interrupted {
+    /// `--deadline` passed.
+    Deadline(String),
+    /// Ctrl-C or SIGTERM.
+    Stopped(String),
+}
+
+impl Interrupted {
+    pub fn reason(&self) -> &str {
+        match self {
+            Interrupted::Deadline(r) | Interrupted::Stopped(r) => r,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub base_url: String,
+    /// Set when the run stopped early; such a run is never conformant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<Interrupted>,
     pub writes: bool,
     pub deletes: bool,
     pub strict: bool,
@@ -169,6 +190,7 @@ impl Report {
         }
         Report {
             base_url,
+            interrupted: None,
             writes,
             deletes,
             strict,
@@ -238,6 +260,9 @@ pub fn render_human(r: &Report, colour: bool) -> String {
         if r.deletes { "yes" } else { "no" },
         if r.strict { ", strict" } else { "" }
     );
+    if let Some(i) = &r.interrupted {
+        let _ = writeln!(out, "{} {}\n", p.c("31;1", "INTERRUPTED:"), i.reason());
+    }
     let _ = writeln!(out, "{:<10} {:<8} {:<8} CHECKS", "ID", "STRENGTH", "RESULT");
     for req in &r.requirements {
         let (code, word) = match req.verdict {
@@ -393,19 +418,28 @@ pub fn render_junit(r: &Report) -> String {
         .iter()
         .filter(|(_, c)| matches!(c.status, Status::Skip(_)))
         .count();
+    let extra = usize::from(r.interrupted.is_some());
+    let failures = failures + extra;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"bc-conformance\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{:.3}\">",
-        cases.len(),
+        cases.len() + extra,
         r.duration_ms as f64 / 1000.0
     );
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
         xml(&r.base_url),
-        cases.len()
+        cases.len() + extra
     );
+    if let Some(i) = &r.interrupted {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"run\" name=\"the run completes\">\n      <failure message=\"interrupted\">{}</failure>\n    </testcase>",
+            xml(i.reason())
+        );
+    }
     for (req, c) in cases {
         let _ = write!(
             out,

@@ -896,3 +896,181 @@ async fn err_2_a_malformed_top_is_a_server_error() {
     )
     .await;
 }
+
+// ---- a correct server that pages small, and text in any case ----
+
+/// Pages of three by default, as a server may: every COL-3 check follows
+/// the pages. And one last name in lower case: ordered as Business Central
+/// orders text, without regard to case.
+#[tokio::test]
+async fn a_server_paging_by_three_with_mixed_case_passes_every_check() {
+    let store = Arc::new(Store::open(None).expect("store"));
+    let nina = "b3f40516-0133-47e8-1324-9fa0b1c2d3ea".parse().expect("uuid");
+    let changes = bc_reference_server::store::ContactChanges {
+        last_name: Some("abbott".to_owned()),
+        ..Default::default()
+    };
+    store
+        .update(
+            bc_reference_server::store::COMPANY_ID,
+            nina,
+            &bc_reference_server::store::Precondition::Any,
+            &changes,
+        )
+        .expect("rename");
+    let running = server::start_with(
+        "127.0.0.1:0".parse().expect("addr"),
+        ServerConfig::new(TOKEN),
+        store,
+        layer(|mut req: Request, next: Next| async move {
+            if req.method() == Method::GET && !req.headers().contains_key("prefer") {
+                req.headers_mut()
+                    .insert("prefer", HeaderValue::from_static("odata.maxpagesize=3"));
+            }
+            next.run(req).await
+        }),
+    )
+    .await
+    .expect("server");
+    let mut opts = RunOptions::new(&running.base_url, TOKEN);
+    opts.allow_writes = true;
+    opts.allow_delete = true;
+    opts.strict = true;
+    let report = suite::run(opts).await.expect("the run is done");
+    assert!(report.conformant, "{}", failures(&report));
+    assert_eq!(report.verdict("COL-3"), Some(Verdict::Passed), "{}", failures(&report));
+    running.stop().await.expect("stop");
+}
+
+/// The first PATCH that puts the values back meets a 503: it is tried again
+/// and the values end as they were.
+#[tokio::test]
+async fn a_restoring_patch_is_retried_after_a_transient_failure() {
+    let store = Arc::new(Store::open(None).expect("store"));
+    let john = bc_reference_server::store::JOHN_SMITH_ID;
+    let company = bc_reference_server::store::COMPANY_ID;
+    let before = store.contact(company, john).expect("read").expect("john");
+    let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let running = server::start_with(
+        "127.0.0.1:0".parse().expect("addr"),
+        ServerConfig::new(TOKEN),
+        store.clone(),
+        layer(move |req: Request, next: Next| {
+            let refused = refused.clone();
+            async move {
+                if req.method() != Method::PATCH {
+                    return next.run(req).await;
+                }
+                let (parts, bytes) = read_request(req).await;
+                let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                let restoring = v.as_object().is_some_and(|m| m.len() == 6)
+                    && v["firstName"] == "John"
+                    && v["email"] == "john.smith@contoso.com";
+                if restoring && !refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    let mut r = odata(StatusCode::SERVICE_UNAVAILABLE, "Internal_ServiceUnavailable");
+                    r.headers_mut().insert("retry-after", HeaderValue::from_static("0"));
+                    return r;
+                }
+                next.run(with_body(parts, bytes.to_vec())).await
+            }
+        }),
+    )
+    .await
+    .expect("server");
+    let mut opts = RunOptions::new(&running.base_url, TOKEN);
+    opts.allow_writes = true;
+    let report = suite::run(opts).await.expect("the run is done");
+    let restored = report
+        .requirements
+        .iter()
+        .flat_map(|r| &r.checks)
+        .find(|c| c.check.contains("put back"))
+        .expect("the restore check");
+    assert_eq!(
+        restored.status,
+        bc_conformance::report::Status::Pass,
+        "{}",
+        failures(&report)
+    );
+    let after = store.contact(company, john).expect("read").expect("john");
+    assert_eq!(
+        (
+            &after.first_name,
+            &after.last_name,
+            &after.professional_title,
+            &after.email,
+            &after.phone,
+            after.customer_id
+        ),
+        (
+            &before.first_name,
+            &before.last_name,
+            &before.professional_title,
+            &before.email,
+            &before.phone,
+            before.customer_id
+        )
+    );
+    running.stop().await.expect("stop");
+}
+
+/// A stop (what Ctrl-C sends) in the middle of the write checks: the run
+/// ends, the changed values are put back, and the report says so.
+#[tokio::test]
+async fn a_stop_during_writes_puts_the_values_back() {
+    let store = Arc::new(Store::open(None).expect("store"));
+    let john = bc_reference_server::store::JOHN_SMITH_ID;
+    let company = bc_reference_server::store::COMPANY_ID;
+    let before = store.contact(company, john).expect("read").expect("john");
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let tx = Arc::new(tx);
+    let running = server::start_with(
+        "127.0.0.1:0".parse().expect("addr"),
+        ServerConfig::new(TOKEN),
+        store.clone(),
+        layer(move |req: Request, next: Next| {
+            let tx = tx.clone();
+            async move {
+                let patch = req.method() == Method::PATCH;
+                let r = next.run(req).await;
+                if patch && r.status() == StatusCode::OK {
+                    // The first write went through: stop now, while the
+                    // contact is changed.
+                    let _ = tx.send(true);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                r
+            }
+        }),
+    )
+    .await
+    .expect("server");
+    let mut opts = RunOptions::new(&running.base_url, TOKEN);
+    opts.allow_writes = true;
+    opts.stop = Some(rx);
+    let report = suite::run(opts).await.expect("a report");
+    let i = report.interrupted.as_ref().expect("interrupted");
+    assert!(matches!(i, bc_conformance::report::Interrupted::Stopped(_)), "{i:?}");
+    assert!(i.reason().contains("was put back"), "{i:?}");
+    assert!(!report.conformant);
+    let after = store.contact(company, john).expect("read").expect("john");
+    assert_eq!(
+        (
+            &after.first_name,
+            &after.last_name,
+            &after.professional_title,
+            &after.email,
+            &after.phone,
+            after.customer_id
+        ),
+        (
+            &before.first_name,
+            &before.last_name,
+            &before.professional_title,
+            &before.email,
+            &before.phone,
+            before.customer_id
+        )
+    );
+    running.stop().await.expect("stop");
+}

@@ -13,7 +13,8 @@
 //! with an empty body, before the router sees anything. [`Guarded`] puts an
 //! OData error body on those answers: it recognises hyper's own error
 //! response among the bytes written (a 4xx head with no header but
-//! `content-length: 0` and `date`, which the router did not produce) and
+//! `content-length: 0`, `connection: close` and `date`, which the router
+//! did not produce) and
 //! writes a complete OData error response in its place.
 
 use std::convert::Infallible;
@@ -177,7 +178,7 @@ async fn connection(stream: TcpStream, app: Router, limits: &Limits, mut stop: w
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
-        .max_buf_size(limits.max_head_bytes.max(8192))
+        .max_header_size(limits.max_head_bytes.max(8192))
         .keep_alive(true)
         .serve_connection(io, service);
     tokio::pin!(conn);
@@ -240,12 +241,13 @@ fn looks_like_hyper_error(r: &Response<Body>) -> bool {
     r.status().is_client_error()
         && r.headers()
             .keys()
-            .all(|k| *k == header::CONTENT_LENGTH || *k == header::DATE)
+            .all(|k| *k == header::CONTENT_LENGTH || *k == header::DATE || *k == header::CONNECTION)
         && r.body().size_hint().exact() == Some(0)
 }
 
 /// Parses `buf` as the head of hyper's own error response: a 4xx status
-/// with no header but `content-length: 0` and `date`. Returns the status.
+/// with no header but `content-length: 0`, `connection: close` and `date`.
+/// Returns the status.
 fn hyper_error_head(buf: &[u8]) -> Option<StatusCode> {
     if !buf.starts_with(b"HTTP/1.1 4") && !buf.starts_with(b"HTTP/1.0 4") {
         return None;
@@ -256,7 +258,9 @@ fn hyper_error_head(buf: &[u8]) -> Option<StatusCode> {
         return None;
     };
     let bare = parsed.headers.iter().all(|h| {
-        h.name.eq_ignore_ascii_case("date") || (h.name.eq_ignore_ascii_case("content-length") && h.value == b"0")
+        h.name.eq_ignore_ascii_case("date")
+            || (h.name.eq_ignore_ascii_case("connection") && h.value.eq_ignore_ascii_case(b"close"))
+            || (h.name.eq_ignore_ascii_case("content-length") && h.value == b"0")
     });
     if !bare {
         return None;
@@ -378,7 +382,8 @@ mod tests {
 
     #[test]
     fn hyper_error_heads_are_recognised() {
-        let hyper_400 = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\ndate: Fri, 27 Nov 2026 17:00:00 GMT\r\n\r\n";
+        let hyper_400 =
+            b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\ndate: Fri, 27 Nov 2026 17:00:00 GMT\r\n\r\n";
         assert_eq!(hyper_error_head(hyper_400), Some(StatusCode::BAD_REQUEST));
         assert_eq!(
             hyper_error_head(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n\r\n"),

@@ -3,8 +3,8 @@
 //! masked in everything recorded, and a record of each exchange for the
 //! report.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -78,6 +78,46 @@ impl Req {
     }
 }
 
+/// Hides the token in text. Applied to whole texts, before anything is
+/// cut to an excerpt, so a cut can never leave part of the token behind.
+#[derive(Clone, Default)]
+pub struct Masker(Arc<str>);
+
+impl std::fmt::Debug for Masker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Masker(***)")
+    }
+}
+
+impl Masker {
+    pub fn new(token: &str) -> Masker {
+        Masker(Arc::from(token))
+    }
+
+    /// Replaces the token wherever it appears.
+    pub fn apply(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(&*self.0, "***")
+        }
+    }
+
+    /// The masked text, then at most `keep` bytes of it (cut on a
+    /// character boundary), with the full size noted when cut.
+    pub fn excerpt(&self, body: &[u8], keep: usize) -> String {
+        let text = self.apply(&String::from_utf8_lossy(body));
+        if text.len() <= keep {
+            return text;
+        }
+        let mut end = keep;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}… ({} bytes in all)", &text[..end], body.len())
+    }
+}
+
 /// A response, body read in full (up to the limit).
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -86,6 +126,8 @@ pub struct Reply {
     pub body: Bytes,
     /// Index of the exchange in the record.
     pub exchange: usize,
+    /// The run's masker, for text taken from this reply.
+    pub masker: Masker,
 }
 
 impl Reply {
@@ -144,6 +186,7 @@ pub struct Http {
     base: Url,
     base_str: String,
     token: String,
+    masker: Masker,
     timeout: Duration,
     max_body: usize,
     exchanges: Mutex<Vec<Exchange>>,
@@ -168,6 +211,7 @@ impl Http {
             base,
             base_str,
             token: token.to_owned(),
+            masker: Masker::new(token),
             timeout,
             max_body,
             exchanges: Mutex::new(Vec::new()),
@@ -186,11 +230,17 @@ impl Http {
 
     /// Replaces the token wherever it appears.
     pub fn mask(&self, text: &str) -> String {
-        if self.token.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(&self.token, "***")
-        }
+        self.masker.apply(text)
+    }
+
+    /// Forgets transport failures so far, so the next request is sent even
+    /// after three in a row (used to put values back).
+    pub fn forgive_failures(&self) {
+        self.failures_in_a_row.store(0, Ordering::Relaxed);
+    }
+
+    pub fn masker(&self) -> &Masker {
+        &self.masker
     }
 
     pub fn exchanges(&self) -> Vec<Exchange> {
@@ -222,7 +272,7 @@ impl Http {
             method: req.method.to_string(),
             url: String::new(),
             request_headers: Vec::new(),
-            request_body: req.body.as_ref().map(|b| self.mask(&truncate(b, RECORDED_BODY))),
+            request_body: req.body.as_ref().map(|b| self.masker.excerpt(b, RECORDED_BODY)),
             status: None,
             response_headers: Vec::new(),
             response_body: None,
@@ -308,20 +358,21 @@ impl Http {
                 exchange.status = Some(status);
                 exchange.response_headers = headers
                     .iter()
-                    .map(|(k, v)| (k.to_string(), self.mask(&String::from_utf8_lossy(v.as_bytes()))))
+                    .map(|(k, v)| (self.mask(k.as_str()), self.mask(&String::from_utf8_lossy(v.as_bytes()))))
                     .collect();
                 let keep = if status >= 400 {
                     RECORDED_ERROR_BODY
                 } else {
                     RECORDED_BODY
                 };
-                exchange.response_body = (!body.is_empty()).then(|| self.mask(&truncate(&body, keep)));
+                exchange.response_body = (!body.is_empty()).then(|| self.masker.excerpt(&body, keep));
                 let idx = self.record(exchange);
                 Ok(Reply {
                     status,
                     headers,
                     body,
                     exchange: idx,
+                    masker: self.masker.clone(),
                 })
             }
             Err((message, transport)) => {
@@ -368,7 +419,10 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<B
             false,
         ));
     }
-    let mut buf = BytesMut::new();
+    // Sized once from the announced length (already checked against the
+    // limit), so a large body is not copied through doubling buffers.
+    let announced = response.content_length().map_or(0, |n| n as usize);
+    let mut buf = BytesMut::with_capacity(announced.min(limit));
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
@@ -385,15 +439,6 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<B
                 return Err((format!("the response body was cut off: {}", root_cause(&e)), true));
             }
         }
-    }
-}
-
-fn truncate(body: &[u8], keep: usize) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(keep)]).into_owned();
-    if body.len() > keep {
-        format!("{text}… ({} bytes in all)", body.len())
-    } else {
-        text
     }
 }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::report::{Outcome, Report, Status};
@@ -31,6 +32,11 @@ pub struct RunOptions {
     pub only: BTreeSet<String>,
     pub timeout: Duration,
     pub max_body_bytes: usize,
+    /// The whole run ends by then; changed values are still put back.
+    pub deadline: Duration,
+    /// Becomes `true` when the run must stop (Ctrl-C, SIGTERM): the checks
+    /// stop, changed values are put back, and the report says so.
+    pub stop: Option<watch::Receiver<bool>>,
 }
 
 impl RunOptions {
@@ -45,6 +51,8 @@ impl RunOptions {
             only: BTreeSet::new(),
             timeout: Duration::from_secs(10),
             max_body_bytes: 64 * 1024 * 1024,
+            deadline: Duration::from_secs(120),
+            stop: None,
         }
     }
 }
@@ -66,6 +74,9 @@ pub(crate) struct Ctx {
     /// The contacts as discovered (list, all pages).
     pub(crate) contacts: Vec<Value>,
     pub(crate) outcomes: Vec<Outcome>,
+    /// A contact the write checks are changing, and the values to put back
+    /// if the run stops before they do.
+    pub(crate) pending_restore: Option<(String, Value)>,
 }
 
 impl Ctx {
@@ -202,9 +213,10 @@ impl Ctx {
 pub(crate) fn describe_reply(r: &Reply) -> String {
     let mut s = format!("{}", r.status);
     if let Some(code) = r.error_code() {
-        s.push_str(&format!(" with error code {code}"));
+        s.push_str(&format!(" with error code {}", r.masker.apply(&code)));
     }
-    let body = String::from_utf8_lossy(&r.body[..r.body.len().min(300)]).into_owned();
+    // Masked whole, then cut: a cut must not leave part of the token.
+    let body = r.masker.excerpt(&r.body, 300);
     if !body.trim().is_empty() {
         s.push_str(&format!(": {}", body.trim()));
     }
@@ -221,7 +233,18 @@ pub(crate) fn id_of(v: &Value) -> Option<String> {
     v.get("id").and_then(Value::as_str).map(str::to_owned)
 }
 
+/// Why a run stopped before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interruption {
+    Deadline,
+    Stopped,
+}
+
 /// Runs the suite. `Err` when the run itself could not be done.
+///
+/// The run ends by `opts.deadline`, or as soon as `opts.stop` turns
+/// `true`; either way the values the write checks changed are put back
+/// (with retries) before it returns, and the report says what happened.
 pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
     let started = Instant::now();
     let http = Http::new(&opts.base_url, &opts.token, opts.timeout, opts.max_body_bytes).map_err(Aborted)?;
@@ -229,6 +252,8 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
         return Err(Aborted("no token: pass --token or set BC_TOKEN".to_owned()));
     }
     let spec = bc_spec::Spec::embedded().ok();
+    let deadline = opts.deadline;
+    let stop = opts.stop.clone();
     let mut ctx = Ctx {
         http,
         opts,
@@ -236,8 +261,65 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
         company: Uuid::nil(),
         contacts: Vec::new(),
         outcomes: Vec::new(),
+        pending_restore: None,
     };
+    let interrupted = {
+        let work = checks(&mut ctx);
+        tokio::pin!(work);
+        tokio::select! {
+            done = &mut work => {
+                done?;
+                None
+            }
+            () = tokio::time::sleep(deadline) => Some(Interruption::Deadline),
+            () = stopped(stop) => Some(Interruption::Stopped),
+        }
+    };
+    let Some(why) = interrupted else {
+        return Ok(finish(ctx, started));
+    };
+    let put_back = match ctx.pending_restore.take() {
+        None => "no value had been changed".to_owned(),
+        Some((id, values)) => match writes::put_back(&ctx, &id, &values).await {
+            Ok(()) => format!("every value changed on contact {id} was put back"),
+            Err(e) => format!(
+                "the values changed on contact {id} could NOT be put back ({e}); they were {}",
+                ctx.http.mask(&values.to_string())
+            ),
+        },
+    };
+    let reason = match why {
+        Interruption::Deadline => format!(
+            "the run did not finish within its deadline of {:.0} s (--deadline); {put_back}",
+            deadline.as_secs_f64()
+        ),
+        Interruption::Stopped => format!("the run was stopped (Ctrl-C or SIGTERM); {put_back}"),
+    };
+    skip_all(&mut ctx, &format!("not run: {reason}"));
+    let mut report = finish(ctx, started);
+    report.interrupted = Some(match why {
+        Interruption::Deadline => crate::report::Interrupted::Deadline(reason),
+        Interruption::Stopped => crate::report::Interrupted::Stopped(reason),
+    });
+    report.conformant = false;
+    Ok(report)
+}
 
+/// Completes when `stop` turns `true` (never, without one).
+async fn stopped(stop: Option<watch::Receiver<bool>>) {
+    match stop {
+        Some(mut rx) => {
+            if rx.wait_for(|s| *s).await.is_err() {
+                // The sender is gone: nobody can ask for a stop any more.
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Discovery, then every check.
+async fn checks(ctx: &mut Ctx) -> Result<(), Aborted> {
     // Discovery: the company. Whether the run can be done is decided here.
     let companies = match ctx.send(Req::get("/companies")).await {
         Ok(r) => r,
@@ -257,7 +339,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
             companies.status
         )));
     }
-    reads::companies(&mut ctx, &companies).await;
+    reads::companies(ctx, &companies).await;
     let company = match ctx.opts.company {
         Some(c) => Some(c),
         None => companies.json().and_then(|v| {
@@ -270,14 +352,14 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
         Some(c) => ctx.company = c,
         None => {
             let reason = "no company was found (GET /companies listed none with a GUID id; pass --company)";
-            skip_all(&mut ctx, reason);
-            return Ok(finish(ctx, started));
+            skip_all(ctx, reason);
+            return Ok(());
         }
     }
 
-    reads::run(&mut ctx).await;
+    reads::run(ctx).await;
     if ctx.opts.allow_writes {
-        writes::run(&mut ctx).await;
+        writes::run(ctx).await;
     } else {
         for id in writes::WRITE_IDS {
             ctx.skip(
@@ -288,7 +370,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
         }
     }
     if ctx.opts.allow_delete {
-        writes::run_deletes(&mut ctx).await;
+        writes::run_deletes(ctx).await;
     } else {
         for id in writes::DELETE_IDS {
             ctx.skip(
@@ -298,8 +380,8 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
             );
         }
     }
-    reads::aggregate(&mut ctx);
-    Ok(finish(ctx, started))
+    reads::aggregate(ctx);
+    Ok(())
 }
 
 fn skip_all(ctx: &mut Ctx, reason: &str) {

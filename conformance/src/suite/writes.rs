@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use std::time::Duration;
+
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -124,6 +126,8 @@ pub(crate) async fn run(ctx: &mut Ctx) {
         }
     };
     let restore = editable(&original);
+    // From here on, a stop or the deadline puts these values back.
+    ctx.pending_restore = Some((target.clone(), restore.clone()));
 
     let t = target.as_str();
     refused(
@@ -307,27 +311,95 @@ pub(crate) async fn run(ctx: &mut Ctx) {
 
     // Put every value back.
     let check = "every value the write checks changed is put back";
-    let etag = match ctx.read_contact(t).await {
-        Ok((v, _)) => etag_of(&v).unwrap_or_else(|| "*".to_owned()),
-        Err(_) => "*".to_owned(),
-    };
-    match ctx.send(patch(ctx, t, Some(&etag), &restore)).await {
-        Ok(r) if r.status == 200 => match ctx.read_contact(t).await {
-            Ok((now, r)) => {
-                if editable(&now) == restore {
-                    ctx.pass("PATCH-1", check);
-                } else {
-                    ctx.fail_diff("PATCH-1", check, &restore, &editable(&now), Some(r.exchange));
+    match put_back(ctx, t, &restore).await {
+        Ok(()) => {
+            ctx.pending_restore = None;
+            ctx.pass("PATCH-1", check);
+        }
+        Err(Restore::Differs(now, exchange)) => {
+            ctx.fail_diff("PATCH-1", check, &restore, &now, Some(exchange));
+        }
+        Err(Restore::Failed(found, exchange)) => {
+            ctx.fail("PATCH-1", check, "200 to the restoring PATCH", &found, exchange);
+        }
+    }
+}
+
+/// Why values could not be put back.
+pub(crate) enum Restore {
+    /// The PATCH went through, but the contact reads otherwise.
+    Differs(Value, usize),
+    /// No PATCH went through: the last answer, or why there was none.
+    Failed(String, Option<usize>),
+}
+
+impl std::fmt::Display for Restore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Restore::Differs(now, _) => write!(f, "the contact now reads {now}"),
+            Restore::Failed(why, _) => f.write_str(why),
+        }
+    }
+}
+
+/// How often a restoring PATCH is tried, and the first pause between tries
+/// (doubled after each).
+const RESTORE_TRIES: u32 = 5;
+const RESTORE_BACKOFF: Duration = Duration::from_millis(200);
+
+/// Puts `values` back on contact `id`: reads its etag, PATCHes, and reads
+/// it again. A transport failure, 409 (changed meanwhile), 429 or 5xx is
+/// tried again with backoff (`Retry-After` honoured, up to 5 s); any other
+/// answer is final.
+pub(crate) async fn put_back(ctx: &Ctx, id: &str, values: &Value) -> Result<(), Restore> {
+    // Earlier failures must not stop the one write that matters most.
+    ctx.http.forgive_failures();
+    let mut pause = RESTORE_BACKOFF;
+    let mut last = Restore::Failed("not tried".to_owned(), None);
+    for attempt in 1..=RESTORE_TRIES {
+        if attempt > 1 {
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+        }
+        let etag = match ctx.read_contact(id).await {
+            Ok((v, _)) => etag_of(&v).unwrap_or_else(|| "*".to_owned()),
+            Err(_) => "*".to_owned(),
+        };
+        match ctx.send(patch(ctx, id, Some(&etag), values)).await {
+            Ok(r) if r.status == 200 => {
+                return match ctx.read_contact(id).await {
+                    Ok((now, _)) if editable(&now) == *values => Ok(()),
+                    Ok((now, r)) => Err(Restore::Differs(editable(&now), r.exchange)),
+                    Err(e) => Err(Restore::Failed(
+                        format!("the contact could not be read back: {e}"),
+                        None,
+                    )),
+                };
+            }
+            Ok(r) => {
+                let retry = matches!(r.status, 409 | 429) || r.status >= 500;
+                if let Some(wait) = r
+                    .header("retry-after")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|s| Duration::from_secs(s.min(5)))
+                {
+                    pause = pause.max(wait);
+                }
+                last = Restore::Failed(describe_reply(&r), Some(r.exchange));
+                if !retry {
+                    break;
                 }
             }
-            Err(e) => ctx.fail("PATCH-1", check, "the original values", &e, None),
-        },
-        Ok(r) => {
-            let found = describe_reply(&r);
-            ctx.fail("PATCH-1", check, "200 to the restoring PATCH", &found, Some(r.exchange));
+            Err(e) => {
+                last = Restore::Failed(format!("no usable response: {e}"), Some(e.exchange));
+                if !e.transport {
+                    break;
+                }
+                ctx.http.forgive_failures();
+            }
         }
-        Err(e) => ctx.transport_failure("PATCH-1", check, "200 to the restoring PATCH", &e),
     }
+    Err(last)
 }
 
 /// The documented PATCH exchange on `target`: the documented body with the
