@@ -342,15 +342,24 @@ pub(crate) async fn patch_contact(app: &App, company: Uuid, id: Uuid, req: Reque
         ));
     }
     let headers = req.headers().clone();
+    let too_large = || {
+        ODataError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request_EntityTooLarge",
+            format!("The request body is larger than {} bytes.", app.max_body_bytes),
+        )
+    };
+    // A body announced larger than the limit is refused before it is read.
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > app.max_body_bytes as u64) {
+        return Err(too_large());
+    }
     let body = axum::body::to_bytes(req.into_body(), app.max_body_bytes)
         .await
-        .map_err(|_| {
-            ODataError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Request_EntityTooLarge",
-                format!("The request body is larger than {} bytes.", app.max_body_bytes),
-            )
-        })?;
+        .map_err(|_| too_large())?;
     find_contact(app, company, id)?;
     let expected = precondition(&headers)?;
     let changes = patch::changes(&body, id)?;

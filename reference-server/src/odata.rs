@@ -101,6 +101,11 @@ fn count(name: &str, v: &str) -> Result<usize, QueryError> {
         .map_err(|_| QueryError(format!("The value '{v}' of {name} is not a non-negative integer.")))
 }
 
+/// The most keys one `$orderby` may have.
+pub const MAX_ORDERBY_KEYS: usize = 16;
+/// The most items one `$select` or `$expand` may list.
+pub const MAX_LIST_ITEMS: usize = 100;
+
 /// Parses the options of a collection request.
 pub fn parse(raw: &str, entity: &EntityType<'_>) -> Result<QueryOptions, QueryError> {
     let mut q = QueryOptions::default();
@@ -121,6 +126,11 @@ pub fn parse(raw: &str, entity: &EntityType<'_>) -> Result<QueryOptions, QueryEr
             "$skip" => q.skip = count(&name, &value)?,
             "$select" => {
                 let mut props = Vec::new();
+                if value.split(',').count() > MAX_LIST_ITEMS {
+                    return Err(QueryError(format!(
+                        "$select lists more than {MAX_LIST_ITEMS} properties."
+                    )));
+                }
                 for p in value.split(',').map(str::trim) {
                     if p == "*" {
                         props.extend(entity.properties.iter().map(|s| (*s).to_owned()));
@@ -131,6 +141,9 @@ pub fn parse(raw: &str, entity: &EntityType<'_>) -> Result<QueryOptions, QueryEr
                 q.select = Some(props);
             }
             "$orderby" => {
+                if value.split(',').count() > MAX_ORDERBY_KEYS {
+                    return Err(QueryError(format!("$orderby has more than {MAX_ORDERBY_KEYS} keys.")));
+                }
                 for item in value.split(',') {
                     let mut words = item.split_whitespace();
                     let prop = words
@@ -153,6 +166,9 @@ pub fn parse(raw: &str, entity: &EntityType<'_>) -> Result<QueryOptions, QueryEr
             }
             "$filter" => q.filter = Some(Parser::new(&value, entity).parse()?),
             "$expand" => {
+                if value.split(',').count() > MAX_LIST_ITEMS {
+                    return Err(QueryError(format!("$expand lists more than {MAX_LIST_ITEMS} items.")));
+                }
                 for nav in value.split(',').map(str::trim) {
                     if !entity.navigations.contains(&nav) {
                         return Err(QueryError(format!(
