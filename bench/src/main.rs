@@ -35,6 +35,13 @@ struct Args {
     /// Concurrent connections of the load generator.
     #[arg(long, default_value_t = 32)]
     connections: usize,
+    /// Another bc-conformance binary (say, built from an earlier commit) whose
+    /// server is measured beside this one, alternating, in the same run.
+    #[arg(long)]
+    compare_server: Option<PathBuf>,
+    /// Rounds of each server measurement (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
 }
 
 fn root() -> PathBuf {
@@ -70,7 +77,19 @@ fn main() -> Result<()> {
     if wants("server") || wants("suite") {
         let bin = release_binary()?;
         if wants("server") {
-            server(&bin, Duration::from_secs(args.seconds), args.connections)?;
+            let mut bins = vec![("this tree".to_owned(), bin.clone())];
+            if let Some(other) = &args.compare_server {
+                if !other.is_file() {
+                    bail!("--compare-server {}: no such file", other.display());
+                }
+                bins.push((format!("{}", other.display()), other.clone()));
+            }
+            server(
+                &bins,
+                Duration::from_secs(args.seconds),
+                args.connections,
+                args.rounds.max(1),
+            )?;
         }
         if wants("suite") {
             suite(&bin)?;
@@ -446,28 +465,65 @@ fn throughput(
     (done as f64 / elapsed.as_secs_f64(), errors.load(Ordering::Relaxed))
 }
 
-fn server(bin: &Path, seconds: Duration, connections: usize) -> Result<()> {
-    println!(
-        "== reference server over loopback ({connections} keep-alive connections, {} s each, load generator in this process)",
-        seconds.as_secs()
-    );
+const CONTACT_PATH: &str =
+    "/api/v2.0/companies(5d115c9c-44e3-ea11-bb43-000d3a2feca1)/customerContacts(e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f)";
+
+/// GET and PATCH throughput of one server binary: a fresh server for each.
+fn measure_server(bin: &Path, seconds: Duration, connections: usize) -> Result<(f64, f64, u64)> {
     let s = start_server(bin)?;
     let host = s.addr.clone();
-    let path = "/api/v2.0/companies(5d115c9c-44e3-ea11-bb43-000d3a2feca1)/customerContacts(e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f)";
-    let get_req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").into_bytes();
-    let (rate, errors) = throughput(&s.addr, seconds, connections, Arc::new(move |_| get_req.clone()));
-    println!("  GET one contact:   {rate:>9.0} requests/s ({errors} non-2xx)");
-    let patch_host = host.clone();
+    let get_req =
+        format!("GET {CONTACT_PATH} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").into_bytes();
+    let (get, get_errors) = throughput(&s.addr, seconds, connections, Arc::new(move |_| get_req.clone()));
     let patch = Arc::new(move |n: u64| {
         let body = format!(r#"{{"professionalTitle":"Title {}"}}"#, n % 1000);
         format!(
-            "PATCH {path} HTTP/1.1\r\nHost: {patch_host}\r\nAuthorization: Bearer {TOKEN}\r\nIf-Match: *\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "PATCH {CONTACT_PATH} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\nIf-Match: *\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         )
         .into_bytes()
     });
-    let (rate, errors) = throughput(&s.addr, seconds, connections, patch);
-    println!("  PATCH one contact: {rate:>9.0} requests/s ({errors} non-2xx)\n");
+    let (patch, patch_errors) = throughput(&s.addr, seconds, connections, patch);
+    Ok((get, patch, get_errors + patch_errors))
+}
+
+fn median_f(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Each binary's server, measured in turn for `rounds` rounds (so both see
+/// the same machine state), reported as medians.
+fn server(bins: &[(String, PathBuf)], seconds: Duration, connections: usize, rounds: usize) -> Result<()> {
+    println!(
+        "== reference server over loopback ({connections} keep-alive connections, {} s each, median of {rounds}, load generator in this process)",
+        seconds.as_secs()
+    );
+    let mut results: Vec<(Vec<f64>, Vec<f64>, u64)> = vec![(Vec::new(), Vec::new(), 0); bins.len()];
+    for _ in 0..rounds {
+        for (i, (_, bin)) in bins.iter().enumerate() {
+            let (get, patch, errors) = measure_server(bin, seconds, connections)?;
+            results[i].0.push(get);
+            results[i].1.push(patch);
+            results[i].2 += errors;
+        }
+    }
+    let mut medians = Vec::new();
+    for ((label, _), (gets, patches, errors)) in bins.iter().zip(results) {
+        let (get, patch) = (median_f(gets), median_f(patches));
+        println!("  {label}:");
+        println!("    GET one contact:   {get:>9.0} requests/s");
+        println!("    PATCH one contact: {patch:>9.0} requests/s ({errors} non-2xx in all)");
+        medians.push((get, patch));
+    }
+    if let [(get, patch), (old_get, old_patch)] = medians[..] {
+        println!(
+            "  this tree against the other: GET {:.2}x, PATCH {:.2}x",
+            get / old_get,
+            patch / old_patch
+        );
+    }
+    println!();
     Ok(())
 }
 

@@ -96,6 +96,10 @@ struct ReportArgs {
     /// of what ran.
     #[arg(long, default_value_t = 120.0)]
     deadline: f64,
+    /// The largest response body read, in bytes; a listing also stops once
+    /// its pages add up to this.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    max_body: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -187,6 +191,10 @@ fn options(base_url: &str, token: &str, report: &ReportArgs) -> anyhow::Result<R
         );
     }
     opts.deadline = Duration::from_secs_f64(report.deadline);
+    if report.max_body < 1024 {
+        anyhow::bail!("--max-body must be at least 1024 bytes, found {}", report.max_body);
+    }
+    opts.max_body_bytes = report.max_body;
     opts.stop = Some(stop_on_signal());
     let mut only = BTreeSet::new();
     for id in &report.only {

@@ -114,6 +114,11 @@ async fn map_patch_body(req: Request, f: impl FnOnce(&mut serde_json::Map<String
         return req;
     }
     let (parts, bytes) = read_request(req).await;
+    if has_repeated_member(&bytes) {
+        // Parsing would drop one of the two: a body PATCH-11 sends on
+        // purpose passes as sent, for the server to refuse.
+        return with_body(parts, bytes.to_vec());
+    }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(mut m)) => {
             f(&mut m);
@@ -121,6 +126,34 @@ async fn map_patch_body(req: Request, f: impl FnOnce(&mut serde_json::Map<String
         }
         _ => with_body(parts, bytes.to_vec()),
     }
+}
+
+/// Whether a JSON object names a member twice at its top level.
+fn has_repeated_member(bytes: &[u8]) -> bool {
+    struct Names(Vec<String>);
+    impl<'de> serde::Deserialize<'de> for Names {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Names, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Names;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Names, A::Error> {
+                    let mut names = Vec::new();
+                    while let Some((k, _)) = m.next_entry::<String, serde::de::IgnoredAny>()? {
+                        names.push(k);
+                    }
+                    Ok(Names(names))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    serde_json::from_slice::<Names>(bytes).is_ok_and(|Names(names)| {
+        let unique: HashSet<&String> = names.iter().collect();
+        unique.len() != names.len()
+    })
 }
 
 fn odata(status: StatusCode, code: &str) -> Response {
@@ -445,6 +478,46 @@ async fn get_3_a_malformed_key_is_served() {
                 return r;
             }
             next.run(req).await
+        }),
+    )
+    .await;
+}
+
+/// Trims white space around keys, so `<guid>%0A` reads the contact.
+#[tokio::test]
+async fn get_3_keys_with_white_space_are_trimmed() {
+    assert_breaks(
+        &["GET-3"],
+        layer(|mut req: Request, next: Next| async move {
+            let uri = req.uri().to_string();
+            let trimmed = uri.replace("%0A)", ")").replace("%20)", ")").replace("(%09", "(");
+            if trimmed != uri {
+                if let Ok(u) = trimmed.parse() {
+                    *req.uri_mut() = u;
+                }
+            }
+            next.run(req).await
+        }),
+    )
+    .await;
+}
+
+/// Reads PATCH bodies as most JSON parsers do: of a member named twice, the
+/// last one wins.
+#[tokio::test]
+async fn patch_11_a_member_named_twice_is_accepted() {
+    assert_breaks(
+        &["PATCH-11"],
+        layer(|req: Request, next: Next| async move {
+            if req.method() != Method::PATCH {
+                return next.run(req).await;
+            }
+            let (parts, bytes) = read_request(req).await;
+            let body = match serde_json::from_slice::<Value>(&bytes) {
+                Ok(v) => serde_json::to_vec(&v).unwrap_or_default(),
+                Err(_) => bytes.to_vec(),
+            };
+            next.run(with_body(parts, body)).await
         }),
     )
     .await;
@@ -993,23 +1066,11 @@ async fn a_restoring_patch_is_retried_after_a_transient_failure() {
         failures(&report)
     );
     let after = store.contact(company, john).expect("read").expect("john");
-    assert_eq!(
-        (
-            &after.first_name,
-            &after.last_name,
-            &after.professional_title,
-            &after.email,
-            &after.phone,
-            after.customer_id
-        ),
-        (
-            &before.first_name,
-            &before.last_name,
-            &before.professional_title,
-            &before.email,
-            &before.phone,
-            before.customer_id
-        )
+    assert!(
+        after.same_values(&before),
+        "{after:?}
+was
+{before:?}"
     );
     running.stop().await.expect("stop");
 }
@@ -1054,23 +1115,11 @@ async fn a_stop_during_writes_puts_the_values_back() {
     assert!(i.reason().contains("was put back"), "{i:?}");
     assert!(!report.conformant);
     let after = store.contact(company, john).expect("read").expect("john");
-    assert_eq!(
-        (
-            &after.first_name,
-            &after.last_name,
-            &after.professional_title,
-            &after.email,
-            &after.phone,
-            after.customer_id
-        ),
-        (
-            &before.first_name,
-            &before.last_name,
-            &before.professional_title,
-            &before.email,
-            &before.phone,
-            before.customer_id
-        )
+    assert!(
+        after.same_values(&before),
+        "{after:?}
+was
+{before:?}"
     );
     running.stop().await.expect("stop");
 }

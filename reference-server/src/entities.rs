@@ -323,13 +323,22 @@ async fn write<T: Send + 'static>(
         return Err(ODataError::busy());
     };
     let store = Arc::clone(&app.store);
-    let done = tokio::task::spawn_blocking(move || {
+    let done = if store.is_file() {
+        // Another process may hold the file's lock: wait for it off the
+        // worker threads.
+        tokio::task::spawn_blocking(move || {
+            let r = op(&store);
+            drop(guard);
+            r
+        })
+        .await
+        .map_err(ODataError::internal)?
+    } else {
+        // In memory, nobody else holds the lock: the write is microseconds.
         let r = op(&store);
         drop(guard);
         r
-    })
-    .await
-    .map_err(ODataError::internal)?;
+    };
     done.map_err(|e| write_error(e, id))
 }
 

@@ -102,11 +102,15 @@ pub(crate) async fn serve(
         let _ = stream.set_nodelay(true);
         match Arc::clone(&slots).try_acquire_owned() {
             Ok(slot) => {
-                let (app, limits, stop) = (app.clone(), limits.clone(), stop_rx.clone());
-                tokio::spawn(async move {
-                    connection(stream, app, &limits, stop).await;
+                let (app, conn_limits, stop) = (app.clone(), limits.clone(), stop_rx.clone());
+                let born = Instant::now();
+                let shared = Arc::new(Shared::default());
+                let for_conn = Arc::clone(&shared);
+                let task = tokio::spawn(async move {
+                    connection(stream, app, &conn_limits, stop, for_conn, born).await;
                     drop(slot);
                 });
+                tokio::spawn(watchdog(task.abort_handle(), shared, born, limits.idle_timeout));
             }
             Err(_) => {
                 if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
@@ -167,13 +171,18 @@ struct Shared {
     bare_errors_by_router: AtomicU64,
 }
 
-async fn connection(stream: TcpStream, app: Router, limits: &Limits, mut stop: watch::Receiver<bool>) {
-    let born = Instant::now();
-    let shared = Arc::new(Shared::default());
+async fn connection(
+    stream: TcpStream,
+    app: Router,
+    limits: &Limits,
+    mut stop: watch::Receiver<bool>,
+    shared: Arc<Shared>,
+    born: Instant,
+) {
     let io = TokioIo::new(Guarded::new(stream, Arc::clone(&shared), born));
     let service = Counting {
         inner: TowerToHyperService::new(app),
-        shared: Arc::clone(&shared),
+        shared,
     };
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -182,29 +191,39 @@ async fn connection(stream: TcpStream, app: Router, limits: &Limits, mut stop: w
         .keep_alive(true)
         .serve_connection(io, service);
     tokio::pin!(conn);
-    let mut closing = false;
+    tokio::select! {
+        done = conn.as_mut() => {
+            if let Err(e) = done {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            return;
+        }
+        changed = stop.changed() => {
+            if changed.is_ok() {
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+    if let Err(e) = conn.await {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// Ends the connection task `task` once nothing has been read or written
+/// on it for `idle`. It sleeps apart from the connection, so the
+/// connection's own polling carries no timer.
+async fn watchdog(task: tokio::task::AbortHandle, shared: Arc<Shared>, born: Instant, idle: Duration) {
     loop {
         let last = born + Duration::from_millis(shared.last_activity_ms.load(Ordering::Relaxed));
-        tokio::select! {
-            done = conn.as_mut() => {
-                if let Err(e) = done {
-                    tracing::debug!(error = %e, "connection ended with an error");
-                }
-                return;
-            }
-            changed = stop.changed(), if !closing => {
-                closing = true;
-                if changed.is_ok() {
-                    conn.as_mut().graceful_shutdown();
-                }
-            }
-            () = tokio::time::sleep_until(last + limits.idle_timeout) => {
-                let last = born + Duration::from_millis(shared.last_activity_ms.load(Ordering::Relaxed));
-                if Instant::now() >= last + limits.idle_timeout {
-                    tracing::debug!("closing an idle connection");
-                    return;
-                }
-            }
+        tokio::time::sleep_until(last + idle).await;
+        if task.is_finished() {
+            return;
+        }
+        let last = born + Duration::from_millis(shared.last_activity_ms.load(Ordering::Relaxed));
+        if Instant::now() >= last + idle {
+            tracing::debug!("closing an idle connection");
+            task.abort();
+            return;
         }
     }
 }
@@ -370,9 +389,27 @@ impl AsyncWrite for Guarded {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 
-    // One buffer per write, so a response head always starts a write.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        // A response head is always the first slice hyper hands over; its
+        // own error answers have no body, so they are one slice.
+        if let Some(first) = bufs.iter().find(|b| !b.is_empty()) {
+            if hyper_error_head(first).is_some() {
+                return self.poll_write(cx, first);
+            }
+        }
+        let this = &mut *self;
+        ready!(this.poll_drain(cx))?;
+        let n = ready!(Pin::new(&mut this.inner).poll_write_vectored(cx, bufs))?;
+        this.touch();
+        Poll::Ready(Ok(n))
+    }
+
     fn is_write_vectored(&self) -> bool {
-        false
+        self.inner.is_write_vectored()
     }
 }
 

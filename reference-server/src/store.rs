@@ -67,6 +67,15 @@ pub struct Contact {
 }
 
 impl Contact {
+    /// Whether both hold the same values, whatever their versions (a write
+    /// that puts values back still makes a new version).
+    pub fn same_values(&self, other: &Contact) -> bool {
+        Contact {
+            version: other.version,
+            ..self.clone()
+        } == *other
+    }
+
     /// The opaque entity tag: a weak tag over the contact's id and version,
     /// so it changes on every write.
     pub fn etag(&self) -> String {
@@ -136,6 +145,8 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500)
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Whether the data is in a file (other processes may lock it).
+    file: bool,
     /// What SQLite holds, for reads: loaded at open, changed only by a write
     /// while that write holds the connection, so it never runs ahead of SQLite.
     mirror: RwLock<Mirror>,
@@ -250,12 +261,18 @@ impl Store {
         conn.execute_batch(SCHEMA)?;
         let store = Store {
             conn: Mutex::new(conn),
+            file: path.is_some(),
             mirror: RwLock::new(Mirror::default()),
         };
         store.seed_if_empty()?;
         let loaded = Mirror::load(&*store.lock()?)?;
         *store.mirror.write().map_err(|_| StoreError::Poisoned)? = loaded;
         Ok(store)
+    }
+
+    /// Whether the data is kept in a file (`--db`).
+    pub fn is_file(&self) -> bool {
+        self.file
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {

@@ -92,7 +92,7 @@ async fn broken_percent_encodings_get_400_not_a_dropped_connection() {
     for target in [
         format!("{}?%x\u{e9}=1", contacts_path()),
         format!("{}?$filter=%x\u{e9}", contacts_path()),
-        format!("/api/v2.0/companies(%x\u{e9})"),
+        "/api/v2.0/companies(%x\u{e9})".to_owned(),
         format!("{}?$select=%\u{1f600}", contacts_path()),
         format!("{}?$filter=%", contacts_path()),
     ] {
@@ -492,7 +492,7 @@ async fn a_battery_of_bad_input_changes_nothing() {
         john.to_uppercase().replace('E', "G"),
         format!("{john},{john}"),
         format!("{john})("),
-        format!("{}", "0".repeat(36)),
+        "0".repeat(36),
         "x".repeat(10_000),
         String::new(),
         "(".to_owned(),

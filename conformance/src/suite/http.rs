@@ -22,6 +22,9 @@ const GIVE_UP_AFTER: usize = 3;
 const RECORDED_BODY: usize = 4096;
 const RECORDED_ERROR_BODY: usize = 256 * 1024;
 
+/// The largest body [`Reply::json`] parses whole.
+pub const WHOLE_JSON: usize = 4 * 1024 * 1024;
+
 /// Which credentials a request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
@@ -106,11 +109,23 @@ impl Masker {
     /// The masked text, then at most `keep` bytes of it (cut on a
     /// character boundary), with the full size noted when cut.
     pub fn excerpt(&self, body: &[u8], keep: usize) -> String {
-        let text = self.apply(&String::from_utf8_lossy(body));
-        if text.len() <= keep {
+        // Only what can show matters: the first `keep` bytes and enough
+        // after them to finish a token that starts inside.
+        let token = self.0.len();
+        let window = keep.saturating_add(token).saturating_add(4);
+        let whole = body.len() <= window;
+        let text = self.apply(&String::from_utf8_lossy(&body[..body.len().min(window)]));
+        if whole && text.len() <= keep {
             return text;
         }
-        let mut end = keep;
+        // A token cut by the window's end could not be masked: never show
+        // the window's last bytes (a few more, for a character the window cut).
+        let safe = if whole {
+            text.len()
+        } else {
+            text.len().saturating_sub(token + 4)
+        };
+        let mut end = keep.min(safe);
         while !text.is_char_boundary(end) {
             end -= 1;
         }
@@ -131,7 +146,14 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The body as a JSON value, when it is JSON of at most [`WHOLE_JSON`]
+    /// bytes. Larger bodies are pages, read entity by entity
+    /// (`reads::collect_pages`): a whole `Value` takes several times the
+    /// text's size, and a hostile server could make that many times.
     pub fn json(&self) -> Option<Value> {
+        if self.body.len() > WHOLE_JSON {
+            return None;
+        }
         serde_json::from_slice(&self.body).ok()
     }
 
@@ -141,7 +163,17 @@ impl Reply {
 
     /// The OData error code, if the body is an OData error.
     pub fn error_code(&self) -> Option<String> {
-        self.json()?.pointer("/error/code")?.as_str().map(str::to_owned)
+        // Only `error.code` is built; the rest of the body is skipped.
+        #[derive(serde::Deserialize)]
+        struct Body {
+            error: Option<Detail>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Detail {
+            code: Option<Value>,
+        }
+        let body: Body = serde_json::from_slice(&self.body).ok()?;
+        body.error?.code?.as_str().map(str::to_owned)
     }
 }
 
@@ -484,4 +516,28 @@ fn curl(e: &Exchange, body: Option<&[u8]>) -> String {
         parts.push(shell_quote(recorded));
     }
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_never_show_part_of_the_token() {
+        let token = "qz7kw9vb2mxr4tp8jn6hc3fy5ld";
+        let m = Masker::new(token);
+        for pad in 0..60 {
+            let body = format!("{}{}", "x".repeat(pad), format!("{token} ").repeat(400));
+            for keep in [0, 1, 5, 8, 26, 27, 28, 100, 300, 4096] {
+                let e = m.excerpt(body.as_bytes(), keep);
+                for start in 0..=token.len() - 6 {
+                    assert!(!e.contains(&token[start..start + 6]), "pad {pad} keep {keep}: {e}");
+                }
+                assert!(e.len() <= keep + 40, "pad {pad} keep {keep}: {e}");
+            }
+        }
+        assert_eq!(m.excerpt(b"short", 300), "short");
+        assert_eq!(m.excerpt(format!("a {token} b").as_bytes(), 300), "a *** b");
+        assert!(m.excerpt("é".repeat(100).as_bytes(), 11).starts_with("ééééé…"));
+    }
 }

@@ -62,6 +62,17 @@ impl RunOptions {
 #[error("{0}")]
 pub struct Aborted(pub String);
 
+/// How many listed contacts are kept whole.
+pub(crate) const SAMPLE: usize = 1_000;
+
+/// A listed contact, as far as checks of the whole list need it.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed {
+    /// As listed (case kept).
+    pub(crate) id: String,
+    pub(crate) last_name: Option<String>,
+}
+
 /// The documented contact of the seed pages, as the spec's examples carry it.
 pub(crate) const DOCUMENTED_ID: &str = "e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f";
 
@@ -71,7 +82,10 @@ pub(crate) struct Ctx {
     pub(crate) opts: RunOptions,
     pub(crate) spec: Option<bc_spec::Spec>,
     pub(crate) company: Uuid,
-    /// The contacts as discovered (list, all pages).
+    /// Every contact listed (all pages), once each, by id and lastName.
+    pub(crate) listed: Vec<Listed>,
+    /// The first [`SAMPLE`] of them, whole: what checks of single contacts
+    /// look at. Only these are kept, so memory does not grow with the list.
     pub(crate) contacts: Vec<Value>,
     pub(crate) outcomes: Vec<Outcome>,
     /// A contact the write checks are changing, and the values to put back
@@ -183,14 +197,19 @@ impl Ctx {
     /// The schema errors of a response body, per the spec, for `template`
     /// (a path of the spec) and `method`.
     pub(crate) fn schema_errors(&self, template: &str, method: &str, reply: &Reply) -> Vec<String> {
-        let Some(spec) = &self.spec else {
-            return Vec::new();
-        };
         let Some(body) = reply.json() else {
             return vec!["the body is not JSON".to_owned()];
         };
-        match spec.response_validator(template, method, reply.status) {
-            Ok(Some(v)) => v.errors(&body),
+        self.schema_errors_of(template, method, reply.status, &body)
+    }
+
+    /// The schema errors of `body`, a response of `status`.
+    pub(crate) fn schema_errors_of(&self, template: &str, method: &str, status: u16, body: &Value) -> Vec<String> {
+        let Some(spec) = &self.spec else {
+            return Vec::new();
+        };
+        match spec.response_validator(template, method, status) {
+            Ok(Some(v)) => v.errors(body),
             Ok(None) => Vec::new(),
             Err(e) => vec![format!("the spec has no schema for it: {e}")],
         }
@@ -259,6 +278,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
         opts,
         spec,
         company: Uuid::nil(),
+        listed: Vec::new(),
         contacts: Vec::new(),
         outcomes: Vec::new(),
         pending_restore: None,
