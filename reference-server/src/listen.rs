@@ -311,6 +311,8 @@ struct Guarded {
     born: Instant,
     /// hyper's error responses seen so far.
     bare_errors_seen: u64,
+    /// Whether any byte was read yet.
+    read_any: bool,
     /// A replacement response still to be written, and how much of it is.
     pending: Vec<u8>,
     pending_at: usize,
@@ -323,6 +325,7 @@ impl Guarded {
             shared,
             born,
             bare_errors_seen: 0,
+            read_any: false,
             pending: Vec::new(),
             pending_at: 0,
         }
@@ -352,6 +355,22 @@ impl AsyncRead for Guarded {
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
             self.touch();
+            if !self.read_any {
+                self.read_any = true;
+                // HTTP/2 with prior knowledge: hyper (HTTP/1 only) would
+                // close without a word. Answer 505 and end the connection.
+                if buf.filled()[before..].starts_with(b"PRI * HTTP/2") {
+                    buf.set_filled(before);
+                    let e = ODataError::new(
+                        StatusCode::HTTP_VERSION_NOT_SUPPORTED,
+                        "BadRequest_HttpVersionNotSupported",
+                        "Only HTTP/1.1 is served.",
+                    );
+                    self.pending = raw_error(&e);
+                    self.pending_at = 0;
+                    let _ = self.poll_drain(cx);
+                }
+            }
         }
         r
     }

@@ -240,6 +240,11 @@ async fn protocol_errors_get_an_odata_body() {
             b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: x\r\n\r\n".to_vec(),
             &[400],
         ),
+        (
+            "HTTP/2 prior knowledge",
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec(),
+            &[505],
+        ),
     ];
     for (what, bytes, statuses) in cases {
         let r = raw(s.addr, &bytes, Duration::from_secs(5))
