@@ -970,6 +970,22 @@ async fn err_2_a_malformed_top_is_a_server_error() {
     .await;
 }
 
+/// A server whose $filter parser recurses without a bound: deep nesting
+/// fails it with a 5xx (a crashed worker behind a proxy).
+#[tokio::test]
+async fn err_2_deep_nesting_fails_the_server() {
+    assert_breaks(
+        &["ERR-2"],
+        layer(|req: Request, next: Next| async move {
+            if req.uri().query().unwrap_or("").matches("not%20").count() > 1_000 {
+                return odata(StatusCode::BAD_GATEWAY, "BadGateway");
+            }
+            next.run(req).await
+        }),
+    )
+    .await;
+}
+
 // ---- a correct server that pages small, and text in any case ----
 
 /// Pages of three by default, as a server may: every COL-3 check follows

@@ -1038,9 +1038,36 @@ async fn malformed(ctx: &mut Ctx) {
         Req::get(format!("{}/nothingHere", ctx.company_path())),
         Req::get(format!("{base}(")),
         Req::get("/companies(5d115c9c-44e3-ea11-bb43-000d3a2feca1))".to_owned()),
+        // Input that has crashed servers: deep nesting in $filter (a
+        // recursive parser without a bound overflows its stack), broken
+        // percent-encodings next to multi-byte characters.
+        Req::get(format!("{base}?$filter={}lastName%20eq%20'a'", "not%20".repeat(6_000))),
+        Req::get(format!(
+            "{base}?$filter={}lastName%20eq%20'a'{}",
+            "(".repeat(3_000),
+            ")".repeat(3_000)
+        )),
+        Req::get(format!(
+            "{base}?$filter={}lastName{}%20eq%20'a'",
+            "tolower(".repeat(2_000),
+            ")".repeat(2_000)
+        )),
+        Req::get(format!(
+            "{base}?$filter={}",
+            vec!["lastName%20eq%20'a'"; 1_500].join("%20and%20")
+        )),
+        Req::get(format!("{base}?%x%C3%A9=1")),
+        Req::get(format!("{base}?$filter=lastName%20eq%20'%x%C3%A9'")),
+        Req::get(format!("{base}?$select=%")),
     ];
     for req in requests {
         let _ = ctx.send(req).await;
+    }
+    // The server must still be there to answer.
+    let check = "the server still answers after malformed and deeply nested requests";
+    match ctx.send(Req::get(base)).await {
+        Ok(r) => ctx.expect("ERR-2", check, r.status == 200, "200", &r),
+        Err(e) => ctx.transport_failure("ERR-2", check, "200", &e),
     }
 }
 
