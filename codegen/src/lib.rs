@@ -67,6 +67,7 @@ pub struct Output {
 /// Generates a crate from the text of a spec (YAML or JSON). On any error,
 /// returns every diagnostic, located, and no files.
 pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics> {
+    let spec_text = spec::without_bom(spec_text);
     let mut sink = Sink::default();
     let doc = match spec::read(spec_text, &mut sink, config.skip_unsupported) {
         Ok(doc) => doc,

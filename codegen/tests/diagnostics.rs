@@ -163,3 +163,53 @@ components:
     assert!(d.iter().any(|l| l == "broken.yaml:7:11: error: expected a reference to `#/components/parameters/...`, found `#/components/schemas/A` (at /paths/~1a/get/parameters/0/$ref)"), "{d:#?}");
     assert!(d.iter().any(|l| l.contains("loops")), "{d:#?}");
 }
+
+#[test]
+fn json_is_read_as_json_and_located() {
+    // A syntax error names JSON, with its line and column.
+    let d = diagnose("{\n  \"openapi\": \"3.0.3\",\n  \"info\": {\"title\": \"x\" \"version\": \"1\"}\n}");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].starts_with("broken.yaml:3:"), "{d:?}");
+    assert!(d[0].contains("error: invalid JSON"), "{d:?}");
+    // A problem past a surrogate-pair escape (which the YAML parser refuses)
+    // is located in the JSON text.
+    let spec = "{\n  \"openapi\": \"3.0.3\",\n  \"info\": {\"title\": \"\\ud83d\\udc4d\", \"version\": \"1\"},\n  \"paths\": {\n    \"/x\": {\"get\": {\"responses\": {\"200\": {\"description\": \"ok\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Nope\"}}}}}}}\n  }\n}";
+    let d = diagnose(spec);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].starts_with("broken.yaml:5:"), "{d:?}");
+    assert!(d[0].contains("Nope"), "{d:?}");
+}
+
+#[test]
+fn json_with_a_byte_order_mark_and_emoji_generates() {
+    let spec = "\u{feff}{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"\\ud83d\\udc4d\",\"version\":\"1\"},\"paths\":{\"/x\":{\"get\":{\"operationId\":\"getX\",\"responses\":{\"200\":{\"description\":\"\\ud83d\\udc4d ok\"}}}}}}";
+    let out = codegen::generate(spec, &codegen::Config::new("emoji", "emoji.json")).expect("generates");
+    assert!(out.files.iter().any(|f| f.contents.contains("get_x")));
+}
+
+#[test]
+fn what_published_yaml_does_is_read() {
+    // Components before openapi, integer response codes, an empty path item,
+    // and `$ref`s inside extensions that point at files that are not there.
+    let spec = r##"components:
+  schemas:
+    Pet: {type: object, properties: {id: {type: integer}}}
+openapi: 3.0.3
+info: {title: t, version: "1"}
+x-extra: {$ref: "./missing.yaml#/nothing"}
+paths:
+  /empty: {}
+  /pets:
+    get:
+      operationId: listPets
+      x-codegen: {$ref: "other-file.json"}
+      responses:
+        200:
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Pet"}}
+"##;
+    let out = codegen::generate(spec, &codegen::Config::new("published", "published.yaml")).expect("generates");
+    assert!(out.files.iter().any(|f| f.contents.contains("list_pets")));
+}

@@ -1,6 +1,7 @@
-//! Finds the line and column of JSON pointers in the YAML text. serde's own
-//! error positions point at the enclosing mapping, so this is a separate pass
-//! over the parser's events, run only when there is something to report.
+//! Finds the line and column of JSON pointers in the spec's text. serde's
+//! own error positions point at the enclosing mapping, so this is a separate
+//! pass, run only when there is something to report: over the YAML parser's
+//! events for YAML, over the characters for JSON.
 
 use std::collections::HashMap;
 
@@ -34,6 +35,20 @@ impl Positions {
         Positions { map: builder.map }
     }
 
+    /// Positions in a JSON text. The YAML parser is not used for JSON: it
+    /// refuses valid JSON such as surrogate-pair escapes (`"\ud83d\udc4d"`).
+    /// Columns count characters, as the YAML scan's do.
+    pub(crate) fn scan_json(text: &str) -> Positions {
+        let mut map = HashMap::new();
+        let mut scanner = JsonScanner {
+            chars: text.chars().peekable(),
+            line: 1,
+            col: 1,
+        };
+        scanner.value(String::new(), None, &mut map, 0);
+        Positions { map }
+    }
+
     /// The position of `pointer`, or of its nearest ancestor the scan saw.
     pub(crate) fn locate(&self, pointer: &str) -> (usize, usize) {
         if pointer.is_empty() {
@@ -47,6 +62,136 @@ impl Positions {
             match p.rfind('/') {
                 Some(i) => p = &p[..i],
                 None => return self.map.get("").copied().unwrap_or((1, 1)),
+            }
+        }
+    }
+}
+
+/// A walk over JSON text that records where each value starts (a member
+/// at its key). It stops quietly at the first thing that is not JSON, and
+/// at a nesting deeper than serde_json itself reads.
+struct JsonScanner<'t> {
+    chars: std::iter::Peekable<std::str::Chars<'t>>,
+    line: usize,
+    col: usize,
+}
+
+impl JsonScanner<'_> {
+    fn bump(&mut self) -> Option<char> {
+        let c = self.chars.next()?;
+        if c == '\n' {
+            self.line += 1;
+            self.col = 1;
+        } else {
+            self.col += 1;
+        }
+        Some(c)
+    }
+
+    fn skip_ws(&mut self) {
+        while self.chars.peek().is_some_and(|c| c.is_whitespace()) {
+            self.bump();
+        }
+    }
+
+    /// A string, the opening quote already read; returns its text.
+    fn string(&mut self) -> Option<String> {
+        let mut out = String::new();
+        loop {
+            match self.bump()? {
+                '"' => return Some(out),
+                '\\' => {
+                    let e = self.bump()?;
+                    match e {
+                        'u' => {
+                            let mut hex = String::new();
+                            for _ in 0..4 {
+                                hex.push(self.bump()?);
+                            }
+                            let unit = u32::from_str_radix(&hex, 16).ok()?;
+                            out.push(char::from_u32(unit).unwrap_or('\u{fffd}'));
+                        }
+                        'n' => out.push('\n'),
+                        't' => out.push('\t'),
+                        'r' => out.push('\r'),
+                        'b' => out.push('\u{8}'),
+                        'f' => out.push('\u{c}'),
+                        other => out.push(other),
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+    }
+
+    /// A value at `pointer`, placed at `key_at` when it is a member.
+    fn value(
+        &mut self,
+        pointer: String,
+        key_at: Option<(usize, usize)>,
+        map: &mut HashMap<String, (usize, usize)>,
+        depth: usize,
+    ) -> Option<()> {
+        self.skip_ws();
+        map.entry(pointer.clone())
+            .or_insert(key_at.unwrap_or((self.line, self.col)));
+        if depth > 256 {
+            return None;
+        }
+        match *self.chars.peek()? {
+            '{' => {
+                self.bump();
+                loop {
+                    self.skip_ws();
+                    match self.bump()? {
+                        '}' => return Some(()),
+                        ',' => continue,
+                        '"' => {
+                            let at = (self.line, self.col - 1);
+                            let key = self.string()?;
+                            self.skip_ws();
+                            if self.bump()? != ':' {
+                                return None;
+                            }
+                            self.value(push_pointer(&pointer, &key), Some(at), map, depth + 1)?;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            '[' => {
+                self.bump();
+                let mut index = 0usize;
+                loop {
+                    self.skip_ws();
+                    match *self.chars.peek()? {
+                        ']' => {
+                            self.bump();
+                            return Some(());
+                        }
+                        ',' => {
+                            self.bump();
+                        }
+                        _ => {
+                            self.value(push_pointer(&pointer, &index.to_string()), None, map, depth + 1)?;
+                            index += 1;
+                        }
+                    }
+                }
+            }
+            '"' => {
+                self.bump();
+                self.string().map(|_| ())
+            }
+            _ => {
+                while self
+                    .chars
+                    .peek()
+                    .is_some_and(|c| !matches!(c, ',' | '}' | ']') && !c.is_whitespace())
+                {
+                    self.bump();
+                }
+                Some(())
             }
         }
     }
@@ -176,5 +321,21 @@ mod tests {
         assert_eq!(pos.locate("/bb/1/k"), (4, 6));
         assert_eq!(pos.locate("/bb/1/p~1q"), (4, 12));
         assert_eq!(pos.locate("/bb/1/missing/deeper"), pos.locate("/bb/1"));
+    }
+
+    #[test]
+    fn locates_json_members_at_their_keys() {
+        let text = "{\n  \"a\": 1,\n  \"b\\u00e9\": [true, {\"k\": \"\\ud83d\\udc4d\"}],\n  \"p/q\": {}\n}";
+        let pos = Positions::scan_json(text);
+        assert_eq!(pos.locate(""), (1, 1));
+        assert_eq!(pos.locate("/a"), (2, 3));
+        assert_eq!(pos.locate("/b\u{e9}"), (3, 3));
+        assert_eq!(pos.locate("/b\u{e9}/0"), (3, 15));
+        assert_eq!(pos.locate("/b\u{e9}/1/k"), (3, 22));
+        assert_eq!(pos.locate("/p~1q"), (4, 3));
+        // Not JSON past a point: what came before still locates.
+        let broken = Positions::scan_json("{\"a\": 1, \"b\": ?}");
+        assert_eq!(broken.locate("/a"), (1, 2));
+        assert_eq!(broken.locate("/b/c"), (1, 10));
     }
 }

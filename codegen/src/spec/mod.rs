@@ -1,4 +1,4 @@
-//! Reading a spec: YAML (or JSON) text to a checked `openapiv3::OpenAPI`,
+//! Reading a spec: JSON (parsed as JSON) or YAML text to a checked `openapiv3::OpenAPI`,
 //! with every problem located.
 
 mod locate;
@@ -22,16 +22,21 @@ pub(crate) struct Document {
 /// Parses and checks `text`. Errors are left in `sink`; `None` when the
 /// document cannot be read further.
 pub(crate) fn read(text: &str, sink: &mut Sink, skip_unsupported: bool) -> Result<Document, SyntaxError> {
-    let raw: serde_json::Value = match serde_yaml::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
+    let raw: serde_json::Value = if is_json(text) {
+        serde_json::from_str(text).map_err(|e| SyntaxError {
+            line: e.line(),
+            column: e.column(),
+            message: format!("invalid JSON: {}", strip_location(&e.to_string())),
+        })?
+    } else {
+        serde_yaml::from_str(text).map_err(|e| {
             let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-            return Err(SyntaxError {
+            SyntaxError {
                 line,
                 column,
                 message: format!("invalid YAML: {}", strip_location(&e.to_string())),
-            });
-        }
+            }
+        })?
     };
     let outcome = validate::check(&raw, sink, skip_unsupported);
     let mut raw = raw;
@@ -62,6 +67,19 @@ pub(crate) fn read(text: &str, sink: &mut Sink, skip_unsupported: bool) -> Resul
     }
 }
 
+/// Whether the text is JSON: its first character (after white space) opens
+/// an object. Every OpenAPI document is an object; a YAML one starts with a
+/// key, a comment or `---`.
+pub(crate) fn is_json(text: &str) -> bool {
+    text.trim_start().starts_with('{')
+}
+
+/// The text without a UTF-8 byte-order mark, which editors on Windows write
+/// and neither parser expects.
+pub(crate) fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// A document that is not YAML at all; `message` is empty when the problems
 /// are in the sink instead.
 #[derive(Debug)]
@@ -72,6 +90,7 @@ pub(crate) struct SyntaxError {
 }
 
 fn strip_location(message: &str) -> String {
+    // serde_yaml says " at line 3 column 4", serde_json " at line 3 column 4" too.
     match message.find(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
@@ -86,6 +105,8 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
     // The root needs no scan; the scan is a second parse of the whole text.
     let positions = if sink.items.iter().all(|(_, p, _)| p.is_empty()) {
         Positions::empty()
+    } else if is_json(text) {
+        Positions::scan_json(text)
     } else {
         Positions::scan(text)
     };
