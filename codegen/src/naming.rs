@@ -97,6 +97,75 @@ pub(crate) fn field_name(raw: &str, fallback: &str) -> String {
     name
 }
 
+// The names the emitted code already uses, one table per namespace it puts
+// names from the spec into. A test below keeps them equal to the runtime's
+// and the emitter's real names.
+
+/// The standard prelude names that the emitted modules use unqualified:
+/// builder and error types never take one (so the operations module can use
+/// them short), and models that do make the prelude fully qualified.
+pub(crate) const PRELUDE: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "ToString",
+    "Into",
+    "From",
+    "Clone",
+    "Default",
+    "IntoIterator",
+    "Send",
+    "Sync",
+];
+
+/// Methods of the runtime's `Client`, its own and those of the traits it
+/// implements or that runtime code calls on it: an operation's method
+/// never takes one, or the runtime would call the operation instead.
+pub(crate) const CLIENT_METHODS: &[&str] = &[
+    "new",
+    "builder",
+    "base_url",
+    "http_client",
+    "execute",
+    "execute_stream",
+    "finish",
+    "url",
+    "next_link",
+    "send",
+    "clone",
+    "clone_from",
+    "fmt",
+    "default",
+    "to_owned",
+    "into",
+    "borrow",
+];
+
+/// Members of every operation builder: its fields besides the parameters
+/// (`client`, `body`) and the methods the emitter writes on it, and those
+/// of the traits it implements. A parameter's field and setter never take one.
+pub(crate) const BUILDER_MEMBERS: &[&str] = &[
+    "client",
+    "body",
+    "new",
+    "request",
+    "decode",
+    "send",
+    "send_stream",
+    "stream",
+    "max_page_size",
+    "into_future",
+    "fmt",
+    "clone",
+    "into",
+];
+
 /// Hands out unique names within one namespace, in the order asked: the
 /// first comes first; later ones get `2`, `3`, … (`_2` in snake case).
 #[derive(Debug, Default, Clone)]
@@ -118,7 +187,8 @@ impl Namespace {
         let snake = preferred.contains('_') || preferred.starts_with(|c: char| c.is_ascii_lowercase());
         for n in 2.. {
             let candidate = if snake {
-                format!("{preferred}_{n}")
+                // `self_` (a keyword made a name) becomes `self_2`, not `self__2`.
+                format!("{}_{n}", preferred.strip_suffix('_').unwrap_or(preferred))
             } else {
                 format!("{preferred}{n}")
             };
@@ -133,6 +203,118 @@ impl Namespace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The methods of `impl Client` blocks in the runtime's source.
+    fn runtime_client_methods() -> Vec<String> {
+        let file = syn::parse_file(include_str!("../runtime/client.rs")).expect("the runtime parses");
+        let mut out = Vec::new();
+        for item in file.items {
+            if let syn::Item::Impl(imp) = item {
+                let is_client = matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+                if is_client && imp.trait_.is_none() {
+                    for it in imp.items {
+                        if let syn::ImplItem::Fn(f) = it {
+                            out.push(f.sig.ident.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn client_methods_list_every_method_of_the_runtime_client() {
+        let methods = runtime_client_methods();
+        assert!(methods.len() >= 8, "{methods:?}");
+        for m in &methods {
+            assert!(
+                CLIENT_METHODS.contains(&m.as_str()),
+                "Client::{m} is not in CLIENT_METHODS"
+            );
+        }
+    }
+
+    #[test]
+    fn builder_members_list_every_method_the_emitter_writes() {
+        // An operation with a body, a paged JSON response and a binary one,
+        // and no optional parameter but `Prefer`: every other method of its
+        // builder comes from the emitter.
+        let spec = r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /items:
+    get:
+      operationId: listItems
+      parameters:
+        - {name: Prefer, in: header, schema: {type: string}}
+      responses:
+        "200":
+          description: a page
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [value]
+                properties:
+                  value: {type: array, items: {type: string}}
+                  "@odata.nextLink": {type: string}
+    post:
+      operationId: upload
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {a: {type: string}}}
+      responses:
+        "200":
+          description: bytes
+          content:
+            application/octet-stream:
+              schema: {type: string, format: binary}
+"#;
+        let out = crate::generate(spec, &crate::Config::new("t", "t.yaml")).expect("generates");
+        let ops = out
+            .files
+            .iter()
+            .find(|f| f.path == "src/operations.rs")
+            .expect("operations.rs");
+        let file = syn::parse_file(&ops.contents).expect("parses");
+        let mut seen = BTreeSet::new();
+        for item in file.items {
+            if let syn::Item::Impl(imp) = item {
+                if imp.trait_.is_none() {
+                    for it in imp.items {
+                        if let syn::ImplItem::Fn(f) = it {
+                            seen.insert(f.sig.ident.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        // The builders' methods, less the client's operation methods and the setter.
+        for m in ["list_items", "upload", "prefer"] {
+            seen.remove(m);
+        }
+        for m in [
+            "send",
+            "request",
+            "decode",
+            "new",
+            "stream",
+            "send_stream",
+            "body",
+            "max_page_size",
+        ] {
+            assert!(seen.contains(m), "the emitter no longer writes `{m}`: {seen:?}");
+        }
+        for m in &seen {
+            assert!(
+                BUILDER_MEMBERS.contains(&m.as_str()),
+                "a builder has `{m}`, which BUILDER_MEMBERS lacks"
+            );
+        }
+    }
 
     #[test]
     fn odata_annotations_and_keywords() {

@@ -484,26 +484,28 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
     for p in &op.params {
         let name = ident(&p.ident);
         let wire = &p.name;
+        // A reference to the value, and the value to call `.iter()` on (a
+        // leading `&` would bind to the whole method chain).
+        let (access, list, guard_open) = if p.required {
+            (quote!(&self.#name), quote!(self.#name), false)
+        } else {
+            (quote!(v), quote!(v), true)
+        };
         let value = |v: TokenStream| -> TokenStream {
             match &p.ty {
                 ParamType::Scalar(t) => to_text(t, types, v),
                 ParamType::List { item, .. } => {
                     let each = to_text(item, types, quote!(x));
-                    quote!(#v.iter().map(|x| #each).collect::<Vec<_>>().join(","))
+                    quote!(#list.iter().map(|x| #each).collect::<Vec<_>>().join(","))
                 }
                 ParamType::ETag => quote!(ToString::to_string(#v)),
             }
-        };
-        let (access, guard_open) = if p.required {
-            (quote!(&self.#name), false)
-        } else {
-            (quote!(v), true)
         };
         let step = match (p.location, &p.ty) {
             (ParamLocation::Path, _) => continue,
             (ParamLocation::Query, ParamType::List { item, explode }) => {
                 let each = to_text(item, types, quote!(x));
-                quote!(query.push_list(#wire, #access.iter().map(|x| #each), #explode);)
+                quote!(query.push_list(#wire, #list.iter().map(|x| #each), #explode);)
             }
             (ParamLocation::Query, _) => {
                 let text = value(access.clone());

@@ -165,27 +165,7 @@ pub(crate) fn to_text(t: &TypeRef, types: &[TypeDef], v: TokenStream) -> TokenSt
     }
 }
 
-/// Names of the standard prelude that a fully qualified path may be
-/// shortened to, when nothing in the module shadows them.
-pub(crate) const PRELUDE: &[&str] = &[
-    "Option",
-    "Some",
-    "None",
-    "Result",
-    "Ok",
-    "Err",
-    "String",
-    "Vec",
-    "Box",
-    "ToString",
-    "Into",
-    "From",
-    "Clone",
-    "Default",
-    "IntoIterator",
-    "Send",
-    "Sync",
-];
+pub(crate) use crate::naming::PRELUDE;
 
 thread_local! {
     /// Whether the file being emitted may name the prelude unqualified.

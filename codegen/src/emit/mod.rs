@@ -11,7 +11,7 @@ use quote::quote;
 
 use crate::ir::Ir;
 use crate::{Config, GeneratedFile};
-pub(crate) use common::PRELUDE;
+
 use common::{doc_lines, ident};
 
 /// Every emitted `.rs` file opts out of `cargo fmt`: it is formatted by

@@ -13,21 +13,8 @@ use super::{
     StatusMatch, TypeRef,
 };
 use crate::diag::push_pointer;
-use crate::naming::{Namespace, field_name, type_name};
+use crate::naming::{BUILDER_MEMBERS, CLIENT_METHODS, Namespace, PRELUDE, field_name, type_name};
 use crate::spec::validate::template_names;
-
-/// Method names the hand-written `Client` already has.
-pub(crate) const CLIENT_METHODS: &[&str] = &[
-    "new",
-    "builder",
-    "base_url",
-    "http_client",
-    "clone",
-    "fmt",
-    "execute",
-    "execute_stream",
-    "default",
-];
 
 fn resolve<'a, T>(
     api: &'a OpenAPI,
@@ -56,7 +43,7 @@ pub(crate) fn operations<'a>(
     let mut methods = Namespace::with_reserved(CLIENT_METHODS);
     // Builder and error names never take a prelude name, so the operations
     // module can use the prelude unqualified.
-    let mut types = Namespace::with_reserved(crate::emit::PRELUDE);
+    let mut types = Namespace::with_reserved(PRELUDE);
     let mut out = Vec::new();
     let global_auth = api.security.as_ref().is_some_and(|s| s.iter().any(|r| !r.is_empty()));
     for (path, item) in &api.paths.paths {
@@ -209,7 +196,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 merged.push((p, push_pointer(&base, &i.to_string())));
             }
         }
-        let mut ns = Namespace::with_reserved(&["client", "body"]);
+        let mut ns = Namespace::with_reserved(BUILDER_MEMBERS);
         let mut out: Vec<Param> = Vec::new();
         for (p, pointer) in merged {
             let data = p.parameter_data_ref();
