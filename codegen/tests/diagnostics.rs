@@ -72,13 +72,36 @@ components:
             d.join("\n")
         );
     }
-    // The callback is refused too.
+    // A callback is no longer a problem: the operation is generated.
+    assert!(!d.iter().any(|l| l.contains("callbacks")), "{d:#?}");
+    assert_eq!(errors.len(), expected.len(), "{d:#?}");
+}
+
+#[test]
+fn callbacks_keep_their_operation_and_give_models() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/callbacks.yaml"))
+        .expect("fixture");
+    let out = codegen::generate(&spec, &codegen::Config::new("cb", "callbacks.yaml")).expect("generates");
+    let warnings: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
     assert!(
-        d.iter()
-            .any(|l| l.contains("`callbacks` is not supported") && l.starts_with("broken.yaml:21:7:")),
-        "{d:#?}"
+        warnings[0].starts_with("callbacks.yaml:23:9: warning: callback `onEvent` is sent by the API to you")
+            && warnings[0].contains("POST {$request.body#/callbackUrl}/events")
+            && warnings[0].contains("the model `SubscribeOnEventPostBody` decodes what it sends"),
+        "{warnings:#?}"
     );
-    assert_eq!(errors.len(), expected.len() + 1, "{d:#?}");
+    assert!(
+        warnings[1].contains("`onCancel`") && warnings[1].contains("`Cancellation`"),
+        "{warnings:#?}"
+    );
+    let ops = out
+        .files
+        .iter()
+        .find(|f| f.path == "src/operations.rs")
+        .expect("operations");
+    assert!(ops.contents.contains("pub fn subscribe("));
+    let models = out.files.iter().find(|f| f.path == "src/models.rs").expect("models");
+    assert!(models.contents.contains("pub struct SubscribeOnEventPostBody"));
 }
 
 #[test]

@@ -75,6 +75,7 @@ pub(crate) fn operations<'a>(
             let mut params = lowering.params(&item.parameters, &op.parameters, &path_pointer);
             let segments = segments(path, &mut params);
             let body = op.request_body.as_ref().and_then(|b| lowering.body(b));
+            lowering.callbacks(&op.callbacks);
             let (success, errors, response_headers, accept) = lowering.responses(&op.responses);
             let page = None;
             out.push(Operation {
@@ -277,6 +278,65 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             );
         }
         ParamType::Scalar(ty)
+    }
+
+    /// Callbacks are requests the API sends, not ones a client makes: no
+    /// method is generated for them, but the JSON bodies they carry become
+    /// models, so a client can decode what arrives. A warning at each
+    /// callback says what was left out and which models it has.
+    fn callbacks(&mut self, callbacks: &'a indexmap::IndexMap<String, openapiv3::Callback>) {
+        for (name, callback) in callbacks {
+            let cb_pointer = push_pointer(&push_pointer(self.pointer, "callbacks"), name);
+            let mut requests = Vec::new();
+            let mut models = Vec::new();
+            for (expression, item) in callback {
+                let item_pointer = push_pointer(&cb_pointer, expression);
+                for (method, op) in item.iter() {
+                    requests.push(format!("{} {expression}", method.to_ascii_uppercase()));
+                    let Some(b) = &op.request_body else { continue };
+                    let Some(body) = resolve(self.api, b, |c| &c.request_bodies) else {
+                        continue;
+                    };
+                    let Some((media, mt)) = pick_media(&body.content) else {
+                        continue;
+                    };
+                    let (true, Some(schema)) = (is_json(&media.to_ascii_lowercase()), &mt.schema) else {
+                        continue;
+                    };
+                    let pointer = push_pointer(
+                        &push_pointer(
+                            &push_pointer(&push_pointer(&item_pointer, method), "requestBody"),
+                            "content",
+                        ),
+                        media,
+                    );
+                    let hint = format!(
+                        "{}{}{}Body",
+                        self.type_name,
+                        type_name(name, "Callback"),
+                        type_name(method, "Request")
+                    );
+                    let (t, _) =
+                        self.schemas
+                            .use_schema(schema, &hint, Mode::Response, &push_pointer(&pointer, "schema"));
+                    if let TypeRef::Named(n) = t {
+                        models.push(format!("`{n}`"));
+                    }
+                }
+            }
+            let bodies = match models.len() {
+                0 => "it carries no JSON body".to_owned(),
+                1 => format!("the model {} decodes what it sends", models[0]),
+                _ => format!("the models {} decode what it sends", models.join(", ")),
+            };
+            self.schemas.sink.warning(
+                &cb_pointer,
+                format!(
+                    "callback `{name}` is sent by the API to you, not by a client: no method is generated for {}; {bodies}",
+                    requests.join(", ")
+                ),
+            );
+        }
     }
 
     fn body(&mut self, b: &'a ReferenceOr<RequestBody>) -> Option<Body> {

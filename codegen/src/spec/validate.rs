@@ -521,16 +521,56 @@ impl<'a> Validator<'a> {
             Some(responses) => self.responses(responses, &push_pointer(pointer, "responses")),
             None => self.error(pointer, "missing required field `responses`"),
         }
-        if m.get("callbacks")
-            .is_some_and(|c| c.as_object().is_some_and(|c| !c.is_empty()))
-        {
-            self.unsupported(&push_pointer(pointer, "callbacks"), "`callbacks`");
+        if let Some(callbacks) = m.get("callbacks") {
+            self.callbacks(callbacks, &push_pointer(pointer, "callbacks"));
         }
         if let Some(security) = m.get("security") {
             self.security_requirements(security, &push_pointer(pointer, "security"));
         }
         if let Some(servers) = m.get("servers") {
             self.servers(servers, &push_pointer(pointer, "servers"));
+        }
+    }
+
+    /// Callbacks: a map of names to maps of expressions to path items.
+    /// Their operations are not generated (a client receives them), but
+    /// their request bodies are lowered to models, so those are checked.
+    fn callbacks(&mut self, value: &Value, pointer: &str) {
+        let Some(callbacks) = self.mapping(value, pointer, "`callbacks`") else {
+            return;
+        };
+        for (name, callback) in callbacks {
+            let cp = push_pointer(pointer, name);
+            if callback.get("$ref").is_some() {
+                self.unsupported(&cp, "a `$ref` to a callback");
+                continue;
+            }
+            let Some(expressions) = self.mapping(callback, &cp, "a callback") else {
+                continue;
+            };
+            for (expression, item) in expressions {
+                let ip = push_pointer(&cp, expression);
+                let Some(item) = self.mapping(item, &ip, "a path item") else {
+                    continue;
+                };
+                for (method, op) in item {
+                    if !METHODS.contains(&method.as_str()) {
+                        continue;
+                    }
+                    let op_pointer = push_pointer(&ip, method);
+                    let Some(op) = self.mapping(op, &op_pointer, "an operation") else {
+                        continue;
+                    };
+                    if let Some(body) = op.get("requestBody") {
+                        let bp = push_pointer(&op_pointer, "requestBody");
+                        if let Some((body, body_pointer)) = self.follow(body, &bp, "requestBodies") {
+                            if let Some(content) = body.get("content") {
+                                self.content(content, &push_pointer(&body_pointer, "content"));
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
