@@ -34,6 +34,7 @@
 //! - `bearerAuth`: a bearer token: `ClientBuilder::bearer_token` or `ClientBuilder::token_provider`
 #![allow(
     clippy::too_many_arguments,
+    clippy::type_complexity,
     clippy::large_enum_variant,
     clippy::result_large_err,
     clippy::derive_partial_eq_without_eq,

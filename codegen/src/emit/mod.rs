@@ -187,6 +187,7 @@ fn lib_rs(ir: &Ir, config: &Config) -> TokenStream {
         #(#![doc = #lines])*
         #![allow(
             clippy::too_many_arguments,
+            clippy::type_complexity,
             clippy::large_enum_variant,
             clippy::result_large_err,
             clippy::derive_partial_eq_without_eq,

@@ -4,13 +4,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use super::common::{doc_attrs, ident, std, type_tokens};
+use super::common::{doc_attrs, ident, scalar_union, std, to_text, type_tokens};
 use crate::ir::{Field, FieldMode, Ir, PageShape, Struct, TypeDef, TypeKind, TypeRef};
 use crate::naming::{Namespace, field_name};
 
 pub(crate) fn models(ir: &Ir) -> TokenStream {
     let mut defaults = Vec::new();
-    let items: Vec<TokenStream> = ir.types.iter().map(|t| type_def(t, &mut defaults)).collect();
+    let items: Vec<TokenStream> = ir.types.iter().map(|t| type_def(t, &ir.types, &mut defaults)).collect();
     let defaults_mod = if defaults.is_empty() {
         TokenStream::new()
     } else {
@@ -28,7 +28,7 @@ pub(crate) fn models(ir: &Ir) -> TokenStream {
     }
 }
 
-fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
+fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>) -> TokenStream {
     let err = std("Err");
     let from = std("From");
     let none = std("None");
@@ -152,6 +152,19 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
         TypeKind::Untagged(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let types: Vec<_> = variants.iter().map(|v| type_tokens(&v.ty)).collect();
+            // A union of scalars can be a parameter: it shows as the value it holds.
+            let display = scalar_union(variants, all_types).then(|| {
+                let texts: Vec<_> = variants.iter().map(|v| to_text(&v.ty, all_types, quote!(v))).collect();
+                quote! {
+                    impl ::std::fmt::Display for #name {
+                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            match self {
+                                #(Self::#idents(v) => f.write_str(&#texts),)*
+                            }
+                        }
+                    }
+                }
+            });
             quote! {
                 #doc
                 ///
@@ -161,6 +174,7 @@ fn type_def(t: &TypeDef, defaults: &mut Vec<TokenStream>) -> TokenStream {
                 pub enum #name {
                     #(#idents(#types),)*
                 }
+                #display
             }
         }
         TypeKind::Tagged { property, variants } => {

@@ -237,13 +237,29 @@ impl<'x, 'a> OpLowering<'x, 'a> {
     }
 
     fn param_type(&mut self, schema: &ReferenceOr<Schema>, hint: &str, explode: bool, pointer: &str) -> ParamType {
-        let resolved = match schema {
-            ReferenceOr::Item(s) => Some(s),
-            ReferenceOr::Reference { reference } => reference
-                .strip_prefix("#/components/schemas/")
-                .and_then(|k| self.api.components.as_ref().and_then(|c| c.schemas.get(k)))
-                .and_then(|s| s.as_item()),
-        };
+        // Through every `$ref` hop: a list behind two is still a list.
+        let mut resolved = None;
+        let mut current = schema;
+        for _ in 0..64 {
+            match current {
+                ReferenceOr::Item(s) => {
+                    resolved = Some(s);
+                    break;
+                }
+                ReferenceOr::Reference { reference } => {
+                    match reference.strip_prefix("#/components/schemas/").and_then(|k| {
+                        self.api
+                            .components
+                            .as_ref()?
+                            .schemas
+                            .get(&k.replace("~1", "/").replace("~0", "~"))
+                    }) {
+                        Some(next) => current = next,
+                        None => break,
+                    }
+                }
+            }
+        }
         if let Some(Schema {
             schema_kind: SchemaKind::Type(Type::Array(a)),
             ..
@@ -274,7 +290,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         if !scalar(&ty, self.schemas) {
             self.schemas.sink.error(
                 pointer,
-                "an object parameter is not supported: use a scalar or a list of scalars",
+                "this parameter's schema is not a scalar, a list of scalars or a union of scalars, which is all a parameter can be sent as here",
             );
         }
         ParamType::Scalar(ty)
@@ -505,11 +521,23 @@ fn location_word(p: &Parameter) -> &'static str {
 }
 
 fn scalar(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
+    scalar_within(t, schemas, 16)
+}
+
+/// Whether a value of `t` is sent as one piece of text; `depth` bounds the
+/// walk through aliases and unions (which may refer to themselves).
+fn scalar_within(t: &TypeRef, schemas: &Schemas<'_>, depth: usize) -> bool {
+    if depth == 0 {
+        return false;
+    }
     match t {
         TypeRef::Prim(_) => true,
         TypeRef::Named(n) => schemas.get(n).is_none_or(|d| match &d.kind {
             super::TypeKind::StringEnum(_) | super::TypeKind::IntEnum(_) => true,
-            super::TypeKind::Alias(inner) => scalar(inner, schemas),
+            super::TypeKind::Alias(inner) => scalar_within(inner, schemas, depth - 1),
+            // A union of scalars (`anyOf: [integer, string]`) is sent as
+            // whichever value it holds.
+            super::TypeKind::Untagged(variants) => variants.iter().all(|v| scalar_within(&v.ty, schemas, depth - 1)),
             _ => false,
         }),
         _ => false,

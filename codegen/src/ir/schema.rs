@@ -173,6 +173,19 @@ fn kind_of(schema: &Schema) -> Kind<'_> {
                     _ if a.items.is_some() => Kind::Array {
                         items: a.items.as_ref(),
                     },
+                    // An `enum` without `type`: its values say which.
+                    _ if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_string() || v.is_null()) => {
+                        Kind::String {
+                            format: a.format.as_deref(),
+                            values: a.enumeration.clone(),
+                        }
+                    }
+                    _ if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_i64() || v.is_null()) => {
+                        Kind::Integer {
+                            format: a.format.as_deref(),
+                            values: a.enumeration.clone(),
+                        }
+                    }
                     _ => Kind::Any,
                 }
             }
