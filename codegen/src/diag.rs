@@ -71,6 +71,9 @@ impl std::error::Error for Diagnostics {}
 #[derive(Debug, Default)]
 pub(crate) struct Sink {
     pub(crate) items: Vec<(Severity, String, String)>,
+    /// Components made from content written elsewhere (`spec::refs`), each
+    /// with the pointer of that content: diagnostics point at the latter.
+    pub(crate) aliases: Vec<(String, String)>,
 }
 
 impl Sink {

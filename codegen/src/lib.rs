@@ -33,6 +33,12 @@ pub struct Config {
     /// Leave out operations that use an unsupported construct (with a
     /// warning) instead of refusing the spec.
     pub skip_unsupported: bool,
+    /// Read plain mistakes of a spec's authors the closest way, with a
+    /// located warning each, instead of refusing the spec: path parameters
+    /// declared but absent from the template are dropped, a security
+    /// requirement naming an undeclared scheme counts as none, a response
+    /// that points at a request body takes its content.
+    pub lenient: bool,
 }
 
 impl Config {
@@ -44,6 +50,7 @@ impl Config {
             command: "cargo xtask generate".to_owned(),
             standalone: false,
             skip_unsupported: false,
+            lenient: false,
         }
     }
 }
@@ -69,7 +76,7 @@ pub struct Output {
 pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics> {
     let spec_text = spec::without_bom(spec_text);
     let mut sink = Sink::default();
-    let doc = match spec::read(spec_text, &mut sink, config.skip_unsupported) {
+    let doc = match spec::read(spec_text, &mut sink, config.skip_unsupported, config.lenient) {
         Ok(doc) => doc,
         Err(e) if !e.message.is_empty() => {
             return Err(spec::syntax_diagnostics(&config.spec_name, e));

@@ -184,7 +184,9 @@ components:
 "##;
     let d = diagnose(spec);
     assert!(d.iter().any(|l| l == "broken.yaml:7:11: error: expected a reference to `#/components/parameters/...`, found `#/components/schemas/A` (at /paths/~1a/get/parameters/0/$ref)"), "{d:#?}");
-    assert!(d.iter().any(|l| l.contains("loops")), "{d:#?}");
+    let cycles: Vec<&String> = d.iter().filter(|l| l.contains("form a cycle")).collect();
+    assert_eq!(cycles.len(), 1, "one cycle, reported once: {d:#?}");
+    assert!(cycles[0].contains("#/components/responses/R") && cycles[0].contains("#/components/responses/S"));
 }
 
 #[test]
@@ -235,4 +237,100 @@ paths:
 "##;
     let out = codegen::generate(spec, &codegen::Config::new("published", "published.yaml")).expect("generates");
     assert!(out.files.iter().any(|f| f.contents.contains("list_pets")));
+}
+
+#[test]
+fn a_cycle_of_references_is_reported_with_its_chain() {
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      parameters:
+        - $ref: "#/components/parameters/A"
+      responses:
+        "204": {description: ok}
+components:
+  parameters:
+    A: {$ref: "#/components/parameters/B"}
+    B: {$ref: "#/components/parameters/A"}
+"##;
+    let d = diagnose(spec);
+    assert!(
+        d.iter().any(|l| l.contains(
+            "cycle with nothing in between: #/components/parameters/A → #/components/parameters/B → #/components/parameters/A"
+        )),
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn references_anywhere_in_the_document_are_followed() {
+    let spec = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/refs_anywhere.yaml"
+    ))
+    .expect("fixture");
+    let out = codegen::generate(&spec, &codegen::Config::new("refs", "refs_anywhere.yaml")).expect("generates");
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let models = &out
+        .files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    // A parameter's schema, a member of a response's oneOf and a property
+    // became components; a pointer to a `$ref` is its target.
+    for t in [
+        "pub enum State",
+        "pub struct OutcomeOneOf0",
+        "pub type RunId = String",
+        "pub struct Step",
+    ] {
+        assert!(models.contains(t), "{t} missing");
+    }
+    assert!(!models.contains("RunStepOneOf1"), "a pointer to a $ref made a copy");
+    // A mistake inside a hoisted schema is still located where it is written.
+    let broken = spec.replace(
+        "enum: [queued, running, done]",
+        "enum: [queued, running, done], minLength: x",
+    );
+    let d = diagnose(&broken);
+    assert!(
+        d.iter()
+            .any(|l| l.contains("(at /components/parameters/state/schema/minLength)")),
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn a_response_pointing_at_a_request_body_is_read_under_lenient() {
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    put:
+      operationId: putA
+      requestBody: {$ref: "#/components/requestBodies/Data"}
+      responses:
+        "200": {$ref: "#/components/requestBodies/Data"}
+components:
+  requestBodies:
+    Data:
+      required: true
+      content:
+        application/json:
+          schema: {type: object, properties: {v: {type: string}}}
+"##;
+    let d = diagnose(spec);
+    assert!(d.iter().any(|l| l.contains("pass --lenient")), "{d:#?}");
+    let mut config = codegen::Config::new("lenient", "broken.yaml");
+    config.lenient = true;
+    let out = codegen::generate(spec, &config).expect("generates under --lenient");
+    let w: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        w.iter()
+            .any(|l| l.starts_with("broken.yaml:9:") && l.contains("(--lenient)")),
+        "{w:#?}"
+    );
 }

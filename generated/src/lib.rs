@@ -35,6 +35,7 @@
 #![allow(
     clippy::too_many_arguments,
     clippy::type_complexity,
+    clippy::should_implement_trait,
     clippy::large_enum_variant,
     clippy::result_large_err,
     clippy::derive_partial_eq_without_eq,

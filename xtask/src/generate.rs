@@ -20,7 +20,7 @@ pub(crate) struct Args {
     /// Compare instead of write: fail, listing each stale file, if the crate is not what the spec gives.
     #[arg(long)]
     pub(crate) check: bool,
-    /// The spec to read (YAML or JSON, OpenAPI 3.0). Default: spec/customer-contacts.yaml.
+    /// The spec to read (JSON or YAML, OpenAPI 3.0). Default: spec/customer-contacts.yaml.
     #[arg(long, requires = "out")]
     pub(crate) spec: Option<PathBuf>,
     /// The folder to write a standalone crate into (created if missing). Default: generated/.
@@ -32,6 +32,12 @@ pub(crate) struct Args {
     /// Leave out, with a warning, operations that use a construct the generator does not support.
     #[arg(long)]
     pub(crate) skip_unsupported: bool,
+    /// Read plain mistakes of the spec's authors the closest way, each with a located
+    /// warning, instead of refusing the spec: path parameters declared but absent from the
+    /// path are dropped, a security requirement naming an undeclared scheme counts as none,
+    /// a response that points at a request body takes its content.
+    #[arg(long)]
+    pub(crate) lenient: bool,
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
@@ -56,6 +62,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     };
     let mut config = config;
     config.skip_unsupported = args.skip_unsupported;
+    config.lenient = args.lenient;
     let text =
         fs::read_to_string(&spec_path).with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
     let output = match codegen::generate(&text, &config) {

@@ -188,6 +188,7 @@ fn lib_rs(ir: &Ir, config: &Config) -> TokenStream {
         #![allow(
             clippy::too_many_arguments,
             clippy::type_complexity,
+            clippy::should_implement_trait,
             clippy::large_enum_variant,
             clippy::result_large_err,
             clippy::derive_partial_eq_without_eq,

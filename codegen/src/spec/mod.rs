@@ -2,6 +2,7 @@
 //! with every problem located.
 
 mod locate;
+pub(crate) mod refs;
 pub(crate) mod validate;
 
 use std::collections::BTreeSet;
@@ -21,7 +22,12 @@ pub(crate) struct Document {
 
 /// Parses and checks `text`. Errors are left in `sink`; `None` when the
 /// document cannot be read further.
-pub(crate) fn read(text: &str, sink: &mut Sink, skip_unsupported: bool) -> Result<Document, SyntaxError> {
+pub(crate) fn read(
+    text: &str,
+    sink: &mut Sink,
+    skip_unsupported: bool,
+    lenient: bool,
+) -> Result<Document, SyntaxError> {
     let raw: serde_json::Value = if is_json(text) {
         serde_json::from_str(text).map_err(|e| SyntaxError {
             line: e.line(),
@@ -38,8 +44,9 @@ pub(crate) fn read(text: &str, sink: &mut Sink, skip_unsupported: bool) -> Resul
             }
         })?
     };
-    let outcome = validate::check(&raw, sink, skip_unsupported);
     let mut raw = raw;
+    sink.aliases = refs::hoist(&mut raw, sink, lenient);
+    let outcome = validate::check(&raw, sink, skip_unsupported);
     let rewritten = nullable_refs(&mut raw);
     if rewritten > 0 {
         sink.warning("", format!("{rewritten} `$ref`(s) carry `nullable: true` beside them, which OpenAPI 3.0 ignores; they are read as nullable references, as their authors meant"));
@@ -110,10 +117,12 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
     } else {
         Positions::scan(text)
     };
+    let aliases = sink.aliases;
     let mut out: Vec<Diagnostic> = sink
         .items
         .into_iter()
         .map(|(severity, pointer, message)| {
+            let pointer = refs::unalias(&pointer, &aliases);
             let (line, column) = positions.locate(&pointer);
             Diagnostic {
                 severity,

@@ -63,6 +63,7 @@ pub(crate) fn check(root: &Value, sink: &mut Sink, skip_unsupported: bool) -> Ou
         operation: None,
         outcome: Outcome::default(),
         seen_schemas: BTreeSet::new(),
+        cycles: BTreeSet::new(),
     };
     v.document();
     v.outcome
@@ -77,6 +78,8 @@ struct Validator<'a> {
     outcome: Outcome,
     /// Component schemas already checked through a `$ref`.
     seen_schemas: BTreeSet<String>,
+    /// `$ref` cycles already reported, by their members.
+    cycles: BTreeSet<Vec<String>>,
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -389,7 +392,7 @@ impl<'a> Validator<'a> {
     {
         let mut current = value;
         let mut current_pointer = pointer.to_owned();
-        let mut hops = 0;
+        let mut chain: Vec<String> = Vec::new();
         while let Some(r) = current.as_object().and_then(|m| m.get("$ref")) {
             let ref_pointer = push_pointer(&current_pointer, "$ref");
             let Some(r) = r.as_str() else {
@@ -399,14 +402,28 @@ impl<'a> Validator<'a> {
                 );
                 return None;
             };
+            if let Some(start) = chain.iter().position(|c| c == r) {
+                let mut cycle: Vec<&str> = chain[start..].iter().map(String::as_str).collect();
+                // One cycle, however many places lead into it: reported once.
+                let mut members: Vec<String> = cycle.iter().map(|c| (*c).to_owned()).collect();
+                members.sort();
+                if !self.cycles.insert(members) {
+                    return None;
+                }
+                cycle.push(r);
+                self.error(
+                    &ref_pointer,
+                    format!(
+                        "the `$ref`s form a cycle with nothing in between: {}",
+                        cycle.join(" → ")
+                    ),
+                );
+                return None;
+            }
+            chain.push(r.to_owned());
             let target = self.resolve_ref(r, &ref_pointer, section)?;
             current = target.0;
             current_pointer = target.1;
-            hops += 1;
-            if hops > 32 {
-                self.error(&ref_pointer, format!("`$ref` chain starting at `{r}` loops"));
-                return None;
-            }
         }
         Some((current, current_pointer))
     }
@@ -418,7 +435,15 @@ impl<'a> Validator<'a> {
         };
         let prefix = format!("/components/{section}/");
         if !local.starts_with(&prefix) {
-            self.error(pointer, format!("expected a reference to `#{prefix}...`, found `{r}`"));
+            let hint = if section == "responses" && local.starts_with("/components/requestBodies/") {
+                "; pass --lenient to read the request body as a response with the same content"
+            } else {
+                ""
+            };
+            self.error(
+                pointer,
+                format!("expected a reference to `#{prefix}...`, found `{r}`{hint}"),
+            );
             return None;
         }
         match self.root.pointer(local) {

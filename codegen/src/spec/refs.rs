@@ -1,0 +1,448 @@
+//! References, read the way JSON Reference defines them: a `$ref` may point
+//! anywhere in the document (`#/components/parameters/X/schema`, a member
+//! of a `oneOf` under `responses`, a schema under `paths`), with `~0`/`~1`
+//! escapes, in chains of any length.
+//!
+//! Everything after reading works with components: a validator follows
+//! `#/components/<section>/<name>`, lowering names types after component
+//! keys. So before anything else looks at the document, [`hoist`] moves
+//! every target that is not a whole component of its kind into one: the
+//! target's content becomes `#/components/<section>/<Name>`, the target
+//! itself becomes a `$ref` to it, and every `$ref` to the target is
+//! rewritten. The document means the same afterwards; each hoisted
+//! component's pointer is mapped back to where its content was written, so
+//! diagnostics still point into the file the user wrote.
+//!
+//! `$ref`s inside `x-` extensions are never followed or rewritten: they are
+//! the extension's business (and often point at files that are not there).
+
+use std::collections::BTreeMap;
+
+use heck::ToUpperCamelCase;
+use serde_json::{Map, Value};
+
+use crate::diag::{Sink, push_pointer};
+
+/// The kind of object a `$ref` stands for, by where it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    Schemas,
+    Parameters,
+    Responses,
+    RequestBodies,
+    Headers,
+}
+
+impl Section {
+    fn key(self) -> &'static str {
+        match self {
+            Section::Schemas => "schemas",
+            Section::Parameters => "parameters",
+            Section::Responses => "responses",
+            Section::RequestBodies => "requestBodies",
+            Section::Headers => "headers",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Section> {
+        Some(match key {
+            "schemas" => Section::Schemas,
+            "parameters" => Section::Parameters,
+            "responses" => Section::Responses,
+            "requestBodies" => Section::RequestBodies,
+            "headers" => Section::Headers,
+            _ => return None,
+        })
+    }
+}
+
+/// Splits a JSON pointer into unescaped segments.
+pub(crate) fn segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// What a `$ref` at `at` (the pointer of the object holding it) stands
+/// for, judged by the keys above it; `None` for places whose references
+/// the generator does not follow (examples, links, callbacks' own).
+fn section_at(at: &[String]) -> Option<Section> {
+    let n = at.len();
+    let last = at.last().map(String::as_str);
+    let parent = n.checked_sub(2).map(|i| at[i].as_str());
+    if n == 3 && at[0] == "components" {
+        return Section::from_key(&at[1]);
+    }
+    match (parent, last) {
+        (_, Some(MAPPING_SLOT | "schema" | "items" | "additionalProperties" | "not")) => Some(Section::Schemas),
+        (Some("properties" | "allOf" | "oneOf" | "anyOf"), _) => Some(Section::Schemas),
+        (_, Some("requestBody")) => Some(Section::RequestBodies),
+        (Some("parameters"), _) => Some(Section::Parameters),
+        (Some("responses"), _) => Some(Section::Responses),
+        (Some("headers"), _) => Some(Section::Headers),
+        _ => None,
+    }
+}
+
+/// A discriminator's mapping value: a schema reference too. Its place is
+/// recorded as if it were a schema, so that it is judged as one.
+const MAPPING_SLOT: &str = "\u{0}mapping";
+
+/// Every `$ref` of the document outside extensions: (pointer of the object
+/// holding it, its text). Discriminator mappings count as schema references.
+fn collect(v: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref") {
+                out.push((pointer.to_owned(), r.clone()));
+            }
+            if let Some(Value::Object(mapping)) = m.get("discriminator").and_then(|d| d.get("mapping")) {
+                for target in mapping.values().filter_map(Value::as_str) {
+                    out.push((push_pointer(pointer, MAPPING_SLOT), target.to_owned()));
+                }
+            }
+            for (k, child) in m {
+                if k.starts_with("x-") || k == "$ref" || k == "example" || k == "examples" {
+                    continue;
+                }
+                collect(child, &push_pointer(pointer, k), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                collect(child, &push_pointer(pointer, &i.to_string()), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Rewrites every `$ref` (and discriminator mapping) equal to `from` into
+/// `to`, outside extensions.
+fn rewrite(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::Object(m) => {
+            if m.get("$ref").and_then(Value::as_str) == Some(from) {
+                m.insert("$ref".to_owned(), Value::String(to.to_owned()));
+            }
+            if let Some(Value::Object(mapping)) = m.get_mut("discriminator").and_then(|d| d.get_mut("mapping")) {
+                for target in mapping.values_mut() {
+                    if target.as_str() == Some(from) {
+                        *target = Value::String(to.to_owned());
+                    }
+                }
+            }
+            for (k, child) in m.iter_mut() {
+                if !k.starts_with("x-") && k != "example" && k != "examples" {
+                    rewrite(child, from, to);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|c| rewrite(c, from, to)),
+        _ => {}
+    }
+}
+
+/// Where `local` points, as a pointer that does not run through a `$ref`.
+/// Bundlers write pointers such as `#/paths/…/items/allOf/0` where `items`
+/// is itself a `$ref`: the walk follows such a `$ref` and goes on in its
+/// target. `None` when there is nothing there (or the walk loops).
+fn locate_through(root: &Value, local: &str) -> Option<String> {
+    let mut at = String::new();
+    let mut node = root;
+    let mut hops = 0;
+    for seg in segments(local) {
+        loop {
+            let next = match node {
+                Value::Object(m) => m.get(&seg),
+                Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+                _ => None,
+            };
+            if let Some(next) = next {
+                at = push_pointer(&at, &seg);
+                node = next;
+                break;
+            }
+            // Not here: through this node's `$ref`, if it has one.
+            let target = node.get("$ref")?.as_str()?.strip_prefix('#')?;
+            hops += 1;
+            if hops > 64 {
+                return None;
+            }
+            node = root.pointer(target)?;
+            at = target.to_owned();
+        }
+    }
+    // What is there may itself be only a `$ref`: the target is its target.
+    while let Some(target) = node
+        .as_object()
+        .filter(|m| m.len() == 1)
+        .and_then(|m| m.get("$ref"))
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
+        hops += 1;
+        if hops > 64 {
+            return None;
+        }
+        node = root.pointer(target)?;
+        at = target.to_owned();
+    }
+    Some(at)
+}
+
+/// A component name for content written at `pointer`.
+fn name_for(pointer: &[String]) -> String {
+    let words: Vec<&str> = pointer
+        .iter()
+        .map(String::as_str)
+        .filter(|s| {
+            !matches!(
+                *s,
+                "components"
+                    | "paths"
+                    | "content"
+                    | "schema"
+                    | "schemas"
+                    | "parameters"
+                    | "responses"
+                    | "requestBodies"
+                    | "headers"
+                    | "properties"
+            ) && !s.contains('/')
+        })
+        .collect();
+    let name = words.join(" ").to_upper_camel_case();
+    if name.is_empty() { "Hoisted".to_owned() } else { name }
+}
+
+fn components_mut(root: &mut Value) -> Option<&mut Map<String, Value>> {
+    let doc = root.as_object_mut()?;
+    doc.entry("components")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+}
+
+/// Makes every reference point at a whole component of its kind (see the
+/// module's docs). Returns the hoisted components' pointers, each with the
+/// pointer its content came from.
+///
+/// A `$ref` that points at a whole component of another kind is an
+/// author's mistake: under `lenient` a response that points at a request
+/// body is read as a response with its content (a warning says so);
+/// otherwise it is an error that names `--lenient`.
+pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Vec<(String, String)> {
+    let mut refs = Vec::new();
+    collect(root, "", &mut refs);
+    // Target pointer → the kind it is used as.
+    let mut targets: BTreeMap<String, Section> = BTreeMap::new();
+    // Target pointer → every way a `$ref` spells it.
+    let mut spellings: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // A whole component of another kind → the places that use it as this kind.
+    let mut cross: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (at, r) in &refs {
+        let Some(local) = r.strip_prefix('#') else {
+            continue;
+        };
+        let Some(section) = section_at(&segments(at)) else {
+            continue;
+        };
+        let Some(canonical) = locate_through(root, local) else {
+            // Validation reports it, once, where it is used.
+            continue;
+        };
+        let target = segments(&canonical);
+        let whole = target.len() == 3 && target[0] == "components";
+        if whole && target[1] == section.key() {
+            if canonical != local {
+                spellings.entry(canonical).or_default().push(r.clone());
+            }
+            continue;
+        }
+        if whole {
+            let found = Section::from_key(&target[1]);
+            let (Some(found), true) = (found, section == Section::Responses) else {
+                continue;
+            };
+            if found != Section::RequestBodies {
+                continue;
+            }
+            let ref_pointer = push_pointer(at, "$ref");
+            if !lenient {
+                // Validation refuses it and names --lenient.
+                continue;
+            }
+            sink.warning(
+                &ref_pointer,
+                format!("`{r}` is a request body where a response is expected; read as a response with its content (--lenient)"),
+            );
+            // Only these uses move; the request body's own uses stay.
+            cross.entry(canonical.clone()).or_default().push(at.clone());
+            targets.entry(canonical.clone()).or_insert(section);
+            continue;
+        }
+        targets.entry(canonical.clone()).or_insert(section);
+        spellings.entry(canonical).or_default().push(r.clone());
+    }
+    // A pointer that ran through a `$ref` to a whole component: point at
+    // the component itself.
+    for (canonical, list) in &spellings {
+        if targets.contains_key(canonical) {
+            continue;
+        }
+        for r in list {
+            rewrite(root, r, &format!("#{canonical}"));
+        }
+    }
+    // Deeper targets first: an outer one then carries the rewritten $ref.
+    let mut order: Vec<(String, Section)> = targets.into_iter().collect();
+    order.sort_by_key(|(p, _)| std::cmp::Reverse(segments(p).len()));
+    let mut aliases = Vec::new();
+    for (local, section) in order {
+        let Some(mut content) = root.pointer(&local).cloned() else {
+            continue;
+        };
+        if section == Section::Responses {
+            // A request body read as a response needs the description a
+            // response must have.
+            if let Value::Object(m) = &mut content {
+                m.entry("description").or_insert_with(|| Value::String(String::new()));
+                m.remove("required");
+            }
+        }
+        let original = segments(&local);
+        let Some(components) = components_mut(root) else {
+            continue;
+        };
+        let Some(list) = components
+            .entry(section.key())
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+        else {
+            continue;
+        };
+        let base = name_for(&original);
+        let mut name = base.clone();
+        let mut n = 2;
+        while list.contains_key(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        list.insert(name.clone(), content);
+        let new_pointer = push_pointer(&push_pointer("/components", section.key()), &name);
+        let new_ref = format!("#{new_pointer}");
+        let mut replaced = Map::new();
+        replaced.insert("$ref".to_owned(), Value::String(new_ref.clone()));
+        if let Some(uses) = cross.get(&local) {
+            // A request body read as a response: it stays a request body
+            // for its own uses; only the responses point at the copy.
+            for at in uses {
+                if let Some(Value::Object(m)) = root.pointer_mut(at) {
+                    m.insert("$ref".to_owned(), Value::String(new_ref.clone()));
+                }
+            }
+            aliases.push((new_pointer, local));
+            continue;
+        }
+        if let Some(slot) = root.pointer_mut(&local) {
+            *slot = Value::Object(replaced);
+        }
+        rewrite(root, &format!("#{local}"), &new_ref);
+        for r in spellings.get(&local).into_iter().flatten() {
+            rewrite(root, r, &new_ref);
+        }
+        aliases.push((new_pointer, local));
+    }
+    aliases
+}
+
+/// The pointer the user wrote for `pointer`, through hoisted components.
+pub(crate) fn unalias(pointer: &str, aliases: &[(String, String)]) -> String {
+    for (hoisted, original) in aliases {
+        if let Some(rest) = pointer.strip_prefix(hoisted.as_str()) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return format!("{original}{rest}");
+            }
+        }
+    }
+    pointer.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn targets_anywhere_become_components() {
+        let mut doc = json!({
+            "openapi": "3.0.3",
+            "paths": {"/a": {"get": {"parameters": [
+                {"name": "s", "in": "query", "schema": {"$ref": "#/components/parameters/State/schema"}}
+            ], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema":
+                {"oneOf": [{"$ref": "#/components/responses/R/content/application~1json/schema/oneOf/0"}]}}}}}}}},
+            "components": {
+                "parameters": {"State": {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["a"]}}},
+                "responses": {"R": {"description": "r", "content": {"application/json": {"schema": {"oneOf": [{"type": "integer"}]}}}}}
+            },
+            "x-tool": {"$ref": "#/components/parameters/State/schema"}
+        });
+        let mut sink = Sink::default();
+        let aliases = hoist(&mut doc, &mut sink, false);
+        assert!(sink.items.is_empty(), "{:?}", sink.items);
+        assert_eq!(
+            doc.pointer("/components/schemas/State"),
+            Some(&json!({"type": "string", "enum": ["a"]}))
+        );
+        assert_eq!(
+            doc.pointer("/components/parameters/State/schema"),
+            Some(&json!({"$ref": "#/components/schemas/State"}))
+        );
+        assert_eq!(
+            doc.pointer("/paths/~1a/get/parameters/0/schema/$ref"),
+            Some(&json!("#/components/schemas/State"))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/ROneOf0"),
+            Some(&json!({"type": "integer"}))
+        );
+        // Extensions are left alone.
+        assert_eq!(
+            doc.pointer("/x-tool/$ref"),
+            Some(&json!("#/components/parameters/State/schema"))
+        );
+        assert_eq!(
+            unalias("/components/schemas/State/enum/0", &aliases),
+            "/components/parameters/State/schema/enum/0"
+        );
+        assert_eq!(
+            unalias("/components/schemas/Stately", &aliases),
+            "/components/schemas/Stately"
+        );
+    }
+
+    #[test]
+    fn a_response_pointing_at_a_request_body_needs_lenient() {
+        let doc = json!({
+            "paths": {"/a": {"get": {"responses": {"200": {"$ref": "#/components/requestBodies/B"}}}}},
+            "components": {"requestBodies": {"B": {"required": true, "content": {"application/json": {"schema": {"type": "string"}}}}}}
+        });
+        let mut strict = doc.clone();
+        let mut sink = Sink::default();
+        hoist(&mut strict, &mut sink, false);
+        assert_eq!(strict, doc, "without --lenient nothing is rewritten");
+        let mut lenient = doc;
+        let mut sink = Sink::default();
+        hoist(&mut lenient, &mut sink, true);
+        assert!(!sink.has_errors());
+        assert_eq!(
+            lenient.pointer("/paths/~1a/get/responses/200/$ref"),
+            Some(&json!("#/components/responses/B"))
+        );
+        assert_eq!(lenient.pointer("/components/responses/B/description"), Some(&json!("")));
+        // The request body itself is still there for its own uses.
+        assert!(lenient.pointer("/components/requestBodies/B/content").is_some());
+    }
+}
