@@ -334,3 +334,58 @@ components:
         "{w:#?}"
     );
 }
+
+#[test]
+fn authors_mistakes_are_warnings_under_lenient() {
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /items:
+    parameters:
+      - {name: itemId, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: listItems
+      security: [{ghost: []}]
+      responses:
+        "204": {description: ok}
+"##;
+    let d = diagnose(spec);
+    assert!(
+        d.iter()
+            .any(|l| l.contains("path parameter `itemId` is declared but the path has no `{itemId}` (pass --lenient")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter()
+            .any(|l| l.contains("unknown security scheme `ghost`") && l.contains("pass --lenient")),
+        "{d:#?}"
+    );
+    let mut config = codegen::Config::new("lenient", "broken.yaml");
+    config.lenient = true;
+    let out = codegen::generate(spec, &config).expect("generates under --lenient");
+    let w: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(w.len(), 2, "{w:#?}");
+    assert!(
+        w[0].starts_with("broken.yaml:7:5: warning: path parameter `itemId`"),
+        "{w:#?}"
+    );
+    assert!(
+        w[1].starts_with("broken.yaml:9:") && w[1].contains("counts as none"),
+        "{w:#?}"
+    );
+    let ops = &out
+        .files
+        .iter()
+        .find(|f| f.path == "src/operations.rs")
+        .expect("ops")
+        .contents;
+    assert!(
+        ops.contains("pub fn list_items(&self)"),
+        "the dropped path parameter is not an argument"
+    );
+    let compact: String = ops.split_whitespace().collect();
+    assert!(
+        compact.contains("Method::GET,path,false,"),
+        "an undeclared scheme asks for no token"
+    );
+}

@@ -45,7 +45,10 @@ pub(crate) fn operations<'a>(
     // module can use the prelude unqualified.
     let mut types = Namespace::with_reserved(PRELUDE);
     let mut out = Vec::new();
-    let global_auth = api.security.as_ref().is_some_and(|s| s.iter().any(|r| !r.is_empty()));
+    let global_auth = api
+        .security
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|r| requires_auth(api, r)));
     for (path, item) in &api.paths.paths {
         let ReferenceOr::Item(item) = item else {
             continue;
@@ -63,7 +66,7 @@ pub(crate) fn operations<'a>(
             let method_name = methods.claim(&preferred);
             let type_name_ = types.claim(&type_name(&method_name, "Operation"));
             let authenticated = match &op.security {
-                Some(reqs) => reqs.iter().any(|r| !r.is_empty()),
+                Some(reqs) => reqs.iter().any(|r| requires_auth(api, r)),
                 None => global_auth,
             };
             let mut lowering = OpLowering {
@@ -72,7 +75,8 @@ pub(crate) fn operations<'a>(
                 type_name: &type_name_,
                 pointer: &pointer,
             };
-            let mut params = lowering.params(&item.parameters, &op.parameters, &path_pointer);
+            let template = template_names(path).unwrap_or_default();
+            let mut params = lowering.params(&item.parameters, &op.parameters, &path_pointer, &template);
             let segments = segments(path, &mut params);
             let body = op.request_body.as_ref().and_then(|b| lowering.body(b));
             lowering.callbacks(&op.callbacks);
@@ -113,21 +117,28 @@ pub(crate) fn operations<'a>(
     out
 }
 
+/// Whether a security requirement asks for credentials: it names at least
+/// one scheme, and every scheme it names is declared (under `--lenient`, a
+/// requirement naming an undeclared scheme counts as none).
+fn requires_auth(api: &OpenAPI, requirement: &openapiv3::SecurityRequirement) -> bool {
+    let declared = |name: &String| {
+        api.components
+            .as_ref()
+            .is_some_and(|c| c.security_schemes.contains_key(name))
+    };
+    !requirement.is_empty() && requirement.keys().all(declared)
+}
+
 /// `get /companies({id})/items` → `get_companies_items_by_id`.
 fn derived_name(method: &str, path: &str) -> String {
     let mut words = vec![method.to_owned()];
-    let mut params = Vec::new();
-    let mut literal = String::new();
-    let mut rest = path;
-    while let Some(open) = rest.find('{') {
-        literal.push_str(&rest[..open]);
-        literal.push(' ');
-        let after = &rest[open + 1..];
-        let close = after.find('}').unwrap_or(after.len());
-        params.push(after[..close].to_owned());
-        rest = after.get(close + 1..).unwrap_or("");
+    // The template is read in one place (`template_names`); here its
+    // parameters are dropped from the words and named after `by`.
+    let params = template_names(path).unwrap_or_default();
+    let mut literal = path.to_owned();
+    for name in &params {
+        literal = literal.replace(&format!("{{{name}}}"), " ");
     }
-    literal.push_str(rest);
     words.push(literal);
     if !params.is_empty() {
         words.push("by".to_owned());
@@ -179,6 +190,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         shared: &'a [ReferenceOr<Parameter>],
         own: &'a [ReferenceOr<Parameter>],
         path_pointer: &str,
+        template: &[String],
     ) -> Vec<Param> {
         let mut merged: Vec<(&'a Parameter, String)> = Vec::new();
         for (list, base) in [
@@ -202,6 +214,9 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         for (p, pointer) in merged {
             let data = p.parameter_data_ref();
             let location = match p {
+                // Declared but not in the template: left out (an error
+                // unless --lenient, where validation warned).
+                Parameter::Path { .. } if !template.contains(&data.name) => continue,
                 Parameter::Path { .. } => ParamLocation::Path,
                 Parameter::Query { .. } => ParamLocation::Query,
                 Parameter::Header { .. } => ParamLocation::Header,

@@ -46,7 +46,7 @@ pub(crate) fn read(
     };
     let mut raw = raw;
     sink.aliases = refs::hoist(&mut raw, sink, lenient);
-    let outcome = validate::check(&raw, sink, skip_unsupported);
+    let outcome = validate::check(&raw, sink, skip_unsupported, lenient);
     let rewritten = nullable_refs(&mut raw);
     if rewritten > 0 {
         sink.warning("", format!("{rewritten} `$ref`(s) carry `nullable: true` beside them, which OpenAPI 3.0 ignores; they are read as nullable references, as their authors meant"));

@@ -55,11 +55,12 @@ pub(crate) struct Outcome {
     pub(crate) skipped: BTreeSet<String>,
 }
 
-pub(crate) fn check(root: &Value, sink: &mut Sink, skip_unsupported: bool) -> Outcome {
+pub(crate) fn check(root: &Value, sink: &mut Sink, skip_unsupported: bool, lenient: bool) -> Outcome {
     let mut v = Validator {
         root,
         sink,
         skip_unsupported,
+        lenient,
         operation: None,
         outcome: Outcome::default(),
         seen_schemas: BTreeSet::new(),
@@ -73,6 +74,8 @@ struct Validator<'a> {
     root: &'a Value,
     sink: &'a mut Sink,
     skip_unsupported: bool,
+    /// Plain mistakes of the authors are warnings (`--lenient`).
+    lenient: bool,
     /// The operation being checked, for unsupported constructs.
     operation: Option<String>,
     outcome: Outcome,
@@ -352,10 +355,17 @@ impl<'a> Validator<'a> {
         }
         for (location, name) in params.keys() {
             if location == "path" && !names.contains(name) {
-                self.error(
-                    pointer,
-                    format!("path parameter `{name}` is declared but the path has no `{{{name}}}`"),
-                );
+                if self.lenient {
+                    self.warning(
+                        pointer,
+                        format!("path parameter `{name}` is declared but the path has no `{{{name}}}`; it is left out (--lenient)"),
+                    );
+                } else {
+                    self.error(
+                        pointer,
+                        format!("path parameter `{name}` is declared but the path has no `{{{name}}}` (pass --lenient to leave it out)"),
+                    );
+                }
             }
         }
     }
@@ -701,10 +711,17 @@ impl<'a> Validator<'a> {
                     .pointer(&push_pointer("/components/securitySchemes", name))
                     .is_some();
                 if !exists {
-                    self.error(
-                        &push_pointer(&p, name),
-                        format!("unknown security scheme `{name}`: not in components.securitySchemes"),
-                    );
+                    if self.lenient {
+                        self.warning(
+                            &push_pointer(&p, name),
+                            format!("unknown security scheme `{name}`: not in components.securitySchemes; the requirement counts as none (--lenient)"),
+                        );
+                    } else {
+                        self.error(
+                            &push_pointer(&p, name),
+                            format!("unknown security scheme `{name}`: not in components.securitySchemes (pass --lenient to count the requirement as none)"),
+                        );
+                    }
                 }
             }
         }
