@@ -1,5 +1,6 @@
-//! Every fixture's crate, the generated crate of Microsoft's BC v1.0 spec and
-//! the synthetic 400-operation spec are built together in one workspace with
+//! Every fixture's crate, the generated crate of Microsoft's BC v1.0 spec,
+//! the synthetic 400-operation spec and every real-world spec of
+//! `../shared/specs/realworld/` are built together in one workspace with
 //! clippy and warnings denied, sharing one target folder.
 
 #[path = "support/synthetic.rs"]
@@ -16,6 +17,10 @@ fn write_crate(dir: &Path, name: &str, spec_name: &str, text: &str) {
     let mut config = codegen::Config::new(name, spec_name);
     config.command = "cargo test -p codegen --test compile".to_owned();
     let output = codegen::generate(text, &config).unwrap_or_else(|d| panic!("{spec_name} does not generate:\n{d}"));
+    write_files(dir, name, &output);
+}
+
+fn write_files(dir: &Path, name: &str, output: &codegen::Output) {
     let crate_dir = dir.join(name);
     let _ = std::fs::remove_dir_all(&crate_dir);
     for f in &output.files {
@@ -23,6 +28,99 @@ fn write_crate(dir: &Path, name: &str, spec_name: &str, text: &str) {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(&path, &f.contents).expect("write");
     }
+}
+
+/// The operations a spec declares: every method of every path item.
+fn declared_operations(text: &str) -> usize {
+    let doc: serde_json::Value = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).expect("JSON")
+    } else {
+        serde_yaml::from_str(text).expect("YAML")
+    };
+    let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    doc.get("paths")
+        .and_then(|p| p.as_object())
+        .map(|paths| {
+            paths
+                .values()
+                .filter_map(|item| item.as_object())
+                .map(|item| item.keys().filter(|k| methods.contains(&k.as_str())).count())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The methods `Client` gets in the emitted operations module.
+fn client_methods(output: &codegen::Output) -> usize {
+    let ops = output
+        .files
+        .iter()
+        .find(|f| f.path == "src/operations.rs")
+        .expect("operations.rs");
+    let file = syn::parse_file(&ops.contents).expect("operations.rs parses");
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+            _ => None,
+        })
+        .filter(|imp| matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Client")))
+        .map(|imp| imp.items.iter().filter(|i| matches!(i, syn::ImplItem::Fn(_))).count())
+        .sum()
+}
+
+/// Every real-world spec of `../shared/specs/realworld/`, generated with
+/// default options (or `--lenient` where the spec has plain mistakes, and
+/// then only because of them), each with all of its operations. They are
+/// other people's files: read from the shared folder, never copied in.
+fn realworld_crates(dir: &Path) -> Vec<String> {
+    let folder = std::env::var("REALWORLD_SPECS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("../shared/specs/realworld"));
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        eprintln!(
+            "note: {} is absent; the real-world specs are not built",
+            folder.display()
+        );
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json"))
+        .collect();
+    paths.sort();
+    let mut members = Vec::new();
+    for path in paths {
+        let file = path.file_name().and_then(|n| n.to_str()).expect("name").to_owned();
+        let stem = path.file_stem().and_then(|n| n.to_str()).expect("stem");
+        let name = format!("realworld-{}", stem.replace(['_', '.'], "-"));
+        let text = std::fs::read_to_string(&path).expect("read");
+        let mut config = codegen::Config::new(&name, &file);
+        config.command = "cargo test -p codegen --test compile".to_owned();
+        let output = match codegen::generate(&text, &config) {
+            Ok(o) => o,
+            Err(d) => {
+                assert!(
+                    d.to_string().contains("--lenient"),
+                    "{file} does not generate, and not for a mistake --lenient reads:\n{d}"
+                );
+                config.lenient = true;
+                let o = codegen::generate(&text, &config)
+                    .unwrap_or_else(|d| panic!("{file} does not generate even with --lenient:\n{d}"));
+                eprintln!("note: {file} generates with --lenient ({} warnings)", o.warnings.len());
+                o
+            }
+        };
+        let declared = declared_operations(&text);
+        assert_eq!(
+            client_methods(&output),
+            declared,
+            "{file}: every operation becomes a method"
+        );
+        write_files(dir, &name, &output);
+        members.push(name);
+    }
+    members
 }
 
 #[test]
@@ -70,6 +168,10 @@ fn generated_crates_build_with_warnings_denied() {
         &synthetic::synthetic_spec(400),
     );
     members.push("synthetic-400".to_owned());
+    // Schemas nesting 150 deep: rustc's drop-check needs a higher limit.
+    write_crate(&tmp, "deep-150", "deep-150.yaml", &synthetic::deep_spec(150));
+    members.push("deep-150".to_owned());
+    members.extend(realworld_crates(&tmp));
     let list: Vec<String> = members.iter().map(|m| format!("\"{m}\"")).collect();
     std::fs::write(
         tmp.join("Cargo.toml"),

@@ -389,3 +389,27 @@ paths:
         "an undeclared scheme asks for no token"
     );
 }
+
+#[path = "support/synthetic.rs"]
+mod synthetic;
+
+#[test]
+fn deep_nesting_sets_the_recursion_limit_rustc_needs() {
+    let out =
+        codegen::generate(&synthetic::deep_spec(150), &codegen::Config::new("deep", "deep.yaml")).expect("generates");
+    let lib = &out.files.iter().find(|f| f.path == "src/lib.rs").expect("lib").contents;
+    assert!(
+        lib.contains("#![recursion_limit = \"512\"]"),
+        "{}",
+        &lib[..lib.len().min(600)]
+    );
+    let shallow =
+        codegen::generate(&synthetic::deep_spec(10), &codegen::Config::new("deep", "deep.yaml")).expect("generates");
+    let lib = &shallow
+        .files
+        .iter()
+        .find(|f| f.path == "src/lib.rs")
+        .expect("lib")
+        .contents;
+    assert!(!lib.contains("recursion_limit"));
+}

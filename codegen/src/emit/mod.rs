@@ -147,6 +147,16 @@ fn cargo_toml(ir: &Ir, config: &Config) -> String {
     )
 }
 
+/// The recursion limit a crate whose types nest `depth` deep needs, when
+/// the default (128) is not enough. Drop-check takes about one step per
+/// level that `nesting_depth` counts (a type or a wrapper): measured, a
+/// chain of 150 schemas each holding a list of the next (depth 300) fails
+/// at 256 and builds at 320. A margin for the response and error types
+/// around the deepest one, then the next power of two.
+fn recursion_limit(depth: usize) -> Option<usize> {
+    (depth + 32 > 128).then(|| (depth + 64).next_power_of_two().max(256))
+}
+
 fn lib_rs(ir: &Ir, config: &Config) -> TokenStream {
     let mut doc = format!("# {} {}\n\n", ir.title.trim(), ir.version.trim());
     if let Some(d) = &ir.description {
@@ -178,6 +188,13 @@ fn lib_rs(ir: &Ir, config: &Config) -> TokenStream {
     }
     let lines = doc_lines(&doc);
     let servers = servers_mod(ir);
+    // Deeply nested types (a chain of a hundred schemas each holding a list
+    // of the next) overflow rustc's drop-check at its default recursion
+    // limit of 128 (E0320): raise it to what the deepest chain needs.
+    let recursion = recursion_limit(crate::ir::nesting_depth(&ir.types)).map(|n| {
+        let n = n.to_string();
+        quote!(#![recursion_limit = #n])
+    });
     let glob = (!ir.types.is_empty()).then(|| {
         quote!(
             pub use models::*;
@@ -185,6 +202,7 @@ fn lib_rs(ir: &Ir, config: &Config) -> TokenStream {
     });
     quote! {
         #(#![doc = #lines])*
+        #recursion
         #![allow(
             clippy::too_many_arguments,
             clippy::type_complexity,
@@ -278,5 +296,20 @@ fn servers_mod(ir: &Ir) -> TokenStream {
         pub mod servers {
             #(#items)*
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_raises_the_recursion_limit() {
+        assert_eq!(recursion_limit(10), None);
+        assert_eq!(recursion_limit(96), None);
+        // 150 schemas each holding a list of the next: depth 300, which
+        // fails at 256 and builds at 320 (measured).
+        assert_eq!(recursion_limit(300), Some(512));
+        assert_eq!(recursion_limit(600), Some(1024));
     }
 }

@@ -317,3 +317,75 @@ pub(crate) enum HeaderType {
     F64,
     Bool,
 }
+
+/// How deeply the types nest: the longest chain of a type holding another
+/// (through fields, variants, aliases and the `Vec`/`Option`/`Box`/map
+/// wrappers around them), each wrapper and type one level. Recursion (a
+/// type reached again on its own chain) ends a chain. rustc's drop-check
+/// walks such chains, and past its recursion limit refuses the crate.
+pub(crate) fn nesting_depth(types: &[TypeDef]) -> usize {
+    use std::collections::HashMap;
+
+    fn of_ref<'t>(
+        t: &TypeRef,
+        by_name: &HashMap<&'t str, &'t TypeDef>,
+        memo: &mut HashMap<&'t str, usize>,
+        on_chain: &mut Vec<&'t str>,
+    ) -> usize {
+        match t {
+            TypeRef::Named(n) => match by_name.get_key_value(n.as_str()) {
+                Some((key, def)) => of_type(key, def, by_name, memo, on_chain),
+                None => 1,
+            },
+            TypeRef::Boxed(inner) | TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) => {
+                1 + of_ref(inner, by_name, memo, on_chain)
+            }
+            TypeRef::Prim(_) | TypeRef::Any => 1,
+        }
+    }
+
+    fn of_type<'t>(
+        name: &'t str,
+        def: &'t TypeDef,
+        by_name: &HashMap<&'t str, &'t TypeDef>,
+        memo: &mut HashMap<&'t str, usize>,
+        on_chain: &mut Vec<&'t str>,
+    ) -> usize {
+        if let Some(d) = memo.get(name) {
+            return *d;
+        }
+        if on_chain.contains(&name) {
+            return 1;
+        }
+        on_chain.push(name);
+        let children: Vec<&TypeRef> = match &def.kind {
+            TypeKind::Struct(s) => s
+                .fields
+                .iter()
+                .map(|f| &f.ty)
+                .chain(s.additional.as_ref().map(|(_, t)| t))
+                .collect(),
+            TypeKind::Untagged(vs) => vs.iter().map(|v| &v.ty).collect(),
+            TypeKind::Tagged { variants, .. } => variants.iter().map(|v| &v.ty).collect(),
+            TypeKind::Alias(t) | TypeKind::Newtype(t) => vec![t],
+            TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => Vec::new(),
+        };
+        let deepest = children
+            .into_iter()
+            .map(|c| of_ref(c, by_name, memo, on_chain))
+            .max()
+            .unwrap_or(0);
+        on_chain.pop();
+        memo.insert(name, deepest + 1);
+        deepest + 1
+    }
+
+    let by_name: HashMap<&str, &TypeDef> = types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let mut memo = HashMap::new();
+    let mut on_chain = Vec::new();
+    types
+        .iter()
+        .map(|t| of_type(&t.name, t, &by_name, &mut memo, &mut on_chain))
+        .max()
+        .unwrap_or(0)
+}

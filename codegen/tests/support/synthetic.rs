@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 /// A spec with `operations` operations (rounded up to a multiple of four).
+#[allow(dead_code)]
 pub fn synthetic_spec(operations: usize) -> String {
     let resources = operations.div_ceil(4);
     let mut s = String::from(
@@ -105,6 +106,29 @@ pub fn synthetic_spec(operations: usize) -> String {
             countryCode: {{type: string}}
         tags: {{type: array, items: {{type: string}}}}
 "##
+        );
+    }
+    s
+}
+
+/// A spec whose schemas nest `depth` levels deep through acyclic `$ref`s:
+/// each level holds a list of the one before, and one operation returns the
+/// deepest. Such chains once overflowed rustc's drop-check.
+#[allow(dead_code)]
+pub fn deep_spec(depth: usize) -> String {
+    let mut s = String::from(
+        "openapi: 3.0.3\ninfo: {title: Deep nesting, version: \"1\"}\npaths:\n  /deep:\n    get:\n      operationId: getDeep\n      responses:\n        \"200\":\n          description: the deepest level\n          content:\n            application/json:\n              schema: {$ref: \"#/components/schemas/Level",
+    );
+    let _ = write!(
+        s,
+        "{}\"}}\ncomponents:\n  schemas:\n    Level0:\n      type: object\n      properties:\n        name: {{type: string}}\n",
+        depth - 1
+    );
+    for level in 1..depth {
+        let _ = write!(
+            s,
+            "    Level{level}:\n      type: object\n      properties:\n        name: {{type: string}}\n        children:\n          type: array\n          items: {{$ref: \"#/components/schemas/Level{}\"}}\n",
+            level - 1
         );
     }
     s
