@@ -413,3 +413,24 @@ fn deep_nesting_sets_the_recursion_limit_rustc_needs() {
         .contents;
     assert!(!lib.contains("recursion_limit"));
 }
+
+#[test]
+fn a_very_long_reference_chain_does_not_overflow_the_stack() {
+    // Tests run on 2 MiB stacks: no part of generation may recurse once per
+    // level of a chain of references.
+    let spec = synthetic::deep_spec(3_000);
+    let out = codegen::generate(&spec, &codegen::Config::new("deep", "deep.yaml")).expect("generates");
+    assert!(out.files.iter().any(|f| f.contents.contains("pub struct Level2999")));
+    // The same chain written deepest first: each component refers to one
+    // not yet read.
+    let (head, levels) = spec.split_once("    Level0:\n").expect("levels");
+    let mut blocks: Vec<String> = levels.split("    Level").map(str::to_owned).collect();
+    blocks[0] = format!("0:\n{}", blocks[0]);
+    blocks.reverse();
+    let reversed = format!(
+        "{head}{}",
+        blocks.iter().map(|b| format!("    Level{b}")).collect::<String>()
+    );
+    let out = codegen::generate(&reversed, &codegen::Config::new("deep", "deep.yaml")).expect("generates");
+    assert!(out.files.iter().any(|f| f.contents.contains("pub struct Level0")));
+}

@@ -211,6 +211,11 @@ pub(crate) struct Schemas<'a> {
     request_names: HashMap<String, String>,
     differs: HashMap<String, bool>,
     defined: BTreeSet<String>,
+    /// Whether a component is being defined: components reached meanwhile
+    /// wait in `queue`, so a long chain of references is defined in a loop,
+    /// not in a recursion as deep as the chain.
+    defining: bool,
+    queue: Vec<(String, String, Mode)>,
     pub(crate) types: Vec<TypeDef>,
     /// Position of each type in `types`, by name.
     by_name: HashMap<String, usize>,
@@ -241,6 +246,8 @@ impl<'a> Schemas<'a> {
             request_names: HashMap::new(),
             differs: HashMap::new(),
             defined: BTreeSet::new(),
+            defining: false,
+            queue: Vec::new(),
             types: Vec::new(),
             by_name: HashMap::new(),
             inline_enums: HashMap::new(),
@@ -382,28 +389,43 @@ impl<'a> Schemas<'a> {
         };
         let mode = if request { Mode::Request } else { Mode::Response };
         if self.defined.insert(name.clone()) {
-            let component_pointer = push_pointer("/components/schemas", key);
-            match self.resolve(key) {
-                Some(schema) => {
-                    let def = self.define(&name, schema, mode, &component_pointer);
-                    self.push_type(def);
+            if self.defining {
+                self.queue.push((name.clone(), key.to_owned(), mode));
+            } else {
+                // Every component reached from this one is defined before
+                // this call returns (lowering looks them up right after).
+                self.defining = true;
+                self.define_component(&name, key, mode);
+                while let Some((n, k, m)) = self.queue.pop() {
+                    self.define_component(&n, &k, m);
                 }
-                None => {
-                    self.sink.error(
-                        &component_pointer,
-                        format!("the schema `{key}` is a reference that does not resolve to a schema"),
-                    );
-                    self.push_type(TypeDef {
-                        name: name.clone(),
-                        doc: None,
-                        kind: TypeKind::Alias(TypeRef::Any),
-                        error_shape: None,
-                        page: None,
-                    });
-                }
+                self.defining = false;
             }
         }
         TypeRef::Named(name)
+    }
+
+    fn define_component(&mut self, name: &str, key: &str, mode: Mode) {
+        let component_pointer = push_pointer("/components/schemas", key);
+        match self.resolve(key) {
+            Some(schema) => {
+                let def = self.define(name, schema, mode, &component_pointer);
+                self.push_type(def);
+            }
+            None => {
+                self.sink.error(
+                    &component_pointer,
+                    format!("the schema `{key}` is a reference that does not resolve to a schema"),
+                );
+                self.push_type(TypeDef {
+                    name: name.to_owned(),
+                    doc: None,
+                    kind: TypeKind::Alias(TypeRef::Any),
+                    error_shape: None,
+                    page: None,
+                });
+            }
+        }
     }
 
     /// Whether values of a component may be null.

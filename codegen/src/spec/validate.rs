@@ -65,8 +65,13 @@ pub(crate) fn check(root: &Value, sink: &mut Sink, skip_unsupported: bool, lenie
         outcome: Outcome::default(),
         seen_schemas: BTreeSet::new(),
         cycles: BTreeSet::new(),
+        pending_schemas: Vec::new(),
     };
     v.document();
+    while let Some((schema, pointer)) = v.pending_schemas.pop() {
+        v.operation = None;
+        v.schema_inner(schema, &pointer);
+    }
     v.outcome
 }
 
@@ -83,6 +88,8 @@ struct Validator<'a> {
     seen_schemas: BTreeSet<String>,
     /// `$ref` cycles already reported, by their members.
     cycles: BTreeSet<Vec<String>>,
+    /// Component schemas reached through a `$ref`, still to check.
+    pending_schemas: Vec<(&'a Value, String)>,
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -836,10 +843,10 @@ impl<'a> Validator<'a> {
                 };
                 if let Some((target, tp)) = self.resolve_ref(r, &rp, "schemas") {
                     if self.seen_schemas.insert(tp.clone()) {
-                        // Check the target once, outside any operation.
-                        let op = self.operation.take();
-                        self.schema_inner(target, &tp);
-                        self.operation = op;
+                        // Checked once, later, outside any operation: not
+                        // here, or a long chain of references would nest
+                        // the check as deep as the chain.
+                        self.pending_schemas.push((target, tp));
                     }
                 }
                 for key in m.keys() {
