@@ -85,6 +85,30 @@ pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics>
             return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
         }
     };
+    if sink.has_errors() {
+        // Lowering finds what validation does not look for: report it in
+        // the same run, leaving out what sits where validation already
+        // found something (the same problem seen twice).
+        let mut more = Sink::default();
+        let _ = ir::lower(&doc.api, &mut more, &doc.skipped);
+        let known: Vec<String> = sink
+            .items
+            .iter()
+            .filter(|(s, _, _)| *s == Severity::Error)
+            .map(|(_, p, _)| p.clone())
+            .collect();
+        let related = |p: &str| {
+            known
+                .iter()
+                .any(|k| p == k || p.starts_with(&format!("{k}/")) || k.starts_with(&format!("{p}/")))
+        };
+        for (severity, pointer, message) in more.items {
+            if severity == Severity::Error && !related(&pointer) {
+                sink.items.push((severity, pointer, message));
+            }
+        }
+        return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
+    }
     let ir = ir::lower(&doc.api, &mut sink, &doc.skipped);
     if sink.has_errors() {
         return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));

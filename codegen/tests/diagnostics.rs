@@ -434,3 +434,50 @@ fn a_very_long_reference_chain_does_not_overflow_the_stack() {
     let out = codegen::generate(&reversed, &codegen::Config::new("deep", "deep.yaml")).expect("generates");
     assert!(out.files.iter().any(|f| f.contents.contains("pub struct Level0")));
 }
+
+#[test]
+fn validation_and_lowering_report_in_one_run_each_problem_once() {
+    // A validation error (an unknown type) and a lowering error (a
+    // parameter whose schema cannot be sent) in one document; the shared
+    // parameter is used by three operations.
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      parameters: [{$ref: "#/components/parameters/filter"}]
+      responses: {"204": {description: ok}}
+  /b:
+    get:
+      parameters: [{$ref: "#/components/parameters/filter"}]
+      responses: {"204": {description: ok}}
+  /c:
+    get:
+      parameters: [{$ref: "#/components/parameters/filter"}]
+      responses: {"204": {description: ok}}
+components:
+  parameters:
+    filter:
+      name: filter
+      in: query
+      schema:
+        type: object
+        properties:
+          nested: {type: object, properties: {deeper: {type: object}}}
+  schemas:
+    Thing:
+      type: object
+      properties:
+        m: {type: strnig}
+"##;
+    let d = diagnose(spec);
+    let errors: Vec<&String> = d.iter().filter(|l| l.contains(": error: ")).collect();
+    assert!(errors.iter().any(|l| l.contains("found `strnig`")), "{d:#?}");
+    let param: Vec<&&String> = errors
+        .iter()
+        .filter(|l| l.contains("(at /components/parameters/filter/schema)"))
+        .collect();
+    assert_eq!(param.len(), 1, "once, at the declaration: {d:#?}");
+    assert!(param[0].contains("(3 places use it)"), "{d:#?}");
+    assert!(param[0].starts_with("broken.yaml:21:7:"), "{d:#?}");
+}

@@ -35,6 +35,29 @@ fn resolve<'a, T>(
     None
 }
 
+/// Where the object a reference chain ends at is written: the pointer of
+/// the last component in the chain; `None` for an inline object.
+fn declaration<T>(
+    api: &OpenAPI,
+    r: &ReferenceOr<T>,
+    section: for<'c> fn(&'c openapiv3::Components) -> &'c indexmap::IndexMap<String, ReferenceOr<T>>,
+) -> Option<String> {
+    let mut current = r;
+    let mut last = None;
+    for _ in 0..64 {
+        match current {
+            ReferenceOr::Item(_) => return last,
+            ReferenceOr::Reference { reference } => {
+                let pointer = reference.strip_prefix('#')?.to_owned();
+                let name = reference.rsplit('/').next()?.replace("~1", "/").replace("~0", "~");
+                current = section(api.components.as_ref()?).get(&name)?;
+                last = Some(pointer);
+            }
+        }
+    }
+    last
+}
+
 pub(crate) fn operations<'a>(
     api: &'a OpenAPI,
     schemas: &mut Schemas<'a>,
@@ -197,8 +220,8 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             (shared, push_pointer(path_pointer, "parameters")),
             (own, push_pointer(self.pointer, "parameters")),
         ] {
-            for (i, p) in list.iter().enumerate() {
-                let Some(p) = resolve(self.api, p, |c| &c.parameters) else {
+            for (i, entry) in list.iter().enumerate() {
+                let Some(p) = resolve(self.api, entry, |c| &c.parameters) else {
                     self.schemas
                         .sink
                         .error(&push_pointer(&base, &i.to_string()), "unresolved parameter reference");
@@ -206,7 +229,11 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 };
                 let key = |q: &Parameter| (location_word(q), q.parameter_data_ref().name.clone());
                 merged.retain(|(q, _)| key(q) != key(p));
-                merged.push((p, push_pointer(&base, &i.to_string())));
+                // A problem with a shared parameter is its declaration's:
+                // reported there, once, however many operations use it.
+                let declared = declaration(self.api, entry, |c| &c.parameters)
+                    .unwrap_or_else(|| push_pointer(&base, &i.to_string()));
+                merged.push((p, declared));
             }
         }
         let mut ns = Namespace::with_reserved(BUILDER_MEMBERS);

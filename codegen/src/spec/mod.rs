@@ -20,8 +20,9 @@ pub(crate) struct Document {
     pub(crate) skipped: BTreeSet<String>,
 }
 
-/// Parses and checks `text`. Errors are left in `sink`; `None` when the
-/// document cannot be read further.
+/// Parses and checks `text`. Problems are left in `sink`; the document is
+/// returned whenever it still reads as OpenAPI 3.0, errors or not, so that
+/// lowering can add what it finds. `Err` when it cannot be read further.
 pub(crate) fn read(
     text: &str,
     sink: &mut Sink,
@@ -51,20 +52,17 @@ pub(crate) fn read(
     if rewritten > 0 {
         sink.warning("", format!("{rewritten} `$ref`(s) carry `nullable: true` beside them, which OpenAPI 3.0 ignores; they are read as nullable references, as their authors meant"));
     }
-    if sink.has_errors() {
-        return Err(SyntaxError {
-            line: 0,
-            column: 0,
-            message: String::new(),
-        });
-    }
+    // Even with errors, the document may still read as OpenAPI: then the
+    // caller lowers it too, so one run reports every problem.
     match serde_json::from_value::<OpenAPI>(raw) {
         Ok(api) => Ok(Document {
             api,
             skipped: outcome.skipped,
         }),
         Err(e) => {
-            sink.error("", format!("the document does not match OpenAPI 3.0: {e}"));
+            if !sink.has_errors() {
+                sink.error("", format!("the document does not match OpenAPI 3.0: {e}"));
+            }
             Err(SyntaxError {
                 line: 0,
                 column: 0,
@@ -135,8 +133,23 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
         })
         .collect();
     out.sort_by(|a, b| (a.line, a.column, &a.pointer, &a.message).cmp(&(b.line, b.column, &b.pointer, &b.message)));
-    out.dedup();
-    out
+    // One problem, once, at its cause: the same diagnostic from every place
+    // that uses a declaration becomes one, with the count.
+    let mut once: Vec<(Diagnostic, usize)> = Vec::new();
+    for d in out {
+        match once.last_mut() {
+            Some((last, n)) if *last == d => *n += 1,
+            _ => once.push((d, 1)),
+        }
+    }
+    once.into_iter()
+        .map(|(mut d, n)| {
+            if n > 1 {
+                d.message.push_str(&format!(" ({n} places use it)"));
+            }
+            d
+        })
+        .collect()
 }
 
 pub(crate) fn syntax_diagnostics(file: &str, e: SyntaxError) -> Diagnostics {
