@@ -25,7 +25,7 @@ pub use nullable::Nullable;
 pub use paging::{ByteStream, Page, Response};
 
 pub(crate) use client::Request;
-pub(crate) use encode::{Query, push_path_segment};
+pub(crate) use encode::{ObjectStyle, Query, push_path_segment};
 pub(crate) use paging::pages;
 
 /// Makes a request builder awaitable: `.await` is `.send().await`.

@@ -6,7 +6,7 @@ mod runtime;
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use runtime::{Base64, ETag, Nullable, Query, push_path_segment};
+use runtime::{Base64, ETag, Nullable, ObjectStyle, Query, push_path_segment};
 
 #[test]
 fn path_segments_keep_odata_key_syntax() {
@@ -31,6 +31,35 @@ fn query_strings() {
         q.as_str(),
         "$filter=lastName%20eq%20'Smith%20%26%20Co'%20and%20x%20eq%201%2B1&$select=email,first%2CName&tag=a&tag=b"
     );
+}
+
+#[test]
+fn object_parameters_in_every_style() {
+    #[derive(serde::Serialize)]
+    struct Filter {
+        status: &'static str,
+        tags: Vec<&'static str>,
+        gone: Option<u8>,
+        n: u32,
+    }
+    let f = Filter {
+        status: "open now",
+        tags: vec!["a", "b"],
+        gone: None,
+        n: 3,
+    };
+    let mut q = Query::default();
+    q.push_object("filter", &f, ObjectStyle::DeepObject);
+    assert_eq!(
+        q.as_str(),
+        "filter%5Bstatus%5D=open%20now&filter%5Btags%5D=a%2Cb&filter%5Bn%5D=3"
+    );
+    let mut q = Query::default();
+    q.push_object("filter", &f, ObjectStyle::FormExploded);
+    assert_eq!(q.as_str(), "status=open%20now&tags=a%2Cb&n=3");
+    let mut q = Query::default();
+    q.push_object("filter", &f, ObjectStyle::Form);
+    assert_eq!(q.as_str(), "filter=status,open%20now,tags,a%2Cb,n,3");
 }
 
 #[test]

@@ -36,6 +36,7 @@ fn param_type(p: &Param) -> TokenStream {
             quote!(Vec<#item>)
         }
         ParamType::ETag => quote!(crate::ETag),
+        ParamType::Object { ty, .. } => type_tokens(ty),
     }
 }
 
@@ -164,6 +165,7 @@ fn example(op: &Operation, _types: &[TypeDef], krate: &str) -> Vec<String> {
             ParamType::Scalar(t) => type_string(t, &krate_ident),
             ParamType::List { item, .. } => format!("Vec<{}>", type_string(item, &krate_ident)),
             ParamType::ETag => format!("{krate_ident}::ETag"),
+            ParamType::Object { ty, .. } => type_string(ty, &krate_ident),
         };
         params.push(format!("{}: {ty}", p.ident));
         call_args.push(p.ident.clone());
@@ -388,7 +390,7 @@ fn setter(p: &Param) -> TokenStream {
                 self
             }
         },
-        ParamType::Scalar(t) => {
+        ParamType::Scalar(t) | ParamType::Object { ty: t, .. } => {
             let t = type_tokens(t);
             quote! {
                 #(#[doc = #lines])*
@@ -473,7 +475,8 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
                         let each = to_text(item, types, quote!(v));
                         quote!(self.#name.iter().map(|v| #each).collect::<Vec<_>>().join(","))
                     }
-                    ParamType::ETag => quote!(ToString::to_string(&self.#name)),
+                    // Lowering keeps objects to the query.
+                    ParamType::ETag | ParamType::Object { .. } => quote!(ToString::to_string(&self.#name)),
                 };
                 path_steps.push(quote!(crate::runtime::push_path_segment(&mut path, &#text, #quoted);));
             }
@@ -498,7 +501,7 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
                     let each = to_text(item, types, quote!(x));
                     quote!(#list.iter().map(|x| #each).collect::<Vec<_>>().join(","))
                 }
-                ParamType::ETag => quote!(ToString::to_string(#v)),
+                ParamType::ETag | ParamType::Object { .. } => quote!(ToString::to_string(#v)),
             }
         };
         let step = match (p.location, &p.ty) {
@@ -506,6 +509,14 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
             (ParamLocation::Query, ParamType::List { item, explode }) => {
                 let each = to_text(item, types, quote!(x));
                 quote!(query.push_list(#wire, #list.iter().map(|x| #each), #explode);)
+            }
+            (ParamLocation::Query, ParamType::Object { style, .. }) => {
+                let style = match style {
+                    crate::ir::ObjectStyle::Form => quote!(Form),
+                    crate::ir::ObjectStyle::FormExploded => quote!(FormExploded),
+                    crate::ir::ObjectStyle::DeepObject => quote!(DeepObject),
+                };
+                quote!(query.push_object(#wire, #access, crate::runtime::ObjectStyle::#style);)
             }
             (ParamLocation::Query, _) => {
                 let text = value(access.clone());

@@ -267,6 +267,18 @@ pub(crate) enum ParamType {
     List { item: TypeRef, explode: bool },
     /// `If-Match` / `If-None-Match`: an entity tag.
     ETag,
+    /// An object of scalar members in the query: `style: form` (exploded:
+    /// `a=1&b=2`; not: `name=a,1,b,2`) or `style: deepObject`
+    /// (`name[a]=1&name[b]=2`).
+    Object { ty: TypeRef, style: ObjectStyle },
+}
+
+/// How an object parameter is written into the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ObjectStyle {
+    Form,
+    FormExploded,
+    DeepObject,
 }
 
 #[derive(Debug)]

@@ -258,12 +258,18 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             let ty = if is_etag {
                 ParamType::ETag
             } else {
-                self.param_type(
-                    schema,
-                    &hint,
-                    data.explode.unwrap_or(matches!(p, Parameter::Query { .. })),
-                    &push_pointer(&pointer, "schema"),
-                )
+                let explode = data.explode.unwrap_or(matches!(p, Parameter::Query { .. }));
+                // How an object is written, where one can be: in the query.
+                let object_style = match p {
+                    Parameter::Query { style, .. } => match style {
+                        openapiv3::QueryStyle::DeepObject => Some(super::ObjectStyle::DeepObject),
+                        openapiv3::QueryStyle::Form if explode => Some(super::ObjectStyle::FormExploded),
+                        openapiv3::QueryStyle::Form => Some(super::ObjectStyle::Form),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                self.param_type(schema, &hint, explode, object_style, &push_pointer(&pointer, "schema"))
             };
             out.push(Param {
                 name: data.name.clone(),
@@ -278,7 +284,14 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         out
     }
 
-    fn param_type(&mut self, schema: &ReferenceOr<Schema>, hint: &str, explode: bool, pointer: &str) -> ParamType {
+    fn param_type(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        hint: &str,
+        explode: bool,
+        object_style: Option<super::ObjectStyle>,
+        pointer: &str,
+    ) -> ParamType {
         // Through every `$ref` hop: a list behind two is still a list.
         let mut resolved = None;
         let mut current = schema;
@@ -329,12 +342,25 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             return ParamType::List { item, explode };
         }
         let (ty, _) = self.schemas.use_schema(schema, hint, Mode::Request, pointer);
-        if !scalar(&ty, self.schemas) {
-            self.schemas.sink.error(
-                pointer,
-                "this parameter's schema is not a scalar, a list of scalars or a union of scalars, which is all a parameter can be sent as here",
-            );
+        if scalar(&ty, self.schemas) {
+            return ParamType::Scalar(ty);
         }
+        if flat_object(&ty, self.schemas) {
+            if let Some(style) = object_style {
+                return ParamType::Object { ty, style };
+            }
+        }
+        // Where the schema is written, not where it is used.
+        let at = match schema {
+            ReferenceOr::Reference { reference } => reference.strip_prefix('#').unwrap_or(pointer).to_owned(),
+            ReferenceOr::Item(_) => pointer.to_owned(),
+        };
+        let what = if flat_object(&ty, self.schemas) {
+            "an object parameter can be sent only in the query, in style form or deepObject"
+        } else {
+            "this parameter's schema cannot be written as text: a parameter can be a scalar, a list of scalars, a union of scalars, or (in the query) an object whose members are those"
+        };
+        self.schemas.sink.error(&at, what);
         ParamType::Scalar(ty)
     }
 
@@ -582,6 +608,31 @@ fn scalar_within(t: &TypeRef, schemas: &Schemas<'_>, depth: usize) -> bool {
             super::TypeKind::Untagged(variants) => variants.iter().all(|v| scalar_within(&v.ty, schemas, depth - 1)),
             _ => false,
         }),
+        _ => false,
+    }
+}
+
+/// An object whose members are each a scalar or a list of scalars: what
+/// `form` and `deepObject` can write.
+fn flat_object(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
+    let TypeRef::Named(n) = t else {
+        return false;
+    };
+    let Some(def) = schemas.get(n) else {
+        return false;
+    };
+    let member = |t: &TypeRef| {
+        let t = match t {
+            TypeRef::Option(inner) => inner,
+            other => other,
+        };
+        scalar(t, schemas) || matches!(t, TypeRef::Vec(item) if scalar(item, schemas))
+    };
+    match &def.kind {
+        super::TypeKind::Struct(s) => {
+            s.fields.iter().all(|f| member(&f.ty)) && s.additional.as_ref().is_none_or(|(_, t)| member(t))
+        }
+        super::TypeKind::Alias(inner) => flat_object(inner, schemas),
         _ => false,
     }
 }

@@ -74,7 +74,50 @@ impl Query {
         }
     }
 
+    /// An object: `style: form` exploded (`a=1&b=2`) or not
+    /// (`name=a,1,b,2`), or `style: deepObject` (`name[a]=1&name[b]=2`).
+    /// Members that are null or absent are left out; a list member is
+    /// comma-joined.
+    pub(crate) fn push_object<T: serde::Serialize>(&mut self, name: &str, value: &T, style: ObjectStyle) {
+        let Ok(serde_json::Value::Object(members)) = serde_json::to_value(value) else {
+            return;
+        };
+        fn text(v: &serde_json::Value) -> Option<String> {
+            match v {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Array(items) => Some(items.iter().filter_map(text).collect::<Vec<_>>().join(",")),
+                other => Some(other.to_string()),
+            }
+        }
+        let members = members.iter().filter_map(|(k, v)| text(v).map(|t| (k, t)));
+        match style {
+            ObjectStyle::FormExploded => {
+                for (k, t) in members {
+                    self.push(k, &t);
+                }
+            }
+            ObjectStyle::Form => {
+                let parts: Vec<String> = members.flat_map(|(k, t)| [k.clone(), t]).collect();
+                self.push_list(name, parts, false);
+            }
+            ObjectStyle::DeepObject => {
+                for (k, t) in members {
+                    self.push(&format!("{name}[{k}]"), &t);
+                }
+            }
+        }
+    }
+
     pub(crate) fn as_str(&self) -> &str {
         &self.buf
     }
+}
+
+/// How an object parameter is written into the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ObjectStyle {
+    Form,
+    FormExploded,
+    DeepObject,
 }
