@@ -90,7 +90,7 @@ pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics>
         // the same run, leaving out what sits where validation already
         // found something (the same problem seen twice).
         let mut more = Sink::default();
-        let _ = ir::lower(&doc.api, &mut more, &doc.skipped);
+        let _ = ir::lower(&doc.api, &mut more, &doc.skipped, config.skip_unsupported);
         let known: Vec<String> = sink
             .items
             .iter()
@@ -109,7 +109,7 @@ pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics>
         }
         return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
     }
-    let ir = ir::lower(&doc.api, &mut sink, &doc.skipped);
+    let ir = ir::lower(&doc.api, &mut sink, &doc.skipped, config.skip_unsupported);
     if sink.has_errors() {
         return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
     }

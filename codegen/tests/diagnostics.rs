@@ -481,3 +481,43 @@ components:
     assert!(param[0].contains("(3 places use it)"), "{d:#?}");
     assert!(param[0].starts_with("broken.yaml:21:7:"), "{d:#?}");
 }
+
+#[test]
+fn skip_unsupported_skips_what_lowering_cannot_do_too() {
+    // A parameter that cannot be written as text is found while lowering:
+    // --skip-unsupported leaves that operation out and keeps the other.
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /bad:
+    get:
+      operationId: bad
+      parameters:
+        - name: deep
+          in: query
+          schema: {type: object, properties: {inner: {type: object, properties: {x: {type: string}}}}}
+      responses: {"204": {description: ok}}
+  /good:
+    get:
+      operationId: good
+      responses: {"204": {description: ok}}
+"##;
+    let d = diagnose(spec);
+    assert!(d.iter().any(|l| l.contains("cannot be written as text")), "{d:#?}");
+    let mut config = codegen::Config::new("skip", "broken.yaml");
+    config.skip_unsupported = true;
+    let out = codegen::generate(spec, &config).expect("generates with --skip-unsupported");
+    let w: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        w.iter()
+            .any(|l| l.contains("the operation at /paths/~1bad/get is skipped (--skip-unsupported)")),
+        "{w:#?}"
+    );
+    let ops = &out
+        .files
+        .iter()
+        .find(|f| f.path == "src/operations.rs")
+        .expect("ops")
+        .contents;
+    assert!(ops.contains("pub fn good(") && !ops.contains("pub fn bad("));
+}

@@ -14,10 +14,10 @@ use super::{
 use crate::diag::Sink;
 use crate::naming::{Namespace, field_name};
 
-pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>) -> Ir {
+pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>, skip_unsupported: bool) -> Ir {
     let mut schemas = Schemas::new(api, sink, &[]);
     schemas.define_components();
-    let mut ops = operations(api, &mut schemas, skipped);
+    let mut ops = operations(api, &mut schemas, skipped, skip_unsupported);
     let uses = schemas.uses;
     let mut types = std::mem::take(&mut schemas.types);
 

@@ -12,7 +12,7 @@ use super::{
     Body, BodyKind, HeaderField, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase,
     StatusMatch, TypeRef,
 };
-use crate::diag::push_pointer;
+use crate::diag::{Severity, push_pointer};
 use crate::naming::{BUILDER_MEMBERS, CLIENT_METHODS, Namespace, PRELUDE, field_name, type_name};
 use crate::spec::validate::template_names;
 
@@ -62,6 +62,7 @@ pub(crate) fn operations<'a>(
     api: &'a OpenAPI,
     schemas: &mut Schemas<'a>,
     skipped: &BTreeSet<String>,
+    skip_unsupported: bool,
 ) -> Vec<Operation> {
     let mut methods = Namespace::with_reserved(CLIENT_METHODS);
     // Builder and error names never take a prelude name, so the operations
@@ -92,6 +93,7 @@ pub(crate) fn operations<'a>(
                 Some(reqs) => reqs.iter().any(|r| requires_auth(api, r)),
                 None => global_auth,
             };
+            let problems_before = schemas.sink.items.len();
             let mut lowering = OpLowering {
                 api,
                 schemas,
@@ -104,6 +106,19 @@ pub(crate) fn operations<'a>(
             let body = op.request_body.as_ref().and_then(|b| lowering.body(b));
             lowering.callbacks(&op.callbacks);
             let (success, errors, response_headers, accept) = lowering.responses(&op.responses);
+            // One policy for what cannot be generated, wherever it is
+            // found: under --skip-unsupported the operation is left out
+            // and each problem becomes a warning that says so.
+            if skip_unsupported {
+                let new = &mut schemas.sink.items[problems_before..];
+                if new.iter().any(|(s, _, _)| *s == Severity::Error) {
+                    for (severity, _, message) in new.iter_mut().filter(|(s, _, _)| *s == Severity::Error) {
+                        *severity = Severity::Warning;
+                        message.push_str(&format!("; the operation at {pointer} is skipped (--skip-unsupported)"));
+                    }
+                    continue;
+                }
+            }
             let page = None;
             out.push(Operation {
                 method_name,
