@@ -3,6 +3,7 @@
 
 mod lower;
 mod ops;
+mod refs;
 mod schema;
 
 use serde_json::Value;

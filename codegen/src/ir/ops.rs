@@ -20,42 +20,9 @@ fn resolve<'a, T>(
     api: &'a OpenAPI,
     r: &'a ReferenceOr<T>,
     section: fn(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+    section_key: &str,
 ) -> Option<&'a T> {
-    let mut current = r;
-    for _ in 0..32 {
-        match current {
-            ReferenceOr::Item(t) => return Some(t),
-            ReferenceOr::Reference { reference } => {
-                let name = reference.rsplit('/').next()?;
-                let name = name.replace("~1", "/").replace("~0", "~");
-                current = section(api.components.as_ref()?).get(&name)?;
-            }
-        }
-    }
-    None
-}
-
-/// Where the object a reference chain ends at is written: the pointer of
-/// the last component in the chain; `None` for an inline object.
-fn declaration<T>(
-    api: &OpenAPI,
-    r: &ReferenceOr<T>,
-    section: for<'c> fn(&'c openapiv3::Components) -> &'c indexmap::IndexMap<String, ReferenceOr<T>>,
-) -> Option<String> {
-    let mut current = r;
-    let mut last = None;
-    for _ in 0..64 {
-        match current {
-            ReferenceOr::Item(_) => return last,
-            ReferenceOr::Reference { reference } => {
-                let pointer = reference.strip_prefix('#')?.to_owned();
-                let name = reference.rsplit('/').next()?.replace("~1", "/").replace("~0", "~");
-                current = section(api.components.as_ref()?).get(&name)?;
-                last = Some(pointer);
-            }
-        }
-    }
-    last
+    super::refs::follow(api, r, section_key, section).map(|(t, _)| t)
 }
 
 pub(crate) fn operations<'a>(
@@ -236,7 +203,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             (own, push_pointer(self.pointer, "parameters")),
         ] {
             for (i, entry) in list.iter().enumerate() {
-                let Some(p) = resolve(self.api, entry, |c| &c.parameters) else {
+                let Some(p) = resolve(self.api, entry, |c| &c.parameters, "parameters") else {
                     self.schemas
                         .sink
                         .error(&push_pointer(&base, &i.to_string()), "unresolved parameter reference");
@@ -246,7 +213,8 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 merged.retain(|(q, _)| key(q) != key(p));
                 // A problem with a shared parameter is its declaration's:
                 // reported there, once, however many operations use it.
-                let declared = declaration(self.api, entry, |c| &c.parameters)
+                let declared = super::refs::follow(self.api, entry, "parameters", |c| &c.parameters)
+                    .and_then(|(_, at)| at)
                     .unwrap_or_else(|| push_pointer(&base, &i.to_string()));
                 merged.push((p, declared));
             }
@@ -393,7 +361,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 for (method, op) in item.iter() {
                     requests.push(format!("{} {expression}", method.to_ascii_uppercase()));
                     let Some(b) = &op.request_body else { continue };
-                    let Some(body) = resolve(self.api, b, |c| &c.request_bodies) else {
+                    let Some(body) = resolve(self.api, b, |c| &c.request_bodies, "requestBodies") else {
                         continue;
                     };
                     let Some((media, mt)) = pick_media(&body.content) else {
@@ -440,7 +408,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
 
     fn body(&mut self, b: &'a ReferenceOr<RequestBody>) -> Option<Body> {
         let pointer = push_pointer(self.pointer, "requestBody");
-        let body = resolve(self.api, b, |c| &c.request_bodies)?;
+        let body = resolve(self.api, b, |c| &c.request_bodies, "requestBodies")?;
         let (media, mt) = pick_media(&body.content)?;
         let hint = format!("{}Body", self.type_name);
         let content_pointer = push_pointer(&push_pointer(&pointer, "content"), media);
@@ -489,7 +457,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         let mut cases: Vec<(StatusMatch, &'a Response, String)> = Vec::new();
         for (status, r) in &responses.responses {
             let key = status.to_string();
-            let Some(r) = resolve(self.api, r, |c| &c.responses) else {
+            let Some(r) = resolve(self.api, r, |c| &c.responses, "responses") else {
                 continue;
             };
             let m = match status {
@@ -501,7 +469,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         if let Some(r) = responses
             .default
             .as_ref()
-            .and_then(|r| resolve(self.api, r, |c| &c.responses))
+            .and_then(|r| resolve(self.api, r, |c| &c.responses, "responses"))
         {
             cases.push((StatusMatch::Default, r, push_pointer(&base, "default")));
         }
@@ -546,7 +514,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             };
             if ok {
                 for (name, h) in &r.headers {
-                    let Some(h) = resolve(self.api, h, |c| &c.headers) else {
+                    let Some(h) = resolve(self.api, h, |c| &c.headers, "headers") else {
                         continue;
                     };
                     if headers.iter().any(|f| f.name.eq_ignore_ascii_case(name))
@@ -732,13 +700,7 @@ fn header_type(name: &str, h: &Header, api: &OpenAPI) -> HeaderType {
     let ParameterSchemaOrContent::Schema(s) = &h.format else {
         return HeaderType::String;
     };
-    let s = match s {
-        ReferenceOr::Item(s) => Some(s),
-        ReferenceOr::Reference { reference } => reference
-            .strip_prefix("#/components/schemas/")
-            .and_then(|k| api.components.as_ref().and_then(|c| c.schemas.get(k)))
-            .and_then(|s| s.as_item()),
-    };
+    let s = super::refs::follow(api, s, "schemas", |c| &c.schemas).map(|(s, _)| s);
     match s.map(|s| &s.schema_kind) {
         Some(SchemaKind::Type(Type::Integer(_))) => HeaderType::I64,
         Some(SchemaKind::Type(Type::Number(_))) => HeaderType::F64,

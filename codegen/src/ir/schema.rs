@@ -193,15 +193,6 @@ fn kind_of(schema: &Schema) -> Kind<'_> {
     }
 }
 
-fn component_key(reference: &str) -> Option<&str> {
-    reference.strip_prefix("#/components/schemas/")
-}
-
-/// Unescapes one JSON pointer segment.
-fn unescape(segment: &str) -> String {
-    segment.replace("~1", "/").replace("~0", "~")
-}
-
 pub(crate) struct Schemas<'a> {
     api: &'a OpenAPI,
     pub(crate) sink: &'a mut Sink,
@@ -234,8 +225,9 @@ impl<'a> Schemas<'a> {
         if let Some(c) = &api.components {
             for key in c.schemas.keys() {
                 let name = names.claim(&type_name(key, "Schema"));
-                response_names.insert(unescape(key), name);
-                order.push(unescape(key));
+                // Keys as written: references are unescaped to match them.
+                response_names.insert(key.clone(), name);
+                order.push(key.clone());
             }
         }
         Schemas {
@@ -274,21 +266,8 @@ impl<'a> Schemas<'a> {
     }
 
     fn resolve(&self, key: &str) -> Option<&'a Schema> {
-        let mut seen = 0;
-        let mut current = self.api.components.as_ref()?.schemas.get(key)?;
-        loop {
-            match current {
-                ReferenceOr::Item(s) => return Some(s),
-                ReferenceOr::Reference { reference } => {
-                    let next = component_key(reference)?;
-                    current = self.api.components.as_ref()?.schemas.get(next)?;
-                    seen += 1;
-                    if seen > 32 {
-                        return None;
-                    }
-                }
-            }
-        }
+        let entry = self.api.components.as_ref()?.schemas.get(key)?;
+        super::refs::follow(self.api, entry, "schemas", |c| &c.schemas).map(|(s, _)| s)
     }
 
     /// The schema behind `r` (boxed or not), following references; with its
@@ -300,7 +279,7 @@ impl<'a> Schemas<'a> {
         match r {
             ReferenceOr::Item(s) => Some((s.borrow(), None)),
             ReferenceOr::Reference { reference } => {
-                let key = unescape(component_key(reference)?);
+                let key = super::refs::component_name(reference, "schemas")?;
                 self.resolve(&key).map(|s| (s, Some(key)))
             }
         }
@@ -324,7 +303,7 @@ impl<'a> Schemas<'a> {
     fn ref_differs<T: Borrow<Schema>>(&mut self, r: &ReferenceOr<T>, depth: usize) -> bool {
         match r {
             ReferenceOr::Reference { reference } => {
-                component_key(reference).is_some_and(|k| self.request_differs(&unescape(k)))
+                super::refs::component_name(reference, "schemas").is_some_and(|k| self.request_differs(&k))
             }
             ReferenceOr::Item(s) => self.schema_differs(s.borrow(), depth + 1),
         }
@@ -451,9 +430,8 @@ impl<'a> Schemas<'a> {
     }
 
     fn use_reference(&mut self, reference: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
-        match component_key(reference) {
-            Some(k) => {
-                let key = unescape(k);
+        match super::refs::component_name(reference, "schemas") {
+            Some(key) => {
                 let nullable = self.component_nullable(&key);
                 (self.component(&key, mode, pointer), nullable)
             }
@@ -799,7 +777,7 @@ impl<'a> Schemas<'a> {
             // Tag value for each member: from the mapping, else the component name.
             let mut by_key: BTreeMap<String, String> = BTreeMap::new();
             for (value, target) in &d.mapping {
-                let key = component_key(target).map(unescape).unwrap_or_else(|| target.clone());
+                let key = super::refs::component_name(target, "schemas").unwrap_or_else(|| target.clone());
                 by_key.entry(key).or_insert_with(|| value.clone());
             }
             let mut variants = Vec::new();
@@ -808,7 +786,7 @@ impl<'a> Schemas<'a> {
                 let mp = push_pointer(pointer, &i.to_string());
                 match m {
                     ReferenceOr::Reference { reference } => {
-                        let Some(key) = component_key(reference).map(unescape) else {
+                        let Some(key) = super::refs::component_name(reference, "schemas") else {
                             all_refs = false;
                             continue;
                         };
@@ -836,7 +814,7 @@ impl<'a> Schemas<'a> {
             let mp = push_pointer(pointer, &i.to_string());
             let preferred = match m {
                 ReferenceOr::Reference { reference } => {
-                    component_key(reference).map(|k| type_name(&unescape(k), "Variant"))
+                    super::refs::component_name(reference, "schemas").map(|k| type_name(&k, "Variant"))
                 }
                 ReferenceOr::Item(s) => match kind_of(s) {
                     Kind::String { values, .. } if values.is_empty() => Some("String".to_owned()),
