@@ -98,21 +98,76 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-fn generate_once(text: &str, name: &str) -> Result<(Duration, Vec<codegen::GeneratedFile>)> {
-    let config = codegen::Config::new(name, name);
+fn generate_once(text: &str, name: &str, lenient: bool) -> Result<(Duration, Vec<codegen::GeneratedFile>)> {
+    let mut config = codegen::Config::new(name, name);
+    config.lenient = lenient;
     let t = Instant::now();
     let out = codegen::generate(text, &config).map_err(|d| anyhow::anyhow!("{d}"))?;
     Ok((t.elapsed(), out.files))
 }
 
-fn time_generation(text: &str, name: &str, runs: usize) -> Result<(Duration, usize)> {
-    let (_, files) = generate_once(text, name)?;
+fn time_generation_with(text: &str, name: &str, runs: usize, lenient: bool) -> Result<(Duration, usize)> {
+    let (_, files) = generate_once(text, name, lenient)?;
     let lines = files.iter().map(|f| f.contents.lines().count()).sum();
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
-        times.push(generate_once(text, name)?.0);
+        times.push(generate_once(text, name, lenient)?.0);
     }
     Ok((median(times), lines))
+}
+
+fn time_generation(text: &str, name: &str, runs: usize) -> Result<(Duration, usize)> {
+    time_generation_with(text, name, runs, false)
+}
+
+/// Every spec of `../shared/specs/realworld/`: generation time (median),
+/// operations and lines, with `--lenient` only where a spec needs it.
+fn realworld_generation() -> Result<()> {
+    let folder = root().join("../shared/specs/realworld");
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        println!("  ../shared/specs/realworld: not found beside the project, skipped");
+        return Ok(());
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("spec").to_owned();
+        let text = std::fs::read_to_string(&path)?;
+        let lenient = codegen::generate(&text, &codegen::Config::new("probe", &name)).is_err();
+        let ops = operation_count(&text);
+        let runs = if text.len() > 1_000_000 { 7 } else { 15 };
+        let (t, lines) = time_generation_with(&text, "realworld", runs, lenient)?;
+        println!(
+            "  {name:<32} {ops:>4} operations, {:>6} KB: {:>10}  ({lines} lines{})",
+            text.len() / 1024,
+            ms(t),
+            if lenient { ", --lenient" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+/// The operations a spec declares.
+fn operation_count(text: &str) -> usize {
+    let doc: serde_json::Value = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).unwrap_or_default()
+    } else {
+        serde_yaml::from_str(text).unwrap_or_default()
+    };
+    let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    doc.get("paths")
+        .and_then(|p| p.as_object())
+        .map(|paths| {
+            paths
+                .values()
+                .filter_map(|i| i.as_object())
+                .map(|i| i.keys().filter(|k| methods.contains(&k.as_str())).count())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn generation(v1: Option<&str>) -> Result<()> {
@@ -133,6 +188,7 @@ fn generation(v1: Option<&str>) -> Result<()> {
         }
         None => println!("  bc-api-v1.0.yaml: not found beside the project, skipped"),
     }
+    realworld_generation()?;
     for ops in [100, 200, 400, 800] {
         let text = synthetic::synthetic_spec(ops);
         let (t, lines) = time_generation(&text, "synthetic", 20)?;
