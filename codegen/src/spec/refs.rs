@@ -16,7 +16,7 @@
 //! `$ref`s inside `x-` extensions are never followed or rewritten: they are
 //! the extension's business (and often point at files that are not there).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use heck::ToUpperCamelCase;
 use serde_json::{Map, Value};
@@ -119,28 +119,29 @@ fn collect(v: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Rewrites every `$ref` (and discriminator mapping) equal to `from` into
-/// `to`, outside extensions.
-fn rewrite(v: &mut Value, from: &str, to: &str) {
+/// Rewrites every `$ref` (and discriminator mapping) found in `renames`,
+/// outside extensions, in one walk over the document.
+fn rewrite(v: &mut Value, renames: &HashMap<String, String>) {
     match v {
         Value::Object(m) => {
-            if m.get("$ref").and_then(Value::as_str) == Some(from) {
-                m.insert("$ref".to_owned(), Value::String(to.to_owned()));
+            if let Some(to) = m.get("$ref").and_then(Value::as_str).and_then(|r| renames.get(r)) {
+                let to = to.clone();
+                m.insert("$ref".to_owned(), Value::String(to));
             }
             if let Some(Value::Object(mapping)) = m.get_mut("discriminator").and_then(|d| d.get_mut("mapping")) {
                 for target in mapping.values_mut() {
-                    if target.as_str() == Some(from) {
-                        *target = Value::String(to.to_owned());
+                    if let Some(to) = target.as_str().and_then(|r| renames.get(r)) {
+                        *target = Value::String(to.clone());
                     }
                 }
             }
             for (k, child) in m.iter_mut() {
                 if !k.starts_with("x-") && k != "example" && k != "examples" {
-                    rewrite(child, from, to);
+                    rewrite(child, renames);
                 }
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(|c| rewrite(c, from, to)),
+        Value::Array(a) => a.iter_mut().for_each(|c| rewrite(c, renames)),
         _ => {}
     }
 }
@@ -286,6 +287,8 @@ pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Vec<(St
         targets.entry(canonical.clone()).or_insert(section);
         spellings.entry(canonical).or_default().push(r.clone());
     }
+    // Old reference text → new, applied in one walk at the end.
+    let mut renames: HashMap<String, String> = HashMap::new();
     // A pointer that ran through a `$ref` to a whole component: point at
     // the component itself.
     for (canonical, list) in &spellings {
@@ -293,7 +296,7 @@ pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Vec<(St
             continue;
         }
         for r in list {
-            rewrite(root, r, &format!("#{canonical}"));
+            renames.insert(r.clone(), format!("#{canonical}"));
         }
     }
     // Deeper targets first: an outer one then carries the rewritten $ref.
@@ -349,11 +352,14 @@ pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Vec<(St
         if let Some(slot) = root.pointer_mut(&local) {
             *slot = Value::Object(replaced);
         }
-        rewrite(root, &format!("#{local}"), &new_ref);
+        renames.insert(format!("#{local}"), new_ref.clone());
         for r in spellings.get(&local).into_iter().flatten() {
-            rewrite(root, r, &new_ref);
+            renames.insert(r.clone(), new_ref.clone());
         }
         aliases.push((new_pointer, local));
+    }
+    if !renames.is_empty() {
+        rewrite(root, &renames);
     }
     aliases
 }
