@@ -3,7 +3,7 @@
 //! pass, run only when there is something to report: over the YAML parser's
 //! events for YAML, over the characters for JSON.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
@@ -38,12 +38,16 @@ impl Positions {
     /// Positions in a JSON text. The YAML parser is not used for JSON: it
     /// refuses valid JSON such as surrogate-pair escapes (`"\ud83d\udc4d"`).
     /// Columns count characters, as the YAML scan's do.
-    pub(crate) fn scan_json(text: &str) -> Positions {
+    /// With `wanted`, only those pointers are recorded and subtrees that
+    /// hold none of them are skipped without building their pointers (the
+    /// set must hold every ancestor of a pointer it holds).
+    pub(crate) fn scan_json(text: &str, wanted: Option<&HashSet<String>>) -> Positions {
         let mut map = HashMap::new();
         let mut scanner = JsonScanner {
             chars: text.chars().peekable(),
             line: 1,
             col: 1,
+            wanted,
         };
         scanner.value(String::new(), None, &mut map, 0);
         Positions { map }
@@ -74,6 +78,7 @@ struct JsonScanner<'t> {
     chars: std::iter::Peekable<std::str::Chars<'t>>,
     line: usize,
     col: usize,
+    wanted: Option<&'t HashSet<String>>,
 }
 
 impl JsonScanner<'_> {
@@ -124,6 +129,46 @@ impl JsonScanner<'_> {
         }
     }
 
+    /// Passes over one value, building nothing.
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        if depth > 256 {
+            return None;
+        }
+        self.skip_ws();
+        match *self.chars.peek()? {
+            '{' | '[' => {
+                let close = if self.bump()? == '{' { '}' } else { ']' };
+                loop {
+                    self.skip_ws();
+                    match *self.chars.peek()? {
+                        c if c == close => {
+                            self.bump();
+                            return Some(());
+                        }
+                        ',' | ':' => {
+                            self.bump();
+                        }
+                        _ => self.skip_value(depth + 1)?,
+                    }
+                }
+            }
+            '"' => {
+                self.bump();
+                self.string().map(|_| ())
+            }
+            _ => {
+                while self
+                    .chars
+                    .peek()
+                    .is_some_and(|c| !matches!(c, ',' | '}' | ']' | ':') && !c.is_whitespace())
+                {
+                    self.bump();
+                }
+                Some(())
+            }
+        }
+    }
+
     /// A value at `pointer`, placed at `key_at` when it is a member.
     fn value(
         &mut self,
@@ -133,6 +178,9 @@ impl JsonScanner<'_> {
         depth: usize,
     ) -> Option<()> {
         self.skip_ws();
+        if self.wanted.is_some_and(|w| !w.contains(&pointer)) {
+            return self.skip_value(0);
+        }
         map.entry(pointer.clone())
             .or_insert(key_at.unwrap_or((self.line, self.col)));
         if depth > 256 {
@@ -326,7 +374,15 @@ mod tests {
     #[test]
     fn locates_json_members_at_their_keys() {
         let text = "{\n  \"a\": 1,\n  \"b\\u00e9\": [true, {\"k\": \"\\ud83d\\udc4d\"}],\n  \"p/q\": {}\n}";
-        let pos = Positions::scan_json(text);
+        let pos = Positions::scan_json(text, None);
+        // Only what is wanted (with its ancestors) is recorded, at the same place.
+        let wanted: HashSet<String> = ["", "/b\u{e9}", "/b\u{e9}/1", "/b\u{e9}/1/k"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let some = Positions::scan_json(text, Some(&wanted));
+        assert_eq!(some.locate("/b\u{e9}/1/k"), (3, 22));
+        assert_eq!(some.map.len(), 4);
         assert_eq!(pos.locate(""), (1, 1));
         assert_eq!(pos.locate("/a"), (2, 3));
         assert_eq!(pos.locate("/b\u{e9}"), (3, 3));
@@ -334,7 +390,7 @@ mod tests {
         assert_eq!(pos.locate("/b\u{e9}/1/k"), (3, 22));
         assert_eq!(pos.locate("/p~1q"), (4, 3));
         // Not JSON past a point: what came before still locates.
-        let broken = Positions::scan_json("{\"a\": 1, \"b\": ?}");
+        let broken = Positions::scan_json("{\"a\": 1, \"b\": ?}", None);
         assert_eq!(broken.locate("/a"), (1, 2));
         assert_eq!(broken.locate("/b/c"), (1, 10));
     }

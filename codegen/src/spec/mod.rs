@@ -108,19 +108,35 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
         return Vec::new();
     }
     // The root needs no scan; the scan is a second parse of the whole text.
-    let positions = if sink.items.iter().all(|(_, p, _)| p.is_empty()) {
+    let aliases = sink.aliases;
+    let items: Vec<(Severity, String, String)> = sink
+        .items
+        .into_iter()
+        .map(|(severity, pointer, message)| (severity, refs::unalias(&pointer, &aliases), message))
+        .collect();
+    let positions = if items.iter().all(|(_, p, _)| p.is_empty()) {
         Positions::empty()
     } else if is_json(text) {
-        Positions::scan_json(text)
+        // Only the pointers reported, and their ancestors (where a pointer
+        // the scan cannot see falls back to).
+        let mut wanted = std::collections::HashSet::new();
+        for (_, p, _) in &items {
+            let mut at = p.as_str();
+            loop {
+                wanted.insert(at.to_owned());
+                match at.rfind('/') {
+                    Some(i) => at = &at[..i],
+                    None => break,
+                }
+            }
+        }
+        Positions::scan_json(text, Some(&wanted))
     } else {
         Positions::scan(text)
     };
-    let aliases = sink.aliases;
-    let mut out: Vec<Diagnostic> = sink
-        .items
+    let mut out: Vec<Diagnostic> = items
         .into_iter()
         .map(|(severity, pointer, message)| {
-            let pointer = refs::unalias(&pointer, &aliases);
             let (line, column) = positions.locate(&pointer);
             Diagnostic {
                 severity,
