@@ -6,6 +6,9 @@
 #[path = "../../codegen/tests/support/synthetic.rs"]
 mod synthetic;
 
+#[path = "../../codegen/tests/support/specs.rs"]
+mod specs;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -137,7 +140,7 @@ fn realworld_generation() -> Result<()> {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("spec").to_owned();
         let text = std::fs::read_to_string(&path)?;
         let lenient = codegen::generate(&text, &codegen::Config::new("probe", &name)).is_err();
-        let ops = operation_count(&text);
+        let ops = specs::declared_operations(&text);
         let runs = if text.len() > 1_000_000 { 7 } else { 15 };
         let (t, lines) = time_generation_with(&text, "realworld", runs, lenient)?;
         println!(
@@ -148,26 +151,6 @@ fn realworld_generation() -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The operations a spec declares.
-fn operation_count(text: &str) -> usize {
-    let doc: serde_json::Value = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).unwrap_or_default()
-    } else {
-        serde_yaml::from_str(text).unwrap_or_default()
-    };
-    let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-    doc.get("paths")
-        .and_then(|p| p.as_object())
-        .map(|paths| {
-            paths
-                .values()
-                .filter_map(|i| i.as_object())
-                .map(|i| i.keys().filter(|k| methods.contains(&k.as_str())).count())
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 fn generation(v1: Option<&str>) -> Result<()> {

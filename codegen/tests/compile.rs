@@ -6,6 +6,9 @@
 #[path = "support/synthetic.rs"]
 mod synthetic;
 
+#[path = "support/specs.rs"]
+mod specs;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -28,26 +31,6 @@ fn write_files(dir: &Path, name: &str, output: &codegen::Output) {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(&path, &f.contents).expect("write");
     }
-}
-
-/// The operations a spec declares: every method of every path item.
-fn declared_operations(text: &str) -> usize {
-    let doc: serde_json::Value = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).expect("JSON")
-    } else {
-        serde_yaml::from_str(text).expect("YAML")
-    };
-    let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-    doc.get("paths")
-        .and_then(|p| p.as_object())
-        .map(|paths| {
-            paths
-                .values()
-                .filter_map(|item| item.as_object())
-                .map(|item| item.keys().filter(|k| methods.contains(&k.as_str())).count())
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 /// The methods `Client` gets in the emitted operations module.
@@ -111,7 +94,7 @@ fn realworld_crates(dir: &Path) -> Vec<String> {
                 o
             }
         };
-        let declared = declared_operations(&text);
+        let declared = specs::declared_operations(&text);
         assert_eq!(
             client_methods(&output),
             declared,
