@@ -8,6 +8,16 @@ fn diagnose(text: &str) -> Vec<String> {
     }
 }
 
+/// Generates a spec that must generate with `configure`d options; the
+/// output and its warnings as text.
+fn generate_with(text: &str, configure: impl FnOnce(&mut codegen::Config)) -> (codegen::Output, Vec<String>) {
+    let mut config = codegen::Config::new("broken", "broken.yaml");
+    configure(&mut config);
+    let out = codegen::generate(text, &config).unwrap_or_else(|d| panic!("does not generate:\n{d}"));
+    let warnings = out.warnings.iter().map(ToString::to_string).collect();
+    (out, warnings)
+}
+
 #[test]
 fn yaml_syntax_error_is_located() {
     let d = diagnose("openapi: 3.0.3\ninfo: {title: x, version: 1\npaths: {}\n");
@@ -324,14 +334,32 @@ components:
 "##;
     let d = diagnose(spec);
     assert!(d.iter().any(|l| l.contains("pass --lenient")), "{d:#?}");
-    let mut config = codegen::Config::new("lenient", "broken.yaml");
-    config.lenient = true;
-    let out = codegen::generate(spec, &config).expect("generates under --lenient");
-    let w: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
+    let (out, w) = generate_with(spec, |c| c.lenient = true);
     assert!(
         w.iter()
             .any(|l| l.starts_with("broken.yaml:9:") && l.contains("(--lenient)")),
         "{w:#?}"
+    );
+    // The 200 decodes the request body's content.
+    let ops = &out
+        .files
+        .iter()
+        .find(|f| f.path == "src/operations.rs")
+        .expect("ops")
+        .contents;
+    assert!(
+        ops.contains("crate::Response<crate::models::PutAResponse, ()>"),
+        "{ops}"
+    );
+    let models = &out
+        .files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(
+        models.contains("pub struct PutAResponse") && models.contains("pub v:"),
+        "{models}"
     );
 }
 
@@ -360,10 +388,7 @@ paths:
             .any(|l| l.contains("unknown security scheme `ghost`") && l.contains("pass --lenient")),
         "{d:#?}"
     );
-    let mut config = codegen::Config::new("lenient", "broken.yaml");
-    config.lenient = true;
-    let out = codegen::generate(spec, &config).expect("generates under --lenient");
-    let w: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
+    let (out, w) = generate_with(spec, |c| c.lenient = true);
     assert_eq!(w.len(), 2, "{w:#?}");
     assert!(
         w[0].starts_with("broken.yaml:7:5: warning: path parameter `itemId`"),
@@ -504,10 +529,7 @@ paths:
 "##;
     let d = diagnose(spec);
     assert!(d.iter().any(|l| l.contains("cannot be written as text")), "{d:#?}");
-    let mut config = codegen::Config::new("skip", "broken.yaml");
-    config.skip_unsupported = true;
-    let out = codegen::generate(spec, &config).expect("generates with --skip-unsupported");
-    let w: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
+    let (out, w) = generate_with(spec, |c| c.skip_unsupported = true);
     assert!(
         w.iter()
             .any(|l| l.contains("the operation at /paths/~1bad/get is skipped (--skip-unsupported)")),

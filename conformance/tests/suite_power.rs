@@ -20,16 +20,20 @@ use serde_json::{Value, json};
 
 const TOKEN: &str = "test-token-0123456789";
 
-async fn run_against(layer: impl FnOnce(Router) -> Router) -> Report {
-    let store = Arc::new(Store::open(None).expect("store"));
-    let running = server::start_with(
+/// The reference server over `store`, wrapped by `layer`, on a free port.
+async fn variant(store: Arc<Store>, layer: impl FnOnce(Router) -> Router) -> server::Running {
+    server::start_with(
         "127.0.0.1:0".parse().expect("addr"),
         ServerConfig::new(TOKEN),
         store,
         layer,
     )
     .await
-    .expect("server");
+    .expect("server")
+}
+
+async fn run_against(layer: impl FnOnce(Router) -> Router) -> Report {
+    let running = variant(Arc::new(Store::open(None).expect("store")), layer).await;
     let mut opts = RunOptions::new(&running.base_url, TOKEN);
     opts.allow_writes = true;
     opts.allow_delete = true;
@@ -1007,9 +1011,7 @@ async fn a_server_paging_by_three_with_mixed_case_passes_every_check() {
             &changes,
         )
         .expect("rename");
-    let running = server::start_with(
-        "127.0.0.1:0".parse().expect("addr"),
-        ServerConfig::new(TOKEN),
+    let running = variant(
         store,
         layer(|mut req: Request, next: Next| async move {
             if req.method() == Method::GET && !req.headers().contains_key("prefer") {
@@ -1019,8 +1021,7 @@ async fn a_server_paging_by_three_with_mixed_case_passes_every_check() {
             next.run(req).await
         }),
     )
-    .await
-    .expect("server");
+    .await;
     let mut opts = RunOptions::new(&running.base_url, TOKEN);
     opts.allow_writes = true;
     opts.allow_delete = true;
@@ -1040,9 +1041,7 @@ async fn a_restoring_patch_is_retried_after_a_transient_failure() {
     let company = bc_reference_server::store::COMPANY_ID;
     let before = store.contact(company, john).expect("read").expect("john");
     let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let running = server::start_with(
-        "127.0.0.1:0".parse().expect("addr"),
-        ServerConfig::new(TOKEN),
+    let running = variant(
         store.clone(),
         layer(move |req: Request, next: Next| {
             let refused = refused.clone();
@@ -1064,8 +1063,7 @@ async fn a_restoring_patch_is_retried_after_a_transient_failure() {
             }
         }),
     )
-    .await
-    .expect("server");
+    .await;
     let mut opts = RunOptions::new(&running.base_url, TOKEN);
     opts.allow_writes = true;
     let report = suite::run(opts).await.expect("the run is done");
@@ -1101,9 +1099,7 @@ async fn a_stop_during_writes_puts_the_values_back() {
     let before = store.contact(company, john).expect("read").expect("john");
     let (tx, rx) = tokio::sync::watch::channel(false);
     let tx = Arc::new(tx);
-    let running = server::start_with(
-        "127.0.0.1:0".parse().expect("addr"),
-        ServerConfig::new(TOKEN),
+    let running = variant(
         store.clone(),
         layer(move |req: Request, next: Next| {
             let tx = tx.clone();
@@ -1120,8 +1116,7 @@ async fn a_stop_during_writes_puts_the_values_back() {
             }
         }),
     )
-    .await
-    .expect("server");
+    .await;
     let mut opts = RunOptions::new(&running.base_url, TOKEN);
     opts.allow_writes = true;
     opts.stop = Some(rx);

@@ -209,49 +209,42 @@ async fn protocol_errors_get_an_odata_body() {
         "GET /api/v2.0 HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
         "b".repeat(70_000)
     );
-    let cases: Vec<(&str, Vec<u8>, &[u16])> = vec![
-        ("malformed request line", b"GARBAGE\r\n\r\n".to_vec(), &[400]),
-        ("bad method", b"G(T / HTTP/1.1\r\nHost: t\r\n\r\n".to_vec(), &[400]),
-        ("bad version", b"GET / HTTP/9.9\r\nHost: t\r\n\r\n".to_vec(), &[400]),
-        (
-            "bad header name",
-            b"GET / HTTP/1.1\r\nHo st: t\r\n\r\n".to_vec(),
-            &[400],
-        ),
-        (
-            "header without colon",
-            b"GET / HTTP/1.1\r\nHost\r\n\r\n".to_vec(),
-            &[400],
-        ),
+    let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+        ("malformed request line", b"GARBAGE\r\n\r\n".to_vec(), 400),
+        ("bad method", b"G(T / HTTP/1.1\r\nHost: t\r\n\r\n".to_vec(), 400),
+        ("bad version", b"GET / HTTP/9.9\r\nHost: t\r\n\r\n".to_vec(), 400),
+        ("bad header name", b"GET / HTTP/1.1\r\nHo st: t\r\n\r\n".to_vec(), 400),
+        ("header without colon", b"GET / HTTP/1.1\r\nHost\r\n\r\n".to_vec(), 400),
         (
             "control byte in a header",
             b"GET / HTTP/1.1\r\nHost: \x01\r\n\r\n".to_vec(),
-            &[400],
+            400,
         ),
-        ("long URI", long_uri.into_bytes(), &[414, 431]),
-        ("big header", big_header.into_bytes(), &[431]),
+        // A request line past the head limit: hyper counts it with the headers.
+        ("long URI", long_uri.into_bytes(), 431),
+        ("big header", big_header.into_bytes(), 431),
         (
             "conflicting lengths",
             b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab".to_vec(),
-            &[400],
+            400,
         ),
         (
             "bad content-length",
             b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: x\r\n\r\n".to_vec(),
-            &[400],
+            400,
         ),
         (
             "HTTP/2 prior knowledge",
             b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec(),
-            &[505],
+            505,
         ),
     ];
-    for (what, bytes, statuses) in cases {
+    for (what, bytes, expected) in cases {
         let r = raw(s.addr, &bytes, Duration::from_secs(5))
             .await
             .unwrap_or_else(|| panic!("{what}: no answer"));
         let (status, body) = parse(&r);
-        assert!(statuses.contains(&status), "{what}: {r}");
+        assert_eq!(status, expected, "{what}: {r}");
         assert!(odata_code(&body).is_some(), "{what}: no OData body in {r}");
         assert!(r.to_ascii_lowercase().contains("odata-version: 4.0"), "{what}: {r}");
     }

@@ -167,26 +167,10 @@ pub(crate) fn to_text(t: &TypeRef, types: &[TypeDef], v: TokenStream) -> TokenSt
 
 pub(crate) use crate::naming::PRELUDE;
 
-/// Whether every variant of a union is sent as one piece of text (a
-/// primitive, an enum, or such a union or alias in turn): such a union can
-/// be a parameter, and gets `Display`.
+/// Whether every variant of a union is written as one piece of text: such
+/// a union can be a parameter, and gets `Display`.
 pub(crate) fn scalar_union(variants: &[crate::ir::Variant], types: &[TypeDef]) -> bool {
-    fn scalar(t: &TypeRef, types: &[TypeDef], depth: usize) -> bool {
-        if depth == 0 {
-            return false;
-        }
-        match t {
-            TypeRef::Prim(_) => true,
-            TypeRef::Named(n) => match find(types, n).map(|d| &d.kind) {
-                Some(TypeKind::StringEnum(_) | TypeKind::IntEnum(_)) => true,
-                Some(TypeKind::Alias(inner)) => scalar(inner, types, depth - 1),
-                Some(TypeKind::Untagged(vs)) => vs.iter().all(|v| scalar(&v.ty, types, depth - 1)),
-                _ => false,
-            },
-            _ => false,
-        }
-    }
-    variants.iter().all(|v| scalar(&v.ty, types, 16))
+    variants.iter().all(|v| crate::ir::is_text(&v.ty, &|n| find(types, n)))
 }
 
 thread_local! {

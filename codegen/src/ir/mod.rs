@@ -402,3 +402,26 @@ pub(crate) fn nesting_depth(types: &[TypeDef]) -> usize {
         .max()
         .unwrap_or(0)
 }
+
+/// Whether a value of `t` is written as one piece of text (a parameter, a
+/// union that gets `Display`): a primitive, an enum, or an alias or union
+/// of such. `get` finds a named type; one not (yet) defined counts as
+/// text. The walk is bounded (unions may refer to themselves).
+pub(crate) fn is_text<'t>(t: &TypeRef, get: &dyn Fn(&str) -> Option<&'t TypeDef>) -> bool {
+    fn within<'t>(t: &TypeRef, get: &dyn Fn(&str) -> Option<&'t TypeDef>, depth: usize) -> bool {
+        if depth == 0 {
+            return false;
+        }
+        match t {
+            TypeRef::Prim(_) => true,
+            TypeRef::Named(n) => get(n).is_none_or(|d| match &d.kind {
+                TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => true,
+                TypeKind::Alias(inner) => within(inner, get, depth - 1),
+                TypeKind::Untagged(variants) => variants.iter().all(|v| within(&v.ty, get, depth - 1)),
+                _ => false,
+            }),
+            _ => false,
+        }
+    }
+    within(t, get, 16)
+}

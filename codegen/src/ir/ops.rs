@@ -572,27 +572,7 @@ fn location_word(p: &Parameter) -> &'static str {
 }
 
 fn scalar(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
-    scalar_within(t, schemas, 16)
-}
-
-/// Whether a value of `t` is sent as one piece of text; `depth` bounds the
-/// walk through aliases and unions (which may refer to themselves).
-fn scalar_within(t: &TypeRef, schemas: &Schemas<'_>, depth: usize) -> bool {
-    if depth == 0 {
-        return false;
-    }
-    match t {
-        TypeRef::Prim(_) => true,
-        TypeRef::Named(n) => schemas.get(n).is_none_or(|d| match &d.kind {
-            super::TypeKind::StringEnum(_) | super::TypeKind::IntEnum(_) => true,
-            super::TypeKind::Alias(inner) => scalar_within(inner, schemas, depth - 1),
-            // A union of scalars (`anyOf: [integer, string]`) is sent as
-            // whichever value it holds.
-            super::TypeKind::Untagged(variants) => variants.iter().all(|v| scalar_within(&v.ty, schemas, depth - 1)),
-            _ => false,
-        }),
-        _ => false,
-    }
+    super::is_text(t, &|n| schemas.get(n))
 }
 
 /// An object whose members are each a scalar or a list of scalars: what

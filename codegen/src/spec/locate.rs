@@ -227,20 +227,8 @@ impl JsonScanner<'_> {
                     }
                 }
             }
-            '"' => {
-                self.bump();
-                self.string().map(|_| ())
-            }
-            _ => {
-                while self
-                    .chars
-                    .peek()
-                    .is_some_and(|c| !matches!(c, ',' | '}' | ']') && !c.is_whitespace())
-                {
-                    self.bump();
-                }
-                Some(())
-            }
+            // A string or a scalar: nothing inside to place.
+            _ => self.skip_value(depth),
         }
     }
 }

@@ -271,10 +271,6 @@ impl Http {
         self.failures_in_a_row.store(0, Ordering::Relaxed);
     }
 
-    pub fn masker(&self) -> &Masker {
-        &self.masker
-    }
-
     pub fn exchanges(&self) -> Vec<Exchange> {
         self.exchanges.lock().map(|e| e.clone()).unwrap_or_default()
     }
