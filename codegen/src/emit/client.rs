@@ -10,21 +10,29 @@ use crate::ir::{
     StatusMatch, TypeDef, TypeRef,
 };
 
-pub(crate) fn operations(ir: &Ir, krate: &str) -> TokenStream {
-    let ops: Vec<TokenStream> = ir.operations.iter().map(|op| operation(op, &ir.types, krate)).collect();
-    let methods: Vec<TokenStream> = ir
-        .operations
-        .iter()
-        .map(|op| client_method(op, &ir.types, krate))
-        .collect();
+/// The `Client` methods that start the operations `ops` (a run of
+/// `ir.operations`), in one `impl` block; the first run carries the file's
+/// own doc. Runs formatted apart join into one block (see `emit::Section`).
+pub(crate) fn client_methods(ir: &Ir, ops: &[Operation], krate: &str, first: bool) -> TokenStream {
+    let methods = ops.iter().map(|op| client_method(op, &ir.types, krate));
+    let file_doc = first.then(|| {
+        quote! {
+            //! One request builder per operation. Start one from a [`crate::Client`]
+            //! method, set optional parameters, then `.await` it (or call `send`).
+        }
+    });
     quote! {
-        //! One request builder per operation. Start one from a [`crate::Client`]
-        //! method, set optional parameters, then `.await` it (or call `send`).
+        #file_doc
         impl crate::Client {
             #(#methods)*
         }
-        #(#ops)*
     }
+}
+
+/// The request builders of the operations `ops`, which follow the methods.
+pub(crate) fn builders(ir: &Ir, ops: &[Operation], krate: &str) -> TokenStream {
+    let ops = ops.iter().map(|op| operation(op, &ir.types, krate));
+    quote!(#(#ops)*)
 }
 
 /// How a parameter is held in the builder and taken by a method.

@@ -8,24 +8,27 @@ use super::common::{doc_attrs, ident, scalar_union, std, to_text, type_tokens};
 use crate::ir::{Field, FieldMode, Ir, PageShape, Struct, TypeDef, TypeKind, TypeRef};
 use crate::naming::{Namespace, field_name};
 
-pub(crate) fn models(ir: &Ir) -> TokenStream {
+/// The models of `types` (a run of `ir.types`), and the functions that give
+/// their fields' defaults: the first run carries the file's own doc. Any
+/// split of `ir.types` into runs, formatted apart and joined in order with the
+/// defaults spliced into one module, gives the text of the whole file.
+pub(crate) fn models(ir: &Ir, types: &[TypeDef], first: bool) -> (TokenStream, Option<TokenStream>) {
     let mut defaults = Vec::new();
-    let items: Vec<TokenStream> = ir.types.iter().map(|t| type_def(t, &ir.types, &mut defaults)).collect();
-    let defaults_mod = if defaults.is_empty() {
-        TokenStream::new()
-    } else {
+    let items: Vec<TokenStream> = types.iter().map(|t| type_def(t, &ir.types, &mut defaults)).collect();
+    let defaults_mod = (!defaults.is_empty()).then(|| {
         quote! {
             /// Values the spec gives as `default` for fields left out of a response.
             pub(crate) mod defaults {
                 #(#defaults)*
             }
         }
-    };
-    quote! {
-        //! The schemas of the spec as Rust types.
-        #(#items)*
-        #defaults_mod
-    }
+    });
+    let file_doc = first.then(|| {
+        quote! {
+            //! The schemas of the spec as Rust types.
+        }
+    });
+    (quote!(#file_doc #(#items)*), defaults_mod)
 }
 
 fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>) -> TokenStream {
