@@ -74,6 +74,9 @@ pub(crate) struct Sink {
     /// Components made from content written elsewhere (`spec::refs`), each
     /// with the pointer of that content: diagnostics point at the latter.
     pub(crate) aliases: Vec<(String, String)>,
+    /// Where the parts of an upgraded (3.1 or 2.0) document were written
+    /// (`spec::upgrade`): applied after `aliases`.
+    pub(crate) origins: crate::spec::upgrade::Origins,
 }
 
 impl Sink {

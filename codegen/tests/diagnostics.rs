@@ -156,12 +156,12 @@ paths:
 }
 
 #[test]
-fn not_openapi_three_zero() {
-    assert_eq!(diagnose("swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n"), vec![
-        "broken.yaml:1:1: error: expected an OpenAPI 3.0.x document, found a Swagger 2.0 one (convert it first) (at /)".to_owned()
+fn not_a_version_the_generator_reads() {
+    assert_eq!(diagnose("swagger: '1.2'\ninfo: {title: x, version: '1'}\npaths: {}\n"), vec![
+        "broken.yaml:1:1: error: expected `swagger: \"2.0\"` (or OpenAPI 3.0.x or 3.1.x), found \"1.2\" (at /swagger)".to_owned()
     ]);
-    assert_eq!(diagnose("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n"), vec![
-        "broken.yaml:1:1: error: expected an OpenAPI 3.0.x document, found version 3.1.0 (OpenAPI 3.1 is not supported) (at /openapi)".to_owned()
+    assert_eq!(diagnose("openapi: 3.2.0\ninfo: {title: x, version: '1'}\npaths: {}\n"), vec![
+        "broken.yaml:1:1: error: expected OpenAPI 3.0.x or 3.1.x (or `swagger: \"2.0\"`), found version 3.2.0 (at /openapi)".to_owned()
     ]);
     assert_eq!(
         diagnose("- a\n- b\n"),

@@ -426,10 +426,15 @@ fn servers_mod(ir: &Ir) -> TokenStream {
                 rest = after.get(close + 1..).unwrap_or("");
             }
             fmt.push_str(&rest.replace('}', "}}"));
+            let body = match order.as_slice() {
+                // The whole URL is one variable (Azure's `{vaultBaseUrl}`).
+                [only] if fmt == "{}" => quote!(#only.to_owned()),
+                _ => quote!(format!(#fmt, #(#order),*)),
+            };
             quote! {
                 #(#[doc = #lines])*
                 pub fn #name(#(#args: &str),*) -> ::std::string::String {
-                    format!(#fmt, #(#order),*)
+                    #body
                 }
             }
         })

@@ -298,6 +298,41 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 }
             }
         }
+        // "A string, or a list of them" (a comma-separated string is the
+        // list's own text): sent as the list.
+        if let Some(Schema {
+            schema_kind: SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members },
+            ..
+        }) = resolved
+        {
+            let is_list = |m: &ReferenceOr<Schema>| {
+                matches!(
+                    m,
+                    ReferenceOr::Item(Schema {
+                        schema_kind: SchemaKind::Type(Type::Array(_)),
+                        ..
+                    })
+                )
+            };
+            let is_string = |m: &ReferenceOr<Schema>| {
+                matches!(
+                    m,
+                    ReferenceOr::Item(Schema {
+                        schema_kind: SchemaKind::Type(Type::String(_)),
+                        ..
+                    })
+                )
+            };
+            let lists: Vec<usize> = (0..members.len()).filter(|&i| is_list(&members[i])).collect();
+            if let ([i], true) = (lists.as_slice(), members.iter().all(|m| is_list(m) || is_string(m))) {
+                let key = match &resolved.map(|s| &s.schema_kind) {
+                    Some(SchemaKind::OneOf { .. }) => "oneOf",
+                    _ => "anyOf",
+                };
+                let at = push_pointer(&push_pointer(pointer, key), &i.to_string());
+                return self.param_type(&members[*i], hint, explode, object_style, &at);
+            }
+        }
         if let Some(Schema {
             schema_kind: SchemaKind::Type(Type::Array(a)),
             ..
@@ -578,18 +613,21 @@ fn scalar(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
 /// An object whose members are each a scalar or a list of scalars: what
 /// `form` and `deepObject` can write.
 fn flat_object(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
-    let TypeRef::Named(n) = t else {
-        return false;
-    };
-    let Some(def) = schemas.get(n) else {
-        return false;
-    };
     let member = |t: &TypeRef| {
         let t = match t {
             TypeRef::Option(inner) => inner,
             other => other,
         };
         scalar(t, schemas) || matches!(t, TypeRef::Vec(item) if scalar(item, schemas))
+    };
+    let n = match t {
+        // A map of scalars (`metadata[k]=v` in deepObject style).
+        TypeRef::Map(value) => return member(value),
+        TypeRef::Named(n) => n,
+        _ => return false,
+    };
+    let Some(def) = schemas.get(n) else {
+        return false;
     };
     match &def.kind {
         super::TypeKind::Struct(s) => {

@@ -3,6 +3,7 @@
 
 mod locate;
 pub(crate) mod refs;
+pub(crate) mod upgrade;
 pub(crate) mod validate;
 
 use std::collections::BTreeSet;
@@ -36,16 +37,19 @@ pub(crate) fn read(
             message: format!("invalid JSON: {}", strip_location(&e.to_string())),
         })?
     } else {
-        serde_yaml::from_str(text).map_err(|e| {
-            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-            SyntaxError {
-                line,
-                column,
-                message: format!("invalid YAML: {}", strip_location(&e.to_string())),
-            }
-        })?
+        serde_yaml::from_str(text)
+            .or_else(|e| yaml_through_value(text).ok_or(e))
+            .map_err(|e| {
+                let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+                SyntaxError {
+                    line,
+                    column,
+                    message: format!("invalid YAML: {}", strip_location(&e.to_string())),
+                }
+            })?
     };
     let mut raw = raw;
+    sink.origins = upgrade::upgrade(&mut raw, sink, lenient);
     sink.aliases = refs::hoist(&mut raw, sink, lenient);
     let outcome = validate::check(&raw, sink, skip_unsupported, lenient);
     let rewritten = nullable_refs(&mut raw);
@@ -70,6 +74,67 @@ pub(crate) fn read(
             })
         }
     }
+}
+
+/// The YAML read by the YAML 1.2 core-schema reader that also scans
+/// positions, where reading it straight as JSON values failed on a value
+/// JSON has: an integer beyond 64 bits (`-9223372036854776000`, which JSON
+/// tools write for the smallest 64-bit integer) becomes a float, as JSON
+/// readers take it. `None` when that reader fails too.
+fn yaml_through_value(text: &str) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    use yaml_rust2::Yaml;
+    fn scalar_key(k: &Yaml) -> String {
+        match k {
+            Yaml::String(s) | Yaml::Real(s) => s.clone(),
+            Yaml::Integer(i) => i.to_string(),
+            Yaml::Boolean(b) => b.to_string(),
+            _ => String::new(),
+        }
+    }
+    // An explicit stack: a deeply nested document must not exhaust ours.
+    enum Step<'a> {
+        Visit(&'a Yaml),
+        Array(usize),
+        Object(Vec<String>),
+    }
+    let docs = yaml_rust2::YamlLoader::load_from_str(text).ok()?;
+    let root = docs.first()?;
+    let mut steps = vec![Step::Visit(root)];
+    let mut done: Vec<J> = Vec::new();
+    while let Some(step) = steps.pop() {
+        match step {
+            Step::Visit(y) => match y {
+                Yaml::Real(s) => done.push(
+                    s.parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                        .map_or(J::Null, J::Number),
+                ),
+                Yaml::Integer(i) => done.push(J::from(*i)),
+                Yaml::String(s) => done.push(J::String(s.clone())),
+                Yaml::Boolean(b) => done.push(J::Bool(*b)),
+                Yaml::Null | Yaml::BadValue | Yaml::Alias(_) => done.push(J::Null),
+                Yaml::Array(list) => {
+                    steps.push(Step::Array(list.len()));
+                    steps.extend(list.iter().rev().map(Step::Visit));
+                }
+                Yaml::Hash(map) => {
+                    steps.push(Step::Object(map.keys().map(scalar_key).collect()));
+                    steps.extend(map.values().rev().map(Step::Visit));
+                }
+            },
+            Step::Array(n) => {
+                let items = done.split_off(done.len() - n);
+                done.push(J::Array(items));
+            }
+            Step::Object(keys) => {
+                let values = done.split_off(done.len() - keys.len());
+                done.push(J::Object(keys.into_iter().zip(values).collect()));
+            }
+        }
+    }
+    done.pop()
 }
 
 /// Whether the text is JSON: its first character (after white space) opens
@@ -109,10 +174,14 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
     }
     // The root needs no scan; the scan is a second parse of the whole text.
     let aliases = sink.aliases;
+    let origins = sink.origins;
     let items: Vec<(Severity, String, String)> = sink
         .items
         .into_iter()
-        .map(|(severity, pointer, message)| (severity, refs::unalias(&pointer, &aliases), message))
+        .map(|(severity, pointer, message)| {
+            let pointer = origins.original(&refs::unalias(&pointer, &aliases));
+            (severity, pointer, message)
+        })
         .collect();
     let positions = if items.iter().all(|(_, p, _)| p.is_empty()) {
         Positions::empty()

@@ -201,15 +201,13 @@ impl<'a> Validator<'a> {
         let Some(root) = self.mapping(self.root, "", "the document") else {
             return;
         };
+        // 3.1 and 2.0 documents arrive here upgraded to 3.0
+        // (`spec::upgrade`); anything else is named as found.
         match root.get("openapi") {
             Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => {}
-            Some(Value::String(v)) if v.starts_with("3.1") => self.error(
-                "/openapi",
-                format!("expected an OpenAPI 3.0.x document, found version {v} (OpenAPI 3.1 is not supported)"),
-            ),
             Some(Value::String(v)) => self.error(
                 "/openapi",
-                format!("expected an OpenAPI 3.0.x document, found version {v}"),
+                format!("expected OpenAPI 3.0.x or 3.1.x (or `swagger: \"2.0\"`), found version {v}"),
             ),
             Some(other) => self.error(
                 "/openapi",
@@ -219,10 +217,10 @@ impl<'a> Validator<'a> {
                 ),
             ),
             None => {
-                if root.contains_key("swagger") {
+                if let Some(v) = root.get("swagger") {
                     self.error(
-                        "",
-                        "expected an OpenAPI 3.0.x document, found a Swagger 2.0 one (convert it first)",
+                        "/swagger",
+                        format!("expected `swagger: \"2.0\"` (or OpenAPI 3.0.x or 3.1.x), found {v}"),
                     );
                 } else {
                     self.error("", "missing required field `openapi`");
@@ -988,7 +986,14 @@ impl<'a> Validator<'a> {
         if let Some(e) = m.get("enum") {
             let ep = push_pointer(pointer, "enum");
             match e.as_array() {
-                Some(values) if values.is_empty() => self.error(&ep, "expected `enum` to list at least one value"),
+                Some(values) if values.is_empty() && self.lenient => self.warning(
+                    &ep,
+                    "an empty `enum` allows no value at all; read as if it were absent (--lenient)",
+                ),
+                Some(values) if values.is_empty() => self.error(
+                    &ep,
+                    "expected `enum` to list at least one value (--lenient reads an empty one as absent)",
+                ),
                 Some(values) => {
                     let ok = match ty {
                         Some("string") => values.iter().all(|v| v.is_string() || v.is_null()),

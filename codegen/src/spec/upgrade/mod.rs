@@ -1,0 +1,617 @@
+//! OpenAPI 3.1 and Swagger 2.0 documents, brought to the OpenAPI 3.0 form
+//! that everything after reading understands.
+//!
+//! The step works on the document as parsed (`serde_json::Value`), before
+//! references are hoisted, before validation and before the typed read by
+//! `openapiv3` (which only reads 3.0). So one validator, one reference
+//! resolver and one lowering serve all three versions, and nothing after
+//! this module knows which version the user wrote. What moves is recorded:
+//! each upgraded pointer prefix with the pointer it was written at
+//! ([`Origins`]), so every diagnostic still points at a line, a column and a
+//! JSON pointer of the user's own file.
+//!
+//! A 3.0 document is not touched: its path through the generator is the
+//! one it always had.
+
+mod openapi31;
+mod swagger2;
+
+use serde_json::{Map, Value};
+
+use crate::diag::{Sink, push_pointer};
+
+/// The versions the generator reads, by the document's own version field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Version {
+    OpenApi30,
+    OpenApi31,
+    Swagger2,
+    /// Something else: validation says what it found.
+    Other,
+}
+
+impl Version {
+    pub(crate) fn of(root: &Value) -> Version {
+        let Some(m) = root.as_object() else {
+            return Version::Other;
+        };
+        if let Some(Value::String(v)) = m.get("openapi") {
+            if v.starts_with("3.1.") || v == "3.1" {
+                return Version::OpenApi31;
+            }
+            if v.starts_with("3.0.") || v == "3.0" {
+                return Version::OpenApi30;
+            }
+            return Version::Other;
+        }
+        match m.get("swagger") {
+            Some(Value::String(v)) if v == "2.0" => Version::Swagger2,
+            Some(Value::Number(n)) if n.as_f64() == Some(2.0) => Version::Swagger2,
+            _ => Version::Other,
+        }
+    }
+}
+
+/// Upgraded pointer prefixes, each with the prefix of the user's file that
+/// its content was written at; the longest prefix that matches wins.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Origins(Vec<(String, String)>);
+
+impl Origins {
+    pub(crate) fn add(&mut self, upgraded: String, written: String) {
+        if upgraded != written {
+            self.0.push((upgraded, written));
+        }
+    }
+
+    /// The pointer the user wrote for `pointer` of the upgraded document.
+    pub(crate) fn original(&self, pointer: &str) -> String {
+        let mut best: Option<(&str, &str)> = None;
+        for (upgraded, written) in &self.0 {
+            let Some(rest) = pointer.strip_prefix(upgraded.as_str()) else {
+                continue;
+            };
+            if !(rest.is_empty() || rest.starts_with('/')) {
+                continue;
+            }
+            if best.is_none_or(|(u, _)| u.len() < upgraded.len()) {
+                best = Some((upgraded, written));
+            }
+        }
+        match best {
+            Some((upgraded, written)) => format!("{written}{}", &pointer[upgraded.len()..]),
+            None => pointer.to_owned(),
+        }
+    }
+}
+
+/// Brings a 3.1 or 2.0 document to OpenAPI 3.0 in place (a 3.0 document,
+/// or one of no known version, is left as it is) and returns where its
+/// parts were written.
+pub(crate) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool) -> Origins {
+    let mut origins = Origins::default();
+    match Version::of(root) {
+        Version::OpenApi31 => openapi31::upgrade(root, sink, lenient, &mut origins),
+        Version::Swagger2 => swagger2::upgrade(root, sink, lenient, &mut origins),
+        Version::OpenApi30 | Version::Other => {}
+    }
+    origins
+}
+
+/// The JSON Schema dialect a schema was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    /// Swagger 2.0's schema object: `x-nullable`, `type: file`, a
+    /// discriminator that is a property name.
+    Swagger2,
+    /// JSON Schema 2020-12, as OpenAPI 3.1 uses it.
+    OpenApi31,
+}
+
+/// Calls `f` on every schema that a 3.0-shaped document holds outside
+/// other schemas: components, parameters, bodies, responses, headers, in
+/// operations and callbacks alike. Each call gets the schema's pointer.
+fn for_each_schema_root(root: &mut Value, f: &mut dyn FnMut(&mut Value, &str)) {
+    let Some(m) = root.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Object(paths)) = m.get_mut("paths") {
+        for (path, item) in paths.iter_mut() {
+            path_item(item, &push_pointer("/paths", path), f);
+        }
+    }
+    let Some(Value::Object(components)) = m.get_mut("components") else {
+        return;
+    };
+    for (section, list) in components.iter_mut() {
+        let Value::Object(list) = list else { continue };
+        let base = push_pointer("/components", section);
+        for (name, v) in list.iter_mut() {
+            let p = push_pointer(&base, name);
+            match section.as_str() {
+                "schemas" => f(v, &p),
+                "parameters" | "headers" => parameter(v, &p, f),
+                "requestBodies" => content(v, &p, f),
+                "responses" => response(v, &p, f),
+                "callbacks" => callback(v, &p, f),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The methods a path item may hold.
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+fn path_item(item: &mut Value, p: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    let Value::Object(item) = item else { return };
+    for (key, v) in item.iter_mut() {
+        let kp = push_pointer(p, key);
+        match key.as_str() {
+            "parameters" => each(v, &kp, &mut |v, p| parameter(v, p, f)),
+            k if METHODS.contains(&k) => {
+                let Value::Object(op) = v else { continue };
+                for (key, v) in op.iter_mut() {
+                    let op_p = push_pointer(&kp, key);
+                    match key.as_str() {
+                        "parameters" => each(v, &op_p, &mut |v, p| parameter(v, p, f)),
+                        "requestBody" => content(v, &op_p, f),
+                        "responses" => {
+                            if let Value::Object(rs) = v {
+                                for (code, r) in rs.iter_mut() {
+                                    response(r, &push_pointer(&op_p, code), f);
+                                }
+                            }
+                        }
+                        "callbacks" => {
+                            if let Value::Object(cbs) = v {
+                                for (name, cb) in cbs.iter_mut() {
+                                    callback(cb, &push_pointer(&op_p, name), f);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn callback(cb: &mut Value, p: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    if let Value::Object(cb) = cb {
+        for (expression, item) in cb.iter_mut() {
+            if !expression.starts_with("x-") {
+                path_item(item, &push_pointer(p, expression), f);
+            }
+        }
+    }
+}
+
+fn each(list: &mut Value, p: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    if let Value::Array(list) = list {
+        for (i, v) in list.iter_mut().enumerate() {
+            f(v, &push_pointer(p, &i.to_string()));
+        }
+    }
+}
+
+/// A parameter or a header: its `schema`, or the schemas of its `content`.
+fn parameter(v: &mut Value, p: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    if let Some(s) = v.get_mut("schema") {
+        f(s, &push_pointer(p, "schema"));
+    }
+    content(v, p, f);
+}
+
+fn response(v: &mut Value, p: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    content(v, p, f);
+    if let Some(Value::Object(headers)) = v.get_mut("headers") {
+        let hp = push_pointer(p, "headers");
+        for (name, h) in headers.iter_mut() {
+            parameter(h, &push_pointer(&hp, name), f);
+        }
+    }
+}
+
+fn content(v: &mut Value, p: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    let Some(Value::Object(content)) = v.get_mut("content") else {
+        return;
+    };
+    let cp = push_pointer(p, "content");
+    for (media, mt) in content.iter_mut() {
+        if let Some(s) = mt.get_mut("schema") {
+            f(s, &push_pointer(&push_pointer(&cp, media), "schema"));
+        }
+    }
+}
+
+/// Keywords that hold one schema.
+const ONE_SCHEMA: &[&str] = &[
+    "not",
+    "additionalProperties",
+    "items",
+    "contains",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+];
+/// Keywords that hold a list of schemas.
+const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
+/// Keywords that hold schemas by name.
+const SCHEMA_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+];
+
+/// Calls `f` on each schema directly inside `m` (not deeper), with its
+/// pointer under `p`.
+fn for_each_child(m: &mut Map<String, Value>, p: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    for (key, v) in m.iter_mut() {
+        let k = key.as_str();
+        if ONE_SCHEMA.contains(&k) {
+            // `items` as a list is the draft-04 tuple form.
+            if let Value::Array(list) = v {
+                each_schema(list, &push_pointer(p, k), f);
+            } else {
+                f(v, &push_pointer(p, k));
+            }
+        } else if SCHEMA_LISTS.contains(&k) {
+            if let Value::Array(list) = v {
+                each_schema(list, &push_pointer(p, k), f);
+            }
+        } else if SCHEMA_MAPS.contains(&k) {
+            if let Value::Object(map) = v {
+                let mp = push_pointer(p, k);
+                for (name, s) in map.iter_mut() {
+                    f(s, &push_pointer(&mp, name));
+                }
+            }
+        }
+    }
+}
+
+fn each_schema(list: &mut [Value], p: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    for (i, s) in list.iter_mut().enumerate() {
+        f(s, &push_pointer(p, &i.to_string()));
+    }
+}
+
+/// Annotations that mean nothing to a generated type beside a `$ref`.
+const ANNOTATIONS: &[&str] = &[
+    "title",
+    "examples",
+    "example",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "$comment",
+    "externalDocs",
+    "xml",
+];
+
+/// JSON Schema keywords that say which resource a schema is, or which
+/// vocabulary it speaks: meaningless once references are JSON pointers.
+const RESOURCE_KEYWORDS: &[&str] = &["$schema", "$id", "$anchor", "$dynamicAnchor", "$vocabulary", "$comment"];
+
+/// Brings `schema` and every schema inside it to OpenAPI 3.0's schema
+/// object. The walk keeps its own stack, so a deeply nested schema cannot
+/// exhaust the thread's.
+fn schema(root: &mut Value, pointer: &str, dialect: Dialect, sink: &mut Sink, lenient: bool) {
+    let mut pending: Vec<String> = vec![String::new()];
+    // Addresses in the tree change as it is rewritten; walk by relative
+    // pointer from `root` instead, one level at a time.
+    while let Some(rel) = pending.pop() {
+        let Some(v) = root.pointer_mut(&rel) else { continue };
+        let at = format!("{pointer}{rel}");
+        one_schema(v, &at, dialect, sink, lenient);
+        if let Value::Object(m) = v {
+            let mut children = Vec::new();
+            for_each_child(m, &rel, &mut |_, p| children.push(p.to_owned()));
+            pending.extend(children.into_iter().rev());
+        }
+    }
+}
+
+/// The rewrites of one schema object, not of the schemas inside it.
+fn one_schema(v: &mut Value, p: &str, dialect: Dialect, sink: &mut Sink, lenient: bool) {
+    match v {
+        Value::Bool(true) => {
+            *v = Value::Object(Map::new());
+            return;
+        }
+        Value::Bool(false) => {
+            let mut m = Map::new();
+            m.insert("not".to_owned(), Value::Object(Map::new()));
+            *v = Value::Object(m);
+            return;
+        }
+        _ => {}
+    }
+    let Value::Object(m) = v else { return };
+    if dialect == Dialect::Swagger2 {
+        if let Some(n) = m.remove("x-nullable") {
+            if n == Value::Bool(true) {
+                m.insert("nullable".to_owned(), n);
+            }
+        }
+        if m.get("type").and_then(Value::as_str) == Some("file") {
+            m.insert("type".to_owned(), Value::String("string".to_owned()));
+            m.insert("format".to_owned(), Value::String("binary".to_owned()));
+        }
+        if let Some(Value::String(property)) = m.get("discriminator").cloned() {
+            let mut d = Map::new();
+            d.insert("propertyName".to_owned(), Value::String(property));
+            m.insert("discriminator".to_owned(), Value::Object(d));
+        }
+    }
+    if m.get("$ref").is_some_and(Value::is_null) {
+        let rp = push_pointer(p, "$ref");
+        if lenient {
+            sink.warning(
+                &rp,
+                "`$ref` has no value: YAML reads an unquoted `#…` as a comment, so the reference was lost; read as any JSON value (--lenient); quote the reference",
+            );
+            m.remove("$ref");
+        } else {
+            sink.error(
+                &rp,
+                "`$ref` has no value: YAML reads an unquoted `#…` as a comment; quote the reference, or pass --lenient to read it as any JSON value",
+            );
+            m.remove("$ref");
+        }
+    }
+    for key in RESOURCE_KEYWORDS {
+        m.remove(*key);
+    }
+    if dialect == Dialect::OpenApi31 {
+        openapi31::keywords(m, p, sink);
+    }
+    item_list(m);
+    type_list(m);
+    null_members(m);
+    if m.contains_key("$ref") {
+        ref_siblings(m, dialect);
+    }
+}
+
+/// `items` written as a list (the draft-04 tuple, which neither 2.0 nor
+/// 3.0 has), as real files use it: "one of these", most often a schema and
+/// `null`. A list item may be any of them.
+fn item_list(m: &mut Map<String, Value>) {
+    let Some(Value::Array(members)) = m.get("items") else {
+        return;
+    };
+    let nullable = members.iter().any(is_null_schema);
+    let mut rest: Vec<Value> = members.iter().filter(|s| !is_null_schema(s)).cloned().collect();
+    rest.dedup();
+    let mut item = match rest.len() {
+        0 => Map::new(),
+        1 => match rest.remove(0) {
+            Value::Object(one) => one,
+            _ => Map::new(),
+        },
+        _ => {
+            let mut union = Map::new();
+            union.insert("anyOf".to_owned(), Value::Array(rest));
+            union
+        }
+    };
+    if nullable {
+        item.insert("nullable".to_owned(), Value::Bool(true));
+    }
+    m.insert("items".to_owned(), Value::Object(item));
+}
+
+/// `type: [string, "null"]` is a nullable string; a list of several types
+/// is a union of one schema per type, each with the keywords that apply to
+/// it.
+fn type_list(m: &mut Map<String, Value>) {
+    let Some(Value::Array(types)) = m.get("type").cloned() else {
+        if m.get("type").and_then(Value::as_str) == Some("null") {
+            m.remove("type");
+            m.insert("nullable".to_owned(), Value::Bool(true));
+        }
+        return;
+    };
+    m.remove("type");
+    let names: Vec<String> = types.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect();
+    let nullable = names.iter().any(|t| t == "null");
+    let mut rest: Vec<String> = names.into_iter().filter(|t| t != "null").collect();
+    rest.dedup();
+    if nullable {
+        m.insert("nullable".to_owned(), Value::Bool(true));
+    }
+    match rest.len() {
+        0 => {}
+        1 => {
+            m.insert("type".to_owned(), Value::String(rest.remove(0)));
+        }
+        _ => {
+            let mut branches = Vec::new();
+            let enum_values = m.remove("enum");
+            for t in &rest {
+                let mut b = Map::new();
+                b.insert("type".to_owned(), Value::String(t.clone()));
+                for key in keywords_of(t) {
+                    if let Some(v) = m.get(*key) {
+                        b.insert((*key).to_owned(), v.clone());
+                    }
+                }
+                if let Some(Value::Array(values)) = &enum_values {
+                    let mine: Vec<Value> = values.iter().filter(|v| json_type_is(v, t)).cloned().collect();
+                    if !mine.is_empty() {
+                        b.insert("enum".to_owned(), Value::Array(mine));
+                    }
+                }
+                branches.push(Value::Object(b));
+            }
+            for t in &rest {
+                for key in keywords_of(t) {
+                    m.remove(*key);
+                }
+            }
+            match m.get_mut("anyOf") {
+                // Both a type union and an `anyOf`: each must hold.
+                Some(_) => {
+                    let mut union = Map::new();
+                    union.insert("anyOf".to_owned(), Value::Array(branches));
+                    let all = m.entry("allOf").or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(all) = all {
+                        all.push(Value::Object(union));
+                    }
+                }
+                None => {
+                    m.insert("anyOf".to_owned(), Value::Array(branches));
+                }
+            }
+        }
+    }
+}
+
+/// The keywords that apply to values of JSON type `t`.
+fn keywords_of(t: &str) -> &'static [&'static str] {
+    match t {
+        "string" => &["format", "pattern", "minLength", "maxLength"],
+        "integer" | "number" => &[
+            "format",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ],
+        "array" => &["items", "minItems", "maxItems", "uniqueItems"],
+        "object" => &[
+            "properties",
+            "required",
+            "additionalProperties",
+            "minProperties",
+            "maxProperties",
+        ],
+        _ => &[],
+    }
+}
+
+fn json_type_is(v: &Value, t: &str) -> bool {
+    match t {
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => false,
+    }
+}
+
+/// `anyOf`/`oneOf` with a member that is only `null` (JSON Schema's way of
+/// writing nullable): the member goes, the schema becomes nullable, and a
+/// single member left is read through `allOf`.
+fn null_members(m: &mut Map<String, Value>) {
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(members)) = m.get_mut(key) else {
+            continue;
+        };
+        let before = members.len();
+        members.retain(|s| !is_null_schema(s));
+        if members.len() == before {
+            continue;
+        }
+        m.insert("nullable".to_owned(), Value::Bool(true));
+        if let Some(Value::Array(members)) = m.get(key) {
+            if members.len() == 1 && !m.contains_key("allOf") {
+                if let Some(Value::Array(members)) = m.remove(key) {
+                    m.insert("allOf".to_owned(), Value::Array(members));
+                }
+            } else if members.is_empty() {
+                m.remove(key);
+            }
+        }
+    }
+}
+
+fn is_null_schema(s: &Value) -> bool {
+    let Value::Object(m) = s else { return false };
+    let null_type = match m.get("type") {
+        Some(Value::String(t)) => t == "null",
+        Some(Value::Array(ts)) => ts.len() == 1 && ts[0] == "null",
+        _ => false,
+    };
+    let null_const = m.get("const") == Some(&Value::Null) || m.get("enum") == Some(&Value::Array(vec![Value::Null]));
+    (null_type || null_const)
+        && m.keys()
+            .all(|k| matches!(k.as_str(), "type" | "const" | "enum" | "description" | "title"))
+}
+
+/// What stands beside a `$ref`: in 3.1 it applies too. Annotations go;
+/// `nullable` makes the reference one member of an `allOf`, as do schema
+/// keywords, which become the other member.
+fn ref_siblings(m: &mut Map<String, Value>, dialect: Dialect) {
+    // 3.1 applies them, 2.0 ignores them; neither changes a type.
+    for key in ANNOTATIONS {
+        m.remove(*key);
+    }
+    let schema_keys: Vec<String> = m
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "$ref" | "description" | "summary" | "nullable") && !k.starts_with("x-"))
+        .cloned()
+        .collect();
+    let nullable = m.get("nullable") == Some(&Value::Bool(true));
+    if !nullable && (schema_keys.is_empty() || dialect == Dialect::Swagger2) {
+        return;
+    }
+    let Some(r) = m.remove("$ref") else { return };
+    let mut reference = Map::new();
+    reference.insert("$ref".to_owned(), r);
+    let mut all = vec![Value::Object(reference)];
+    if dialect == Dialect::OpenApi31 && !schema_keys.is_empty() {
+        let mut rest = Map::new();
+        for k in schema_keys {
+            if let Some(v) = m.remove(&k) {
+                rest.insert(k, v);
+            }
+        }
+        all.push(Value::Object(rest));
+    }
+    m.insert("allOf".to_owned(), Value::Array(all));
+}
+
+/// Rewrites every `$ref` string outside `x-` extensions and examples that
+/// `f` has a new text for.
+fn rewrite_refs(v: &mut Value, f: &mut dyn FnMut(&str) -> Option<String>) {
+    let mut stack: Vec<&mut Value> = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m.iter_mut() {
+                    if k == "$ref" {
+                        if let Value::String(r) = child {
+                            if let Some(new) = f(r) {
+                                *r = new;
+                            }
+                        }
+                    } else if !k.starts_with("x-") && k != "example" && k != "examples" {
+                        stack.push(child);
+                    }
+                }
+            }
+            Value::Array(list) => stack.extend(list.iter_mut()),
+            _ => {}
+        }
+    }
+}
+
+/// Normalizes every schema of a document that is 3.0-shaped otherwise.
+fn schemas(root: &mut Value, dialect: Dialect, sink: &mut Sink, lenient: bool) {
+    for_each_schema_root(root, &mut |s, p| schema(s, p, dialect, sink, lenient));
+}
+
