@@ -123,14 +123,23 @@ fn time_generation(text: &str, name: &str, runs: usize) -> Result<(Duration, usi
     time_generation_with(text, name, runs, false)
 }
 
-/// Every spec of `../shared/specs/realworld/`: generation time (median),
+/// Every spec of `../shared/specs/realworld/` (OpenAPI 3.0),
+/// `realworld-3.1/` and `realworld-2.0/`: generation time (median),
 /// operations and lines, with `--lenient` only where a spec needs it.
 fn realworld_generation() -> Result<()> {
-    let folder = root().join("../shared/specs/realworld");
-    let Ok(entries) = std::fs::read_dir(&folder) else {
-        println!("  ../shared/specs/realworld: not found beside the project, skipped");
+    for folder in ["realworld", "realworld-3.1", "realworld-2.0"] {
+        realworld_folder(folder)?;
+    }
+    Ok(())
+}
+
+fn realworld_folder(folder: &str) -> Result<()> {
+    let path = root().join("../shared/specs").join(folder);
+    let Ok(entries) = std::fs::read_dir(&path) else {
+        println!("  ../shared/specs/{folder}: not found beside the project, skipped");
         return Ok(());
     };
+    println!("  ../shared/specs/{folder}:");
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json"))
@@ -144,7 +153,7 @@ fn realworld_generation() -> Result<()> {
         let runs = if text.len() > 1_000_000 { 7 } else { 15 };
         let (t, lines) = time_generation_with(&text, "realworld", runs, lenient)?;
         println!(
-            "  {name:<32} {ops:>4} operations, {:>6} KB: {:>10}  ({lines} lines{})",
+            "  {name:<38} {ops:>4} operations, {:>6} KB: {:>10}  ({lines} lines{})",
             text.len() / 1024,
             ms(t),
             if lenient { ", --lenient" } else { "" }

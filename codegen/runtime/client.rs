@@ -243,7 +243,9 @@ impl Client {
                 s.push_str(&self.inner.base_str);
                 s.push_str(path);
                 if !req.query.is_empty() {
-                    s.push('?');
+                    // A path template may carry a fixed query of its own
+                    // (Azure's `x-ms-paths`: `/keys/{name}?action=backup`).
+                    s.push(if path.contains('?') { '&' } else { '?' });
                     s.push_str(&req.query);
                 }
                 Url::parse(&s).map_err(|e| Error::InvalidRequest(format!("cannot build a URL from `{s}`: {e}")))

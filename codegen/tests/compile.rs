@@ -1,7 +1,8 @@
 //! Every fixture's crate, the generated crate of Microsoft's BC v1.0 spec,
 //! the synthetic 400-operation spec and every real-world spec of
-//! `../shared/specs/realworld/` are built together in one workspace with
-//! clippy and warnings denied, sharing one target folder.
+//! `../shared/specs/realworld/`, `realworld-3.1/` and `realworld-2.0/` are
+//! built together in one workspace with clippy and warnings denied, sharing
+//! one target folder.
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -52,17 +53,31 @@ fn client_methods(output: &codegen::Output) -> usize {
         .sum()
 }
 
-/// Every real-world spec of `../shared/specs/realworld/`, generated with
-/// default options (or `--lenient` where the spec has plain mistakes, and
-/// then only because of them), each with all of its operations. They are
-/// other people's files: read from the shared folder, never copied in.
+/// Every real-world spec of `../shared/specs/realworld/` (OpenAPI 3.0),
+/// `realworld-3.1/` and `realworld-2.0/` (Swagger), generated with default
+/// options (or `--lenient` where the spec has plain mistakes, and then only
+/// because of them), each with all of its operations. They are other
+/// people's files: read from the shared folder, never copied in.
 fn realworld_crates(dir: &Path) -> Vec<String> {
-    let folder = std::env::var("REALWORLD_SPECS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root().join("../shared/specs/realworld"));
-    let Ok(entries) = std::fs::read_dir(&folder) else {
+    let mut members = Vec::new();
+    for (folder, prefix) in [
+        ("realworld", "realworld"),
+        ("realworld-3.1", "realworld31"),
+        ("realworld-2.0", "realworld20"),
+    ] {
+        members.extend(realworld_folder(
+            dir,
+            &root().join("../shared/specs").join(folder),
+            prefix,
+        ));
+    }
+    members
+}
+
+fn realworld_folder(dir: &Path, folder: &Path, prefix: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
         eprintln!(
-            "note: {} is absent; the real-world specs are not built",
+            "note: {} is absent; its real-world specs are not built",
             folder.display()
         );
         return Vec::new();
@@ -76,7 +91,7 @@ fn realworld_crates(dir: &Path) -> Vec<String> {
     for path in paths {
         let file = path.file_name().and_then(|n| n.to_str()).expect("name").to_owned();
         let stem = path.file_stem().and_then(|n| n.to_str()).expect("stem");
-        let name = format!("realworld-{}", stem.replace(['_', '.'], "-"));
+        let name = format!("{prefix}-{}", stem.replace(['_', '.'], "-"));
         let text = std::fs::read_to_string(&path).expect("read");
         let mut config = codegen::Config::new(&name, &file);
         config.command = "cargo test -p codegen --test compile".to_owned();

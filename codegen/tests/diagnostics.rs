@@ -18,6 +18,11 @@ fn generate_with(text: &str, configure: impl FnOnce(&mut codegen::Config)) -> (c
     (out, warnings)
 }
 
+/// The text of one emitted file.
+fn file<'a>(out: &'a codegen::Output, path: &str) -> &'a str {
+    &out.files.iter().find(|f| f.path == path).expect("emitted").contents
+}
+
 #[test]
 fn yaml_syntax_error_is_located() {
     let d = diagnose("openapi: 3.0.3\ninfo: {title: x, version: 1\npaths: {}\n");
@@ -283,12 +288,7 @@ fn references_anywhere_in_the_document_are_followed() {
     .expect("fixture");
     let out = codegen::generate(&spec, &codegen::Config::new("refs", "refs_anywhere.yaml")).expect("generates");
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
-    let models = &out
-        .files
-        .iter()
-        .find(|f| f.path == "src/models.rs")
-        .expect("models")
-        .contents;
+    let models = file(&out, "src/models.rs");
     // A parameter's schema, a member of a response's oneOf and a property
     // became components; a pointer to a `$ref` is its target.
     for t in [
@@ -341,22 +341,12 @@ components:
         "{w:#?}"
     );
     // The 200 decodes the request body's content.
-    let ops = &out
-        .files
-        .iter()
-        .find(|f| f.path == "src/operations.rs")
-        .expect("ops")
-        .contents;
+    let ops = file(&out, "src/operations.rs");
     assert!(
         ops.contains("crate::Response<crate::models::PutAResponse, ()>"),
         "{ops}"
     );
-    let models = &out
-        .files
-        .iter()
-        .find(|f| f.path == "src/models.rs")
-        .expect("models")
-        .contents;
+    let models = file(&out, "src/models.rs");
     assert!(
         models.contains("pub struct PutAResponse") && models.contains("pub v:"),
         "{models}"
@@ -398,12 +388,7 @@ paths:
         w[1].starts_with("broken.yaml:9:") && w[1].contains("counts as none"),
         "{w:#?}"
     );
-    let ops = &out
-        .files
-        .iter()
-        .find(|f| f.path == "src/operations.rs")
-        .expect("ops")
-        .contents;
+    let ops = file(&out, "src/operations.rs");
     assert!(
         ops.contains("pub fn list_items(&self)"),
         "the dropped path parameter is not an argument"
@@ -422,7 +407,7 @@ mod synthetic;
 fn deep_nesting_sets_the_recursion_limit_rustc_needs() {
     let out =
         codegen::generate(&synthetic::deep_spec(150), &codegen::Config::new("deep", "deep.yaml")).expect("generates");
-    let lib = &out.files.iter().find(|f| f.path == "src/lib.rs").expect("lib").contents;
+    let lib = file(&out, "src/lib.rs");
     assert!(
         lib.contains("#![recursion_limit = \"512\"]"),
         "{}",
@@ -535,11 +520,106 @@ paths:
             .any(|l| l.contains("the operation at /paths/~1bad/get is skipped (--skip-unsupported)")),
         "{w:#?}"
     );
-    let ops = &out
-        .files
-        .iter()
-        .find(|f| f.path == "src/operations.rs")
-        .expect("ops")
-        .contents;
+    let ops = file(&out, "src/operations.rs");
     assert!(ops.contains("pub fn good(") && !ops.contains("pub fn bad("));
+}
+
+/// A Swagger 2.0 document is rebuilt in 3.0's layout, but each problem is
+/// reported where the user wrote it: in `definitions`, in a body
+/// parameter's schema, at a form field, at a `collectionFormat`.
+#[test]
+fn swagger2_problems_point_into_the_file_as_written() {
+    let spec = r##"swagger: "2.0"
+info: {title: x, version: "1"}
+paths:
+  /pets:
+    post:
+      parameters:
+        - name: body
+          in: body
+          schema:
+            type: object
+            properties:
+              size: {type: integr}
+        - name: ids
+          in: header
+          type: array
+          items: {type: string}
+          collectionFormat: ssv
+      responses:
+        204: {description: ok}
+  /pets/{id}/photo:
+    post:
+      consumes: [multipart/form-data]
+      parameters:
+        - {name: id, in: path, required: true, type: string}
+        - {name: file, in: formData, type: file}
+        - {name: caption, in: formData, type: string, maxLength: many}
+      responses:
+        204: {description: ok}
+definitions:
+  Pet:
+    type: object
+    required: [name]
+    properties:
+      name: {type: string, enum: []}
+"##;
+    assert_eq!(diagnose(spec), vec![
+        "broken.yaml:12:22: error: expected `type` to be string, number, integer, boolean, array or object, found `integr` (at /paths/~1pets/post/parameters/0/schema/properties/size/type)".to_owned(),
+        "broken.yaml:17:11: error: `collectionFormat: ssv` in a header parameter cannot be sent (csv is supported everywhere; multi, ssv, tsv and pipes in a query) (at /paths/~1pets/post/parameters/1/collectionFormat)".to_owned(),
+        "broken.yaml:26:55: error: expected `maxLength` to be a non-negative integer, found the string \"many\" (at /paths/~1pets~1{id}~1photo/post/parameters/2/maxLength)".to_owned(),
+        "broken.yaml:34:28: error: expected `enum` to list at least one value (--lenient reads an empty one as absent) (at /definitions/Pet/properties/name/enum)".to_owned(),
+    ]);
+}
+
+/// An OpenAPI 3.1 document's problems are located in it too: in a
+/// webhook's payload, in `$defs`, at a `$ref` that YAML read as a comment.
+#[test]
+fn openapi31_problems_point_into_the_file_as_written() {
+    let spec = r##"openapi: 3.1.0
+info: {title: x, version: "1"}
+webhooks:
+  ping:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                at: {type: [strin, "null"]}
+      responses:
+        "200": {description: ok}
+components:
+  schemas:
+    A:
+      type: object
+      properties:
+        b: {$ref: "#/components/schemas/A/$defs/B"}
+        c:
+          $ref: #/components/schemas/C
+      $defs:
+        B:
+          type: object
+          properties:
+            n: {type: integer, minimum: low}
+"##;
+    let d = diagnose(spec);
+    assert_eq!(d, vec![
+        "broken.yaml:4:3: warning: webhook `ping` is a request the API sends to you, not one a client makes: no method is generated for POST; the schema `PingWebhook` describes what it sends and is generated as a model (at /webhooks/ping)".to_owned(),
+        "broken.yaml:12:22: error: expected `type` to be string, number, integer, boolean, array or object, found `strin` (at /webhooks/ping/post/requestBody/content/application~1json/schema/properties/at/type)".to_owned(),
+        "broken.yaml:22:11: error: `$ref` has no value: YAML reads an unquoted `#…` as a comment; quote the reference, or pass --lenient to read it as any JSON value (at /components/schemas/A/properties/c/$ref)".to_owned(),
+        "broken.yaml:27:32: error: expected `minimum` to be a number, found the string \"low\" (at /components/schemas/A/$defs/B/properties/n/minimum)".to_owned(),
+    ]);
+}
+
+/// `--lenient` reads a lost `$ref` as any JSON value, with the warning in
+/// place of the error.
+#[test]
+fn openapi31_lost_reference_under_lenient() {
+    let spec = "openapi: 3.1.0\ninfo: {title: x, version: \"1\"}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        c:\n          $ref: #/components/schemas/C\n";
+    let (out, w) = generate_with(spec, |c| c.lenient = true);
+    assert_eq!(w, vec!["broken.yaml:10:11: warning: `$ref` has no value: YAML reads an unquoted `#…` as a comment, so the reference was lost; read as any JSON value (--lenient); quote the reference (at /components/schemas/A/properties/c/$ref)".to_owned()]);
+    let models = file(&out, "src/models.rs");
+    assert!(models.contains("pub c: Option<::serde_json::Value>"), "{models}");
 }

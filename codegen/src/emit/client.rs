@@ -514,9 +514,26 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
         };
         let step = match (p.location, &p.ty) {
             (ParamLocation::Path, _) => continue,
-            (ParamLocation::Query, ParamType::List { item, explode }) => {
+            (
+                ParamLocation::Query,
+                ParamType::List {
+                    item,
+                    explode,
+                    delimiter,
+                },
+            ) if *explode || *delimiter == ',' => {
                 let each = to_text(item, types, quote!(x));
                 quote!(query.push_list(#wire, #list.iter().map(|x| #each), #explode);)
+            }
+            (ParamLocation::Query, ParamType::List { item, delimiter, .. }) => {
+                let each = to_text(item, types, quote!(x));
+                // The delimiter as it goes on the wire.
+                let delimiter = match delimiter {
+                    ' ' => "%20",
+                    '|' => "%7C",
+                    _ => "%09",
+                };
+                quote!(query.push_delimited(#wire, #list.iter().map(|x| #each), #delimiter);)
             }
             (ParamLocation::Query, ParamType::Object { style, .. }) => {
                 let style = match style {

@@ -267,6 +267,11 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
     let item = type_tokens(&p.item);
     let value = ident(&p.value_field);
     let next = ident(&p.next_field);
+    let value_expr = if p.value_optional {
+        quote!(self.#value.unwrap_or_default())
+    } else {
+        quote!(self.#value)
+    };
     let next_expr = if p.next_optional {
         quote!(self.#next)
     } else {
@@ -276,7 +281,7 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
         impl crate::runtime::Page for #name {
             type Item = #item;
             fn into_parts(self) -> (#vec<Self::Item>, #option<#string>) {
-                (self.#value, #next_expr)
+                (#value_expr, #next_expr)
             }
         }
     }

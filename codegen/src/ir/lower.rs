@@ -8,8 +8,8 @@ use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as Scheme};
 use super::ops::operations;
 use super::schema::Schemas;
 use super::{
-    BodyKind, ErrorShape, FieldMode, Ir, PageShape, Prim, SecurityScheme, Server, ServerVariable, StatusMatch, TypeDef,
-    TypeKind, TypeRef,
+    BodyKind, ErrorShape, FieldMode, Ir, PageShape, Pageable, Prim, SecurityScheme, Server, ServerVariable,
+    StatusMatch, TypeDef, TypeKind, TypeRef,
 };
 use crate::diag::Sink;
 use crate::naming::{Namespace, field_name};
@@ -32,14 +32,23 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>, 
         t.page = p;
     }
     for op in &mut ops {
-        op.page = op
+        let body = op
             .success
             .iter()
             .find(|c| c.status == StatusMatch::Code(200))
             .and_then(|c| match &c.body {
-                BodyKind::Json(TypeRef::Named(n)) => by_name.get(n).and_then(|i| types[*i].page.clone()),
+                BodyKind::Json(TypeRef::Named(n)) => by_name.get(n).copied(),
                 _ => None,
             });
+        let Some(i) = body else { continue };
+        if let Some(p) = &op.pageable {
+            // What the operation declares, where the type is not already a
+            // page by its own shape (one `Page` impl per type).
+            if types[i].page.is_none() {
+                types[i].page = declared_page_shape(&types[i], p);
+            }
+        }
+        op.page = types[i].page.clone();
     }
     types.sort_by(|a, b| a.name.cmp(&b.name));
     ops.sort_by(|a, b| a.method_name.cmp(&b.method_name));
@@ -324,7 +333,36 @@ fn page_shape(t: &TypeDef) -> Option<PageShape> {
     Some(PageShape {
         item: (**item).clone(),
         value_field: value.ident.clone(),
+        value_optional: false,
         next_field: next.ident.clone(),
         next_optional: next.mode != FieldMode::Required,
+    })
+}
+
+/// The page shape an operation declares (`x-ms-pageable`) over the members
+/// it names; the items may be absent.
+fn declared_page_shape(t: &TypeDef, p: &Pageable) -> Option<PageShape> {
+    let TypeKind::Struct(s) = &t.kind else {
+        return None;
+    };
+    let value = s.fields.iter().find(|f| f.json == p.item_field)?;
+    let TypeRef::Vec(item) = &value.ty else {
+        return None;
+    };
+    let next = s
+        .fields
+        .iter()
+        .find(|f| f.json == p.next_field && f.ty == TypeRef::Prim(Prim::String))?;
+    let optional = |m: FieldMode| match m {
+        FieldMode::Required => Some(false),
+        FieldMode::Nullable | FieldMode::Optional => Some(true),
+        FieldMode::Tristate => None,
+    };
+    Some(PageShape {
+        item: (**item).clone(),
+        value_field: value.ident.clone(),
+        value_optional: optional(value.mode)?,
+        next_field: next.ident.clone(),
+        next_optional: optional(next.mode)?,
     })
 }

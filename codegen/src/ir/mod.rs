@@ -92,8 +92,18 @@ pub(crate) enum ErrorShape {
 pub(crate) struct PageShape {
     pub(crate) item: TypeRef,
     pub(crate) value_field: String,
+    /// The items may be absent (Azure's `value`, read-only and optional).
+    pub(crate) value_optional: bool,
     pub(crate) next_field: String,
     pub(crate) next_optional: bool,
+}
+
+/// Paging an operation declares (`x-ms-pageable`): the 200 body's member
+/// that holds the items and the one that holds the next page's link.
+#[derive(Debug, Clone)]
+pub(crate) struct Pageable {
+    pub(crate) item_field: String,
+    pub(crate) next_field: String,
 }
 
 #[derive(Debug, Clone)]
@@ -229,8 +239,10 @@ pub(crate) struct Operation {
     pub(crate) authenticated: bool,
     /// The `Accept` header to send.
     pub(crate) accept: Option<String>,
-    /// Paging over `value` and `@odata.nextLink` of the 200 body.
+    /// Paging over `value` and `@odata.nextLink` of the 200 body, or over
+    /// the members `pageable` names.
     pub(crate) page: Option<PageShape>,
+    pub(crate) pageable: Option<Pageable>,
 }
 
 #[derive(Debug)]
@@ -265,7 +277,14 @@ pub(crate) enum ParamType {
     /// A scalar value written as text.
     Scalar(TypeRef),
     /// A list, comma-joined (`explode: false`) or repeated (`explode: true`).
-    List { item: TypeRef, explode: bool },
+    /// `delimiter` joins the values when not exploded: `,` (form), or
+    /// ` `, `|` or a tab (`spaceDelimited`, `pipeDelimited`, Swagger's
+    /// `tsv`).
+    List {
+        item: TypeRef,
+        explode: bool,
+        delimiter: char,
+    },
     /// `If-Match` / `If-None-Match`: an entity tag.
     ETag,
     /// An object of scalar members in the query: `style: form` (exploded:

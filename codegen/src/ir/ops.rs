@@ -87,6 +87,7 @@ pub(crate) fn operations<'a>(
                 }
             }
             let page = None;
+            let pageable = pageable(op, &mut *schemas.sink, &pointer);
             out.push(Operation {
                 method_name,
                 type_name: type_name_,
@@ -108,6 +109,7 @@ pub(crate) fn operations<'a>(
                 authenticated,
                 accept,
                 page,
+                pageable,
             });
         }
     }
@@ -120,6 +122,28 @@ pub(crate) fn operations<'a>(
         op.result_name = types.claim(&format!("{}Result", op.type_name));
     }
     out
+}
+
+/// The paging an operation declares with Azure's `x-ms-pageable`:
+/// `nextLinkName` (null: one page only) and `itemName` (`value`).
+fn pageable(op: &openapiv3::Operation, sink: &mut crate::diag::Sink, pointer: &str) -> Option<super::Pageable> {
+    let p = op.extensions.get("x-ms-pageable")?;
+    let next = match p.get("nextLinkName") {
+        Some(serde_json::Value::String(n)) => n.clone(),
+        Some(serde_json::Value::Null) | None => return None,
+        Some(other) => {
+            sink.warning(
+                &push_pointer(&push_pointer(pointer, "x-ms-pageable"), "nextLinkName"),
+                format!("expected `nextLinkName` to be a member name or null, found {other}; the operation is read as not paged"),
+            );
+            return None;
+        }
+    };
+    let item = p.get("itemName").and_then(serde_json::Value::as_str).unwrap_or("value");
+    Some(super::Pageable {
+        item_field: item.to_owned(),
+        next_field: next,
+    })
 }
 
 /// Whether a security requirement asks for credentials: it names at least
@@ -252,7 +276,23 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                     },
                     _ => None,
                 };
-                self.param_type(schema, &hint, explode, object_style, &push_pointer(&pointer, "schema"))
+                let mut ty = self.param_type(schema, &hint, explode, object_style, &push_pointer(&pointer, "schema"));
+                if let ParamType::List { delimiter, .. } = &mut ty {
+                    *delimiter = match p {
+                        // Swagger 2.0's `collectionFormat: tsv`, which 3.0 has no style for.
+                        _ if data.extensions.get("x-collection-format").and_then(|v| v.as_str()) == Some("tsv") => '\t',
+                        Parameter::Query {
+                            style: openapiv3::QueryStyle::SpaceDelimited,
+                            ..
+                        } => ' ',
+                        Parameter::Query {
+                            style: openapiv3::QueryStyle::PipeDelimited,
+                            ..
+                        } => '|',
+                        _ => ',',
+                    };
+                }
+                ty
             };
             out.push(Param {
                 name: data.name.clone(),
@@ -357,7 +397,11 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                     "a list parameter must hold strings, numbers, booleans or string enums",
                 );
             }
-            return ParamType::List { item, explode };
+            return ParamType::List {
+                item,
+                explode,
+                delimiter: ',',
+            };
         }
         let (ty, _) = self.schemas.use_schema(schema, hint, Mode::Request, pointer);
         if scalar(&ty, self.schemas) {

@@ -499,12 +499,13 @@ impl<'a> Validator<'a> {
         if let Some(style) = m.get("style") {
             let style_pointer = push_pointer(pointer, "style");
             match (style.as_str(), location.as_str()) {
-                (Some("simple"), "path" | "header") | (Some("form" | "deepObject"), "query") => {}
+                (Some("simple"), "path" | "header")
+                | (Some("form" | "deepObject" | "spaceDelimited" | "pipeDelimited"), "query") => {}
                 (Some("deepObject"), l) => self.error(
                     &style_pointer,
                     format!("style `deepObject` is for query parameters, not a {l} parameter"),
                 ),
-                (Some("spaceDelimited" | "pipeDelimited" | "label" | "matrix"), _) => {
+                (Some("label" | "matrix"), _) => {
                     let s = style.as_str().unwrap_or_default();
                     self.unsupported(&style_pointer, &format!("the parameter style `{s}`"))
                 }

@@ -1,21 +1,48 @@
 //! Reading facts off a spec's text, for tests and benchmarks.
 
-/// The operations a spec declares: every method of every path item.
+/// The operations a spec declares: every method of every path item (of
+/// `paths`, and of Azure's `x-ms-paths`).
 pub fn declared_operations(text: &str) -> usize {
-    let doc: serde_json::Value = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).unwrap_or_default()
-    } else {
-        serde_yaml::from_str(text).unwrap_or_default()
-    };
     let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-    doc.get("paths")
-        .and_then(|p| p.as_object())
-        .map(|paths| {
-            paths
-                .values()
-                .filter_map(|item| item.as_object())
-                .map(|item| item.keys().filter(|k| methods.contains(&k.as_str())).count())
-                .sum()
+    let count = |paths: Option<&serde_json::Map<String, serde_json::Value>>| -> usize {
+        paths
+            .map(|paths| {
+                paths
+                    .values()
+                    .filter_map(|item| item.as_object())
+                    .map(|item| item.keys().filter(|k| methods.contains(&k.as_str())).count())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    if text.trim_start().starts_with('{') {
+        let doc: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        return ["paths", "x-ms-paths"]
+            .iter()
+            .map(|k| count(doc.get(k).and_then(|p| p.as_object())))
+            .sum();
+    }
+    // The YAML reader that takes integers beyond 64 bits, which some
+    // published specs hold.
+    let docs = yaml_rust2::YamlLoader::load_from_str(text).unwrap_or_default();
+    let Some(doc) = docs.first() else { return 0 };
+    ["paths", "x-ms-paths"]
+        .iter()
+        .map(|k| {
+            doc[*k]
+                .as_hash()
+                .map(|paths| {
+                    paths
+                        .values()
+                        .filter_map(|item| item.as_hash())
+                        .map(|item| {
+                            item.keys()
+                                .filter(|k| k.as_str().is_some_and(|k| methods.contains(&k)))
+                                .count()
+                        })
+                        .sum::<usize>()
+                })
+                .unwrap_or(0)
         })
-        .unwrap_or(0)
+        .sum()
 }

@@ -74,6 +74,19 @@ impl Query {
         }
     }
 
+    /// A list joined by a delimiter other than the comma, given as it goes
+    /// on the wire: `name=a%20b` (`spaceDelimited`), `name=a%7Cb`
+    /// (`pipeDelimited`), `name=a%09b` (Swagger's `tsv`).
+    pub(crate) fn push_delimited<I: IntoIterator<Item = String>>(&mut self, name: &str, values: I, delimiter: &str) {
+        self.start(name);
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.buf.push_str(delimiter);
+            }
+            percent(&mut self.buf, &v, query_safe);
+        }
+    }
+
     /// An object: `style: form` exploded (`a=1&b=2`) or not
     /// (`name=a,1,b,2`), or `style: deepObject` (`name[a]=1&name[b]=2`).
     /// Members that are null or absent are left out; a list member is

@@ -615,3 +615,109 @@ fn schemas(root: &mut Value, dialect: Dialect, sink: &mut Sink, lenient: bool) {
     for_each_schema_root(root, &mut |s, p| schema(s, p, dialect, sink, lenient));
 }
 
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn versions_by_the_documents_own_field() {
+        assert_eq!(Version::of(&json!({"openapi": "3.0.3"})), Version::OpenApi30);
+        assert_eq!(Version::of(&json!({"openapi": "3.1.1"})), Version::OpenApi31);
+        assert_eq!(Version::of(&json!({"swagger": "2.0"})), Version::Swagger2);
+        assert_eq!(Version::of(&json!({"swagger": 2.0})), Version::Swagger2);
+        assert_eq!(Version::of(&json!({"openapi": "3.2.0"})), Version::Other);
+        assert_eq!(Version::of(&json!([])), Version::Other);
+    }
+
+    #[test]
+    fn the_longest_origin_wins() {
+        let mut o = Origins::default();
+        o.add("/components/schemas".to_owned(), "/definitions".to_owned());
+        o.add("/components/schemas/A/x".to_owned(), "/elsewhere".to_owned());
+        assert_eq!(o.original("/components/schemas/B/type"), "/definitions/B/type");
+        assert_eq!(o.original("/components/schemas/A/x/y"), "/elsewhere/y");
+        assert_eq!(o.original("/components/schemasX"), "/components/schemasX");
+        assert_eq!(o.original("/paths"), "/paths");
+    }
+
+    fn normalized(mut v: Value, dialect: Dialect) -> Value {
+        let mut sink = Sink::default();
+        schema(&mut v, "", dialect, &mut sink, false);
+        v
+    }
+
+    #[test]
+    fn json_schema_keywords_read_as_openapi_30() {
+        let s = |v| normalized(v, Dialect::OpenApi31);
+        assert_eq!(
+            s(json!({"type": ["string", "null"]})),
+            json!({"type": "string", "nullable": true})
+        );
+        assert_eq!(
+            s(json!({"type": ["integer", "string"], "format": "int64", "maxLength": 3, "enum": [1, "a"]})),
+            json!({"anyOf": [
+                {"type": "integer", "format": "int64", "enum": [1]},
+                {"type": "string", "format": "int64", "maxLength": 3, "enum": ["a"]}
+            ]})
+        );
+        assert_eq!(s(json!({"const": 3})), json!({"type": "integer", "enum": [3]}));
+        assert_eq!(
+            s(json!({"type": "integer", "exclusiveMinimum": 0})),
+            json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true})
+        );
+        assert_eq!(
+            s(json!({"type": "string", "contentEncoding": "base64"})),
+            json!({"type": "string", "format": "byte"})
+        );
+        assert_eq!(
+            s(json!({"type": "string", "contentMediaType": "image/png"})),
+            json!({"type": "string", "format": "binary"})
+        );
+        assert_eq!(s(json!({"examples": [1, 2]})), json!({"example": 1}));
+        assert_eq!(
+            s(json!({"anyOf": [{"$ref": "#/components/schemas/A"}, {"type": "null"}]})),
+            json!({"allOf": [{"$ref": "#/components/schemas/A"}], "nullable": true})
+        );
+        assert_eq!(
+            s(json!({"$ref": "#/components/schemas/A", "description": "d", "readOnly": true, "maxLength": 3})),
+            json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/A"}, {"maxLength": 3}]})
+        );
+        assert_eq!(
+            s(json!({"oneOf": [{"const": "a", "title": "A"}, {"const": null}]})),
+            json!({"nullable": true, "type": "string", "enum": ["a"]})
+        );
+        assert_eq!(s(json!(true)), json!({}));
+        // Inside: properties, items, compositions.
+        assert_eq!(
+            s(json!({"properties": {"a": {"type": ["array", "null"], "items": {"const": 1}}}})),
+            json!({"properties": {"a": {"type": "array", "nullable": true, "items": {"type": "integer", "enum": [1]}}}})
+        );
+    }
+
+    #[test]
+    fn swagger_schema_keywords_read_as_openapi_30() {
+        let s = |v| normalized(v, Dialect::Swagger2);
+        assert_eq!(
+            s(json!({"type": "file"})),
+            json!({"type": "string", "format": "binary"})
+        );
+        assert_eq!(
+            s(json!({"type": "string", "x-nullable": true})),
+            json!({"type": "string", "nullable": true})
+        );
+        assert_eq!(
+            s(json!({"discriminator": "kind"})),
+            json!({"discriminator": {"propertyName": "kind"}})
+        );
+        assert_eq!(
+            s(json!({"$ref": "#/definitions/A", "x-nullable": true})),
+            json!({"nullable": true, "allOf": [{"$ref": "#/definitions/A"}]})
+        );
+        assert_eq!(
+            s(json!({"type": "array", "items": [{"$ref": "#/definitions/A"}, {"type": "null"}]})),
+            json!({"type": "array", "items": {"nullable": true, "allOf": [{"$ref": "#/definitions/A"}]}})
+        );
+    }
+}

@@ -25,6 +25,7 @@ pub(super) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool, origins:
     // 3.1 allows a document of webhooks or components only.
     m.entry("paths").or_insert_with(|| Value::Object(Map::new()));
     resource_refs(root);
+    defs(root, origins);
     let path_items = root
         .pointer_mut("/components")
         .and_then(Value::as_object_mut)
@@ -91,6 +92,89 @@ fn inline_path_item(item: &mut Value, path_items: &Map<String, Value>) -> Option
     }
     *item = Value::Object(target);
     Some(local.to_owned())
+}
+
+/// `$defs` (JSON Schema's local definitions, which 3.0 does not have)
+/// become components, and references to them point there.
+fn defs(root: &mut Value, origins: &mut Origins) {
+    // Each `$defs` member's pointer: the owner's pointer and the name.
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut stack: Vec<(&Value, String)> = vec![(&*root, String::new())];
+    while let Some((v, p)) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Object(defs)) = m.get("$defs") {
+                    found.extend(defs.keys().map(|name| (p.clone(), name.clone())));
+                }
+                for (k, child) in m {
+                    if !k.starts_with("x-")
+                        && !matches!(k.as_str(), "example" | "examples" | "enum" | "const" | "default")
+                    {
+                        stack.push((child, push_pointer(&p, k)));
+                    }
+                }
+            }
+            Value::Array(list) => {
+                for (i, child) in list.iter().enumerate() {
+                    stack.push((child, push_pointer(&p, &i.to_string())));
+                }
+            }
+            _ => {}
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    // Deepest first: an inner definition moves out before its owner does.
+    found.sort_by_key(|(owner, _)| std::cmp::Reverse(segments(owner).len()));
+    let mut moved: Vec<(String, String)> = Vec::new();
+    for (owner, name) in found {
+        let defs_pointer = push_pointer(&owner, "$defs");
+        let Some(Value::Object(defs)) = root.pointer_mut(&defs_pointer) else {
+            continue;
+        };
+        let Some(content) = defs.remove(&name) else { continue };
+        if defs.is_empty() {
+            if let Some(Value::Object(m)) = root.pointer_mut(&owner) {
+                m.remove("$defs");
+            }
+        }
+        let Some(component) = add_schema(root, &name.to_upper_camel_case(), content) else {
+            return;
+        };
+        let written = push_pointer(&defs_pointer, &name);
+        let upgraded = push_pointer("/components/schemas", &component);
+        origins.add(upgraded.clone(), written.clone());
+        moved.push((written, upgraded));
+    }
+    rewrite_refs(root, &mut |r| {
+        let local = r.strip_prefix('#')?;
+        moved.iter().find_map(|(written, upgraded)| {
+            let rest = local.strip_prefix(written.as_str())?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| format!("#{upgraded}{rest}"))
+        })
+    });
+}
+
+/// Adds `content` to `components/schemas` under `base`, or `base2`, `base3`
+/// … where that is taken; returns the name used.
+fn add_schema(root: &mut Value, base: &str, content: Value) -> Option<String> {
+    let list = root
+        .as_object_mut()?
+        .entry("components")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()?
+        .entry("schemas")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()?;
+    let mut name = base.to_owned();
+    let mut n = 2;
+    while list.contains_key(&name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    list.insert(name.clone(), content);
+    Some(name)
 }
 
 /// `mutualTLS` (new in 3.1) is the TLS client certificate, which the HTTP
@@ -243,22 +327,9 @@ fn webhooks(root: &mut Value, path_items: &Map<String, Value>, sink: &mut Sink, 
             } else {
                 format!("{}Webhook", name.to_upper_camel_case())
             };
-            let Some(list) = root
-                .as_object_mut()
-                .map(|m| m.entry("components").or_insert_with(|| Value::Object(Map::new())))
-                .and_then(Value::as_object_mut)
-                .map(|c| c.entry("schemas").or_insert_with(|| Value::Object(Map::new())))
-                .and_then(Value::as_object_mut)
-            else {
+            let Some(model) = add_schema(root, &base, schema.clone()) else {
                 continue;
             };
-            let mut model = base.clone();
-            let mut n = 2;
-            while list.contains_key(&model) {
-                model = format!("{base}{n}");
-                n += 1;
-            }
-            list.insert(model.clone(), schema.clone());
             origins.add(
                 push_pointer("/components/schemas", &model),
                 push_pointer(&push_pointer(&push_pointer(&body_pointer, "content"), media), "schema"),

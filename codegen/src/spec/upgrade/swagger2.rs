@@ -69,17 +69,17 @@ pub(super) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool, origins:
                 continue;
             }
             let written = push_pointer(&push_pointer("", key), path);
-            let mut path_key = path.clone();
-            let mut n = 2;
-            while paths.contains_key(&path_key) {
-                // An `x-ms-paths` key that differs only after `?`.
-                path_key = format!("{path}#{n}");
-                n += 1;
+            if paths.contains_key(path) {
+                up.sink
+                    .warning(&written, format!("`{path}` is also in `paths`; this copy is left out"));
+                continue;
             }
-            let upgraded = push_pointer("/paths", &path_key);
+            // An `x-ms-paths` key keeps its fixed query (`/a?op=x`): the
+            // client adds the operation's own query after it.
+            let upgraded = push_pointer("/paths", path);
             let item = up.path_item(item, &upgraded, &written);
             up.origins.add(upgraded, written);
-            paths.insert(path_key, item);
+            paths.insert(path.clone(), item);
         }
     }
     doc.insert("paths".to_owned(), Value::Object(paths));
@@ -481,24 +481,31 @@ impl Upgrade<'_> {
         let location = p.get("in").and_then(Value::as_str).unwrap_or("query");
         if p.get("type").and_then(Value::as_str) == Some("array") {
             let format = p.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv");
-            let (style, explode) = match (format, location) {
-                ("multi", "query") => ("form", true),
-                ("csv", "query" | "cookie") => ("form", false),
-                ("csv", _) => ("simple", false),
-                ("ssv", "query") => ("spaceDelimited", false),
-                ("pipes", "query") => ("pipeDelimited", false),
+            let style = match (format, location) {
+                ("multi", "query") => Some(("form", true)),
+                ("csv", "query" | "cookie") => Some(("form", false)),
+                ("csv", _) => Some(("simple", false)),
+                ("ssv", "query") => Some(("spaceDelimited", false)),
+                ("pipes", "query") => Some(("pipeDelimited", false)),
+                ("tsv", "query") => {
+                    // 3.0 has no style for it; lowering reads the extension.
+                    out.insert("x-collection-format".to_owned(), Value::String("tsv".to_owned()));
+                    Some(("form", false))
+                }
                 _ => {
                     self.sink.error(
                         &push_pointer(written, "collectionFormat"),
                         format!(
-                            "`collectionFormat: {format}` in a {location} parameter has no OpenAPI 3.0 equivalent, so the generator cannot send it (csv, and in a query also multi, ssv and pipes, are supported)"
+                            "`collectionFormat: {format}` in a {location} parameter cannot be sent (csv is supported everywhere; multi, ssv, tsv and pipes in a query)"
                         ),
                     );
-                    ("form", false)
+                    None
                 }
             };
-            out.insert("style".to_owned(), Value::String(style.to_owned()));
-            out.insert("explode".to_owned(), Value::Bool(explode));
+            if let Some((style, explode)) = style {
+                out.insert("style".to_owned(), Value::String(style.to_owned()));
+                out.insert("explode".to_owned(), Value::Bool(explode));
+            }
         }
         out.insert("schema".to_owned(), Value::Object(type_keywords(p)));
         self.origins.add(push_pointer(upgraded, "schema"), written.to_owned());
