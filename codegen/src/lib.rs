@@ -1,10 +1,11 @@
-//! Turns an OpenAPI 3.0 document into the files of a Rust crate: models and
-//! an async client. A pure library: text in, files or located diagnostics
-//! out; it touches no file system.
+//! Turns an OpenAPI 3.0 or 3.1 or Swagger 2.0 document into the files of a
+//! Rust crate: models and an async client. A pure library: text in, files
+//! or located diagnostics out; it touches no file system.
 //!
-//! The stages, one module family each: [`spec`](crate::spec) reads and
-//! checks the document, `ir` lowers it to resolved, Rust-shaped and ordered
-//! types and operations, `emit` turns those into formatted code.
+//! The stages, one module family each: [`spec`](crate::spec) reads the
+//! document, upgrades 3.1 and 2.0 to 3.0 and checks it, `ir` lowers it to
+//! resolved, Rust-shaped and ordered types and operations, `emit` turns
+//! those into formatted code.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 

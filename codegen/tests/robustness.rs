@@ -20,6 +20,8 @@ fn seeds() -> Vec<String> {
         include_str!("fixtures/additional_properties.yaml").to_owned(),
         include_str!("fixtures/read_write_only.yaml").to_owned(),
         include_str!("fixtures/formats.yaml").to_owned(),
+        include_str!("fixtures/openapi31.yaml").to_owned(),
+        include_str!("fixtures/swagger2.yaml").to_owned(),
     ];
     out.push(synthetic::synthetic_spec(8));
     out
@@ -29,6 +31,8 @@ fn generate(text: &str) {
     let mut config = codegen::Config::new("fuzzed", "fuzzed.yaml");
     let _ = codegen::generate(text, &config);
     config.skip_unsupported = true;
+    let _ = codegen::generate(text, &config);
+    config.lenient = true;
     let _ = codegen::generate(text, &config);
 }
 
@@ -114,7 +118,7 @@ proptest! {
 
     /// A valid spec with bytes cut, repeated or replaced.
     #[test]
-    fn mutated_text(seed in 0usize..11, at in any::<prop::sample::Index>(), len in 0usize..40, junk in "[ \\t\\n:{}\\[\\]\\-#&*!|>'\"a-z0-9]{0,20}", op in 0u8..3) {
+    fn mutated_text(seed in 0usize..64, at in any::<prop::sample::Index>(), len in 0usize..40, junk in "[ \\t\\n:{}\\[\\]\\-#&*!|>'\"a-z0-9]{0,20}", op in 0u8..3) {
         let seeds = seeds();
         let text = &seeds[seed % seeds.len()];
         let bytes = text.as_bytes();
@@ -137,7 +141,7 @@ proptest! {
 
     /// A valid spec with one node replaced by an arbitrary value.
     #[test]
-    fn mutated_structure(seed in 0usize..11, at in any::<prop::sample::Index>(), value in arb_value()) {
+    fn mutated_structure(seed in 0usize..64, at in any::<prop::sample::Index>(), value in arb_value()) {
         let seeds = seeds();
         let doc: Value = serde_yaml::from_str(&seeds[seed % seeds.len()]).expect("seeds parse");
         let mut all = Vec::new();

@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate a client crate from an OpenAPI 3.0 spec (by default, `generated/` from `spec/customer-contacts.yaml`).
+    /// Generate a client crate from an OpenAPI 3.0/3.1 or Swagger 2.0 spec (by default, `generated/` from `spec/customer-contacts.yaml`).
     Generate(generate::Args),
     /// Start the reference server on a free loopback port and run the whole conformance suite against it.
     ///

@@ -15,15 +15,19 @@ pub fn declared_operations(text: &str) -> usize {
             })
             .unwrap_or(0)
     };
-    if text.trim_start().starts_with('{') {
-        let doc: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    let doc: Option<serde_json::Value> = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).ok()
+    } else {
+        serde_yaml::from_str(text).ok()
+    };
+    if let Some(doc) = doc {
         return ["paths", "x-ms-paths"]
             .iter()
             .map(|k| count(doc.get(k).and_then(|p| p.as_object())))
             .sum();
     }
-    // The YAML reader that takes integers beyond 64 bits, which some
-    // published specs hold.
+    // What serde's YAML reader refuses: integers beyond 64 bits, which
+    // some published specs hold.
     let docs = yaml_rust2::YamlLoader::load_from_str(text).unwrap_or_default();
     let Some(doc) = docs.first() else { return 0 };
     ["paths", "x-ms-paths"]

@@ -110,6 +110,70 @@ pub(super) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool, origins:
         None
     });
     schemas(root, Dialect::Swagger2, up.sink, lenient);
+    named_enums(root, up.origins);
+}
+
+/// Azure's `x-ms-enum` names an enum written inline: it becomes the
+/// component of that name, shared by every place that writes the same
+/// values (as Azure's own SDKs name it). Where the name is taken by other
+/// content, the enum stays where it is.
+fn named_enums(root: &mut Value, origins: &mut Origins) {
+    let mut pending: Vec<String> = Vec::new();
+    super::for_each_schema_root(root, &mut |_, p| pending.push(p.to_owned()));
+    let mut found: Vec<(String, String)> = Vec::new();
+    while let Some(p) = pending.pop() {
+        let Some(Value::Object(m)) = root.pointer_mut(&p) else {
+            continue;
+        };
+        let name = m.get("x-ms-enum").and_then(|e| e.get("name")).and_then(Value::as_str);
+        let is_component = segments(&p).len() == 3 && p.starts_with("/components/schemas/");
+        if let (Some(name), true, false) = (name, m.contains_key("enum"), is_component) {
+            found.push((p.clone(), name.to_owned()));
+            continue;
+        }
+        super::for_each_child(m, &p, &mut |_, child| pending.push(child.to_owned()));
+    }
+    // In the document's order.
+    found.reverse();
+    for (pointer, name) in found {
+        let Some(content) = root.pointer(&pointer).cloned() else {
+            continue;
+        };
+        let Some(schemas) = root
+            .as_object_mut()
+            .map(|m| m.entry("components").or_insert_with(|| Value::Object(Map::new())))
+            .and_then(Value::as_object_mut)
+            .map(|c| c.entry("schemas").or_insert_with(|| Value::Object(Map::new())))
+            .and_then(Value::as_object_mut)
+        else {
+            return;
+        };
+        match schemas.get(&name) {
+            Some(existing) if existing.get("enum") != content.get("enum") => continue,
+            Some(_) => {}
+            None => {
+                let mut component = content.clone();
+                if let Value::Object(c) = &mut component {
+                    c.remove("description");
+                    c.remove("default");
+                    c.remove("readOnly");
+                }
+                schemas.insert(name.clone(), component);
+                origins.add(push_pointer("/components/schemas", &name), origins.original(&pointer));
+            }
+        }
+        let mut reference = Map::new();
+        reference.insert(
+            "$ref".to_owned(),
+            Value::String(format!("#{}", push_pointer("/components/schemas", &name))),
+        );
+        if let Some(d) = content.get("description") {
+            reference.insert("description".to_owned(), d.clone());
+        }
+        if let Some(slot) = root.pointer_mut(&pointer) {
+            *slot = Value::Object(reference);
+        }
+    }
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
