@@ -118,8 +118,8 @@ fn emit_in_parts(ir: &Ir, config: &Config, sizes: PartSizes) -> Result<Vec<Gener
 /// crate is 125,000 lines), large enough that each part's fixed cost stays
 /// small.
 const PART_SIZES: PartSizes = PartSizes {
-    types: 64,
-    operations: 24,
+    types: 16,
+    operations: 6,
 };
 
 #[derive(Debug, Clone, Copy)]
