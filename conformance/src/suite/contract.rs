@@ -1,4 +1,5 @@
-//! The requirements of CONTRACT.md, one per id, with their strength.
+//! The requirements of `CONTRACT.md` (at the repository root), one per id,
+//! with their strength; `tests/contract.rs` keeps the two equal.
 
 use serde::Serialize;
 
