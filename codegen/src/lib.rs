@@ -12,10 +12,12 @@
 mod diag;
 mod emit;
 mod ir;
+mod module;
 mod naming;
 mod spec;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use module::{ModuleOutput, generate_module};
 
 use diag::Sink;
 
