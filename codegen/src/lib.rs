@@ -42,6 +42,10 @@ pub struct Config {
     /// requirement naming an undeclared scheme counts as none, a response
     /// that points at a request body takes its content.
     pub lenient: bool,
+    /// Depend on the runtime crate (`openapi-client-runtime`) at this path,
+    /// relative to the generated crate, instead of copying the runtime into
+    /// `src/runtime/`.
+    pub runtime_path: Option<String>,
 }
 
 impl Config {
@@ -54,6 +58,7 @@ impl Config {
             standalone: false,
             skip_unsupported: false,
             lenient: false,
+            runtime_path: None,
         }
     }
 }

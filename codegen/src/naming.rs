@@ -206,7 +206,7 @@ mod tests {
 
     /// The methods of `impl Client` blocks in the runtime's source.
     fn runtime_client_methods() -> Vec<String> {
-        let file = syn::parse_file(include_str!("../runtime/client.rs")).expect("the runtime parses");
+        let file = syn::parse_file(include_str!("../../runtime/src/client.rs")).expect("the runtime parses");
         let mut out = Vec::new();
         for item in file.items {
             if let syn::Item::Impl(imp) = item {

@@ -55,6 +55,11 @@ struct Generate {
     /// what the spec gives.
     #[arg(long)]
     check: bool,
+    /// Depend on the runtime crate (`openapi-client-runtime`, `runtime/` in the generator's
+    /// repository) at this path, relative to the generated crate, instead of copying the
+    /// runtime into `src/runtime/`. Several generated crates then share one runtime.
+    #[arg(long)]
+    runtime_path: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -74,6 +79,7 @@ fn generate(args: &Generate) -> ExitCode {
     config.standalone = true;
     config.lenient = args.lenient;
     config.skip_unsupported = args.skip_unsupported;
+    config.runtime_path = args.runtime_path.clone();
     config.command = format!(
         "openapi-client-gen generate --spec {} --out {}",
         spec_name,

@@ -46,7 +46,7 @@ struct ODataErrorDetail {
 }
 
 impl RawResponse {
-    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> RawResponse {
+    pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> RawResponse {
         let details = serde_json::from_slice::<ODataError>(&body)
             .ok()
             .map(|e| (e.error.code, e.error.message));
@@ -63,11 +63,11 @@ impl RawResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    pub(crate) fn json<T: serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
+    pub fn json<T: serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
             status: self.status,
             message: e.to_string(),
@@ -76,13 +76,13 @@ impl RawResponse {
     }
 
     /// A documented success with a JSON body.
-    pub(crate) fn ok_json<T: serde::de::DeserializeOwned, H, E>(self, headers: H) -> Result<Response<T, H>, Error<E>> {
+    pub fn ok_json<T: serde::de::DeserializeOwned, H, E>(self, headers: H) -> Result<Response<T, H>, Error<E>> {
         let body = self.json()?;
         Ok(Response::new(self.status, headers, self.headers, body))
     }
 
     /// A documented success with a JSON body, as one variant of the operation's success enum.
-    pub(crate) fn ok_json_as<T: serde::de::DeserializeOwned, B, H, E>(
+    pub fn ok_json_as<T: serde::de::DeserializeOwned, B, H, E>(
         self,
         headers: H,
         wrap: impl FnOnce(T) -> B,
@@ -91,41 +91,30 @@ impl RawResponse {
         Ok(Response::new(self.status, headers, self.headers, body))
     }
 
-    pub(crate) fn ok_text<H, E>(self, headers: H) -> Result<Response<String, H>, Error<E>> {
+    pub fn ok_text<H, E>(self, headers: H) -> Result<Response<String, H>, Error<E>> {
         let body = self.utf8()?;
         Ok(Response::new(self.status, headers, self.headers, body))
     }
 
-    pub(crate) fn ok_text_as<B, H, E>(
-        self,
-        headers: H,
-        wrap: impl FnOnce(String) -> B,
-    ) -> Result<Response<B, H>, Error<E>> {
+    pub fn ok_text_as<B, H, E>(self, headers: H, wrap: impl FnOnce(String) -> B) -> Result<Response<B, H>, Error<E>> {
         let body = wrap(self.utf8()?);
         Ok(Response::new(self.status, headers, self.headers, body))
     }
 
-    pub(crate) fn ok_bytes<H, E>(self, headers: H) -> Result<Response<Bytes, H>, Error<E>> {
+    pub fn ok_bytes<H, E>(self, headers: H) -> Result<Response<Bytes, H>, Error<E>> {
         Ok(Response::new(self.status, headers, self.headers, self.body))
     }
 
-    pub(crate) fn ok_bytes_as<B, H, E>(
-        self,
-        headers: H,
-        wrap: impl FnOnce(Bytes) -> B,
-    ) -> Result<Response<B, H>, Error<E>> {
+    pub fn ok_bytes_as<B, H, E>(self, headers: H, wrap: impl FnOnce(Bytes) -> B) -> Result<Response<B, H>, Error<E>> {
         Ok(Response::new(self.status, headers, self.headers, wrap(self.body)))
     }
 
-    pub(crate) fn ok_with<B, H, E>(self, headers: H, body: B) -> Result<Response<B, H>, Error<E>> {
+    pub fn ok_with<B, H, E>(self, headers: H, body: B) -> Result<Response<B, H>, Error<E>> {
         Ok(Response::new(self.status, headers, self.headers, body))
     }
 
     /// A documented error with a JSON body: `wrap` is the variant of its status.
-    pub(crate) fn fail_json<T: serde::de::DeserializeOwned, E, R>(
-        self,
-        wrap: impl FnOnce(T) -> E,
-    ) -> Result<R, Error<E>> {
+    pub fn fail_json<T: serde::de::DeserializeOwned, E, R>(self, wrap: impl FnOnce(T) -> E) -> Result<R, Error<E>> {
         let body = wrap(self.json()?);
         Err(Error::Api(ApiError {
             status: self.status,
@@ -134,7 +123,7 @@ impl RawResponse {
         }))
     }
 
-    pub(crate) fn fail_text<E, R>(self, wrap: impl FnOnce(String) -> E) -> Result<R, Error<E>> {
+    pub fn fail_text<E, R>(self, wrap: impl FnOnce(String) -> E) -> Result<R, Error<E>> {
         let body = wrap(self.utf8()?);
         Err(Error::Api(ApiError {
             status: self.status,
@@ -143,7 +132,7 @@ impl RawResponse {
         }))
     }
 
-    pub(crate) fn fail_bytes<E, R>(self, wrap: impl FnOnce(Bytes) -> E) -> Result<R, Error<E>> {
+    pub fn fail_bytes<E, R>(self, wrap: impl FnOnce(Bytes) -> E) -> Result<R, Error<E>> {
         let body = wrap(self.body);
         Err(Error::Api(ApiError {
             status: self.status,
@@ -152,7 +141,7 @@ impl RawResponse {
         }))
     }
 
-    pub(crate) fn fail_with<E, R>(self, body: E) -> Result<R, Error<E>> {
+    pub fn fail_with<E, R>(self, body: E) -> Result<R, Error<E>> {
         Err(Error::Api(ApiError {
             status: self.status,
             headers: self.headers,
@@ -161,11 +150,11 @@ impl RawResponse {
     }
 
     /// A status the spec does not document: the response as it came.
-    pub(crate) fn unexpected<E, R>(self) -> Result<R, Error<E>> {
+    pub fn unexpected<E, R>(self) -> Result<R, Error<E>> {
         Err(Error::UnexpectedStatus(self))
     }
 
-    pub(crate) fn utf8<E>(&self) -> Result<String, Error<E>> {
+    pub fn utf8<E>(&self) -> Result<String, Error<E>> {
         String::from_utf8(self.body.to_vec()).map_err(|e| Error::Decode {
             status: self.status,
             message: e.to_string(),

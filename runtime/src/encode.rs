@@ -27,7 +27,7 @@ fn percent(out: &mut String, value: &str, safe: fn(u8) -> bool) {
 
 /// Appends `value` as one path segment. Inside an OData string key
 /// (`('{no}')`), `quoted` doubles each `'` as OData requires.
-pub(crate) fn push_path_segment(out: &mut String, value: &str, quoted: bool) {
+pub fn push_path_segment(out: &mut String, value: &str, quoted: bool) {
     if quoted {
         percent(out, &value.replace('\'', "''"), path_safe);
     } else {
@@ -37,7 +37,7 @@ pub(crate) fn push_path_segment(out: &mut String, value: &str, quoted: bool) {
 
 /// A query string under construction.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Query {
+pub struct Query {
     buf: String,
 }
 
@@ -50,13 +50,13 @@ impl Query {
         self.buf.push('=');
     }
 
-    pub(crate) fn push(&mut self, name: &str, value: &str) {
+    pub fn push(&mut self, name: &str, value: &str) {
         self.start(name);
         percent(&mut self.buf, value, query_safe);
     }
 
     /// A list: `name=a,b` (`explode: false`) or `name=a&name=b`.
-    pub(crate) fn push_list<I: IntoIterator<Item = String>>(&mut self, name: &str, values: I, explode: bool) {
+    pub fn push_list<I: IntoIterator<Item = String>>(&mut self, name: &str, values: I, explode: bool) {
         if explode {
             for v in values {
                 self.push(name, &v);
@@ -75,7 +75,7 @@ impl Query {
     /// A list joined by a delimiter other than the comma, given as it goes
     /// on the wire: `name=a%20b` (`spaceDelimited`), `name=a%7Cb`
     /// (`pipeDelimited`), `name=a%09b` (Swagger's `tsv`).
-    pub(crate) fn push_delimited<I: IntoIterator<Item = String>>(&mut self, name: &str, values: I, delimiter: &str) {
+    pub fn push_delimited<I: IntoIterator<Item = String>>(&mut self, name: &str, values: I, delimiter: &str) {
         self.start(name);
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
@@ -88,8 +88,8 @@ impl Query {
     /// An object: `style: form` exploded (`a=1&b=2`) or not
     /// (`name=a,1,b,2`), or `style: deepObject` (`name[a]=1&name[b]=2`).
     /// Members that are null or absent are left out; a list member is
-    /// comma-joined.
-    pub(crate) fn push_object<T: serde::Serialize>(&mut self, name: &str, value: &T, style: ObjectStyle) {
+    /// comma-joined; members go in the order of their names.
+    pub fn push_object<T: serde::Serialize>(&mut self, name: &str, value: &T, style: ObjectStyle) {
         let Ok(serde_json::Value::Object(members)) = serde_json::to_value(value) else {
             return;
         };
@@ -101,7 +101,12 @@ impl Query {
                 other => Some(other.to_string()),
             }
         }
-        let members = members.iter().filter_map(|(k, v)| text(v).map(|t| (k, t)));
+        // By name: the same order whether or not serde_json keeps the
+        // declaration order (its `preserve_order` feature, which another
+        // crate of the build may turn on).
+        let mut members: Vec<(&String, String)> = members.iter().filter_map(|(k, v)| text(v).map(|t| (k, t))).collect();
+        members.sort_by(|a, b| a.0.cmp(b.0));
+        let members = members.into_iter();
         match style {
             ObjectStyle::FormExploded => {
                 for (k, t) in members {
@@ -120,14 +125,14 @@ impl Query {
         }
     }
 
-    pub(crate) fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         &self.buf
     }
 }
 
 /// How an object parameter is written into the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ObjectStyle {
+pub enum ObjectStyle {
     Form,
     FormExploded,
     DeepObject,

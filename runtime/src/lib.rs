@@ -1,6 +1,11 @@
 //! The hand-written part of the client: HTTP execution with auth, timeouts
 //! and retries, errors, entity tags, tri-state fields and paging. It is the
 //! same in every generated crate; only `models` and `operations` vary.
+//!
+//! A generated crate holds a copy of these files as its `runtime` module
+//! (the default), or depends on this crate and names it `runtime`
+//! (`--runtime-path`). The items its generated code calls are public here
+//! for that reason; in a copy they stay inside a private module.
 
 // Not every spec uses every piece (form bodies, text responses, …).
 #![allow(dead_code, unused_imports, unused_macros)]
@@ -9,13 +14,15 @@
 
 mod auth;
 mod base64;
-pub(crate) mod client;
+pub mod client;
 mod encode;
 mod error;
 mod etag;
 mod nullable;
 mod paging;
 
+// public: the names every generated crate re-exports at its root (the
+// generator reads the `pub use` lines of this block).
 pub use auth::{BoxError, StaticToken, TokenFuture, TokenProvider, token_fn};
 pub use base64::Base64;
 pub use client::{Client, ClientBuildError, ClientBuilder, RetryPolicy};
@@ -24,12 +31,21 @@ pub use etag::ETag;
 pub use nullable::Nullable;
 pub use paging::{ByteStream, Page, Response};
 
-pub(crate) use client::Request;
-pub(crate) use encode::{ObjectStyle, Query, push_path_segment};
-pub(crate) use paging::pages;
+// What generated code calls, through its `runtime` path; not re-exported.
+#[doc(hidden)]
+pub use client::Request;
+#[doc(hidden)]
+pub use encode::{ObjectStyle, Query, push_path_segment};
+#[doc(hidden)]
+pub use paging::pages;
 
 /// Makes a request builder awaitable: `.await` is `.send().await`.
-macro_rules! into_future {
+/// Exported (at the root of whichever crate holds the runtime) so that a
+/// generated crate can reach it in this crate too; called as
+/// `runtime::into_future!`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __openapi_client_into_future {
     ($builder:ident => $output:ty) => {
         impl<'a> ::std::future::IntoFuture for $builder<'a> {
             type Output = $output;
@@ -42,4 +58,4 @@ macro_rules! into_future {
         }
     };
 }
-pub(crate) use into_future;
+pub use crate::__openapi_client_into_future as into_future;

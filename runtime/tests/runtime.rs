@@ -1,12 +1,9 @@
 //! The hand-written runtime, compiled and tested as the generated crates
-//! get it.
-
-#[path = "../runtime/mod.rs"]
-mod runtime;
+//! get it (a copy of these sources, or this crate).
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use runtime::{Base64, ETag, Nullable, ObjectStyle, Query, push_path_segment};
+use openapi_client_runtime::{Base64, ETag, Nullable, ObjectStyle, Query, push_path_segment};
 
 #[test]
 fn path_segments_keep_odata_key_syntax() {
@@ -42,6 +39,9 @@ fn delimited_lists() {
     assert_eq!(q.as_str(), "a=x%20y%20z%7Cw&b=1%7C2%7C3&c=p%09q%09r");
 }
 
+/// Members by name, whatever order serde_json keeps (this crate alone
+/// sorts them; with `preserve_order`, which the workspace turns on, it
+/// keeps the declaration's).
 #[test]
 fn object_parameters_in_every_style() {
     #[derive(serde::Serialize)]
@@ -61,14 +61,14 @@ fn object_parameters_in_every_style() {
     q.push_object("filter", &f, ObjectStyle::DeepObject);
     assert_eq!(
         q.as_str(),
-        "filter%5Bstatus%5D=open%20now&filter%5Btags%5D=a%2Cb&filter%5Bn%5D=3"
+        "filter%5Bn%5D=3&filter%5Bstatus%5D=open%20now&filter%5Btags%5D=a%2Cb"
     );
     let mut q = Query::default();
     q.push_object("filter", &f, ObjectStyle::FormExploded);
-    assert_eq!(q.as_str(), "status=open%20now&tags=a%2Cb&n=3");
+    assert_eq!(q.as_str(), "n=3&status=open%20now&tags=a%2Cb");
     let mut q = Query::default();
     q.push_object("filter", &f, ObjectStyle::Form);
-    assert_eq!(q.as_str(), "filter=status,open%20now,tags,a%2Cb,n,3");
+    assert_eq!(q.as_str(), "filter=n,3,status,open%20now,tags,a%2Cb");
 }
 
 #[test]
@@ -130,38 +130,50 @@ fn retry_after_in_seconds_or_as_a_date() {
     let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
     let mut h = HeaderMap::new();
     h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-    assert_eq!(runtime::client::retry_after(&h, now), Some(Duration::from_secs(7)));
-    h.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:47 GMT"));
-    assert_eq!(runtime::client::retry_after(&h, now), Some(Duration::from_secs(10)));
-    h.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:27 GMT"));
-    assert_eq!(runtime::client::retry_after(&h, now), Some(Duration::ZERO));
-    h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-    assert_eq!(runtime::client::retry_after(&h, now), None);
     assert_eq!(
-        runtime::client::parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"),
+        openapi_client_runtime::client::retry_after(&h, now),
+        Some(Duration::from_secs(7))
+    );
+    h.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:47 GMT"));
+    assert_eq!(
+        openapi_client_runtime::client::retry_after(&h, now),
+        Some(Duration::from_secs(10))
+    );
+    h.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:27 GMT"));
+    assert_eq!(
+        openapi_client_runtime::client::retry_after(&h, now),
+        Some(Duration::ZERO)
+    );
+    h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+    assert_eq!(openapi_client_runtime::client::retry_after(&h, now), None);
+    assert_eq!(
+        openapi_client_runtime::client::parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"),
         Some(UNIX_EPOCH)
     );
     assert_eq!(
-        runtime::client::parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT"),
+        openapi_client_runtime::client::parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT"),
         Some(UNIX_EPOCH + Duration::from_secs(951_825_600))
     );
-    assert_eq!(runtime::client::parse_http_date("Tue, 32 Feb 2000 12:00:00 GMT"), None);
+    assert_eq!(
+        openapi_client_runtime::client::parse_http_date("Tue, 32 Feb 2000 12:00:00 GMT"),
+        None
+    );
 }
 
 #[test]
 fn client_builder_refuses_bad_base_urls() {
     assert!(
-        runtime::Client::new("not a url")
+        openapi_client_runtime::Client::new("not a url")
             .unwrap_err()
             .to_string()
             .contains("invalid base URL")
     );
     assert!(
-        runtime::Client::new("ftp://x")
+        openapi_client_runtime::Client::new("ftp://x")
             .unwrap_err()
             .to_string()
             .contains("expected http or https")
     );
-    let c = runtime::Client::new("http://127.0.0.1:1/api/v2.0/").unwrap();
+    let c = openapi_client_runtime::Client::new("http://127.0.0.1:1/api/v2.0/").unwrap();
     assert_eq!(c.base_url().as_str(), "http://127.0.0.1:1/api/v2.0");
 }

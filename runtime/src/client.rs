@@ -55,18 +55,21 @@ impl fmt::Display for ClientBuildError {
 
 impl std::error::Error for ClientBuildError {}
 
-/// Configures a [`Client`].
+/// Configures a [`Client`]; `build` gives a `C` made from it (a generated
+/// crate that depends on this one wraps the client in a type of its own,
+/// which carries the operations).
 #[must_use]
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = Client> {
     base_url: String,
     http: Option<reqwest::Client>,
     credentials: Credentials,
     timeout: Option<Duration>,
     retry: RetryPolicy,
     max_body_bytes: usize,
+    builds: std::marker::PhantomData<fn() -> C>,
 }
 
-impl fmt::Debug for ClientBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
@@ -76,7 +79,21 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-impl ClientBuilder {
+impl<C: From<Client>> ClientBuilder<C> {
+    /// A builder for `base_url` with no credentials and the default
+    /// settings.
+    pub fn new(base_url: &str) -> Self {
+        ClientBuilder {
+            base_url: base_url.to_owned(),
+            http: None,
+            credentials: Credentials::None,
+            timeout: Some(Duration::from_secs(60)),
+            retry: RetryPolicy::default(),
+            max_body_bytes: 256 * 1024 * 1024,
+            builds: std::marker::PhantomData,
+        }
+    }
+
     /// Sends `Authorization: Bearer <token>` with every request to the base URL's origin.
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.credentials = Credentials::Bearer(Arc::new(StaticToken::new(token)));
@@ -134,7 +151,7 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Result<Client, ClientBuildError> {
+    pub fn build(self) -> Result<C, ClientBuildError> {
         let trimmed = self.base_url.trim_end_matches('/');
         let base =
             Url::parse(trimmed).map_err(|e| ClientBuildError(format!("invalid base URL `{}`: {e}", self.base_url)))?;
@@ -150,7 +167,7 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| ClientBuildError(format!("cannot build the HTTP client: {e}")))?,
         };
-        Ok(Client {
+        Ok(C::from(Client {
             inner: Arc::new(Inner {
                 base_str: trimmed.to_owned(),
                 base,
@@ -160,7 +177,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 max_body_bytes: self.max_body_bytes,
             }),
-        })
+        }))
     }
 }
 
@@ -195,14 +212,7 @@ impl Client {
     }
 
     pub fn builder(base_url: &str) -> ClientBuilder {
-        ClientBuilder {
-            base_url: base_url.to_owned(),
-            http: None,
-            credentials: Credentials::None,
-            timeout: Some(Duration::from_secs(60)),
-            retry: RetryPolicy::default(),
-            max_body_bytes: 256 * 1024 * 1024,
-        }
+        ClientBuilder::new(base_url)
     }
 
     pub fn base_url(&self) -> &Url {
@@ -214,7 +224,7 @@ impl Client {
     }
 
     /// Sends `req` (with retries) and reads the whole body.
-    pub(crate) async fn execute<E>(&self, req: &Request) -> Result<RawResponse, Error<E>> {
+    pub async fn execute<E>(&self, req: &Request) -> Result<RawResponse, Error<E>> {
         let response = self.send(req).await?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -223,12 +233,12 @@ impl Client {
     }
 
     /// Sends `req` (with retries) and leaves the body unread.
-    pub(crate) async fn execute_stream<E>(&self, req: &Request) -> Result<reqwest::Response, Error<E>> {
+    pub async fn execute_stream<E>(&self, req: &Request) -> Result<reqwest::Response, Error<E>> {
         self.send(req).await
     }
 
     /// Reads the body of a streamed response that turned out to be an error.
-    pub(crate) async fn finish<E>(&self, response: reqwest::Response) -> Result<RawResponse, Error<E>> {
+    pub async fn finish<E>(&self, response: reqwest::Response) -> Result<RawResponse, Error<E>> {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_limited(response, self.inner.max_body_bytes).await?;
@@ -255,7 +265,7 @@ impl Client {
     }
 
     /// Resolves a next link against the base URL; refuses another origin.
-    pub(crate) fn next_link<E>(&self, link: &str) -> Result<Url, Error<E>> {
+    pub fn next_link<E>(&self, link: &str) -> Result<Url, Error<E>> {
         let url = self.inner.base.join(link).map_err(|_| Error::InvalidNextLink {
             url: link.to_owned(),
             reason: "it is not a URL",
@@ -367,7 +377,7 @@ async fn read_limited<E>(mut response: reqwest::Response, limit: usize) -> Resul
 }
 
 /// The wait a `Retry-After` header asks for: seconds, or an HTTP date.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
+pub fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -377,7 +387,7 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime)
 }
 
 /// Parses an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`.
-pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
+pub fn parse_http_date(s: &str) -> Option<SystemTime> {
     let mut parts = s.split_whitespace();
     let _weekday = parts.next()?;
     let day: u32 = parts.next()?.parse().ok()?;
@@ -429,7 +439,7 @@ enum Target {
 
 /// One request, as the operations build it; cheap to resend.
 #[derive(Debug, Clone)]
-pub(crate) struct Request {
+pub struct Request {
     method: Method,
     target: Target,
     query: String,
@@ -440,7 +450,7 @@ pub(crate) struct Request {
 }
 
 impl Request {
-    pub(crate) fn new(method: Method, path: String, authenticated: bool, accept: Option<&'static str>) -> Request {
+    pub fn new(method: Method, path: String, authenticated: bool, accept: Option<&'static str>) -> Request {
         Request {
             method,
             target: Target::Path(path),
@@ -452,26 +462,26 @@ impl Request {
         }
     }
 
-    pub(crate) fn query(&mut self, query: &super::Query) {
+    pub fn query(&mut self, query: &super::Query) {
         self.query = query.as_str().to_owned();
     }
 
-    pub(crate) fn header(&mut self, name: &'static str, value: String) {
+    pub fn header(&mut self, name: &'static str, value: String) {
         self.headers.push((name, value));
     }
 
-    pub(crate) fn body(&mut self, content_type: &'static str, body: Bytes) {
+    pub fn body(&mut self, content_type: &'static str, body: Bytes) {
         self.body = Some((content_type, body));
     }
 
-    pub(crate) fn json<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
+    pub fn json<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
         let bytes =
             serde_json::to_vec(body).map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
         self.body = Some(("application/json", Bytes::from(bytes)));
         Ok(())
     }
 
-    pub(crate) fn form<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
+    pub fn form<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
         let value =
             serde_json::to_value(body).map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
         let mut q = super::Query::default();
@@ -489,7 +499,7 @@ impl Request {
     }
 
     /// The request for the next page: same method and headers, the link's URL.
-    pub(crate) fn follow(&self, url: Url) -> Request {
+    pub fn follow(&self, url: Url) -> Request {
         Request {
             target: Target::Absolute(url),
             query: String::new(),

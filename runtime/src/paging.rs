@@ -22,7 +22,7 @@ pub struct Response<T, H = ()> {
 }
 
 impl<T, H> Response<T, H> {
-    pub(crate) fn new(status: StatusCode, headers: H, raw_headers: HeaderMap, body: T) -> Self {
+    pub fn new(status: StatusCode, headers: H, raw_headers: HeaderMap, body: T) -> Self {
         Response {
             status,
             headers,
@@ -40,7 +40,7 @@ impl<T, H> Response<T, H> {
 pub struct ByteStream(Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>);
 
 impl ByteStream {
-    pub(crate) fn new(inner: impl Stream<Item = Result<Bytes, reqwest::Error>> + Send + 'static) -> ByteStream {
+    pub fn new(inner: impl Stream<Item = Result<Bytes, reqwest::Error>> + Send + 'static) -> ByteStream {
         ByteStream(Box::pin(inner))
     }
 }
@@ -76,7 +76,7 @@ struct State<'a, I, E> {
 
 /// Every item of every page, following next links from `first` until none
 /// is left. A failure ends the stream after yielding its error.
-pub(crate) fn pages<'a, P, E>(
+pub fn pages<'a, P, E>(
     client: &'a Client,
     first: Request,
     decode: fn(RawResponse) -> Result<P, Error<E>>,

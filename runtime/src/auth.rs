@@ -77,7 +77,7 @@ where
 
 /// How requests are authenticated.
 #[derive(Clone, Default)]
-pub(crate) enum Credentials {
+pub enum Credentials {
     #[default]
     None,
     Bearer(Arc<dyn TokenProvider>),
