@@ -177,3 +177,39 @@ fn client_builder_refuses_bad_base_urls() {
     let c = openapi_client_runtime::Client::new("http://127.0.0.1:1/api/v2.0/").unwrap();
     assert_eq!(c.base_url().as_str(), "http://127.0.0.1:1/api/v2.0");
 }
+
+/// A path template with a fixed query of its own (Azure's `x-ms-paths`:
+/// `/pets/{id}?action=feed`) gets the operation's query after an `&`.
+#[tokio::test]
+async fn a_path_with_its_own_query_gets_the_rest_after_an_ampersand() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().expect("accept");
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).expect("read") == 1 {
+            head.push(byte[0]);
+        }
+        s.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            .expect("write");
+        String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_owned()
+    });
+    let client = openapi_client_runtime::Client::new(&format!("http://{addr}/v1")).expect("client");
+    let mut req = openapi_client_runtime::Request::new(
+        reqwest::Method::POST,
+        "/pets/7?action=feed".to_owned(),
+        false,
+        None,
+    );
+    let mut q = Query::default();
+    q.push("grams", "5");
+    req.query(&q);
+    let response = client.execute::<()>(&req).await.expect("sent");
+    assert_eq!(response.status.as_u16(), 204);
+    assert_eq!(
+        server.join().expect("server"),
+        "POST /v1/pets/7?action=feed&grams=5 HTTP/1.1"
+    );
+}
