@@ -427,7 +427,7 @@ impl<'a> GetCustomerContact<'a> {
             expand: None,
         }
     }
-    /// The properties to return; the others are left out.
+    /// The properties to return; the others are left out. An empty list is refused.
     ///
     /// Sets the query parameter `$select`.
     pub fn select<I>(mut self, values: I) -> Self
@@ -438,7 +438,7 @@ impl<'a> GetCustomerContact<'a> {
         self.select = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Navigation properties to include inline; for a contact, `pdfDocument`.
+    /// Navigation properties to include inline; for a contact, `pdfDocument`. An empty list is refused.
     ///
     /// Sets the query parameter `$expand`.
     pub fn expand<I>(mut self, values: I) -> Self
@@ -593,6 +593,7 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
     fn decode(raw: crate::runtime::RawResponse) -> GetCustomerContactPdfDocumentResult {
         match raw.status.as_u16() {
             200u16 => raw.ok_json(()),
+            400u16 => raw.fail_json(GetCustomerContactPdfDocumentError::BadRequest),
             401u16 => raw.fail_json(GetCustomerContactPdfDocumentError::Unauthorized),
             404u16 => raw.fail_json(GetCustomerContactPdfDocumentError::NotFound),
             _ => raw.unexpected(),
@@ -616,6 +617,8 @@ pub type GetCustomerContactPdfDocumentResult = Result<
 /// The documented error responses of [`crate::Client::get_customer_contact_pdf_document`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetCustomerContactPdfDocumentError {
+    /// Status 400: The request is malformed or a value is not allowed.
+    BadRequest(crate::models::OdataError),
     /// Status 401: The bearer token is missing or not accepted.
     Unauthorized(crate::models::OdataError),
     /// Status 404: No entity has the given key.
@@ -624,6 +627,9 @@ pub enum GetCustomerContactPdfDocumentError {
 impl crate::ErrorDetails for GetCustomerContactPdfDocumentError {
     fn code(&self) -> Option<&str> {
         match self {
+            GetCustomerContactPdfDocumentError::BadRequest(b) => {
+                Some(b.error.code.as_str())
+            }
             GetCustomerContactPdfDocumentError::Unauthorized(b) => {
                 Some(b.error.code.as_str())
             }
@@ -634,6 +640,9 @@ impl crate::ErrorDetails for GetCustomerContactPdfDocumentError {
     }
     fn message(&self) -> Option<&str> {
         match self {
+            GetCustomerContactPdfDocumentError::BadRequest(b) => {
+                Some(b.error.message.as_str())
+            }
             GetCustomerContactPdfDocumentError::Unauthorized(b) => {
                 Some(b.error.message.as_str())
             }
@@ -695,6 +704,9 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
     ) -> GetCustomerContactPdfDocumentContentResult {
         match raw.status.as_u16() {
             200u16 => raw.ok_bytes(()),
+            400u16 => {
+                raw.fail_json(GetCustomerContactPdfDocumentContentError::BadRequest)
+            }
             401u16 => {
                 raw.fail_json(GetCustomerContactPdfDocumentContentError::Unauthorized)
             }
@@ -764,6 +776,8 @@ pub type GetCustomerContactPdfDocumentContentResult = Result<
 /// The documented error responses of [`crate::Client::get_customer_contact_pdf_document_content`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetCustomerContactPdfDocumentContentError {
+    /// Status 400: The request is malformed or a value is not allowed.
+    BadRequest(crate::models::OdataError),
     /// Status 401: The bearer token is missing or not accepted.
     Unauthorized(crate::models::OdataError),
     /// Status 404: No entity has the given key.
@@ -772,6 +786,9 @@ pub enum GetCustomerContactPdfDocumentContentError {
 impl crate::ErrorDetails for GetCustomerContactPdfDocumentContentError {
     fn code(&self) -> Option<&str> {
         match self {
+            GetCustomerContactPdfDocumentContentError::BadRequest(b) => {
+                Some(b.error.code.as_str())
+            }
             GetCustomerContactPdfDocumentContentError::Unauthorized(b) => {
                 Some(b.error.code.as_str())
             }
@@ -782,6 +799,9 @@ impl crate::ErrorDetails for GetCustomerContactPdfDocumentContentError {
     }
     fn message(&self) -> Option<&str> {
         match self {
+            GetCustomerContactPdfDocumentContentError::BadRequest(b) => {
+                Some(b.error.message.as_str())
+            }
             GetCustomerContactPdfDocumentContentError::Unauthorized(b) => {
                 Some(b.error.message.as_str())
             }
@@ -828,14 +848,14 @@ impl<'a> ListCompanies<'a> {
         self.skip = Some(value);
         self
     }
-    /// An OData filter expression, such as `lastName eq 'Smith'`.
+    /// An OData filter expression, such as `lastName eq 'Smith'`; an empty one is refused.
     ///
     /// Sets the query parameter `$filter`.
     pub fn filter(mut self, value: impl Into<String>) -> Self {
         self.filter = Some(value.into());
         self
     }
-    /// The properties to return; the others are left out.
+    /// The properties to return; the others are left out. An empty list is refused.
     ///
     /// Sets the query parameter `$select`.
     pub fn select<I>(mut self, values: I) -> Self
@@ -846,7 +866,7 @@ impl<'a> ListCompanies<'a> {
         self.select = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Sort keys, each a property name optionally followed by `asc` or `desc`.
+    /// Sort keys, each a property name optionally followed by `asc` or `desc`. An empty list is refused.
     ///
     /// Sets the query parameter `$orderby`.
     pub fn orderby<I>(mut self, values: I) -> Self
@@ -1009,14 +1029,14 @@ impl<'a> ListCustomerContacts<'a> {
         self.skip = Some(value);
         self
     }
-    /// An OData filter expression, such as `lastName eq 'Smith'`.
+    /// An OData filter expression, such as `lastName eq 'Smith'`; an empty one is refused.
     ///
     /// Sets the query parameter `$filter`.
     pub fn filter(mut self, value: impl Into<String>) -> Self {
         self.filter = Some(value.into());
         self
     }
-    /// The properties to return; the others are left out.
+    /// The properties to return; the others are left out. An empty list is refused.
     ///
     /// Sets the query parameter `$select`.
     pub fn select<I>(mut self, values: I) -> Self
@@ -1027,7 +1047,7 @@ impl<'a> ListCustomerContacts<'a> {
         self.select = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Sort keys, each a property name optionally followed by `asc` or `desc`.
+    /// Sort keys, each a property name optionally followed by `asc` or `desc`. An empty list is refused.
     ///
     /// Sets the query parameter `$orderby`.
     pub fn orderby<I>(mut self, values: I) -> Self
@@ -1038,7 +1058,7 @@ impl<'a> ListCustomerContacts<'a> {
         self.orderby = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Navigation properties to include inline; for a contact, `pdfDocument`.
+    /// Navigation properties to include inline; for a contact, `pdfDocument`. An empty list is refused.
     ///
     /// Sets the query parameter `$expand`.
     pub fn expand<I>(mut self, values: I) -> Self

@@ -194,15 +194,15 @@ async fn a_path_with_its_own_query_gets_the_rest_after_an_ampersand() {
         }
         s.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
             .expect("write");
-        String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_owned()
+        String::from_utf8_lossy(&head)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     });
     let client = openapi_client_runtime::Client::new(&format!("http://{addr}/v1")).expect("client");
-    let mut req = openapi_client_runtime::Request::new(
-        reqwest::Method::POST,
-        "/pets/7?action=feed".to_owned(),
-        false,
-        None,
-    );
+    let mut req =
+        openapi_client_runtime::Request::new(reqwest::Method::POST, "/pets/7?action=feed".to_owned(), false, None);
     let mut q = Query::default();
     q.push("grams", "5");
     req.query(&q);
