@@ -153,24 +153,16 @@ fn collection(
 fn company_json(c: &store::Company, select: Option<&[String]>) -> Value {
     let keep = |p: &str| select.is_none_or(|s| s.iter().any(|x| x == p));
     let model = bc_api::Company {
-        odata_etag: Some(store::etag(c.id, c.version)),
-        id: c.id,
+        odata_etag: store::etag(c.id, c.version),
+        id: keep("id").then_some(c.id),
         system_version: keep("systemVersion").then(|| SYSTEM_VERSION.to_owned()),
-        name: c.name.clone(),
-        display_name: c.display_name.clone(),
+        name: keep("name").then(|| c.name.clone()),
+        display_name: keep("displayName").then(|| c.display_name.clone()),
         business_profile_id: keep("businessProfileId").then(String::new),
         system_created_at: None,
         system_modified_at: None,
     };
-    let mut v = serde_json::to_value(model).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        for p in ["id", "name", "displayName"] {
-            if !keep(p) {
-                m.shift_remove(p);
-            }
-        }
-    }
-    v
+    serde_json::to_value(model).unwrap_or(Value::Null)
 }
 
 pub(crate) fn list_companies(app: &App, raw: &str, headers: &HeaderMap) -> Result<Response, ODataError> {

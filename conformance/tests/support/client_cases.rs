@@ -50,7 +50,19 @@ fn json(status: StatusCode, body: serde_json::Value) -> Response {
 async fn list_get_patch_with_the_etag_then_a_typed_409_then_delete() {
     let (s, client) = reference().await;
     let companies = client.list_companies().await.expect("companies").into_body();
-    assert_eq!(companies.value[0].id, COMPANY);
+    assert_eq!(companies.value[0].id, Some(COMPANY));
+    assert_eq!(companies.value[0].name.as_deref(), Some("CRONUS USA"));
+
+    // `$select` leaves out what it does not name; the model still decodes.
+    let ids = client
+        .list_companies()
+        .select(["id"])
+        .await
+        .expect("companies, ids only")
+        .into_body();
+    assert_eq!(ids.value[0].id, Some(COMPANY));
+    assert_eq!(ids.value[0].name, None);
+    assert!(!ids.value[0].odata_etag.is_empty(), "@odata.etag is always sent");
 
     let page = client
         .list_customer_contacts(COMPANY)
@@ -257,7 +269,7 @@ async fn a_429_is_retried_after_retry_after() {
             }
             json(
                 StatusCode::OK,
-                serde_json::json!({"value": [{"id": COMPANY.to_string(), "name": "C", "displayName": "C"}]}),
+                serde_json::json!({"value": [{"@odata.etag": "W/\"1\"", "id": COMPANY.to_string(), "name": "C", "displayName": "C"}]}),
             )
         }
     }))
