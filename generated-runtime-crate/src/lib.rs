@@ -16,7 +16,11 @@
 //! * `customerName` is read-only; `customerId` is writable and re-links the
 //! contact to another customer.
 //! * The collection is readable although the pages document only the
-//! single-entity GET; creating a contact (POST) is refused with 405.
+//! single-entity GET. Creating a contact is not an operation of this API:
+//! Business Central refuses POST with 405 (its page sets
+//! `InsertAllowed = false`), so POST is left out here, as OpenAPI leaves
+//! out every method a server refuses, rather than described as an
+//! operation that can only fail.
 //! * A stale `If-Match` gets 409 `Request_EntityChanged`, not the 412 of
 //! plain OData; a missing one gets 400 `BadRequest_InvalidToken`.
 //!

@@ -3,31 +3,6 @@
 //! One request builder per operation. Start one from a [`crate::Client`]
 //! method, set optional parameters, then `.await` it (or call `send`).
 impl crate::Client {
-    /// Create a customer contact (always refused)
-    ///
-    /// Business Central does not allow customer contacts to be created through
-    /// this API (the page sets `InsertAllowed = false`): the request is
-    /// refused with 405 and nothing is created. The operation is described so
-    /// that clients and test suites know the exact refusal to expect.
-    ///
-    /// `POST /companies({companyId})/customerContacts`
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # async fn example(client: &bc_api_runtime_crate::Client, company_id: uuid::Uuid, body: bc_api_runtime_crate::models::CustomerContactRequest) -> Result<(), Box<dyn std::error::Error>> {
-    /// let response = client.create_customer_contact(company_id, body).await?;
-    /// println!("{}", response.status);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn create_customer_contact(
-        &self,
-        company_id: ::uuid::Uuid,
-        body: crate::models::CustomerContactRequest,
-    ) -> CreateCustomerContact<'_> {
-        CreateCustomerContact::new(self, company_id, Some(body))
-    }
     /// Delete a customer contact
     ///
     /// Deletes the contact. `If-Match` carries its current etag, or `*`; a
@@ -197,7 +172,7 @@ impl crate::Client {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: &bc_api_runtime_crate::Client, company_id: uuid::Uuid, customer_contact_id: uuid::Uuid, if_match: bc_api_runtime_crate::ETag, body: bc_api_runtime_crate::models::CustomerContactRequest) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn example(client: &bc_api_runtime_crate::Client, company_id: uuid::Uuid, customer_contact_id: uuid::Uuid, if_match: bc_api_runtime_crate::ETag, body: bc_api_runtime_crate::models::CustomerContactUpdateRequest) -> Result<(), Box<dyn std::error::Error>> {
     /// let response = client.update_customer_contact(company_id, customer_contact_id, if_match, body).await?;
     /// println!("{}", response.status);
     /// # Ok(())
@@ -208,7 +183,7 @@ impl crate::Client {
         company_id: ::uuid::Uuid,
         customer_contact_id: ::uuid::Uuid,
         if_match: impl Into<crate::ETag>,
-        body: crate::models::CustomerContactRequest,
+        body: crate::models::CustomerContactUpdateRequest,
     ) -> UpdateCustomerContact<'_> {
         UpdateCustomerContact::new(
             self,
@@ -217,90 +192,6 @@ impl crate::Client {
             if_match.into(),
             Some(body),
         )
-    }
-}
-/// The request of [`crate::Client::create_customer_contact`]: Create a customer contact (always refused)
-#[must_use = "a request does nothing until it is sent or awaited"]
-pub struct CreateCustomerContact<'a> {
-    client: &'a crate::Client,
-    company_id: ::uuid::Uuid,
-    body: Option<crate::models::CustomerContactRequest>,
-}
-impl<'a> CreateCustomerContact<'a> {
-    pub(crate) fn new(
-        client: &'a crate::Client,
-        company_id: ::uuid::Uuid,
-        body: Option<crate::models::CustomerContactRequest>,
-    ) -> Self {
-        Self { client, company_id, body }
-    }
-    fn request(
-        &self,
-    ) -> Result<crate::runtime::Request, crate::Error<CreateCustomerContactError>> {
-        let mut path = String::new();
-        path.push_str("/companies(");
-        crate::runtime::push_path_segment(
-            &mut path,
-            &ToString::to_string(&self.company_id),
-            false,
-        );
-        path.push_str(")/customerContacts");
-        let mut req = crate::runtime::Request::new(
-            ::reqwest::Method::POST,
-            path,
-            true,
-            Some("application/json"),
-        );
-        if let Some(body) = &self.body {
-            req.json::<_, CreateCustomerContactError>(body)?;
-        }
-        Ok(req)
-    }
-    fn decode(raw: crate::runtime::RawResponse) -> CreateCustomerContactResult {
-        match raw.status.as_u16() {
-            200..=299 => raw.ok_with((), ()),
-            401u16 => raw.fail_json(CreateCustomerContactError::Unauthorized),
-            405u16 => raw.fail_json(CreateCustomerContactError::MethodNotAllowed),
-            _ => raw.unexpected(),
-        }
-    }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> CreateCustomerContactResult {
-        let req = self.request()?;
-        let raw = self.client.execute::<CreateCustomerContactError>(&req).await?;
-        Self::decode(raw)
-    }
-}
-crate::runtime::into_future!(CreateCustomerContact => CreateCustomerContactResult);
-/// What [`CreateCustomerContact::send`] gives: the typed response, or why the call failed.
-pub type CreateCustomerContactResult = Result<
-    crate::Response<(), ()>,
-    crate::Error<CreateCustomerContactError>,
->;
-/// The documented error responses of [`crate::Client::create_customer_contact`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum CreateCustomerContactError {
-    /// Status 401: The bearer token is missing or not accepted.
-    Unauthorized(crate::models::OdataError),
-    /// Status 405: The method is not allowed on this resource.
-    MethodNotAllowed(crate::models::OdataError),
-}
-impl crate::ErrorDetails for CreateCustomerContactError {
-    fn code(&self) -> Option<&str> {
-        match self {
-            CreateCustomerContactError::Unauthorized(b) => Some(b.error.code.as_str()),
-            CreateCustomerContactError::MethodNotAllowed(b) => {
-                Some(b.error.code.as_str())
-            }
-        }
-    }
-    fn message(&self) -> Option<&str> {
-        match self {
-            CreateCustomerContactError::Unauthorized(b) => Some(b.error.message.as_str()),
-            CreateCustomerContactError::MethodNotAllowed(b) => {
-                Some(b.error.message.as_str())
-            }
-        }
     }
 }
 /// The request of [`crate::Client::delete_customer_contact`]: Delete a customer contact
@@ -410,8 +301,8 @@ pub struct GetCustomerContact<'a> {
     client: &'a crate::Client,
     company_id: ::uuid::Uuid,
     customer_contact_id: ::uuid::Uuid,
-    select: Option<Vec<String>>,
-    expand: Option<Vec<String>>,
+    select: Option<Vec<crate::models::ListCustomerContactsSelectItem>>,
+    expand: Option<Vec<crate::models::ListCustomerContactsExpandItem>>,
 }
 impl<'a> GetCustomerContact<'a> {
     pub(crate) fn new(
@@ -427,24 +318,24 @@ impl<'a> GetCustomerContact<'a> {
             expand: None,
         }
     }
-    /// The properties to return; the others are left out. An empty list is refused.
+    /// The properties of the contact to return; the others are left out. An empty list is refused.
     ///
     /// Sets the query parameter `$select`.
     pub fn select<I>(mut self, values: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: Into<crate::models::ListCustomerContactsSelectItem>,
     {
         self.select = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Navigation properties to include inline; for a contact, `pdfDocument`. An empty list is refused.
+    /// Navigation properties to include inline; for a contact, `pdfDocument`.
     ///
     /// Sets the query parameter `$expand`.
     pub fn expand<I>(mut self, values: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: Into<crate::models::ListCustomerContactsExpandItem>,
     {
         self.expand = Some(values.into_iter().map(Into::into).collect());
         self
@@ -474,10 +365,10 @@ impl<'a> GetCustomerContact<'a> {
         );
         let mut query = crate::runtime::Query::default();
         if let Some(v) = &self.select {
-            query.push_list("$select", v.iter().map(|x| String::clone(x)), false);
+            query.push_list("$select", v.iter().map(|x| ToString::to_string(x)), false);
         }
         if let Some(v) = &self.expand {
-            query.push_list("$expand", v.iter().map(|x| String::clone(x)), false);
+            query.push_list("$expand", v.iter().map(|x| ToString::to_string(x)), false);
         }
         req.query(&query);
         Ok(req)
@@ -818,7 +709,7 @@ pub struct ListCompanies<'a> {
     top: Option<i32>,
     skip: Option<i32>,
     filter: Option<String>,
-    select: Option<Vec<String>>,
+    select: Option<Vec<crate::models::ListCompaniesSelectItem>>,
     orderby: Option<Vec<String>>,
     prefer: Option<String>,
 }
@@ -848,25 +739,30 @@ impl<'a> ListCompanies<'a> {
         self.skip = Some(value);
         self
     }
-    /// An OData filter expression, such as `lastName eq 'Smith'`; an empty one is refused.
+    /// An OData filter expression over the company's properties, such as
+    /// `lastName eq 'Smith'`. Business Central takes the whole OData
+    /// grammar (`and`, `or`, `not`, functions); the schema describes the
+    /// form every server must take: one text property compared with `eq`
+    /// to a quoted string. An empty expression is refused.
+    ///
     ///
     /// Sets the query parameter `$filter`.
     pub fn filter(mut self, value: impl Into<String>) -> Self {
         self.filter = Some(value.into());
         self
     }
-    /// The properties to return; the others are left out. An empty list is refused.
+    /// The properties of the company to return; the others are left out. An empty list is refused.
     ///
     /// Sets the query parameter `$select`.
     pub fn select<I>(mut self, values: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: Into<crate::models::ListCompaniesSelectItem>,
     {
         self.select = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Sort keys, each a property name optionally followed by `asc` or `desc`. An empty list is refused.
+    /// Sort keys, each a property of the company optionally followed by `asc` or `desc`. An empty list is refused.
     ///
     /// Sets the query parameter `$orderby`.
     pub fn orderby<I>(mut self, values: I) -> Self
@@ -914,7 +810,7 @@ impl<'a> ListCompanies<'a> {
             query.push("$filter", &String::clone(v));
         }
         if let Some(v) = &self.select {
-            query.push_list("$select", v.iter().map(|x| String::clone(x)), false);
+            query.push_list("$select", v.iter().map(|x| ToString::to_string(x)), false);
         }
         if let Some(v) = &self.orderby {
             query.push_list("$orderby", v.iter().map(|x| String::clone(x)), false);
@@ -996,9 +892,9 @@ pub struct ListCustomerContacts<'a> {
     top: Option<i32>,
     skip: Option<i32>,
     filter: Option<String>,
-    select: Option<Vec<String>>,
+    select: Option<Vec<crate::models::ListCustomerContactsSelectItem>>,
     orderby: Option<Vec<String>>,
-    expand: Option<Vec<String>>,
+    expand: Option<Vec<crate::models::ListCustomerContactsExpandItem>>,
     prefer: Option<String>,
 }
 impl<'a> ListCustomerContacts<'a> {
@@ -1029,25 +925,30 @@ impl<'a> ListCustomerContacts<'a> {
         self.skip = Some(value);
         self
     }
-    /// An OData filter expression, such as `lastName eq 'Smith'`; an empty one is refused.
+    /// An OData filter expression over the contact's properties, such as
+    /// `lastName eq 'Smith'`. Business Central takes the whole OData
+    /// grammar (`and`, `or`, `not`, functions); the schema describes the
+    /// form every server must take: one text property compared with `eq`
+    /// to a quoted string. An empty expression is refused.
+    ///
     ///
     /// Sets the query parameter `$filter`.
     pub fn filter(mut self, value: impl Into<String>) -> Self {
         self.filter = Some(value.into());
         self
     }
-    /// The properties to return; the others are left out. An empty list is refused.
+    /// The properties of the contact to return; the others are left out. An empty list is refused.
     ///
     /// Sets the query parameter `$select`.
     pub fn select<I>(mut self, values: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: Into<crate::models::ListCustomerContactsSelectItem>,
     {
         self.select = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Sort keys, each a property name optionally followed by `asc` or `desc`. An empty list is refused.
+    /// Sort keys, each a property of the contact optionally followed by `asc` or `desc`. An empty list is refused.
     ///
     /// Sets the query parameter `$orderby`.
     pub fn orderby<I>(mut self, values: I) -> Self
@@ -1058,13 +959,13 @@ impl<'a> ListCustomerContacts<'a> {
         self.orderby = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Navigation properties to include inline; for a contact, `pdfDocument`. An empty list is refused.
+    /// Navigation properties to include inline; for a contact, `pdfDocument`.
     ///
     /// Sets the query parameter `$expand`.
     pub fn expand<I>(mut self, values: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: Into<crate::models::ListCustomerContactsExpandItem>,
     {
         self.expand = Some(values.into_iter().map(Into::into).collect());
         self
@@ -1112,13 +1013,13 @@ impl<'a> ListCustomerContacts<'a> {
             query.push("$filter", &String::clone(v));
         }
         if let Some(v) = &self.select {
-            query.push_list("$select", v.iter().map(|x| String::clone(x)), false);
+            query.push_list("$select", v.iter().map(|x| ToString::to_string(x)), false);
         }
         if let Some(v) = &self.orderby {
             query.push_list("$orderby", v.iter().map(|x| String::clone(x)), false);
         }
         if let Some(v) = &self.expand {
-            query.push_list("$expand", v.iter().map(|x| String::clone(x)), false);
+            query.push_list("$expand", v.iter().map(|x| ToString::to_string(x)), false);
         }
         req.query(&query);
         if let Some(v) = &self.prefer {
@@ -1204,7 +1105,7 @@ pub struct UpdateCustomerContact<'a> {
     company_id: ::uuid::Uuid,
     customer_contact_id: ::uuid::Uuid,
     if_match: crate::ETag,
-    body: Option<crate::models::CustomerContactRequest>,
+    body: Option<crate::models::CustomerContactUpdateRequest>,
 }
 impl<'a> UpdateCustomerContact<'a> {
     pub(crate) fn new(
@@ -1212,7 +1113,7 @@ impl<'a> UpdateCustomerContact<'a> {
         company_id: ::uuid::Uuid,
         customer_contact_id: ::uuid::Uuid,
         if_match: crate::ETag,
-        body: Option<crate::models::CustomerContactRequest>,
+        body: Option<crate::models::CustomerContactUpdateRequest>,
     ) -> Self {
         Self {
             client,

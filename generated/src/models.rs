@@ -86,7 +86,9 @@ pub struct CustomerContact {
     /// Read-only: sent by the server, never by a client.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: Option<::uuid::Uuid>,
-    /// The contact's email address, or empty.
+    /// The contact's email address, or empty: a local part, `@`, and a
+    /// domain of dot-separated labels, with no spaces, control characters
+    /// or `<>(),;:"[]\\`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub email: Option<String>,
     /// The contact's first name.
@@ -112,7 +114,9 @@ pub struct CustomerContact {
     #[serde(rename = "customerName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub customer_name: Option<String>,
-    /// The contact's phone number; it may not contain letters.
+    /// The contact's phone number; it may not contain letters. The
+    /// pattern (ECMA-262, which has no letter class without the `u`
+    /// flag) says it for A-Z; letters of other scripts are refused too.
     #[serde(rename = "primaryPhoneNumber")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub primary_phone_number: Option<String>,
@@ -136,14 +140,64 @@ impl crate::runtime::Page for CustomerContactCollection {
         (self.value, self.odata_next_link)
     }
 }
-/// A person contact whose business relation is a customer. Every property
-/// may be left out of a response when `$select` does not name it.
+/// The body of a PATCH: the properties to change and nothing else; a
+/// property a contact does not have gets 400. `id` and `customerName`
+/// are read-only: a value equal to the current one is accepted and
+/// ignored (the documented example sends the `id`), any other gets 400.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CustomerContactUpdate {
+    /// The contact's id (its `SystemId`); not editable.
+    ///
+    /// Read-only: sent by the server, never by a client.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: Option<::uuid::Uuid>,
+    /// The contact's email address, or empty: a local part, `@`, and a
+    /// domain of dot-separated labels, with no spaces, control characters
+    /// or `<>(),;:"[]\\`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub email: Option<String>,
+    /// The contact's first name.
+    #[serde(rename = "firstName")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub first_name: Option<String>,
+    /// The contact's surname.
+    #[serde(rename = "lastName")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub last_name: Option<String>,
+    /// The contact's job title.
+    #[serde(rename = "professionalTitle")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub professional_title: Option<String>,
+    /// The id of the customer the contact belongs to. Writing another
+    /// customer's id moves the contact to that customer.
+    #[serde(rename = "customerId")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub customer_id: Option<::uuid::Uuid>,
+    /// The name of the customer; follows `customerId`.
+    ///
+    /// Read-only: sent by the server, never by a client.
+    #[serde(rename = "customerName")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub customer_name: Option<String>,
+    /// The contact's phone number; it may not contain letters. The
+    /// pattern (ECMA-262, which has no letter class without the `u`
+    /// flag) says it for A-Z; letters of other scripts are refused too.
+    #[serde(rename = "primaryPhoneNumber")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub primary_phone_number: Option<String>,
+}
+/// The body of a PATCH: the properties to change and nothing else; a
+/// property a contact does not have gets 400. `id` and `customerName`
+/// are read-only: a value equal to the current one is accepted and
+/// ignored (the documented example sends the `id`), any other gets 400.
 ///
 /// The request view: read-only properties are left out, and each
 /// optional field is sent only when set (see [`crate::Nullable`]).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CustomerContactRequest {
-    /// The contact's email address, or empty.
+pub struct CustomerContactUpdateRequest {
+    /// The contact's email address, or empty: a local part, `@`, and a
+    /// domain of dot-separated labels, with no spaces, control characters
+    /// or `<>(),;:"[]\\`.
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub email: crate::runtime::Nullable<String>,
     /// The contact's first name.
@@ -163,12 +217,14 @@ pub struct CustomerContactRequest {
     #[serde(rename = "customerId")]
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub customer_id: crate::runtime::Nullable<::uuid::Uuid>,
-    /// The contact's phone number; it may not contain letters.
+    /// The contact's phone number; it may not contain letters. The
+    /// pattern (ECMA-262, which has no letter class without the `u`
+    /// flag) says it for A-Z; letters of other scripts are refused too.
     #[serde(rename = "primaryPhoneNumber")]
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub primary_phone_number: crate::runtime::Nullable<String>,
 }
-impl CustomerContactRequest {
+impl CustomerContactUpdateRequest {
     /// Sets `email`.
     #[must_use]
     pub fn email(mut self, value: impl Into<String>) -> Self {
@@ -204,6 +260,203 @@ impl CustomerContactRequest {
     pub fn primary_phone_number(mut self, value: impl Into<String>) -> Self {
         self.primary_phone_number = crate::runtime::Nullable::Value(value.into());
         self
+    }
+}
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListCompaniesSelectItem {
+    /// `id`
+    Id,
+    /// `systemVersion`
+    SystemVersion,
+    /// `name`
+    Name,
+    /// `displayName`
+    DisplayName,
+    /// `businessProfileId`
+    BusinessProfileId,
+    /// A value the spec does not list, kept as sent.
+    Unknown(String),
+}
+impl ListCompaniesSelectItem {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "id",
+            Self::SystemVersion => "systemVersion",
+            Self::Name => "name",
+            Self::DisplayName => "displayName",
+            Self::BusinessProfileId => "businessProfileId",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+}
+impl From<&str> for ListCompaniesSelectItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "id" => Self::Id,
+            "systemVersion" => Self::SystemVersion,
+            "name" => Self::Name,
+            "displayName" => Self::DisplayName,
+            "businessProfileId" => Self::BusinessProfileId,
+            other => Self::Unknown(ToString::to_string(other)),
+        }
+    }
+}
+impl ::std::str::FromStr for ListCompaniesSelectItem {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ListCompaniesSelectItem {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ListCompaniesSelectItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListCompaniesSelectItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListCustomerContactsExpandItem {
+    /// `pdfDocument`
+    PdfDocument,
+    /// A value the spec does not list, kept as sent.
+    Unknown(String),
+}
+impl ListCustomerContactsExpandItem {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PdfDocument => "pdfDocument",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+}
+impl From<&str> for ListCustomerContactsExpandItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "pdfDocument" => Self::PdfDocument,
+            other => Self::Unknown(ToString::to_string(other)),
+        }
+    }
+}
+impl ::std::str::FromStr for ListCustomerContactsExpandItem {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ListCustomerContactsExpandItem {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ListCustomerContactsExpandItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListCustomerContactsExpandItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListCustomerContactsSelectItem {
+    /// `id`
+    Id,
+    /// `email`
+    Email,
+    /// `firstName`
+    FirstName,
+    /// `lastName`
+    LastName,
+    /// `professionalTitle`
+    ProfessionalTitle,
+    /// `customerId`
+    CustomerId,
+    /// `customerName`
+    CustomerName,
+    /// `primaryPhoneNumber`
+    PrimaryPhoneNumber,
+    /// A value the spec does not list, kept as sent.
+    Unknown(String),
+}
+impl ListCustomerContactsSelectItem {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "id",
+            Self::Email => "email",
+            Self::FirstName => "firstName",
+            Self::LastName => "lastName",
+            Self::ProfessionalTitle => "professionalTitle",
+            Self::CustomerId => "customerId",
+            Self::CustomerName => "customerName",
+            Self::PrimaryPhoneNumber => "primaryPhoneNumber",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+}
+impl From<&str> for ListCustomerContactsSelectItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "id" => Self::Id,
+            "email" => Self::Email,
+            "firstName" => Self::FirstName,
+            "lastName" => Self::LastName,
+            "professionalTitle" => Self::ProfessionalTitle,
+            "customerId" => Self::CustomerId,
+            "customerName" => Self::CustomerName,
+            "primaryPhoneNumber" => Self::PrimaryPhoneNumber,
+            other => Self::Unknown(ToString::to_string(other)),
+        }
+    }
+}
+impl ::std::str::FromStr for ListCustomerContactsSelectItem {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ListCustomerContactsSelectItem {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ListCustomerContactsSelectItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListCustomerContactsSelectItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
     }
 }
 /// The body of every error response.

@@ -95,10 +95,18 @@ pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, QueryError> {
         .collect()
 }
 
+/// `$top` and `$skip` are Edm.Int32: from 0 to 2,147,483,647.
 fn count(name: &str, v: &str) -> Result<usize, QueryError> {
     v.trim()
-        .parse::<usize>()
-        .map_err(|_| QueryError(format!("The value '{v}' of {name} is not a non-negative integer.")))
+        .parse::<u32>()
+        .ok()
+        .filter(|n| i32::try_from(*n).is_ok())
+        .map(|n| n as usize)
+        .ok_or_else(|| {
+            QueryError(format!(
+                "The value '{v}' of {name} is not an integer from 0 to 2147483647."
+            ))
+        })
 }
 
 /// The most keys one `$orderby` may have.
