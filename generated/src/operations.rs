@@ -249,6 +249,8 @@ impl<'a> DeleteCustomerContact<'a> {
             401u16 => raw.fail_json(DeleteCustomerContactError::Unauthorized),
             404u16 => raw.fail_json(DeleteCustomerContactError::NotFound),
             409u16 => raw.fail_json(DeleteCustomerContactError::Conflict),
+            429u16 => raw.fail_json(DeleteCustomerContactError::TooManyRequests),
+            503u16 => raw.fail_json(DeleteCustomerContactError::ServiceUnavailable),
             _ => raw.unexpected(),
         }
     }
@@ -276,6 +278,13 @@ pub enum DeleteCustomerContactError {
     NotFound(crate::models::OdataError),
     /// Status 409: The `If-Match` etag is stale; another request changed the entity first.
     Conflict(crate::models::OdataError),
+    /// Status 429: Too many requests for the environment's limits; `Retry-After` says
+    /// when to try again. The generated client retries it by itself.
+    TooManyRequests(crate::models::OdataError),
+    /// Status 503: The service cannot take the request now (a busy database, too many
+    /// connections); `Retry-After` says when to try again. The generated
+    /// client retries it by itself.
+    ServiceUnavailable(crate::models::OdataError),
 }
 impl crate::ErrorDetails for DeleteCustomerContactError {
     fn code(&self) -> Option<&str> {
@@ -284,6 +293,10 @@ impl crate::ErrorDetails for DeleteCustomerContactError {
             DeleteCustomerContactError::Unauthorized(b) => Some(b.error.code.as_str()),
             DeleteCustomerContactError::NotFound(b) => Some(b.error.code.as_str()),
             DeleteCustomerContactError::Conflict(b) => Some(b.error.code.as_str()),
+            DeleteCustomerContactError::TooManyRequests(b) => Some(b.error.code.as_str()),
+            DeleteCustomerContactError::ServiceUnavailable(b) => {
+                Some(b.error.code.as_str())
+            }
         }
     }
     fn message(&self) -> Option<&str> {
@@ -292,6 +305,12 @@ impl crate::ErrorDetails for DeleteCustomerContactError {
             DeleteCustomerContactError::Unauthorized(b) => Some(b.error.message.as_str()),
             DeleteCustomerContactError::NotFound(b) => Some(b.error.message.as_str()),
             DeleteCustomerContactError::Conflict(b) => Some(b.error.message.as_str()),
+            DeleteCustomerContactError::TooManyRequests(b) => {
+                Some(b.error.message.as_str())
+            }
+            DeleteCustomerContactError::ServiceUnavailable(b) => {
+                Some(b.error.message.as_str())
+            }
         }
     }
 }
@@ -384,6 +403,8 @@ impl<'a> GetCustomerContact<'a> {
             400u16 => raw.fail_json(GetCustomerContactError::BadRequest),
             401u16 => raw.fail_json(GetCustomerContactError::Unauthorized),
             404u16 => raw.fail_json(GetCustomerContactError::NotFound),
+            429u16 => raw.fail_json(GetCustomerContactError::TooManyRequests),
+            503u16 => raw.fail_json(GetCustomerContactError::ServiceUnavailable),
             _ => raw.unexpected(),
         }
     }
@@ -409,6 +430,13 @@ pub enum GetCustomerContactError {
     Unauthorized(crate::models::OdataError),
     /// Status 404: No entity has the given key.
     NotFound(crate::models::OdataError),
+    /// Status 429: Too many requests for the environment's limits; `Retry-After` says
+    /// when to try again. The generated client retries it by itself.
+    TooManyRequests(crate::models::OdataError),
+    /// Status 503: The service cannot take the request now (a busy database, too many
+    /// connections); `Retry-After` says when to try again. The generated
+    /// client retries it by itself.
+    ServiceUnavailable(crate::models::OdataError),
 }
 impl crate::ErrorDetails for GetCustomerContactError {
     fn code(&self) -> Option<&str> {
@@ -416,6 +444,8 @@ impl crate::ErrorDetails for GetCustomerContactError {
             GetCustomerContactError::BadRequest(b) => Some(b.error.code.as_str()),
             GetCustomerContactError::Unauthorized(b) => Some(b.error.code.as_str()),
             GetCustomerContactError::NotFound(b) => Some(b.error.code.as_str()),
+            GetCustomerContactError::TooManyRequests(b) => Some(b.error.code.as_str()),
+            GetCustomerContactError::ServiceUnavailable(b) => Some(b.error.code.as_str()),
         }
     }
     fn message(&self) -> Option<&str> {
@@ -423,6 +453,10 @@ impl crate::ErrorDetails for GetCustomerContactError {
             GetCustomerContactError::BadRequest(b) => Some(b.error.message.as_str()),
             GetCustomerContactError::Unauthorized(b) => Some(b.error.message.as_str()),
             GetCustomerContactError::NotFound(b) => Some(b.error.message.as_str()),
+            GetCustomerContactError::TooManyRequests(b) => Some(b.error.message.as_str()),
+            GetCustomerContactError::ServiceUnavailable(b) => {
+                Some(b.error.message.as_str())
+            }
         }
     }
 }
@@ -487,6 +521,10 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
             400u16 => raw.fail_json(GetCustomerContactPdfDocumentError::BadRequest),
             401u16 => raw.fail_json(GetCustomerContactPdfDocumentError::Unauthorized),
             404u16 => raw.fail_json(GetCustomerContactPdfDocumentError::NotFound),
+            429u16 => raw.fail_json(GetCustomerContactPdfDocumentError::TooManyRequests),
+            503u16 => {
+                raw.fail_json(GetCustomerContactPdfDocumentError::ServiceUnavailable)
+            }
             _ => raw.unexpected(),
         }
     }
@@ -514,6 +552,13 @@ pub enum GetCustomerContactPdfDocumentError {
     Unauthorized(crate::models::OdataError),
     /// Status 404: No entity has the given key.
     NotFound(crate::models::OdataError),
+    /// Status 429: Too many requests for the environment's limits; `Retry-After` says
+    /// when to try again. The generated client retries it by itself.
+    TooManyRequests(crate::models::OdataError),
+    /// Status 503: The service cannot take the request now (a busy database, too many
+    /// connections); `Retry-After` says when to try again. The generated
+    /// client retries it by itself.
+    ServiceUnavailable(crate::models::OdataError),
 }
 impl crate::ErrorDetails for GetCustomerContactPdfDocumentError {
     fn code(&self) -> Option<&str> {
@@ -527,6 +572,12 @@ impl crate::ErrorDetails for GetCustomerContactPdfDocumentError {
             GetCustomerContactPdfDocumentError::NotFound(b) => {
                 Some(b.error.code.as_str())
             }
+            GetCustomerContactPdfDocumentError::TooManyRequests(b) => {
+                Some(b.error.code.as_str())
+            }
+            GetCustomerContactPdfDocumentError::ServiceUnavailable(b) => {
+                Some(b.error.code.as_str())
+            }
         }
     }
     fn message(&self) -> Option<&str> {
@@ -538,6 +589,12 @@ impl crate::ErrorDetails for GetCustomerContactPdfDocumentError {
                 Some(b.error.message.as_str())
             }
             GetCustomerContactPdfDocumentError::NotFound(b) => {
+                Some(b.error.message.as_str())
+            }
+            GetCustomerContactPdfDocumentError::TooManyRequests(b) => {
+                Some(b.error.message.as_str())
+            }
+            GetCustomerContactPdfDocumentError::ServiceUnavailable(b) => {
                 Some(b.error.message.as_str())
             }
         }
@@ -602,6 +659,14 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
                 raw.fail_json(GetCustomerContactPdfDocumentContentError::Unauthorized)
             }
             404u16 => raw.fail_json(GetCustomerContactPdfDocumentContentError::NotFound),
+            429u16 => {
+                raw.fail_json(GetCustomerContactPdfDocumentContentError::TooManyRequests)
+            }
+            503u16 => {
+                raw.fail_json(
+                    GetCustomerContactPdfDocumentContentError::ServiceUnavailable,
+                )
+            }
             _ => raw.unexpected(),
         }
     }
@@ -673,6 +738,13 @@ pub enum GetCustomerContactPdfDocumentContentError {
     Unauthorized(crate::models::OdataError),
     /// Status 404: No entity has the given key.
     NotFound(crate::models::OdataError),
+    /// Status 429: Too many requests for the environment's limits; `Retry-After` says
+    /// when to try again. The generated client retries it by itself.
+    TooManyRequests(crate::models::OdataError),
+    /// Status 503: The service cannot take the request now (a busy database, too many
+    /// connections); `Retry-After` says when to try again. The generated
+    /// client retries it by itself.
+    ServiceUnavailable(crate::models::OdataError),
 }
 impl crate::ErrorDetails for GetCustomerContactPdfDocumentContentError {
     fn code(&self) -> Option<&str> {
@@ -686,6 +758,12 @@ impl crate::ErrorDetails for GetCustomerContactPdfDocumentContentError {
             GetCustomerContactPdfDocumentContentError::NotFound(b) => {
                 Some(b.error.code.as_str())
             }
+            GetCustomerContactPdfDocumentContentError::TooManyRequests(b) => {
+                Some(b.error.code.as_str())
+            }
+            GetCustomerContactPdfDocumentContentError::ServiceUnavailable(b) => {
+                Some(b.error.code.as_str())
+            }
         }
     }
     fn message(&self) -> Option<&str> {
@@ -697,6 +775,12 @@ impl crate::ErrorDetails for GetCustomerContactPdfDocumentContentError {
                 Some(b.error.message.as_str())
             }
             GetCustomerContactPdfDocumentContentError::NotFound(b) => {
+                Some(b.error.message.as_str())
+            }
+            GetCustomerContactPdfDocumentContentError::TooManyRequests(b) => {
+                Some(b.error.message.as_str())
+            }
+            GetCustomerContactPdfDocumentContentError::ServiceUnavailable(b) => {
                 Some(b.error.message.as_str())
             }
         }
@@ -826,6 +910,8 @@ impl<'a> ListCompanies<'a> {
             200u16 => raw.ok_json(()),
             400u16 => raw.fail_json(ListCompaniesError::BadRequest),
             401u16 => raw.fail_json(ListCompaniesError::Unauthorized),
+            429u16 => raw.fail_json(ListCompaniesError::TooManyRequests),
+            503u16 => raw.fail_json(ListCompaniesError::ServiceUnavailable),
             _ => raw.unexpected(),
         }
     }
@@ -869,18 +955,29 @@ pub enum ListCompaniesError {
     BadRequest(crate::models::OdataError),
     /// Status 401: The bearer token is missing or not accepted.
     Unauthorized(crate::models::OdataError),
+    /// Status 429: Too many requests for the environment's limits; `Retry-After` says
+    /// when to try again. The generated client retries it by itself.
+    TooManyRequests(crate::models::OdataError),
+    /// Status 503: The service cannot take the request now (a busy database, too many
+    /// connections); `Retry-After` says when to try again. The generated
+    /// client retries it by itself.
+    ServiceUnavailable(crate::models::OdataError),
 }
 impl crate::ErrorDetails for ListCompaniesError {
     fn code(&self) -> Option<&str> {
         match self {
             ListCompaniesError::BadRequest(b) => Some(b.error.code.as_str()),
             ListCompaniesError::Unauthorized(b) => Some(b.error.code.as_str()),
+            ListCompaniesError::TooManyRequests(b) => Some(b.error.code.as_str()),
+            ListCompaniesError::ServiceUnavailable(b) => Some(b.error.code.as_str()),
         }
     }
     fn message(&self) -> Option<&str> {
         match self {
             ListCompaniesError::BadRequest(b) => Some(b.error.message.as_str()),
             ListCompaniesError::Unauthorized(b) => Some(b.error.message.as_str()),
+            ListCompaniesError::TooManyRequests(b) => Some(b.error.message.as_str()),
+            ListCompaniesError::ServiceUnavailable(b) => Some(b.error.message.as_str()),
         }
     }
 }
@@ -1033,6 +1130,8 @@ impl<'a> ListCustomerContacts<'a> {
             400u16 => raw.fail_json(ListCustomerContactsError::BadRequest),
             401u16 => raw.fail_json(ListCustomerContactsError::Unauthorized),
             404u16 => raw.fail_json(ListCustomerContactsError::NotFound),
+            429u16 => raw.fail_json(ListCustomerContactsError::TooManyRequests),
+            503u16 => raw.fail_json(ListCustomerContactsError::ServiceUnavailable),
             _ => raw.unexpected(),
         }
     }
@@ -1081,6 +1180,13 @@ pub enum ListCustomerContactsError {
     Unauthorized(crate::models::OdataError),
     /// Status 404: No entity has the given key.
     NotFound(crate::models::OdataError),
+    /// Status 429: Too many requests for the environment's limits; `Retry-After` says
+    /// when to try again. The generated client retries it by itself.
+    TooManyRequests(crate::models::OdataError),
+    /// Status 503: The service cannot take the request now (a busy database, too many
+    /// connections); `Retry-After` says when to try again. The generated
+    /// client retries it by itself.
+    ServiceUnavailable(crate::models::OdataError),
 }
 impl crate::ErrorDetails for ListCustomerContactsError {
     fn code(&self) -> Option<&str> {
@@ -1088,6 +1194,10 @@ impl crate::ErrorDetails for ListCustomerContactsError {
             ListCustomerContactsError::BadRequest(b) => Some(b.error.code.as_str()),
             ListCustomerContactsError::Unauthorized(b) => Some(b.error.code.as_str()),
             ListCustomerContactsError::NotFound(b) => Some(b.error.code.as_str()),
+            ListCustomerContactsError::TooManyRequests(b) => Some(b.error.code.as_str()),
+            ListCustomerContactsError::ServiceUnavailable(b) => {
+                Some(b.error.code.as_str())
+            }
         }
     }
     fn message(&self) -> Option<&str> {
@@ -1095,6 +1205,12 @@ impl crate::ErrorDetails for ListCustomerContactsError {
             ListCustomerContactsError::BadRequest(b) => Some(b.error.message.as_str()),
             ListCustomerContactsError::Unauthorized(b) => Some(b.error.message.as_str()),
             ListCustomerContactsError::NotFound(b) => Some(b.error.message.as_str()),
+            ListCustomerContactsError::TooManyRequests(b) => {
+                Some(b.error.message.as_str())
+            }
+            ListCustomerContactsError::ServiceUnavailable(b) => {
+                Some(b.error.message.as_str())
+            }
         }
     }
 }
@@ -1164,6 +1280,8 @@ impl<'a> UpdateCustomerContact<'a> {
             401u16 => raw.fail_json(UpdateCustomerContactError::Unauthorized),
             404u16 => raw.fail_json(UpdateCustomerContactError::NotFound),
             409u16 => raw.fail_json(UpdateCustomerContactError::Conflict),
+            429u16 => raw.fail_json(UpdateCustomerContactError::TooManyRequests),
+            503u16 => raw.fail_json(UpdateCustomerContactError::ServiceUnavailable),
             _ => raw.unexpected(),
         }
     }
@@ -1191,6 +1309,13 @@ pub enum UpdateCustomerContactError {
     NotFound(crate::models::OdataError),
     /// Status 409: The `If-Match` etag is stale; another request changed the entity first.
     Conflict(crate::models::OdataError),
+    /// Status 429: Too many requests for the environment's limits; `Retry-After` says
+    /// when to try again. The generated client retries it by itself.
+    TooManyRequests(crate::models::OdataError),
+    /// Status 503: The service cannot take the request now (a busy database, too many
+    /// connections); `Retry-After` says when to try again. The generated
+    /// client retries it by itself.
+    ServiceUnavailable(crate::models::OdataError),
 }
 impl crate::ErrorDetails for UpdateCustomerContactError {
     fn code(&self) -> Option<&str> {
@@ -1199,6 +1324,10 @@ impl crate::ErrorDetails for UpdateCustomerContactError {
             UpdateCustomerContactError::Unauthorized(b) => Some(b.error.code.as_str()),
             UpdateCustomerContactError::NotFound(b) => Some(b.error.code.as_str()),
             UpdateCustomerContactError::Conflict(b) => Some(b.error.code.as_str()),
+            UpdateCustomerContactError::TooManyRequests(b) => Some(b.error.code.as_str()),
+            UpdateCustomerContactError::ServiceUnavailable(b) => {
+                Some(b.error.code.as_str())
+            }
         }
     }
     fn message(&self) -> Option<&str> {
@@ -1207,6 +1336,12 @@ impl crate::ErrorDetails for UpdateCustomerContactError {
             UpdateCustomerContactError::Unauthorized(b) => Some(b.error.message.as_str()),
             UpdateCustomerContactError::NotFound(b) => Some(b.error.message.as_str()),
             UpdateCustomerContactError::Conflict(b) => Some(b.error.message.as_str()),
+            UpdateCustomerContactError::TooManyRequests(b) => {
+                Some(b.error.message.as_str())
+            }
+            UpdateCustomerContactError::ServiceUnavailable(b) => {
+                Some(b.error.message.as_str())
+            }
         }
     }
 }
