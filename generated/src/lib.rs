@@ -11,8 +11,10 @@
 //! * `id` and `customerId` are GUIDs. The documented examples use the codes
 //! `CONT00123` and `CUST1042`; here those two values are replaced by the
 //! fixed GUIDs `e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f` (the contact) and
-//! `f4b6d1c2-1042-4e7f-8a21-3b4c5d6e7f80` (the customer). Every other value
-//! of the documented examples is kept as published.
+//! `f4b6d1c2-1042-4e7f-8a21-3b4c5d6e7f80` (the customer), and the response
+//! examples carry the `@odata.etag` that Business Central always sends
+//! and the pages leave out. Every other value of the documented examples
+//! is kept as published.
 //! * `customerName` is read-only; `customerId` is writable and re-links the
 //! contact to another customer.
 //! * The collection is readable although the pages document only the

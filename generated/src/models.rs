@@ -72,15 +72,15 @@ impl crate::runtime::Page for CompanyCollection {
     }
 }
 /// A person contact whose business relation is a customer. Every property
-/// may be left out of a response when `$select` does not name it.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+/// but `@odata.etag`, which Business Central always sends, may be left out
+/// of a response when `$select` does not name it.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomerContact {
     /// The entity's version; opaque, changes on every write.
     ///
     /// Read-only: sent by the server, never by a client.
     #[serde(rename = "@odata.etag")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub odata_etag: Option<String>,
+    pub odata_etag: String,
     /// The contact's id (its `SystemId`); not editable.
     ///
     /// Read-only: sent by the server, never by a client.

@@ -195,7 +195,7 @@ pub(crate) fn get_company(app: &App, id: Uuid) -> Result<Response, ODataError> {
 fn contact_json(c: &Contact, select: Option<&[String]>) -> Value {
     let keep = |p: &str| select.is_none_or(|s| s.iter().any(|x| x == p));
     let model = bc_api::CustomerContact {
-        odata_etag: Some(c.etag()),
+        odata_etag: c.etag(),
         id: keep("id").then_some(c.id),
         email: keep("email").then(|| c.email.clone()),
         first_name: keep("firstName").then(|| c.first_name.clone()),
