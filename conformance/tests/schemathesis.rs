@@ -1,8 +1,9 @@
 //! Schemathesis, a generic OpenAPI testing tool, against the reference
 //! server started in-process: every check, every phase (examples,
-//! coverage, fuzzing, stateful through the spec's links), no failure. The
-//! spec and the server must agree for that. The seed is fixed, so a run is
-//! the same run every time.
+//! coverage, fuzzing, stateful through the spec's links), no failure; and
+//! in the stateful phase a PATCH and a DELETE that succeed through the
+//! links (the etag of a GET carried to `If-Match`). The spec and the server
+//! must agree for that. Seeds are fixed, so a run is the same every time.
 //!
 //! The tool is found through `SCHEMATHESIS` (what `.ci/run` sets after
 //! installing the pinned version in a virtual environment) or on `PATH`;
@@ -28,9 +29,16 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Runs the tool with every check; returns its exit status, its output and
-/// the (method, status) of every exchange it recorded.
-fn run(tool: &Path, base_url: &str, phases: &str, reports: &Path) -> (bool, String, Vec<(String, u64)>) {
+/// What one run gave: its exit status, its output, and for every case the
+/// method, whether a link of the spec produced it, and the status it got.
+struct Run {
+    ok: bool,
+    output: String,
+    cases: Vec<(String, bool, u64)>,
+}
+
+/// Runs the tool with every check.
+fn run(tool: &Path, base_url: &str, phases: &str, seed: u32, examples: u32, reports: &Path) -> Run {
     let out = Command::new(tool)
         .arg("--config-file")
         .arg(root().join("schemathesis.toml"))
@@ -39,7 +47,7 @@ fn run(tool: &Path, base_url: &str, phases: &str, reports: &Path) -> (bool, Stri
         .args(["--url", base_url])
         .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
         .args(["--checks", "all", "--phases", phases])
-        .args(["--max-examples", "50", "--seed", "1"])
+        .args(["--max-examples", &examples.to_string(), "--seed", &seed.to_string()])
         // Strings in ASCII: the spec's patterns are ECMA-262, which has no
         // class for "a letter of any script" (see `primaryPhoneNumber`).
         .args(["--generation-codec", "ascii"])
@@ -48,37 +56,62 @@ fn run(tool: &Path, base_url: &str, phases: &str, reports: &Path) -> (bool, Stri
         .current_dir(reports)
         .output()
         .expect("schemathesis runs");
-    let mut exchanges = Vec::new();
+    let mut cases = std::collections::HashMap::new();
+    let mut statuses = std::collections::HashMap::new();
     for entry in std::fs::read_dir(reports).expect("reports").flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
         for line in text.lines() {
             if let Ok(event) = serde_json::from_str::<serde_json::Value>(line) {
-                collect(&event, &mut exchanges);
+                collect(&event, &mut cases, &mut statuses);
             }
         }
     }
-    let text = format!(
+    let output = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    (out.status.success(), text, exchanges)
+    let cases = cases
+        .into_iter()
+        .filter_map(|(id, (method, by_link))| Some((method, by_link, *statuses.get(&id)?)))
+        .collect();
+    Run {
+        ok: out.status.success(),
+        output,
+        cases,
+    }
 }
 
-fn collect(v: &serde_json::Value, out: &mut Vec<(String, u64)>) {
+/// From the tool's report events: each case (by id) with its method and
+/// whether a link produced it, and each recorded answer's status by case id.
+fn collect(
+    v: &serde_json::Value,
+    cases: &mut std::collections::HashMap<String, (String, bool)>,
+    statuses: &mut std::collections::HashMap<String, u64>,
+) {
     match v {
         serde_json::Value::Object(m) => {
-            if let (Some(req), Some(resp)) = (m.get("request"), m.get("response")) {
-                if let (Some(method), Some(status)) = (
-                    req.get("method").and_then(|x| x.as_str()),
-                    resp.get("status_code").and_then(|x| x.as_u64()),
+            if let (Some(case), Some(by_link)) = (m.get("value"), m.get("is_transition_applied")) {
+                if let (Some(id), Some(method)) = (
+                    case.get("id").and_then(|x| x.as_str()),
+                    case.get("method").and_then(|x| x.as_str()),
                 ) {
-                    out.push((method.to_owned(), status));
+                    cases.insert(id.to_owned(), (method.to_owned(), by_link.as_bool() == Some(true)));
                 }
             }
-            m.values().for_each(|x| collect(x, out));
+            for (key, x) in m {
+                if let Some(status) = x
+                    .get("response")
+                    .and_then(|r| r.get("status_code"))
+                    .and_then(|s| s.as_u64())
+                    .filter(|_| x.get("request").is_some())
+                {
+                    statuses.insert(key.clone(), status);
+                }
+                collect(x, cases, statuses);
+            }
         }
-        serde_json::Value::Array(list) => list.iter().for_each(|x| collect(x, out)),
+        serde_json::Value::Array(list) => list.iter().for_each(|x| collect(x, cases, statuses)),
         _ => {}
     }
 }
@@ -89,18 +122,44 @@ async fn schemathesis_finds_nothing() {
         eprintln!("note: schemathesis is not installed (set SCHEMATHESIS or run .ci/run); this test is skipped");
         return;
     };
-    let s = server::start("127.0.0.1:0".parse().expect("addr"), ServerConfig::new(TOKEN))
-        .await
-        .expect("server");
-    let base = s.base_url.clone();
-    let (ok, output, exchanges) = tokio::task::spawn_blocking(move || {
-        let reports = tempfile::tempdir().expect("tmp");
-        run(&tool, &base, "examples,coverage,fuzzing,stateful", reports.path())
+    // A fresh server for each run: the first one deletes contacts.
+    let start = || server::start("127.0.0.1:0".parse().expect("addr"), ServerConfig::new(TOKEN));
+    let (first, second) = (start().await.expect("server"), start().await.expect("server"));
+    let (a, b) = (first.base_url.clone(), second.base_url.clone());
+    let (all, stateful) = tokio::task::spawn_blocking(move || {
+        let all_reports = tempfile::tempdir().expect("tmp");
+        let stateful_reports = tempfile::tempdir().expect("tmp");
+        (
+            run(
+                &tool,
+                &a,
+                "examples,coverage,fuzzing,stateful",
+                1,
+                50,
+                all_reports.path(),
+            ),
+            // A seed at which the stateful phase, in 100 steps, gets to a
+            // PATCH and a DELETE through the links that succeed.
+            run(&tool, &b, "stateful", 4, 100, stateful_reports.path()),
+        )
     })
     .await
     .expect("runs");
-    assert!(ok, "schemathesis found failures:\n{output}");
-    // The run did exercise the writes, successful ones included.
-    let seen = |method: &str, status: u64| exchanges.iter().any(|(m, s)| m == method && *s == status);
-    assert!(seen("PATCH", 200) && seen("DELETE", 204), "{exchanges:?}");
+    assert!(all.ok, "schemathesis found failures:\n{}", all.output);
+    assert!(
+        stateful.ok,
+        "schemathesis found failures in the stateful phase:\n{}",
+        stateful.output
+    );
+    let through_links = |method: &str, status: u64| {
+        stateful
+            .cases
+            .iter()
+            .any(|(m, by_link, s)| m == method && *by_link && *s == status)
+    };
+    assert!(
+        through_links("PATCH", 200) && through_links("DELETE", 204),
+        "no successful PATCH and DELETE through the spec's links: {:?}",
+        stateful.cases
+    );
 }
