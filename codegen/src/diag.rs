@@ -71,12 +71,12 @@ impl std::error::Error for Diagnostics {}
 #[derive(Debug, Default)]
 pub(crate) struct Sink {
     pub(crate) items: Vec<(Severity, String, String)>,
-    /// Components made from content written elsewhere (`spec::refs`), each
-    /// with the pointer of that content: diagnostics point at the latter.
-    pub(crate) aliases: Vec<(String, String)>,
+    /// Components made from content written elsewhere (`spec::refs`):
+    /// diagnostics point at where the content was.
+    pub(crate) aliases: Origins,
     /// Where the parts of an upgraded (3.1 or 2.0) document were written
     /// (`spec::upgrade`): applied after `aliases`.
-    pub(crate) origins: crate::spec::upgrade::Origins,
+    pub(crate) origins: Origins,
 }
 
 impl Sink {
@@ -90,6 +90,42 @@ impl Sink {
 
     pub(crate) fn has_errors(&self) -> bool {
         self.items.iter().any(|(s, _, _)| *s == Severity::Error)
+    }
+}
+
+/// Pointer prefixes of a rewritten document, each with the prefix of the
+/// user's file that its content was written at; the longest prefix that
+/// matches wins. Both rewrites of a document keep one: the upgrade of 3.1
+/// and 2.0 (`spec::upgrade`) and the hoisting of reference targets
+/// (`spec::refs`).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Origins(Vec<(String, String)>);
+
+impl Origins {
+    pub(crate) fn add(&mut self, upgraded: String, written: String) {
+        if upgraded != written {
+            self.0.push((upgraded, written));
+        }
+    }
+
+    /// The pointer the user wrote for `pointer` of the rewritten document.
+    pub(crate) fn original(&self, pointer: &str) -> String {
+        let mut best: Option<(&str, &str)> = None;
+        for (upgraded, written) in &self.0 {
+            let Some(rest) = pointer.strip_prefix(upgraded.as_str()) else {
+                continue;
+            };
+            if !(rest.is_empty() || rest.starts_with('/')) {
+                continue;
+            }
+            if best.is_none_or(|(u, _)| u.len() < upgraded.len()) {
+                best = Some((upgraded, written));
+            }
+        }
+        match best {
+            Some((upgraded, written)) => format!("{written}{}", &pointer[upgraded.len()..]),
+            None => pointer.to_owned(),
+        }
     }
 }
 

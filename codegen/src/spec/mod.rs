@@ -179,7 +179,7 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
         .items
         .into_iter()
         .map(|(severity, pointer, message)| {
-            let pointer = origins.original(&refs::unalias(&pointer, &aliases));
+            let pointer = origins.original(&aliases.original(&pointer));
             (severity, pointer, message)
         })
         .collect();

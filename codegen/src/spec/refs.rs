@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use heck::ToUpperCamelCase;
 use serde_json::{Map, Value};
 
-use crate::diag::{Sink, push_pointer};
+use crate::diag::{Origins, Sink, push_pointer};
 
 /// The kind of object a `$ref` stands for, by where it stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -219,11 +219,31 @@ fn name_for(pointer: &[String]) -> String {
     if name.is_empty() { "Hoisted".to_owned() } else { name }
 }
 
-fn components_mut(root: &mut Value) -> Option<&mut Map<String, Value>> {
-    let doc = root.as_object_mut()?;
-    doc.entry("components")
+/// `components/<key>` of the document, made if missing.
+pub(crate) fn section_mut<'a>(root: &'a mut Value, key: &str) -> Option<&'a mut Map<String, Value>> {
+    root.as_object_mut()?
+        .entry("components")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()?
+        .entry(key)
         .or_insert_with(|| Value::Object(Map::new()))
         .as_object_mut()
+}
+
+/// Adds `content` to `components/<key>` under `base`, or `base2`, `base3`
+/// … where that is taken; returns the name used. Every rewrite that makes
+/// a component (hoisting here, `$defs` and webhooks in `spec::upgrade`)
+/// names it this way.
+pub(crate) fn add_component(root: &mut Value, key: &str, base: &str, content: Value) -> Option<String> {
+    let list = section_mut(root, key)?;
+    let mut name = base.to_owned();
+    let mut n = 2;
+    while list.contains_key(&name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    list.insert(name.clone(), content);
+    Some(name)
 }
 
 /// Makes every reference point at a whole component of its kind (see the
@@ -234,7 +254,7 @@ fn components_mut(root: &mut Value) -> Option<&mut Map<String, Value>> {
 /// author's mistake: under `lenient` a response that points at a request
 /// body is read as a response with its content (a warning says so);
 /// otherwise it is an error that names `--lenient`.
-pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Vec<(String, String)> {
+pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Origins {
     let mut refs = Vec::new();
     collect(root, "", &mut refs);
     // Target pointer → the kind it is used as.
@@ -302,7 +322,7 @@ pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Vec<(St
     // Deeper targets first: an outer one then carries the rewritten $ref.
     let mut order: Vec<(String, Section)> = targets.into_iter().collect();
     order.sort_by_key(|(p, _)| std::cmp::Reverse(segments(p).len()));
-    let mut aliases = Vec::new();
+    let mut aliases = Origins::default();
     for (local, section) in order {
         let Some(mut content) = root.pointer(&local).cloned() else {
             continue;
@@ -315,25 +335,9 @@ pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Vec<(St
                 m.remove("required");
             }
         }
-        let original = segments(&local);
-        let Some(components) = components_mut(root) else {
+        let Some(name) = add_component(root, section.key(), &name_for(&segments(&local)), content) else {
             continue;
         };
-        let Some(list) = components
-            .entry(section.key())
-            .or_insert_with(|| Value::Object(Map::new()))
-            .as_object_mut()
-        else {
-            continue;
-        };
-        let base = name_for(&original);
-        let mut name = base.clone();
-        let mut n = 2;
-        while list.contains_key(&name) {
-            name = format!("{base}{n}");
-            n += 1;
-        }
-        list.insert(name.clone(), content);
         let new_pointer = push_pointer(&push_pointer("/components", section.key()), &name);
         let new_ref = format!("#{new_pointer}");
         let mut replaced = Map::new();
@@ -346,7 +350,7 @@ pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Vec<(St
                     m.insert("$ref".to_owned(), Value::String(new_ref.clone()));
                 }
             }
-            aliases.push((new_pointer, local));
+            aliases.add(new_pointer, local);
             continue;
         }
         if let Some(slot) = root.pointer_mut(&local) {
@@ -356,24 +360,12 @@ pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Vec<(St
         for r in spellings.get(&local).into_iter().flatten() {
             renames.insert(r.clone(), new_ref.clone());
         }
-        aliases.push((new_pointer, local));
+        aliases.add(new_pointer, local);
     }
     if !renames.is_empty() {
         rewrite(root, &renames);
     }
     aliases
-}
-
-/// The pointer the user wrote for `pointer`, through hoisted components.
-pub(crate) fn unalias(pointer: &str, aliases: &[(String, String)]) -> String {
-    for (hoisted, original) in aliases {
-        if let Some(rest) = pointer.strip_prefix(hoisted.as_str()) {
-            if rest.is_empty() || rest.starts_with('/') {
-                return format!("{original}{rest}");
-            }
-        }
-    }
-    pointer.to_owned()
 }
 
 #[cfg(test)]
@@ -420,11 +412,11 @@ mod tests {
             Some(&json!("#/components/parameters/State/schema"))
         );
         assert_eq!(
-            unalias("/components/schemas/State/enum/0", &aliases),
+            aliases.original("/components/schemas/State/enum/0"),
             "/components/parameters/State/schema/enum/0"
         );
         assert_eq!(
-            unalias("/components/schemas/Stately", &aliases),
+            aliases.original("/components/schemas/Stately"),
             "/components/schemas/Stately"
         );
     }

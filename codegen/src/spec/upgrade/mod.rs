@@ -18,7 +18,7 @@ mod swagger2;
 
 use serde_json::{Map, Value};
 
-use crate::diag::{Sink, push_pointer};
+use crate::diag::{Origins, Sink, push_pointer};
 
 /// The versions the generator reads, by the document's own version field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,39 +48,6 @@ impl Version {
             Some(Value::String(v)) if v == "2.0" => Version::Swagger2,
             Some(Value::Number(n)) if n.as_f64() == Some(2.0) => Version::Swagger2,
             _ => Version::Other,
-        }
-    }
-}
-
-/// Upgraded pointer prefixes, each with the prefix of the user's file that
-/// its content was written at; the longest prefix that matches wins.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Origins(Vec<(String, String)>);
-
-impl Origins {
-    pub(crate) fn add(&mut self, upgraded: String, written: String) {
-        if upgraded != written {
-            self.0.push((upgraded, written));
-        }
-    }
-
-    /// The pointer the user wrote for `pointer` of the upgraded document.
-    pub(crate) fn original(&self, pointer: &str) -> String {
-        let mut best: Option<(&str, &str)> = None;
-        for (upgraded, written) in &self.0 {
-            let Some(rest) = pointer.strip_prefix(upgraded.as_str()) else {
-                continue;
-            };
-            if !(rest.is_empty() || rest.starts_with('/')) {
-                continue;
-            }
-            if best.is_none_or(|(u, _)| u.len() < upgraded.len()) {
-                best = Some((upgraded, written));
-            }
-        }
-        match best {
-            Some((upgraded, written)) => format!("{written}{}", &pointer[upgraded.len()..]),
-            None => pointer.to_owned(),
         }
     }
 }

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use heck::ToUpperCamelCase;
 use serde_json::{Map, Value};
 
-use super::{Dialect, Origins, rewrite_refs, schemas};
-use crate::diag::{Sink, push_pointer};
-use crate::spec::refs::segments;
+use super::{Dialect, rewrite_refs, schemas};
+use crate::diag::{Origins, Sink, push_pointer};
+use crate::spec::refs::{add_component, segments};
 
 pub(super) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool, origins: &mut Origins) {
     let Some(m) = root.as_object_mut() else {
@@ -139,7 +139,7 @@ fn defs(root: &mut Value, origins: &mut Origins) {
                 m.remove("$defs");
             }
         }
-        let Some(component) = add_schema(root, &name.to_upper_camel_case(), content) else {
+        let Some(component) = add_component(root, "schemas", &name.to_upper_camel_case(), content) else {
             return;
         };
         let written = push_pointer(&defs_pointer, &name);
@@ -154,27 +154,6 @@ fn defs(root: &mut Value, origins: &mut Origins) {
             (rest.is_empty() || rest.starts_with('/')).then(|| format!("#{upgraded}{rest}"))
         })
     });
-}
-
-/// Adds `content` to `components/schemas` under `base`, or `base2`, `base3`
-/// … where that is taken; returns the name used.
-fn add_schema(root: &mut Value, base: &str, content: Value) -> Option<String> {
-    let list = root
-        .as_object_mut()?
-        .entry("components")
-        .or_insert_with(|| Value::Object(Map::new()))
-        .as_object_mut()?
-        .entry("schemas")
-        .or_insert_with(|| Value::Object(Map::new()))
-        .as_object_mut()?;
-    let mut name = base.to_owned();
-    let mut n = 2;
-    while list.contains_key(&name) {
-        name = format!("{base}{n}");
-        n += 1;
-    }
-    list.insert(name.clone(), content);
-    Some(name)
 }
 
 /// `mutualTLS` (new in 3.1) is the TLS client certificate, which the HTTP
@@ -327,7 +306,7 @@ fn webhooks(root: &mut Value, path_items: &Map<String, Value>, sink: &mut Sink, 
             } else {
                 format!("{}Webhook", name.to_upper_camel_case())
             };
-            let Some(model) = add_schema(root, &base, schema.clone()) else {
+            let Some(model) = add_component(root, "schemas", &base, schema.clone()) else {
                 continue;
             };
             origins.add(

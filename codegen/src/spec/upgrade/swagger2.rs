@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::{Dialect, METHODS, Origins, rewrite_refs, schemas};
-use crate::diag::{Sink, push_pointer};
-use crate::spec::refs::segments;
+use super::{Dialect, METHODS, rewrite_refs, schemas};
+use crate::diag::{Origins, Sink, push_pointer};
+use crate::spec::refs::{section_mut, segments};
 
 /// What a top-level parameter became.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,13 +139,7 @@ fn named_enums(root: &mut Value, origins: &mut Origins) {
         let Some(content) = root.pointer(&pointer).cloned() else {
             continue;
         };
-        let Some(schemas) = root
-            .as_object_mut()
-            .map(|m| m.entry("components").or_insert_with(|| Value::Object(Map::new())))
-            .and_then(Value::as_object_mut)
-            .map(|c| c.entry("schemas").or_insert_with(|| Value::Object(Map::new())))
-            .and_then(Value::as_object_mut)
-        else {
+        let Some(schemas) = section_mut(root, "schemas") else {
             return;
         };
         match schemas.get(&name) {
