@@ -133,6 +133,7 @@ pub(crate) const CLIENT_METHODS: &[&str] = &[
     "base_url",
     "http_client",
     "execute",
+    "execute_owned",
     "execute_stream",
     "finish",
     "url",

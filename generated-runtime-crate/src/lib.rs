@@ -59,8 +59,8 @@ pub mod operations;
 use ::openapi_client_runtime as runtime;
 pub use models::*;
 pub use runtime::{
-    ApiError, Base64, BoxError, ByteStream, ClientBuildError, ClientBuilder, ETag, Error,
-    ErrorDetails, Nullable, Page, RawResponse, Response, RetryPolicy, StaticToken,
+    ApiError, Base64, BoxError, ByteStream, Call, ClientBuildError, ClientBuilder, ETag,
+    Error, ErrorDetails, Nullable, Page, RawResponse, Response, RetryPolicy, StaticToken,
     TokenFuture, TokenProvider, token_fn,
 };
 /// The API client: the runtime's [`runtime::Client`] (which it

@@ -4,66 +4,220 @@
 /// A company of the environment. Without `$select` it has at least `id`,
 /// `name` and `displayName`; with it, only what `$select` names, and
 /// `@odata.etag`, which is always sent.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Company {
     /// The entity's version.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "@odata.etag")]
     pub odata_etag: String,
     /// The company's id.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: Option<::uuid::Uuid>,
     /// The version of Business Central.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "systemVersion")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub system_version: Option<String>,
     /// The company's name, unique in the environment.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<String>,
     /// The name shown to users.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "displayName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: Option<String>,
     /// The business profile linked to the company.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "businessProfileId")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub business_profile_id: Option<String>,
     /// When the company was created.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "systemCreatedAt")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub system_created_at: Option<::chrono::DateTime<::chrono::FixedOffset>>,
     /// When the company was last changed.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "systemModifiedAt")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub system_modified_at: Option<::chrono::DateTime<::chrono::FixedOffset>>,
 }
+impl ::serde::Serialize for Company {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        use crate::runtime::object::{count, optional};
+        let mut __s = serializer
+            .serialize_struct(
+                "Company",
+                1
+                    + count(
+                        &[
+                            self.id.is_some(),
+                            self.system_version.is_some(),
+                            self.name.is_some(),
+                            self.display_name.is_some(),
+                            self.business_profile_id.is_some(),
+                            self.system_created_at.is_some(),
+                            self.system_modified_at.is_some(),
+                        ],
+                    ),
+            )?;
+        __s.serialize_field("@odata.etag", &self.odata_etag)?;
+        optional(&mut __s, "id", &self.id)?;
+        optional(&mut __s, "systemVersion", &self.system_version)?;
+        optional(&mut __s, "name", &self.name)?;
+        optional(&mut __s, "displayName", &self.display_name)?;
+        optional(&mut __s, "businessProfileId", &self.business_profile_id)?;
+        optional(&mut __s, "systemCreatedAt", &self.system_created_at)?;
+        optional(&mut __s, "systemModifiedAt", &self.system_modified_at)?;
+        __s.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Company {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "@odata.etag",
+            "id",
+            "systemVersion",
+            "name",
+            "displayName",
+            "businessProfileId",
+            "systemCreatedAt",
+            "systemModifiedAt",
+        ];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Company;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Company")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<Company, A::Error> {
+                use crate::runtime::object::{next_key, skip, read, required};
+                let mut odata_etag = None;
+                let mut id = None;
+                let mut system_version = None;
+                let mut name = None;
+                let mut display_name = None;
+                let mut business_profile_id = None;
+                let mut system_created_at = None;
+                let mut system_modified_at = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut odata_etag, "@odata.etag")?,
+                        1 => read(&mut __map, &mut id, "id")?,
+                        2 => read(&mut __map, &mut system_version, "systemVersion")?,
+                        3 => read(&mut __map, &mut name, "name")?,
+                        4 => read(&mut __map, &mut display_name, "displayName")?,
+                        5 => {
+                            read(
+                                &mut __map,
+                                &mut business_profile_id,
+                                "businessProfileId",
+                            )?
+                        }
+                        6 => read(&mut __map, &mut system_created_at, "systemCreatedAt")?,
+                        7 => {
+                            read(
+                                &mut __map,
+                                &mut system_modified_at,
+                                "systemModifiedAt",
+                            )?
+                        }
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(Company {
+                    odata_etag: required(odata_etag, "@odata.etag")?,
+                    id: id.unwrap_or_default(),
+                    system_version: system_version.unwrap_or_default(),
+                    name: name.unwrap_or_default(),
+                    display_name: display_name.unwrap_or_default(),
+                    business_profile_id: business_profile_id.unwrap_or_default(),
+                    system_created_at: system_created_at.unwrap_or_default(),
+                    system_modified_at: system_modified_at.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("Company", FIELDS, __Visitor)
+    }
+}
 /// One page of companies.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CompanyCollection {
     /// The OData context URL of the collection.
-    #[serde(rename = "@odata.context")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub odata_context: Option<String>,
     pub value: Vec<crate::models::Company>,
     /// The next page, to be requested exactly as given.
-    #[serde(rename = "@odata.nextLink")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub odata_next_link: Option<String>,
+}
+impl ::serde::Serialize for CompanyCollection {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        use crate::runtime::object::{count, optional};
+        let mut __s = serializer
+            .serialize_struct(
+                "CompanyCollection",
+                1
+                    + count(
+                        &[self.odata_context.is_some(), self.odata_next_link.is_some()],
+                    ),
+            )?;
+        optional(&mut __s, "@odata.context", &self.odata_context)?;
+        __s.serialize_field("value", &self.value)?;
+        optional(&mut __s, "@odata.nextLink", &self.odata_next_link)?;
+        __s.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CompanyCollection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["@odata.context", "value", "@odata.nextLink"];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CompanyCollection;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CompanyCollection")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<CompanyCollection, A::Error> {
+                use crate::runtime::object::{next_key, skip, read, required};
+                let mut odata_context = None;
+                let mut value = None;
+                let mut odata_next_link = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut odata_context, "@odata.context")?,
+                        1 => read(&mut __map, &mut value, "value")?,
+                        2 => read(&mut __map, &mut odata_next_link, "@odata.nextLink")?,
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(CompanyCollection {
+                    odata_context: odata_context.unwrap_or_default(),
+                    value: required(value, "value")?,
+                    odata_next_link: odata_next_link.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("CompanyCollection", FIELDS, __Visitor)
+    }
 }
 impl crate::runtime::Page for CompanyCollection {
     type Item = crate::models::Company;
@@ -74,65 +228,223 @@ impl crate::runtime::Page for CompanyCollection {
 /// A person contact whose business relation is a customer. Every property
 /// but `@odata.etag`, which Business Central always sends, may be left out
 /// of a response when `$select` does not name it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CustomerContact {
     /// The entity's version; opaque, changes on every write.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "@odata.etag")]
     pub odata_etag: String,
     /// The contact's id (its `SystemId`); not editable.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: Option<::uuid::Uuid>,
     /// The contact's email address, or empty: a local part, `@`, and a
     /// domain of dot-separated labels, with no spaces, control characters
     /// or `<>(),;:"[]\\`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub email: Option<String>,
     /// The contact's first name.
-    #[serde(rename = "firstName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name: Option<String>,
     /// The contact's surname.
-    #[serde(rename = "lastName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub last_name: Option<String>,
     /// The contact's job title.
-    #[serde(rename = "professionalTitle")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub professional_title: Option<String>,
     /// The id of the customer the contact belongs to. Writing another
     /// customer's id moves the contact to that customer.
-    #[serde(rename = "customerId")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub customer_id: Option<::uuid::Uuid>,
     /// The name of the customer; follows `customerId`.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "customerName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub customer_name: Option<String>,
     /// The contact's phone number; it may not contain letters. The
     /// pattern (ECMA-262, which has no letter class without the `u`
     /// flag) says it for A-Z; letters of other scripts are refused too.
-    #[serde(rename = "primaryPhoneNumber")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub primary_phone_number: Option<String>,
 }
+impl ::serde::Serialize for CustomerContact {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        use crate::runtime::object::{count, optional};
+        let mut __s = serializer
+            .serialize_struct(
+                "CustomerContact",
+                1
+                    + count(
+                        &[
+                            self.id.is_some(),
+                            self.email.is_some(),
+                            self.first_name.is_some(),
+                            self.last_name.is_some(),
+                            self.professional_title.is_some(),
+                            self.customer_id.is_some(),
+                            self.customer_name.is_some(),
+                            self.primary_phone_number.is_some(),
+                        ],
+                    ),
+            )?;
+        __s.serialize_field("@odata.etag", &self.odata_etag)?;
+        optional(&mut __s, "id", &self.id)?;
+        optional(&mut __s, "email", &self.email)?;
+        optional(&mut __s, "firstName", &self.first_name)?;
+        optional(&mut __s, "lastName", &self.last_name)?;
+        optional(&mut __s, "professionalTitle", &self.professional_title)?;
+        optional(&mut __s, "customerId", &self.customer_id)?;
+        optional(&mut __s, "customerName", &self.customer_name)?;
+        optional(&mut __s, "primaryPhoneNumber", &self.primary_phone_number)?;
+        __s.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomerContact {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "@odata.etag",
+            "id",
+            "email",
+            "firstName",
+            "lastName",
+            "professionalTitle",
+            "customerId",
+            "customerName",
+            "primaryPhoneNumber",
+        ];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CustomerContact;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CustomerContact")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<CustomerContact, A::Error> {
+                use crate::runtime::object::{next_key, skip, read, required};
+                let mut odata_etag = None;
+                let mut id = None;
+                let mut email = None;
+                let mut first_name = None;
+                let mut last_name = None;
+                let mut professional_title = None;
+                let mut customer_id = None;
+                let mut customer_name = None;
+                let mut primary_phone_number = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut odata_etag, "@odata.etag")?,
+                        1 => read(&mut __map, &mut id, "id")?,
+                        2 => read(&mut __map, &mut email, "email")?,
+                        3 => read(&mut __map, &mut first_name, "firstName")?,
+                        4 => read(&mut __map, &mut last_name, "lastName")?,
+                        5 => {
+                            read(
+                                &mut __map,
+                                &mut professional_title,
+                                "professionalTitle",
+                            )?
+                        }
+                        6 => read(&mut __map, &mut customer_id, "customerId")?,
+                        7 => read(&mut __map, &mut customer_name, "customerName")?,
+                        8 => {
+                            read(
+                                &mut __map,
+                                &mut primary_phone_number,
+                                "primaryPhoneNumber",
+                            )?
+                        }
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(CustomerContact {
+                    odata_etag: required(odata_etag, "@odata.etag")?,
+                    id: id.unwrap_or_default(),
+                    email: email.unwrap_or_default(),
+                    first_name: first_name.unwrap_or_default(),
+                    last_name: last_name.unwrap_or_default(),
+                    professional_title: professional_title.unwrap_or_default(),
+                    customer_id: customer_id.unwrap_or_default(),
+                    customer_name: customer_name.unwrap_or_default(),
+                    primary_phone_number: primary_phone_number.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("CustomerContact", FIELDS, __Visitor)
+    }
+}
 /// One page of customer contacts.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CustomerContactCollection {
     /// The OData context URL of the collection.
-    #[serde(rename = "@odata.context")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub odata_context: Option<String>,
     pub value: Vec<crate::models::CustomerContact>,
     /// The next page, to be requested exactly as given; absent on the last page.
-    #[serde(rename = "@odata.nextLink")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub odata_next_link: Option<String>,
+}
+impl ::serde::Serialize for CustomerContactCollection {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        use crate::runtime::object::{count, optional};
+        let mut __s = serializer
+            .serialize_struct(
+                "CustomerContactCollection",
+                1
+                    + count(
+                        &[self.odata_context.is_some(), self.odata_next_link.is_some()],
+                    ),
+            )?;
+        optional(&mut __s, "@odata.context", &self.odata_context)?;
+        __s.serialize_field("value", &self.value)?;
+        optional(&mut __s, "@odata.nextLink", &self.odata_next_link)?;
+        __s.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomerContactCollection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["@odata.context", "value", "@odata.nextLink"];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CustomerContactCollection;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CustomerContactCollection")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<CustomerContactCollection, A::Error> {
+                use crate::runtime::object::{next_key, skip, read, required};
+                let mut odata_context = None;
+                let mut value = None;
+                let mut odata_next_link = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut odata_context, "@odata.context")?,
+                        1 => read(&mut __map, &mut value, "value")?,
+                        2 => read(&mut __map, &mut odata_next_link, "@odata.nextLink")?,
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(CustomerContactCollection {
+                    odata_context: odata_context.unwrap_or_default(),
+                    value: required(value, "value")?,
+                    odata_next_link: odata_next_link.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("CustomerContactCollection", FIELDS, __Visitor)
+    }
 }
 impl crate::runtime::Page for CustomerContactCollection {
     type Item = crate::models::CustomerContact;
@@ -144,47 +456,143 @@ impl crate::runtime::Page for CustomerContactCollection {
 /// property a contact does not have gets 400. `id` and `customerName`
 /// are read-only: a value equal to the current one is accepted and
 /// ignored (the documented example sends the `id`), any other gets 400.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerContactUpdate {
     /// The contact's id (its `SystemId`); not editable.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: Option<::uuid::Uuid>,
     /// The contact's email address, or empty: a local part, `@`, and a
     /// domain of dot-separated labels, with no spaces, control characters
     /// or `<>(),;:"[]\\`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub email: Option<String>,
     /// The contact's first name.
-    #[serde(rename = "firstName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name: Option<String>,
     /// The contact's surname.
-    #[serde(rename = "lastName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub last_name: Option<String>,
     /// The contact's job title.
-    #[serde(rename = "professionalTitle")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub professional_title: Option<String>,
     /// The id of the customer the contact belongs to. Writing another
     /// customer's id moves the contact to that customer.
-    #[serde(rename = "customerId")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub customer_id: Option<::uuid::Uuid>,
     /// The name of the customer; follows `customerId`.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "customerName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub customer_name: Option<String>,
     /// The contact's phone number; it may not contain letters. The
     /// pattern (ECMA-262, which has no letter class without the `u`
     /// flag) says it for A-Z; letters of other scripts are refused too.
-    #[serde(rename = "primaryPhoneNumber")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub primary_phone_number: Option<String>,
+}
+impl ::serde::Serialize for CustomerContactUpdate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        use crate::runtime::object::{count, optional};
+        let mut __s = serializer
+            .serialize_struct(
+                "CustomerContactUpdate",
+                count(
+                    &[
+                        self.id.is_some(),
+                        self.email.is_some(),
+                        self.first_name.is_some(),
+                        self.last_name.is_some(),
+                        self.professional_title.is_some(),
+                        self.customer_id.is_some(),
+                        self.customer_name.is_some(),
+                        self.primary_phone_number.is_some(),
+                    ],
+                ),
+            )?;
+        optional(&mut __s, "id", &self.id)?;
+        optional(&mut __s, "email", &self.email)?;
+        optional(&mut __s, "firstName", &self.first_name)?;
+        optional(&mut __s, "lastName", &self.last_name)?;
+        optional(&mut __s, "professionalTitle", &self.professional_title)?;
+        optional(&mut __s, "customerId", &self.customer_id)?;
+        optional(&mut __s, "customerName", &self.customer_name)?;
+        optional(&mut __s, "primaryPhoneNumber", &self.primary_phone_number)?;
+        __s.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "id",
+            "email",
+            "firstName",
+            "lastName",
+            "professionalTitle",
+            "customerId",
+            "customerName",
+            "primaryPhoneNumber",
+        ];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CustomerContactUpdate;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CustomerContactUpdate")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<CustomerContactUpdate, A::Error> {
+                use crate::runtime::object::{next_key, skip, read};
+                let mut id = None;
+                let mut email = None;
+                let mut first_name = None;
+                let mut last_name = None;
+                let mut professional_title = None;
+                let mut customer_id = None;
+                let mut customer_name = None;
+                let mut primary_phone_number = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut id, "id")?,
+                        1 => read(&mut __map, &mut email, "email")?,
+                        2 => read(&mut __map, &mut first_name, "firstName")?,
+                        3 => read(&mut __map, &mut last_name, "lastName")?,
+                        4 => {
+                            read(
+                                &mut __map,
+                                &mut professional_title,
+                                "professionalTitle",
+                            )?
+                        }
+                        5 => read(&mut __map, &mut customer_id, "customerId")?,
+                        6 => read(&mut __map, &mut customer_name, "customerName")?,
+                        7 => {
+                            read(
+                                &mut __map,
+                                &mut primary_phone_number,
+                                "primaryPhoneNumber",
+                            )?
+                        }
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(CustomerContactUpdate {
+                    id: id.unwrap_or_default(),
+                    email: email.unwrap_or_default(),
+                    first_name: first_name.unwrap_or_default(),
+                    last_name: last_name.unwrap_or_default(),
+                    professional_title: professional_title.unwrap_or_default(),
+                    customer_id: customer_id.unwrap_or_default(),
+                    customer_name: customer_name.unwrap_or_default(),
+                    primary_phone_number: primary_phone_number.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("CustomerContactUpdate", FIELDS, __Visitor)
+    }
 }
 /// The body of a PATCH: the properties to change and nothing else; a
 /// property a contact does not have gets 400. `id` and `customerName`
@@ -193,36 +601,124 @@ pub struct CustomerContactUpdate {
 ///
 /// The request view: read-only properties are left out, and each
 /// optional field is sent only when set (see [`crate::Nullable`]).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerContactUpdateRequest {
     /// The contact's email address, or empty: a local part, `@`, and a
     /// domain of dot-separated labels, with no spaces, control characters
     /// or `<>(),;:"[]\\`.
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub email: crate::runtime::Nullable<String>,
     /// The contact's first name.
-    #[serde(rename = "firstName")]
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub first_name: crate::runtime::Nullable<String>,
     /// The contact's surname.
-    #[serde(rename = "lastName")]
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub last_name: crate::runtime::Nullable<String>,
     /// The contact's job title.
-    #[serde(rename = "professionalTitle")]
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub professional_title: crate::runtime::Nullable<String>,
     /// The id of the customer the contact belongs to. Writing another
     /// customer's id moves the contact to that customer.
-    #[serde(rename = "customerId")]
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub customer_id: crate::runtime::Nullable<::uuid::Uuid>,
     /// The contact's phone number; it may not contain letters. The
     /// pattern (ECMA-262, which has no letter class without the `u`
     /// flag) says it for A-Z; letters of other scripts are refused too.
-    #[serde(rename = "primaryPhoneNumber")]
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub primary_phone_number: crate::runtime::Nullable<String>,
+}
+impl ::serde::Serialize for CustomerContactUpdateRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        use crate::runtime::object::{count, tristate};
+        let mut __s = serializer
+            .serialize_struct(
+                "CustomerContactUpdateRequest",
+                count(
+                    &[
+                        !self.email.is_absent(),
+                        !self.first_name.is_absent(),
+                        !self.last_name.is_absent(),
+                        !self.professional_title.is_absent(),
+                        !self.customer_id.is_absent(),
+                        !self.primary_phone_number.is_absent(),
+                    ],
+                ),
+            )?;
+        tristate(&mut __s, "email", &self.email)?;
+        tristate(&mut __s, "firstName", &self.first_name)?;
+        tristate(&mut __s, "lastName", &self.last_name)?;
+        tristate(&mut __s, "professionalTitle", &self.professional_title)?;
+        tristate(&mut __s, "customerId", &self.customer_id)?;
+        tristate(&mut __s, "primaryPhoneNumber", &self.primary_phone_number)?;
+        __s.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdateRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "email",
+            "firstName",
+            "lastName",
+            "professionalTitle",
+            "customerId",
+            "primaryPhoneNumber",
+        ];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CustomerContactUpdateRequest;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CustomerContactUpdateRequest")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<CustomerContactUpdateRequest, A::Error> {
+                use crate::runtime::object::{next_key, skip, read};
+                let mut email = None;
+                let mut first_name = None;
+                let mut last_name = None;
+                let mut professional_title = None;
+                let mut customer_id = None;
+                let mut primary_phone_number = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut email, "email")?,
+                        1 => read(&mut __map, &mut first_name, "firstName")?,
+                        2 => read(&mut __map, &mut last_name, "lastName")?,
+                        3 => {
+                            read(
+                                &mut __map,
+                                &mut professional_title,
+                                "professionalTitle",
+                            )?
+                        }
+                        4 => read(&mut __map, &mut customer_id, "customerId")?,
+                        5 => {
+                            read(
+                                &mut __map,
+                                &mut primary_phone_number,
+                                "primaryPhoneNumber",
+                            )?
+                        }
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(CustomerContactUpdateRequest {
+                    email: email.unwrap_or_default(),
+                    first_name: first_name.unwrap_or_default(),
+                    last_name: last_name.unwrap_or_default(),
+                    professional_title: professional_title.unwrap_or_default(),
+                    customer_id: customer_id.unwrap_or_default(),
+                    primary_phone_number: primary_phone_number.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer
+            .deserialize_struct("CustomerContactUpdateRequest", FIELDS, __Visitor)
+    }
 }
 impl CustomerContactUpdateRequest {
     /// Sets `email`.
@@ -460,34 +956,129 @@ impl<'de> ::serde::Deserialize<'de> for ListCustomerContactsSelectItem {
     }
 }
 /// The body of every error response.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OdataError {
     pub error: crate::models::OdataErrorDetail,
 }
+impl ::serde::Serialize for OdataError {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let mut __s = serializer.serialize_struct("OdataError", 1)?;
+        __s.serialize_field("error", &self.error)?;
+        __s.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OdataError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["error"];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = OdataError;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct OdataError")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<OdataError, A::Error> {
+                use crate::runtime::object::{next_key, skip, read, required};
+                let mut error = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut error, "error")?,
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(OdataError {
+                    error: required(error, "error")?,
+                })
+            }
+        }
+        deserializer.deserialize_struct("OdataError", FIELDS, __Visitor)
+    }
+}
 /// What went wrong.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OdataErrorDetail {
     /// A stable code such as `Request_EntityChanged` or `BadRequest_InvalidToken`.
     pub code: String,
     /// A human-readable message, often ending in a correlation id.
     pub message: String,
     /// The part of the request the error is about, when known.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub target: Option<String>,
+}
+impl ::serde::Serialize for OdataErrorDetail {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        use crate::runtime::object::{count, optional};
+        let mut __s = serializer
+            .serialize_struct("OdataErrorDetail", 2 + count(&[self.target.is_some()]))?;
+        __s.serialize_field("code", &self.code)?;
+        __s.serialize_field("message", &self.message)?;
+        optional(&mut __s, "target", &self.target)?;
+        __s.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OdataErrorDetail {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["code", "message", "target"];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = OdataErrorDetail;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct OdataErrorDetail")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<OdataErrorDetail, A::Error> {
+                use crate::runtime::object::{next_key, skip, read, required};
+                let mut code = None;
+                let mut message = None;
+                let mut target = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut code, "code")?,
+                        1 => read(&mut __map, &mut message, "message")?,
+                        2 => read(&mut __map, &mut target, "target")?,
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(OdataErrorDetail {
+                    code: required(code, "code")?,
+                    message: required(message, "message")?,
+                    target: target.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("OdataErrorDetail", FIELDS, __Visitor)
+    }
 }
 /// The PDF of a contact: the statement of its customer. The file itself is
 /// read from the `pdfDocumentContent` path.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PdfDocument {
     /// The OData context URL.
-    #[serde(rename = "@odata.context")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub odata_context: Option<String>,
     /// The entity's version.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "@odata.etag")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub odata_etag: Option<String>,
     /// The document's id, which is the contact's id.
     ///
@@ -496,18 +1087,104 @@ pub struct PdfDocument {
     /// The id of the contact the document belongs to.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "parentId")]
     pub parent_id: ::uuid::Uuid,
     /// The kind of document. For a customer contact it is the customer
     /// statement; Business Central's exact spelling of that value is not
     /// documented (`Customer Statement` or `Customer_x0020_Statement`).
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "parentType")]
     pub parent_type: String,
     /// The URL of the PDF file.
     ///
     /// Read-only: sent by the server, never by a client.
-    #[serde(rename = "pdfDocumentContent@odata.mediaReadLink")]
     pub pdf_document_content_odata_media_read_link: String,
+}
+impl ::serde::Serialize for PdfDocument {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        use crate::runtime::object::{count, optional};
+        let mut __s = serializer
+            .serialize_struct(
+                "PdfDocument",
+                4 + count(&[self.odata_context.is_some(), self.odata_etag.is_some()]),
+            )?;
+        optional(&mut __s, "@odata.context", &self.odata_context)?;
+        optional(&mut __s, "@odata.etag", &self.odata_etag)?;
+        __s.serialize_field("id", &self.id)?;
+        __s.serialize_field("parentId", &self.parent_id)?;
+        __s.serialize_field("parentType", &self.parent_type)?;
+        __s.serialize_field(
+            "pdfDocumentContent@odata.mediaReadLink",
+            &self.pdf_document_content_odata_media_read_link,
+        )?;
+        __s.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PdfDocument {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "@odata.context",
+            "@odata.etag",
+            "id",
+            "parentId",
+            "parentType",
+            "pdfDocumentContent@odata.mediaReadLink",
+        ];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PdfDocument;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PdfDocument")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<PdfDocument, A::Error> {
+                use crate::runtime::object::{next_key, skip, read, required};
+                let mut odata_context = None;
+                let mut odata_etag = None;
+                let mut id = None;
+                let mut parent_id = None;
+                let mut parent_type = None;
+                let mut pdf_document_content_odata_media_read_link = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut odata_context, "@odata.context")?,
+                        1 => read(&mut __map, &mut odata_etag, "@odata.etag")?,
+                        2 => read(&mut __map, &mut id, "id")?,
+                        3 => read(&mut __map, &mut parent_id, "parentId")?,
+                        4 => read(&mut __map, &mut parent_type, "parentType")?,
+                        5 => {
+                            read(
+                                &mut __map,
+                                &mut pdf_document_content_odata_media_read_link,
+                                "pdfDocumentContent@odata.mediaReadLink",
+                            )?
+                        }
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(PdfDocument {
+                    odata_context: odata_context.unwrap_or_default(),
+                    odata_etag: odata_etag.unwrap_or_default(),
+                    id: required(id, "id")?,
+                    parent_id: required(parent_id, "parentId")?,
+                    parent_type: required(parent_type, "parentType")?,
+                    pdf_document_content_odata_media_read_link: required(
+                        pdf_document_content_odata_media_read_link,
+                        "pdfDocumentContent@odata.mediaReadLink",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_struct("PdfDocument", FIELDS, __Visitor)
+    }
 }

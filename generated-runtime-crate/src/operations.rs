@@ -254,14 +254,18 @@ impl<'a> DeleteCustomerContact<'a> {
             _ => raw.unexpected(),
         }
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> DeleteCustomerContactResult {
-        let req = self.request()?;
-        let raw = self.client.execute::<DeleteCustomerContactError>(&req).await?;
-        Self::decode(raw)
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, DeleteCustomerContactResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
-crate::runtime::into_future!(DeleteCustomerContact => DeleteCustomerContactResult);
+impl<'a> ::std::future::IntoFuture for DeleteCustomerContact<'a> {
+    type Output = DeleteCustomerContactResult;
+    type IntoFuture = crate::runtime::Call<'a, DeleteCustomerContactResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 /// What [`DeleteCustomerContact::send`] gives: the typed response, or why the call failed.
 pub type DeleteCustomerContactResult = Result<
     crate::Response<(), ()>,
@@ -408,14 +412,18 @@ impl<'a> GetCustomerContact<'a> {
             _ => raw.unexpected(),
         }
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> GetCustomerContactResult {
-        let req = self.request()?;
-        let raw = self.client.execute::<GetCustomerContactError>(&req).await?;
-        Self::decode(raw)
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
-crate::runtime::into_future!(GetCustomerContact => GetCustomerContactResult);
+impl<'a> ::std::future::IntoFuture for GetCustomerContact<'a> {
+    type Output = GetCustomerContactResult;
+    type IntoFuture = crate::runtime::Call<'a, GetCustomerContactResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 /// What [`GetCustomerContact::send`] gives: the typed response, or why the call failed.
 pub type GetCustomerContactResult = Result<
     crate::Response<crate::models::CustomerContact, GetCustomerContactHeaders>,
@@ -528,16 +536,18 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
             _ => raw.unexpected(),
         }
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> GetCustomerContactPdfDocumentResult {
-        let req = self.request()?;
-        let raw = self.client.execute::<GetCustomerContactPdfDocumentError>(&req).await?;
-        Self::decode(raw)
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactPdfDocumentResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
-crate::runtime::into_future!(
-    GetCustomerContactPdfDocument => GetCustomerContactPdfDocumentResult
-);
+impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocument<'a> {
+    type Output = GetCustomerContactPdfDocumentResult;
+    type IntoFuture = crate::runtime::Call<'a, GetCustomerContactPdfDocumentResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 /// What [`GetCustomerContactPdfDocument::send`] gives: the typed response, or why the call failed.
 pub type GetCustomerContactPdfDocumentResult = Result<
     crate::Response<crate::models::PdfDocument, ()>,
@@ -670,14 +680,11 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
             _ => raw.unexpected(),
         }
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> GetCustomerContactPdfDocumentContentResult {
-        let req = self.request()?;
-        let raw = self
-            .client
-            .execute::<GetCustomerContactPdfDocumentContentError>(&req)
-            .await?;
-        Self::decode(raw)
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(
+        self,
+    ) -> crate::runtime::Call<'a, GetCustomerContactPdfDocumentContentResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
     /// Sends the request and hands the body over as it arrives,
     /// without reading it into memory or applying the size limit.
@@ -688,10 +695,7 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
         crate::Error<GetCustomerContactPdfDocumentContentError>,
     > {
         let req = self.request()?;
-        let response = self
-            .client
-            .execute_stream::<GetCustomerContactPdfDocumentContentError>(&req)
-            .await?;
+        let response = self.client.execute_stream(&req).await?;
         if response.status().is_success() {
             let raw_headers = response.headers().clone();
             let raw = crate::runtime::RawResponse::new(
@@ -703,10 +707,7 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
             let stream = crate::ByteStream::new(response.bytes_stream());
             return Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
         }
-        let raw = self
-            .client
-            .finish::<GetCustomerContactPdfDocumentContentError>(response)
-            .await?;
+        let raw = self.client.finish(response).await?;
         match Self::decode(raw) {
             Err(e) => Err(e),
             Ok(r) => {
@@ -721,9 +722,16 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
         }
     }
 }
-crate::runtime::into_future!(
-    GetCustomerContactPdfDocumentContent => GetCustomerContactPdfDocumentContentResult
-);
+impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocumentContent<'a> {
+    type Output = GetCustomerContactPdfDocumentContentResult;
+    type IntoFuture = crate::runtime::Call<
+        'a,
+        GetCustomerContactPdfDocumentContentResult,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 /// What [`GetCustomerContactPdfDocumentContent::send`] gives: the typed response, or why the call failed.
 pub type GetCustomerContactPdfDocumentContentResult = Result<
     crate::Response<::bytes::Bytes, ()>,
@@ -915,11 +923,9 @@ impl<'a> ListCompanies<'a> {
             _ => raw.unexpected(),
         }
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> ListCompaniesResult {
-        let req = self.request()?;
-        let raw = self.client.execute::<ListCompaniesError>(&req).await?;
-        Self::decode(raw)
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, ListCompaniesResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
     /// Every item of every page: sends the request, then follows each
     /// `@odata.nextLink` (only to the base URL's origin) until the last page.
@@ -942,7 +948,13 @@ impl<'a> ListCompanies<'a> {
         }
     }
 }
-crate::runtime::into_future!(ListCompanies => ListCompaniesResult);
+impl<'a> ::std::future::IntoFuture for ListCompanies<'a> {
+    type Output = ListCompaniesResult;
+    type IntoFuture = crate::runtime::Call<'a, ListCompaniesResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 /// What [`ListCompanies::send`] gives: the typed response, or why the call failed.
 pub type ListCompaniesResult = Result<
     crate::Response<crate::models::CompanyCollection, ()>,
@@ -1135,11 +1147,9 @@ impl<'a> ListCustomerContacts<'a> {
             _ => raw.unexpected(),
         }
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> ListCustomerContactsResult {
-        let req = self.request()?;
-        let raw = self.client.execute::<ListCustomerContactsError>(&req).await?;
-        Self::decode(raw)
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, ListCustomerContactsResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
     /// Every item of every page: sends the request, then follows each
     /// `@odata.nextLink` (only to the base URL's origin) until the last page.
@@ -1165,7 +1175,13 @@ impl<'a> ListCustomerContacts<'a> {
         }
     }
 }
-crate::runtime::into_future!(ListCustomerContacts => ListCustomerContactsResult);
+impl<'a> ::std::future::IntoFuture for ListCustomerContacts<'a> {
+    type Output = ListCustomerContactsResult;
+    type IntoFuture = crate::runtime::Call<'a, ListCustomerContactsResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 /// What [`ListCustomerContacts::send`] gives: the typed response, or why the call failed.
 pub type ListCustomerContactsResult = Result<
     crate::Response<crate::models::CustomerContactCollection, ()>,
@@ -1264,7 +1280,7 @@ impl<'a> UpdateCustomerContact<'a> {
         );
         req.header("If-Match", ToString::to_string(&self.if_match));
         if let Some(body) = &self.body {
-            req.json::<_, UpdateCustomerContactError>(body)?;
+            req.json(body)?;
         }
         Ok(req)
     }
@@ -1285,14 +1301,18 @@ impl<'a> UpdateCustomerContact<'a> {
             _ => raw.unexpected(),
         }
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> UpdateCustomerContactResult {
-        let req = self.request()?;
-        let raw = self.client.execute::<UpdateCustomerContactError>(&req).await?;
-        Self::decode(raw)
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, UpdateCustomerContactResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
-crate::runtime::into_future!(UpdateCustomerContact => UpdateCustomerContactResult);
+impl<'a> ::std::future::IntoFuture for UpdateCustomerContact<'a> {
+    type Output = UpdateCustomerContactResult;
+    type IntoFuture = crate::runtime::Call<'a, UpdateCustomerContactResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 /// What [`UpdateCustomerContact::send`] gives: the typed response, or why the call failed.
 pub type UpdateCustomerContactResult = Result<
     crate::Response<crate::models::CustomerContact, UpdateCustomerContactHeaders>,

@@ -59,9 +59,9 @@ pub mod operations;
 mod runtime;
 pub use models::*;
 pub use runtime::{
-    ApiError, Base64, BoxError, ByteStream, Client, ClientBuildError, ClientBuilder,
-    ETag, Error, ErrorDetails, Nullable, Page, RawResponse, Response, RetryPolicy,
-    StaticToken, TokenFuture, TokenProvider, token_fn,
+    ApiError, Base64, BoxError, ByteStream, Call, Client, ClientBuildError,
+    ClientBuilder, ETag, Error, ErrorDetails, Nullable, Page, RawResponse, Response,
+    RetryPolicy, StaticToken, TokenFuture, TokenProvider, token_fn,
 };
 /// The servers the spec lists.
 pub mod servers {

@@ -10,7 +10,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
 use super::auth::{Credentials, StaticToken, TokenProvider};
-use super::error::{Error, RawResponse};
+use super::error::{Failure, RawResponse};
 
 /// How often and how long to wait when the server answers 429 or 503.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,7 +224,7 @@ impl Client {
     }
 
     /// Sends `req` (with retries) and reads the whole body.
-    pub async fn execute<E>(&self, req: &Request) -> Result<RawResponse, Error<E>> {
+    pub async fn execute(&self, req: &Request) -> Result<RawResponse, Failure> {
         let response = self.send(req).await?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -232,13 +232,19 @@ impl Client {
         Ok(RawResponse::new(status, headers, body))
     }
 
+    /// [`execute`](Self::execute) of a request the future owns: the one
+    /// exchange future every operation's [`Call`](super::Call) boxes.
+    pub async fn execute_owned(&self, req: Request) -> Result<RawResponse, Failure> {
+        self.execute(&req).await
+    }
+
     /// Sends `req` (with retries) and leaves the body unread.
-    pub async fn execute_stream<E>(&self, req: &Request) -> Result<reqwest::Response, Error<E>> {
+    pub async fn execute_stream(&self, req: &Request) -> Result<reqwest::Response, Failure> {
         self.send(req).await
     }
 
     /// Reads the body of a streamed response that turned out to be an error.
-    pub async fn finish<E>(&self, response: reqwest::Response) -> Result<RawResponse, Error<E>> {
+    pub async fn finish(&self, response: reqwest::Response) -> Result<RawResponse, Failure> {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_limited(response, self.inner.max_body_bytes).await?;
@@ -246,7 +252,7 @@ impl Client {
     }
 
     /// The URL of a request: the base URL plus the path, or a next link.
-    fn url<E>(&self, req: &Request) -> Result<Url, Error<E>> {
+    fn url(&self, req: &Request) -> Result<Url, Failure> {
         match &req.target {
             Target::Path(path) => {
                 let mut s = String::with_capacity(self.inner.base_str.len() + path.len() + req.query.len() + 1);
@@ -258,20 +264,20 @@ impl Client {
                     s.push(if path.contains('?') { '&' } else { '?' });
                     s.push_str(&req.query);
                 }
-                Url::parse(&s).map_err(|e| Error::InvalidRequest(format!("cannot build a URL from `{s}`: {e}")))
+                Url::parse(&s).map_err(|e| Failure::InvalidRequest(format!("cannot build a URL from `{s}`: {e}")))
             }
             Target::Absolute(url) => Ok(url.clone()),
         }
     }
 
     /// Resolves a next link against the base URL; refuses another origin.
-    pub fn next_link<E>(&self, link: &str) -> Result<Url, Error<E>> {
-        let url = self.inner.base.join(link).map_err(|_| Error::InvalidNextLink {
+    pub fn next_link(&self, link: &str) -> Result<Url, Failure> {
+        let url = self.inner.base.join(link).map_err(|_| Failure::InvalidNextLink {
             url: link.to_owned(),
             reason: "it is not a URL",
         })?;
         if url.origin() != self.inner.base.origin() {
-            return Err(Error::InvalidNextLink {
+            return Err(Failure::InvalidNextLink {
                 url: link.to_owned(),
                 reason: "it points to another origin than the base URL, and the token is never sent there",
             });
@@ -279,7 +285,7 @@ impl Client {
         Ok(url)
     }
 
-    async fn send<E>(&self, req: &Request) -> Result<reqwest::Response, Error<E>> {
+    async fn send(&self, req: &Request) -> Result<reqwest::Response, Failure> {
         let mut url = self.url(req)?;
         let same_origin = url.origin() == self.inner.base.origin();
         if let Credentials::ApiKey {
@@ -304,9 +310,9 @@ impl Client {
             }
             for (name, value) in &req.headers {
                 let name = HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|_| Error::InvalidRequest(format!("invalid header name `{name}`")))?;
+                    .map_err(|_| Failure::InvalidRequest(format!("invalid header name `{name}`")))?;
                 let value = HeaderValue::from_str(value).map_err(|_| {
-                    Error::InvalidRequest(format!("invalid value for header `{name}`: it must be visible ASCII"))
+                    Failure::InvalidRequest(format!("invalid value for header `{name}`: it must be visible ASCII"))
                 })?;
                 builder = builder.header(name, value);
             }
@@ -314,9 +320,9 @@ impl Client {
                 builder = match &self.inner.credentials {
                     Credentials::None => builder,
                     Credentials::Bearer(p) => {
-                        let token = p.token().await.map_err(Error::Auth)?;
+                        let token = p.token().await.map_err(Failure::Auth)?;
                         let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                            Error::InvalidRequest("the bearer token is not a valid header value".to_owned())
+                            Failure::InvalidRequest("the bearer token is not a valid header value".to_owned())
                         })?;
                         let mut value = value;
                         value.set_sensitive(true);
@@ -336,7 +342,7 @@ impl Client {
                     .header(reqwest::header::CONTENT_TYPE, *content_type)
                     .body(body.clone());
             }
-            let response = builder.send().await.map_err(Error::Transport)?;
+            let response = builder.send().await.map_err(Failure::Transport)?;
             let status = response.status();
             if (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE)
                 && attempt < self.inner.retry.max_retries
@@ -362,14 +368,14 @@ impl Client {
     }
 }
 
-async fn read_limited<E>(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error<E>> {
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Failure> {
     if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(Error::BodyTooLarge { limit });
+        return Err(Failure::BodyTooLarge { limit });
     }
     let mut buf = BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(Error::Transport)? {
+    while let Some(chunk) = response.chunk().await.map_err(Failure::Transport)? {
         if buf.len() + chunk.len() > limit {
-            return Err(Error::BodyTooLarge { limit });
+            return Err(Failure::BodyTooLarge { limit });
         }
         buf.extend_from_slice(&chunk);
     }
@@ -474,16 +480,16 @@ impl Request {
         self.body = Some((content_type, body));
     }
 
-    pub fn json<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
+    pub fn json<T: serde::Serialize>(&mut self, body: &T) -> Result<(), Failure> {
         let bytes =
-            serde_json::to_vec(body).map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
+            serde_json::to_vec(body).map_err(|e| Failure::InvalidRequest(format!("cannot serialize the body: {e}")))?;
         self.body = Some(("application/json", Bytes::from(bytes)));
         Ok(())
     }
 
-    pub fn form<T: serde::Serialize, E>(&mut self, body: &T) -> Result<(), Error<E>> {
-        let value =
-            serde_json::to_value(body).map_err(|e| Error::InvalidRequest(format!("cannot serialize the body: {e}")))?;
+    pub fn form<T: serde::Serialize>(&mut self, body: &T) -> Result<(), Failure> {
+        let value = serde_json::to_value(body)
+            .map_err(|e| Failure::InvalidRequest(format!("cannot serialize the body: {e}")))?;
         let mut q = super::Query::default();
         if let serde_json::Value::Object(map) = value {
             for (k, v) in map {

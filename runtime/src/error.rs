@@ -191,6 +191,33 @@ pub enum Error<E> {
     InvalidNextLink { url: String, reason: &'static str },
 }
 
+/// The failures that do not depend on the operation: everything of
+/// [`Error`] but the documented error bodies. Sending and reading a response
+/// is one non-generic path shared by every operation, so it is compiled once
+/// rather than once per operation's error type; `?` turns it into an
+/// [`Error`].
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Failure {
+    Transport(reqwest::Error),
+    BodyTooLarge { limit: usize },
+    Auth(super::BoxError),
+    InvalidRequest(String),
+    InvalidNextLink { url: String, reason: &'static str },
+}
+
+impl<E> From<Failure> for Error<E> {
+    fn from(f: Failure) -> Error<E> {
+        match f {
+            Failure::Transport(e) => Error::Transport(e),
+            Failure::BodyTooLarge { limit } => Error::BodyTooLarge { limit },
+            Failure::Auth(e) => Error::Auth(e),
+            Failure::InvalidRequest(m) => Error::InvalidRequest(m),
+            Failure::InvalidNextLink { url, reason } => Error::InvalidNextLink { url, reason },
+        }
+    }
+}
+
 impl<E> Error<E> {
     /// The HTTP status, when there was a response.
     pub fn status(&self) -> Option<StatusCode> {

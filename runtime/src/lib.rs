@@ -14,17 +14,21 @@
 
 mod auth;
 mod base64;
+mod call;
 pub mod client;
 mod encode;
 mod error;
 mod etag;
 mod nullable;
+#[doc(hidden)]
+pub mod object;
 mod paging;
 
 // public: the names every generated crate re-exports at its root (the
 // generator reads the `pub use` lines of this block).
 pub use auth::{BoxError, StaticToken, TokenFuture, TokenProvider, token_fn};
 pub use base64::Base64;
+pub use call::Call;
 pub use client::{Client, ClientBuildError, ClientBuilder, RetryPolicy};
 pub use error::{ApiError, Error, ErrorDetails, RawResponse};
 pub use etag::ETag;
@@ -37,25 +41,6 @@ pub use client::Request;
 #[doc(hidden)]
 pub use encode::{ObjectStyle, Query, push_path_segment};
 #[doc(hidden)]
-pub use paging::pages;
-
-/// Makes a request builder awaitable: `.await` is `.send().await`.
-/// Exported (at the root of whichever crate holds the runtime) so that a
-/// generated crate can reach it in this crate too; called as
-/// `runtime::into_future!`.
+pub use error::Failure;
 #[doc(hidden)]
-#[macro_export]
-macro_rules! __openapi_client_into_future {
-    ($builder:ident => $output:ty) => {
-        impl<'a> ::std::future::IntoFuture for $builder<'a> {
-            type Output = $output;
-            type IntoFuture = ::std::pin::Pin<
-                ::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a>,
-            >;
-            fn into_future(self) -> Self::IntoFuture {
-                ::std::boxed::Box::pin(self.send())
-            }
-        }
-    };
-}
-pub use crate::__openapi_client_into_future as into_future;
+pub use paging::pages;

@@ -102,16 +102,16 @@ where
                 return Some((Err(e), st));
             }
             let req = st.next.take()?;
-            let page = match st.client.execute::<E>(&req).await {
+            let page = match st.client.execute(&req).await {
                 Ok(raw) => decode(raw),
-                Err(e) => Err(e),
+                Err(e) => Err(Error::from(e)),
             };
             match page {
                 Ok(page) => {
                     let (items, next) = page.into_parts();
                     st.buffered.extend(items);
                     if let Some(link) = next {
-                        match st.client.next_link::<E>(&link) {
+                        match st.client.next_link(&link) {
                             Ok(url) if !st.visited.insert(url.to_string()) => {
                                 st.failed = Some(Error::InvalidNextLink {
                                     url: link,
@@ -119,7 +119,7 @@ where
                                 });
                             }
                             Ok(url) => st.next = Some(req.follow(url)),
-                            Err(e) => st.failed = Some(e),
+                            Err(e) => st.failed = Some(Error::from(e)),
                         }
                     }
                 }

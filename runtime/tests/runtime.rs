@@ -206,7 +206,7 @@ async fn a_path_with_its_own_query_gets_the_rest_after_an_ampersand() {
     let mut q = Query::default();
     q.push("grams", "5");
     req.query(&q);
-    let response = client.execute::<()>(&req).await.expect("sent");
+    let response = client.execute(&req).await.expect("sent");
     assert_eq!(response.status.as_u16(), 204);
     assert_eq!(
         server.join().expect("server"),

@@ -273,7 +273,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
     let body_ty = response_body_type(op);
     let headers_ty = headers_type(op);
     let result = ident(&op.result_name);
-    let output = quote!(#result);
+    let call = quote!(crate::runtime::Call<'a, #result>);
     let result_doc = format!(
         " What [`{}::send`] gives: the typed response, or why the call failed.",
         op.type_name
@@ -289,7 +289,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
             /// without reading it into memory or applying the size limit.
             pub async fn send_stream(self) -> Result<crate::Response<crate::ByteStream, #headers_ty>, crate::Error<#error>> {
                 let req = self.request()?;
-                let response = self.client.execute_stream::<#error>(&req).await?;
+                let response = self.client.execute_stream(&req).await?;
                 if response.status().is_success() {
                     let raw_headers = response.headers().clone();
                     let raw = crate::runtime::RawResponse::new(response.status(), raw_headers.clone(), ::bytes::Bytes::new());
@@ -297,7 +297,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
                     let stream = crate::ByteStream::new(response.bytes_stream());
                     return Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
                 }
-                let raw = self.client.finish::<#error>(response).await?;
+                let raw = self.client.finish(response).await?;
                 match Self::decode(raw) {
                     Err(e) => Err(e),
                     // Only success statuses decode to success, and this one is not.
@@ -357,18 +357,22 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
             #request_fn
             #decode_fn
 
-            /// Sends the request and decodes the response.
-            pub async fn send(self) -> #output {
-                let req = self.request()?;
-                let raw = self.client.execute::<#error>(&req).await?;
-                Self::decode(raw)
+            /// Sends the request and decodes the response, once awaited.
+            pub fn send(self) -> #call {
+                crate::runtime::Call::new(self.client, self.request(), Self::decode)
             }
 
             #stream_fn
             #page_fn
         }
 
-        crate::runtime::into_future!(#builder => #result);
+        impl<'a> ::std::future::IntoFuture for #builder<'a> {
+            type Output = #result;
+            type IntoFuture = #call;
+            fn into_future(self) -> Self::IntoFuture {
+                self.send()
+            }
+        }
 
         #result_alias
 
@@ -583,8 +587,8 @@ fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> 
         Some(b) => {
             let content_type = &b.content_type;
             let set = match &b.kind {
-                BodyKind::Json(_) => quote!(req.json::<_, #error>(body)?;),
-                BodyKind::Form(_) => quote!(req.form::<_, #error>(body)?;),
+                BodyKind::Json(_) => quote!(req.json(body)?;),
+                BodyKind::Form(_) => quote!(req.form(body)?;),
                 BodyKind::Text => {
                     quote!(req.body(#content_type, ::bytes::Bytes::from(Clone::clone(body)));)
                 }

@@ -32,11 +32,13 @@ const RUNTIME: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../../runtime/src/lib.rs")),
     ("auth.rs", include_str!("../../../runtime/src/auth.rs")),
     ("base64.rs", include_str!("../../../runtime/src/base64.rs")),
+    ("call.rs", include_str!("../../../runtime/src/call.rs")),
     ("client.rs", include_str!("../../../runtime/src/client.rs")),
     ("encode.rs", include_str!("../../../runtime/src/encode.rs")),
     ("error.rs", include_str!("../../../runtime/src/error.rs")),
     ("etag.rs", include_str!("../../../runtime/src/etag.rs")),
     ("nullable.rs", include_str!("../../../runtime/src/nullable.rs")),
+    ("object.rs", include_str!("../../../runtime/src/object.rs")),
     ("paging.rs", include_str!("../../../runtime/src/paging.rs")),
 ];
 

@@ -46,7 +46,7 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
     let name = ident(&t.name);
     let doc = doc_attrs(t.doc.as_deref());
     let body = match &t.kind {
-        TypeKind::Struct(s) => struct_def(&t.name, s, &doc, defaults),
+        TypeKind::Struct(s) => struct_def(&t.name, s, &doc, defaults, all_types),
         TypeKind::StringEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let values: Vec<_> = variants.iter().map(|v| v.value.as_str()).collect();
@@ -287,15 +287,27 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
     }
 }
 
-fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<TokenStream>) -> TokenStream {
+fn struct_def(
+    name: &str,
+    s: &Struct,
+    doc: &TokenStream,
+    defaults: &mut Vec<TokenStream>,
+    all_types: &[TypeDef],
+) -> TokenStream {
     let string = std("String");
     let type_ident = ident(name);
+    // A struct that captures unlisted members keeps the derive (serde's
+    // `flatten`); every other one gets the compact impls of `serde_impls`.
+    let derive_serde = s.additional.is_some();
     let mut fields = Vec::new();
     let mut has_default_fn = false;
+    let mut missing = Vec::new();
     for f in &s.fields {
-        let (ty, attr) = field_parts(name, f, defaults, &mut has_default_fn);
+        let (ty, attr, when_missing) = field_parts(name, f, defaults, &mut has_default_fn, all_types);
+        missing.push(when_missing);
+        let attr = if derive_serde { attr } else { TokenStream::new() };
         let field_ident = ident(&f.ident);
-        let rename = (f.ident != f.json).then(|| {
+        let rename = (derive_serde && f.ident != f.json).then(|| {
             let json = &f.json;
             quote!(#[serde(rename = #json)])
         });
@@ -336,29 +348,229 @@ fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<Toke
     } else {
         TokenStream::new()
     };
+    let (serde_derives, serde_impls) = if derive_serde {
+        (quote!(::serde::Serialize, ::serde::Deserialize), TokenStream::new())
+    } else {
+        (TokenStream::new(), serde_impls(name, s, &missing))
+    };
     quote! {
         #doc
         #request_note
-        #[derive(Debug, Clone, PartialEq, #default_derive ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #default_derive #serde_derives)]
         pub struct #type_ident {
             #(#fields)*
         }
+        #serde_impls
         #setters
     }
 }
 
-/// The Rust type of a field and its serde attribute.
+/// What a struct's `Deserialize` gives a field whose member is absent.
+enum WhenMissing {
+    /// serde's "missing field" error.
+    Error,
+    /// `Default::default()`: `None`, or `Nullable::Absent`.
+    Default,
+    /// The function of `models::defaults` that gives the spec's default.
+    DefaultFn(TokenStream),
+}
+
+/// `Serialize` and `Deserialize` of a struct, written out rather than
+/// derived: a table of member names and one short line per field, calling
+/// the runtime's `object` functions, which are generic over the field's
+/// type only and so compiled once per type for the whole crate. A derive
+/// inlines all of that into every struct, and on a spec of hundreds of
+/// schemas is most of the crate's compile time. The JSON is the derive's.
+fn serde_impls(name: &str, s: &Struct, missing: &[WhenMissing]) -> TokenStream {
+    let result = std("Result");
+    let ok = std("Ok");
+    let some = std("Some");
+    let none = std("None");
+    let type_ident = ident(name);
+    let jsons: Vec<&str> = s.fields.iter().map(|f| f.json.as_str()).collect();
+    let idents: Vec<_> = s.fields.iter().map(|f| ident(&f.ident)).collect();
+    let indices = (0..s.fields.len()).map(proc_macro2::Literal::usize_unsuffixed);
+    let expecting = format!("struct {name}");
+    let optional = |f: &Field| f.mode == FieldMode::Optional && f.default.is_none();
+
+    // The runtime's functions are imported by name, unless a field's local
+    // would shadow one: then every call is written with its path.
+    const DE_FNS: [&str; 4] = ["next_key", "skip", "read", "required"];
+    let shadowed = s.fields.iter().any(|f| DE_FNS.contains(&f.ident.as_str()));
+    let mut de_uses = vec![quote!(next_key), quote!(skip)];
+    if !s.fields.is_empty() {
+        de_uses.push(quote!(read));
+    }
+    if missing.iter().any(|m| matches!(m, WhenMissing::Error)) {
+        de_uses.push(quote!(required));
+    }
+    let (de_use, at) = if shadowed {
+        (TokenStream::new(), quote!(crate::runtime::object::))
+    } else {
+        (quote!(use crate::runtime::object::{#(#de_uses),*};), TokenStream::new())
+    };
+    let read_loop = if s.fields.is_empty() {
+        quote! {
+            while #at next_key(&mut __map, FIELDS)?.is_some() {
+                #at skip(&mut __map)?;
+            }
+        }
+    } else {
+        quote! {
+            while let #some(__key) = #at next_key(&mut __map, FIELDS)? {
+                match __key {
+                    #(#indices => #at read(&mut __map, &mut #idents, #jsons)?,)*
+                    _ => #at skip(&mut __map)?,
+                }
+            }
+        }
+    };
+    let finish: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .zip(missing)
+        .map(|(f, m)| {
+            let field = ident(&f.ident);
+            let json = &f.json;
+            match m {
+                WhenMissing::Error => quote!(#field: #at required(#field, #json)?),
+                WhenMissing::Default => quote!(#field: #field.unwrap_or_default()),
+                WhenMissing::DefaultFn(path) => quote!(#field: #field.unwrap_or_else(#path)),
+            }
+        })
+        .collect();
+
+    let always = s
+        .fields
+        .iter()
+        .filter(|f| !optional(f) && f.mode != FieldMode::Tristate)
+        .count();
+    let present: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let field = ident(&f.ident);
+            if optional(f) {
+                Some(quote!(self.#field.is_some()))
+            } else if f.mode == FieldMode::Tristate {
+                Some(quote!(!self.#field.is_absent()))
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut ser_uses = Vec::new();
+    let len = if present.is_empty() {
+        let always = proc_macro2::Literal::usize_unsuffixed(always);
+        quote!(#always)
+    } else {
+        ser_uses.push(quote!(count));
+        let always = (always > 0).then(|| {
+            let always = proc_macro2::Literal::usize_unsuffixed(always);
+            quote!(#always +)
+        });
+        quote!(#always count(&[#(#present),*]))
+    };
+    if s.fields.iter().any(optional) {
+        ser_uses.push(quote!(optional));
+    }
+    if s.fields.iter().any(|f| f.mode == FieldMode::Tristate) {
+        ser_uses.push(quote!(tristate));
+    }
+    let writes: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .map(|f| {
+            let field = ident(&f.ident);
+            let json = &f.json;
+            if optional(f) {
+                quote!(optional(&mut __s, #json, &self.#field)?;)
+            } else if f.mode == FieldMode::Tristate {
+                quote!(tristate(&mut __s, #json, &self.#field)?;)
+            } else {
+                quote!(__s.serialize_field(#json, &self.#field)?;)
+            }
+        })
+        .collect();
+    let ser_uses = (!ser_uses.is_empty()).then(|| quote!(use crate::runtime::object::{#(#ser_uses),*};));
+    let serialize_body = if s.fields.is_empty() {
+        quote!(serializer.serialize_struct(#name, 0)?.end())
+    } else {
+        quote! {
+            #ser_uses
+            let mut __s = serializer.serialize_struct(#name, #len)?;
+            #(#writes)*
+            __s.end()
+        }
+    };
+    quote! {
+        impl ::serde::Serialize for #type_ident {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeStruct as _;
+                #serialize_body
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #type_ident {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
+                const FIELDS: &[&str] = &[#(#jsons),*];
+                struct __Visitor;
+                impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+                    type Value = #type_ident;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut __map: A) -> #result<#type_ident, A::Error> {
+                        #de_use
+                        #(let mut #idents = #none;)*
+                        #read_loop
+                        #ok(#type_ident { #(#finish),* })
+                    }
+                }
+                deserializer.deserialize_struct(#name, FIELDS, __Visitor)
+            }
+        }
+    }
+}
+
+/// Whether serde reads an absent member of this type as `None` (an
+/// `Option`, possibly behind aliases), as the derive does for a required
+/// field of such a type.
+fn absent_is_none(ty: &TypeRef, all_types: &[TypeDef], depth: usize) -> bool {
+    match ty {
+        TypeRef::Option(_) => true,
+        TypeRef::Named(n) if depth > 0 => all_types
+            .binary_search_by(|t| t.name.as_str().cmp(n))
+            .ok()
+            .and_then(|i| match &all_types[i].kind {
+                TypeKind::Alias(inner) => Some(absent_is_none(inner, all_types, depth - 1)),
+                _ => None,
+            })
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// The Rust type of a field, its serde attribute (for a derive), and what
+/// an absent member gives.
 fn field_parts(
     owner: &str,
     f: &Field,
     defaults: &mut Vec<TokenStream>,
     has_default_fn: &mut bool,
-) -> (TokenStream, TokenStream) {
+    all_types: &[TypeDef],
+) -> (TokenStream, TokenStream, WhenMissing) {
     let option = std("Option");
     let inner = type_tokens(&f.ty);
     match f.mode {
-        FieldMode::Required => (inner, TokenStream::new()),
-        FieldMode::Nullable => (quote!(#option<#inner>), quote!(#[serde(default)])),
+        FieldMode::Required => {
+            let missing = if absent_is_none(&f.ty, all_types, 8) {
+                WhenMissing::Default
+            } else {
+                WhenMissing::Error
+            };
+            (inner, TokenStream::new(), missing)
+        }
+        FieldMode::Nullable => (quote!(#option<#inner>), quote!(#[serde(default)]), WhenMissing::Default),
         FieldMode::Optional => match &f.default {
             Some(value) => {
                 let fn_name = format!("{}_{}", field_name(owner, "type"), f.ident);
@@ -369,16 +581,23 @@ fn field_parts(
                     pub(crate) fn #fn_ident() -> #inner { #expr }
                 });
                 *has_default_fn = true;
-                (inner, quote!(#[serde(default = #path)]))
+                let fn_path = quote!(crate::models::defaults::#fn_ident);
+                (
+                    inner,
+                    quote!(#[serde(default = #path)]),
+                    WhenMissing::DefaultFn(fn_path),
+                )
             }
             None => (
                 quote!(#option<#inner>),
                 quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+                WhenMissing::Default,
             ),
         },
         FieldMode::Tristate => (
             quote!(crate::runtime::Nullable<#inner>),
             quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]),
+            WhenMissing::Default,
         ),
     }
 }
