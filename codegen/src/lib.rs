@@ -46,6 +46,37 @@ pub struct Config {
     /// relative to the generated crate, instead of copying the runtime into
     /// `src/runtime/`.
     pub runtime_path: Option<String>,
+    /// How operations are grouped into Cargo features of the emitted crate
+    /// (all on by default), so that a user compiles only the operations
+    /// they enable and the models those reach.
+    pub features: FeatureGroups,
+}
+
+/// How the operations of a spec become Cargo features of the emitted crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeatureGroups {
+    /// A feature per tag (an operation with several tags is in each of
+    /// their features; untagged ones are in `untagged`).
+    #[default]
+    Tags,
+    /// A feature per first path segment (`/companies(..)/items` is in
+    /// `companies`).
+    Paths,
+    /// No features: every operation is always compiled.
+    None,
+}
+
+impl std::str::FromStr for FeatureGroups {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<FeatureGroups, String> {
+        match s {
+            "tags" => Ok(FeatureGroups::Tags),
+            "paths" => Ok(FeatureGroups::Paths),
+            "none" => Ok(FeatureGroups::None),
+            other => Err(format!("expected `tags`, `paths` or `none`, found `{other}`")),
+        }
+    }
 }
 
 impl Config {
@@ -59,6 +90,7 @@ impl Config {
             skip_unsupported: false,
             lenient: false,
             runtime_path: None,
+            features: FeatureGroups::Tags,
         }
     }
 }

@@ -25,7 +25,13 @@ pub struct ModuleOutput {
 /// Generates the crate as one file of items for the module at `module`, a
 /// path from the including crate's root such as `api` or `clients::bc`.
 pub fn generate_module(spec_text: &str, config: &Config, module: &str) -> Result<ModuleOutput, Diagnostics> {
-    let output = generate(spec_text, config)?;
+    // A module has no Cargo features of its own: `cfg(feature = ..)` would
+    // read the including crate's.
+    let config = Config {
+        features: crate::FeatureGroups::None,
+        ..config.clone()
+    };
+    let output = generate(spec_text, &config)?;
     let file = |path: &str| {
         output
             .files

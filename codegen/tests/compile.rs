@@ -201,4 +201,80 @@ fn generated_crates_build_with_warnings_denied() {
         "generated crates do not build cleanly:\n{}",
         stderr.chars().take(20_000).collect::<String>()
     );
+    features_build_alone(&tmp, &target, &members);
+}
+
+/// The `[features]` of a generated crate's manifest, `default` left out.
+fn features_of(dir: &Path, name: &str) -> Vec<String> {
+    let manifest = std::fs::read_to_string(dir.join(name).join("Cargo.toml")).expect("manifest");
+    let Some((_, table)) = manifest.split_once("\n[features]\n") else {
+        return Vec::new();
+    };
+    table
+        .lines()
+        .take_while(|l| !l.starts_with('['))
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
+        .filter(|k| !k.starts_with('#') && k != "default")
+        .collect()
+}
+
+/// Each feature alone compiles what it uses, and nothing it does not: the
+/// features fixture with each of its features and with none; every other
+/// crate that has features (BC v1.0 and the real-world specs) with its
+/// first one and with none, in one run.
+fn features_build_alone(dir: &Path, target: &Path, members: &[String]) {
+    let clippy = |args: &[String]| {
+        let out = Command::new(env!("CARGO"))
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", target)
+            .env_remove("RUSTFLAGS")
+            .args([
+                "clippy",
+                "--offline",
+                "--quiet",
+                "--keep-going",
+                "--no-default-features",
+            ])
+            .args(args)
+            .args(["--", "-D", "warnings"])
+            .output()
+            .expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "with `{}`, generated crates do not build cleanly:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+                .chars()
+                .take(20_000)
+                .collect::<String>()
+        );
+    };
+    let fixture = "fixture-features";
+    let own = features_of(dir, fixture);
+    assert_eq!(
+        own,
+        ["pets", "stores", "untagged", "unused-schemas"],
+        "the fixture's features"
+    );
+    clippy(&["-p".to_owned(), fixture.to_owned()]);
+    for feature in &own {
+        clippy(&[
+            "-p".to_owned(),
+            fixture.to_owned(),
+            "--features".to_owned(),
+            format!("{fixture}/{feature}"),
+        ]);
+    }
+    let mut args = Vec::new();
+    let mut first = Vec::new();
+    for m in members.iter().filter(|m| m.as_str() != fixture) {
+        if let Some(f) = features_of(dir, m).into_iter().next() {
+            args.extend(["-p".to_owned(), m.clone()]);
+            first.push(format!("{m}/{f}"));
+        }
+    }
+    assert!(!args.is_empty(), "some crate besides the fixture has features");
+    clippy(&args);
+    args.extend(["--features".to_owned(), first.join(",")]);
+    clippy(&args);
 }

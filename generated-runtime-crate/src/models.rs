@@ -4,6 +4,7 @@
 /// A company of the environment. Without `$select` it has at least `id`,
 /// `name` and `displayName`; with it, only what `$select` names, and
 /// `@odata.etag`, which is always sent.
+#[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Company {
     /// The entity's version.
@@ -39,6 +40,7 @@ pub struct Company {
     /// Read-only: sent by the server, never by a client.
     pub system_modified_at: Option<::chrono::DateTime<::chrono::FixedOffset>>,
 }
+#[cfg(feature = "companies")]
 impl ::serde::Serialize for Company {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -73,6 +75,7 @@ impl ::serde::Serialize for Company {
         __s.end()
     }
 }
+#[cfg(feature = "companies")]
 impl<'de> ::serde::Deserialize<'de> for Company {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -146,10 +149,11 @@ impl<'de> ::serde::Deserialize<'de> for Company {
                 })
             }
         }
-        deserializer.deserialize_struct("Company", FIELDS, __Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 /// One page of companies.
+#[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompanyCollection {
     /// The OData context URL of the collection.
@@ -158,6 +162,7 @@ pub struct CompanyCollection {
     /// The next page, to be requested exactly as given.
     pub odata_next_link: Option<String>,
 }
+#[cfg(feature = "companies")]
 impl ::serde::Serialize for CompanyCollection {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -179,6 +184,7 @@ impl ::serde::Serialize for CompanyCollection {
         __s.end()
     }
 }
+#[cfg(feature = "companies")]
 impl<'de> ::serde::Deserialize<'de> for CompanyCollection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -216,9 +222,10 @@ impl<'de> ::serde::Deserialize<'de> for CompanyCollection {
                 })
             }
         }
-        deserializer.deserialize_struct("CompanyCollection", FIELDS, __Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
+#[cfg(feature = "companies")]
 impl crate::runtime::Page for CompanyCollection {
     type Item = crate::models::Company;
     fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
@@ -228,6 +235,7 @@ impl crate::runtime::Page for CompanyCollection {
 /// A person contact whose business relation is a customer. Every property
 /// but `@odata.etag`, which Business Central always sends, may be left out
 /// of a response when `$select` does not name it.
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerContact {
     /// The entity's version; opaque, changes on every write.
@@ -260,6 +268,7 @@ pub struct CustomerContact {
     /// flag) says it for A-Z; letters of other scripts are refused too.
     pub primary_phone_number: Option<String>,
 }
+#[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for CustomerContact {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -296,6 +305,7 @@ impl ::serde::Serialize for CustomerContact {
         __s.end()
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContact {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -373,10 +383,11 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContact {
                 })
             }
         }
-        deserializer.deserialize_struct("CustomerContact", FIELDS, __Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 /// One page of customer contacts.
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerContactCollection {
     /// The OData context URL of the collection.
@@ -385,6 +396,7 @@ pub struct CustomerContactCollection {
     /// The next page, to be requested exactly as given; absent on the last page.
     pub odata_next_link: Option<String>,
 }
+#[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for CustomerContactCollection {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -406,6 +418,7 @@ impl ::serde::Serialize for CustomerContactCollection {
         __s.end()
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContactCollection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -443,9 +456,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactCollection {
                 })
             }
         }
-        deserializer.deserialize_struct("CustomerContactCollection", FIELDS, __Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl crate::runtime::Page for CustomerContactCollection {
     type Item = crate::models::CustomerContact;
     fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
@@ -456,6 +470,7 @@ impl crate::runtime::Page for CustomerContactCollection {
 /// property a contact does not have gets 400. `id` and `customerName`
 /// are read-only: a value equal to the current one is accepted and
 /// ignored (the documented example sends the `id`), any other gets 400.
+#[cfg(feature = "unused-schemas")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerContactUpdate {
     /// The contact's id (its `SystemId`); not editable.
@@ -484,6 +499,7 @@ pub struct CustomerContactUpdate {
     /// flag) says it for A-Z; letters of other scripts are refused too.
     pub primary_phone_number: Option<String>,
 }
+#[cfg(feature = "unused-schemas")]
 impl ::serde::Serialize for CustomerContactUpdate {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -518,6 +534,7 @@ impl ::serde::Serialize for CustomerContactUpdate {
         __s.end()
     }
 }
+#[cfg(feature = "unused-schemas")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -591,7 +608,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
                 })
             }
         }
-        deserializer.deserialize_struct("CustomerContactUpdate", FIELDS, __Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 /// The body of a PATCH: the properties to change and nothing else; a
@@ -601,6 +618,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
 ///
 /// The request view: read-only properties are left out, and each
 /// optional field is sent only when set (see [`crate::Nullable`]).
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerContactUpdateRequest {
     /// The contact's email address, or empty: a local part, `@`, and a
@@ -621,6 +639,7 @@ pub struct CustomerContactUpdateRequest {
     /// flag) says it for A-Z; letters of other scripts are refused too.
     pub primary_phone_number: crate::runtime::Nullable<String>,
 }
+#[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for CustomerContactUpdateRequest {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -651,6 +670,7 @@ impl ::serde::Serialize for CustomerContactUpdateRequest {
         __s.end()
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdateRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -716,10 +736,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdateRequest {
                 })
             }
         }
-        deserializer
-            .deserialize_struct("CustomerContactUpdateRequest", FIELDS, __Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl CustomerContactUpdateRequest {
     /// Sets `email`.
     #[must_use]
@@ -758,6 +778,7 @@ impl CustomerContactUpdateRequest {
         self
     }
 }
+#[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListCompaniesSelectItem {
     /// `id`
@@ -773,6 +794,7 @@ pub enum ListCompaniesSelectItem {
     /// A value the spec does not list, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "companies")]
 impl ListCompaniesSelectItem {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -786,6 +808,7 @@ impl ListCompaniesSelectItem {
         }
     }
 }
+#[cfg(feature = "companies")]
 impl From<&str> for ListCompaniesSelectItem {
     fn from(value: &str) -> Self {
         match value {
@@ -798,17 +821,20 @@ impl From<&str> for ListCompaniesSelectItem {
         }
     }
 }
+#[cfg(feature = "companies")]
 impl ::std::str::FromStr for ListCompaniesSelectItem {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "companies")]
 impl ::std::fmt::Display for ListCompaniesSelectItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "companies")]
 impl ::serde::Serialize for ListCompaniesSelectItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -817,6 +843,7 @@ impl ::serde::Serialize for ListCompaniesSelectItem {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "companies")]
 impl<'de> ::serde::Deserialize<'de> for ListCompaniesSelectItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -825,6 +852,7 @@ impl<'de> ::serde::Deserialize<'de> for ListCompaniesSelectItem {
         Ok(Self::from(value.as_str()))
     }
 }
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListCustomerContactsExpandItem {
     /// `pdfDocument`
@@ -832,6 +860,7 @@ pub enum ListCustomerContactsExpandItem {
     /// A value the spec does not list, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "customer-contacts")]
 impl ListCustomerContactsExpandItem {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -841,6 +870,7 @@ impl ListCustomerContactsExpandItem {
         }
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl From<&str> for ListCustomerContactsExpandItem {
     fn from(value: &str) -> Self {
         match value {
@@ -849,17 +879,20 @@ impl From<&str> for ListCustomerContactsExpandItem {
         }
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl ::std::str::FromStr for ListCustomerContactsExpandItem {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl ::std::fmt::Display for ListCustomerContactsExpandItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for ListCustomerContactsExpandItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -868,6 +901,7 @@ impl ::serde::Serialize for ListCustomerContactsExpandItem {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for ListCustomerContactsExpandItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -876,6 +910,7 @@ impl<'de> ::serde::Deserialize<'de> for ListCustomerContactsExpandItem {
         Ok(Self::from(value.as_str()))
     }
 }
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListCustomerContactsSelectItem {
     /// `id`
@@ -897,6 +932,7 @@ pub enum ListCustomerContactsSelectItem {
     /// A value the spec does not list, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "customer-contacts")]
 impl ListCustomerContactsSelectItem {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -913,6 +949,7 @@ impl ListCustomerContactsSelectItem {
         }
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl From<&str> for ListCustomerContactsSelectItem {
     fn from(value: &str) -> Self {
         match value {
@@ -928,17 +965,20 @@ impl From<&str> for ListCustomerContactsSelectItem {
         }
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl ::std::str::FromStr for ListCustomerContactsSelectItem {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl ::std::fmt::Display for ListCustomerContactsSelectItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for ListCustomerContactsSelectItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -947,6 +987,7 @@ impl ::serde::Serialize for ListCustomerContactsSelectItem {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for ListCustomerContactsSelectItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1002,7 +1043,7 @@ impl<'de> ::serde::Deserialize<'de> for OdataError {
                 })
             }
         }
-        deserializer.deserialize_struct("OdataError", FIELDS, __Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 /// What went wrong.
@@ -1067,11 +1108,12 @@ impl<'de> ::serde::Deserialize<'de> for OdataErrorDetail {
                 })
             }
         }
-        deserializer.deserialize_struct("OdataErrorDetail", FIELDS, __Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 /// The PDF of a contact: the statement of its customer. The file itself is
 /// read from the `pdfDocumentContent` path.
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PdfDocument {
     /// The OData context URL.
@@ -1099,6 +1141,7 @@ pub struct PdfDocument {
     /// Read-only: sent by the server, never by a client.
     pub pdf_document_content_odata_media_read_link: String,
 }
+#[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for PdfDocument {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1123,6 +1166,7 @@ impl ::serde::Serialize for PdfDocument {
         __s.end()
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for PdfDocument {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1185,6 +1229,6 @@ impl<'de> ::serde::Deserialize<'de> for PdfDocument {
                 })
             }
         }
-        deserializer.deserialize_struct("PdfDocument", FIELDS, __Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }

@@ -21,6 +21,7 @@ impl crate::Client {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "customer-contacts")]
     pub fn delete_customer_contact(
         &self,
         company_id: ::uuid::Uuid,
@@ -51,6 +52,7 @@ impl crate::Client {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "customer-contacts")]
     pub fn get_customer_contact(
         &self,
         company_id: ::uuid::Uuid,
@@ -75,6 +77,7 @@ impl crate::Client {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "customer-contacts")]
     pub fn get_customer_contact_pdf_document(
         &self,
         company_id: ::uuid::Uuid,
@@ -99,6 +102,7 @@ impl crate::Client {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "customer-contacts")]
     pub fn get_customer_contact_pdf_document_content(
         &self,
         company_id: ::uuid::Uuid,
@@ -125,6 +129,7 @@ impl crate::Client {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "companies")]
     pub fn list_companies(&self) -> ListCompanies<'_> {
         ListCompanies::new(self)
     }
@@ -149,6 +154,7 @@ impl crate::Client {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "customer-contacts")]
     pub fn list_customer_contacts(
         &self,
         company_id: ::uuid::Uuid,
@@ -178,6 +184,7 @@ impl crate::Client {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "customer-contacts")]
     pub fn update_customer_contact(
         &self,
         company_id: ::uuid::Uuid,
@@ -195,6 +202,7 @@ impl crate::Client {
     }
 }
 /// The request of [`crate::Client::delete_customer_contact`]: Delete a customer contact
+#[cfg(feature = "customer-contacts")]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct DeleteCustomerContact<'a> {
     client: &'a crate::Client,
@@ -202,6 +210,7 @@ pub struct DeleteCustomerContact<'a> {
     customer_contact_id: ::uuid::Uuid,
     if_match: crate::ETag,
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> DeleteCustomerContact<'a> {
     pub(crate) fn new(
         client: &'a crate::Client,
@@ -259,6 +268,7 @@ impl<'a> DeleteCustomerContact<'a> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> ::std::future::IntoFuture for DeleteCustomerContact<'a> {
     type Output = DeleteCustomerContactResult;
     type IntoFuture = crate::runtime::Call<'a, DeleteCustomerContactResult>;
@@ -267,11 +277,13 @@ impl<'a> ::std::future::IntoFuture for DeleteCustomerContact<'a> {
     }
 }
 /// What [`DeleteCustomerContact::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
 pub type DeleteCustomerContactResult = Result<
     crate::Response<(), ()>,
     crate::Error<DeleteCustomerContactError>,
 >;
 /// The documented error responses of [`crate::Client::delete_customer_contact`].
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeleteCustomerContactError {
     /// Status 400: The request is malformed or a value is not allowed.
@@ -290,6 +302,7 @@ pub enum DeleteCustomerContactError {
     /// client retries it by itself.
     ServiceUnavailable(crate::models::OdataError),
 }
+#[cfg(feature = "customer-contacts")]
 impl crate::ErrorDetails for DeleteCustomerContactError {
     fn code(&self) -> Option<&str> {
         match self {
@@ -319,6 +332,7 @@ impl crate::ErrorDetails for DeleteCustomerContactError {
     }
 }
 /// The request of [`crate::Client::get_customer_contact`]: Get one customer contact
+#[cfg(feature = "customer-contacts")]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct GetCustomerContact<'a> {
     client: &'a crate::Client,
@@ -327,6 +341,7 @@ pub struct GetCustomerContact<'a> {
     select: Option<Vec<crate::models::ListCustomerContactsSelectItem>>,
     expand: Option<Vec<crate::models::ListCustomerContactsExpandItem>>,
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> GetCustomerContact<'a> {
     pub(crate) fn new(
         client: &'a crate::Client,
@@ -417,6 +432,7 @@ impl<'a> GetCustomerContact<'a> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> ::std::future::IntoFuture for GetCustomerContact<'a> {
     type Output = GetCustomerContactResult;
     type IntoFuture = crate::runtime::Call<'a, GetCustomerContactResult>;
@@ -425,11 +441,13 @@ impl<'a> ::std::future::IntoFuture for GetCustomerContact<'a> {
     }
 }
 /// What [`GetCustomerContact::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
 pub type GetCustomerContactResult = Result<
     crate::Response<crate::models::CustomerContact, GetCustomerContactHeaders>,
     crate::Error<GetCustomerContactError>,
 >;
 /// The documented error responses of [`crate::Client::get_customer_contact`].
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetCustomerContactError {
     /// Status 400: The request is malformed or a value is not allowed.
@@ -446,6 +464,7 @@ pub enum GetCustomerContactError {
     /// client retries it by itself.
     ServiceUnavailable(crate::models::OdataError),
 }
+#[cfg(feature = "customer-contacts")]
 impl crate::ErrorDetails for GetCustomerContactError {
     fn code(&self) -> Option<&str> {
         match self {
@@ -469,6 +488,7 @@ impl crate::ErrorDetails for GetCustomerContactError {
     }
 }
 /// The response headers of [`crate::Client::get_customer_contact`] that the spec declares.
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetCustomerContactHeaders {
     /// The entity's current version, equal to its `@odata.etag`.
@@ -477,12 +497,14 @@ pub struct GetCustomerContactHeaders {
     pub etag: Option<crate::ETag>,
 }
 /// The request of [`crate::Client::get_customer_contact_pdf_document`]: Get the PDF document of a customer contact
+#[cfg(feature = "customer-contacts")]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct GetCustomerContactPdfDocument<'a> {
     client: &'a crate::Client,
     company_id: ::uuid::Uuid,
     customer_contact_id: ::uuid::Uuid,
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> GetCustomerContactPdfDocument<'a> {
     pub(crate) fn new(
         client: &'a crate::Client,
@@ -541,6 +563,7 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocument<'a> {
     type Output = GetCustomerContactPdfDocumentResult;
     type IntoFuture = crate::runtime::Call<'a, GetCustomerContactPdfDocumentResult>;
@@ -549,11 +572,13 @@ impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocument<'a> {
     }
 }
 /// What [`GetCustomerContactPdfDocument::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
 pub type GetCustomerContactPdfDocumentResult = Result<
     crate::Response<crate::models::PdfDocument, ()>,
     crate::Error<GetCustomerContactPdfDocumentError>,
 >;
 /// The documented error responses of [`crate::Client::get_customer_contact_pdf_document`].
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetCustomerContactPdfDocumentError {
     /// Status 400: The request is malformed or a value is not allowed.
@@ -570,6 +595,7 @@ pub enum GetCustomerContactPdfDocumentError {
     /// client retries it by itself.
     ServiceUnavailable(crate::models::OdataError),
 }
+#[cfg(feature = "customer-contacts")]
 impl crate::ErrorDetails for GetCustomerContactPdfDocumentError {
     fn code(&self) -> Option<&str> {
         match self {
@@ -611,12 +637,14 @@ impl crate::ErrorDetails for GetCustomerContactPdfDocumentError {
     }
 }
 /// The request of [`crate::Client::get_customer_contact_pdf_document_content`]: Download the PDF of a customer contact
+#[cfg(feature = "customer-contacts")]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct GetCustomerContactPdfDocumentContent<'a> {
     client: &'a crate::Client,
     company_id: ::uuid::Uuid,
     customer_contact_id: ::uuid::Uuid,
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> GetCustomerContactPdfDocumentContent<'a> {
     pub(crate) fn new(
         client: &'a crate::Client,
@@ -722,6 +750,7 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
         }
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocumentContent<'a> {
     type Output = GetCustomerContactPdfDocumentContentResult;
     type IntoFuture = crate::runtime::Call<
@@ -733,11 +762,13 @@ impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocumentContent<'a> 
     }
 }
 /// What [`GetCustomerContactPdfDocumentContent::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
 pub type GetCustomerContactPdfDocumentContentResult = Result<
     crate::Response<::bytes::Bytes, ()>,
     crate::Error<GetCustomerContactPdfDocumentContentError>,
 >;
 /// The documented error responses of [`crate::Client::get_customer_contact_pdf_document_content`].
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetCustomerContactPdfDocumentContentError {
     /// Status 400: The request is malformed or a value is not allowed.
@@ -754,6 +785,7 @@ pub enum GetCustomerContactPdfDocumentContentError {
     /// client retries it by itself.
     ServiceUnavailable(crate::models::OdataError),
 }
+#[cfg(feature = "customer-contacts")]
 impl crate::ErrorDetails for GetCustomerContactPdfDocumentContentError {
     fn code(&self) -> Option<&str> {
         match self {
@@ -795,6 +827,7 @@ impl crate::ErrorDetails for GetCustomerContactPdfDocumentContentError {
     }
 }
 /// The request of [`crate::Client::list_companies`]: List the companies of the environment
+#[cfg(feature = "companies")]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct ListCompanies<'a> {
     client: &'a crate::Client,
@@ -805,6 +838,7 @@ pub struct ListCompanies<'a> {
     orderby: Option<Vec<String>>,
     prefer: Option<String>,
 }
+#[cfg(feature = "companies")]
 impl<'a> ListCompanies<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         Self {
@@ -948,6 +982,7 @@ impl<'a> ListCompanies<'a> {
         }
     }
 }
+#[cfg(feature = "companies")]
 impl<'a> ::std::future::IntoFuture for ListCompanies<'a> {
     type Output = ListCompaniesResult;
     type IntoFuture = crate::runtime::Call<'a, ListCompaniesResult>;
@@ -956,11 +991,13 @@ impl<'a> ::std::future::IntoFuture for ListCompanies<'a> {
     }
 }
 /// What [`ListCompanies::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "companies")]
 pub type ListCompaniesResult = Result<
     crate::Response<crate::models::CompanyCollection, ()>,
     crate::Error<ListCompaniesError>,
 >;
 /// The documented error responses of [`crate::Client::list_companies`].
+#[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListCompaniesError {
     /// Status 400: The request is malformed or a value is not allowed.
@@ -975,6 +1012,7 @@ pub enum ListCompaniesError {
     /// client retries it by itself.
     ServiceUnavailable(crate::models::OdataError),
 }
+#[cfg(feature = "companies")]
 impl crate::ErrorDetails for ListCompaniesError {
     fn code(&self) -> Option<&str> {
         match self {
@@ -994,6 +1032,7 @@ impl crate::ErrorDetails for ListCompaniesError {
     }
 }
 /// The request of [`crate::Client::list_customer_contacts`]: List the customer contacts of a company
+#[cfg(feature = "customer-contacts")]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct ListCustomerContacts<'a> {
     client: &'a crate::Client,
@@ -1006,6 +1045,7 @@ pub struct ListCustomerContacts<'a> {
     expand: Option<Vec<crate::models::ListCustomerContactsExpandItem>>,
     prefer: Option<String>,
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> ListCustomerContacts<'a> {
     pub(crate) fn new(client: &'a crate::Client, company_id: ::uuid::Uuid) -> Self {
         Self {
@@ -1175,6 +1215,7 @@ impl<'a> ListCustomerContacts<'a> {
         }
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> ::std::future::IntoFuture for ListCustomerContacts<'a> {
     type Output = ListCustomerContactsResult;
     type IntoFuture = crate::runtime::Call<'a, ListCustomerContactsResult>;
@@ -1183,11 +1224,13 @@ impl<'a> ::std::future::IntoFuture for ListCustomerContacts<'a> {
     }
 }
 /// What [`ListCustomerContacts::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
 pub type ListCustomerContactsResult = Result<
     crate::Response<crate::models::CustomerContactCollection, ()>,
     crate::Error<ListCustomerContactsError>,
 >;
 /// The documented error responses of [`crate::Client::list_customer_contacts`].
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListCustomerContactsError {
     /// Status 400: The request is malformed or a value is not allowed.
@@ -1204,6 +1247,7 @@ pub enum ListCustomerContactsError {
     /// client retries it by itself.
     ServiceUnavailable(crate::models::OdataError),
 }
+#[cfg(feature = "customer-contacts")]
 impl crate::ErrorDetails for ListCustomerContactsError {
     fn code(&self) -> Option<&str> {
         match self {
@@ -1231,6 +1275,7 @@ impl crate::ErrorDetails for ListCustomerContactsError {
     }
 }
 /// The request of [`crate::Client::update_customer_contact`]: Update a customer contact
+#[cfg(feature = "customer-contacts")]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct UpdateCustomerContact<'a> {
     client: &'a crate::Client,
@@ -1239,6 +1284,7 @@ pub struct UpdateCustomerContact<'a> {
     if_match: crate::ETag,
     body: Option<crate::models::CustomerContactUpdateRequest>,
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> UpdateCustomerContact<'a> {
     pub(crate) fn new(
         client: &'a crate::Client,
@@ -1306,6 +1352,7 @@ impl<'a> UpdateCustomerContact<'a> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
+#[cfg(feature = "customer-contacts")]
 impl<'a> ::std::future::IntoFuture for UpdateCustomerContact<'a> {
     type Output = UpdateCustomerContactResult;
     type IntoFuture = crate::runtime::Call<'a, UpdateCustomerContactResult>;
@@ -1314,11 +1361,13 @@ impl<'a> ::std::future::IntoFuture for UpdateCustomerContact<'a> {
     }
 }
 /// What [`UpdateCustomerContact::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
 pub type UpdateCustomerContactResult = Result<
     crate::Response<crate::models::CustomerContact, UpdateCustomerContactHeaders>,
     crate::Error<UpdateCustomerContactError>,
 >;
 /// The documented error responses of [`crate::Client::update_customer_contact`].
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdateCustomerContactError {
     /// Status 400: The request is malformed or a value is not allowed.
@@ -1337,6 +1386,7 @@ pub enum UpdateCustomerContactError {
     /// client retries it by itself.
     ServiceUnavailable(crate::models::OdataError),
 }
+#[cfg(feature = "customer-contacts")]
 impl crate::ErrorDetails for UpdateCustomerContactError {
     fn code(&self) -> Option<&str> {
         match self {
@@ -1366,6 +1416,7 @@ impl crate::ErrorDetails for UpdateCustomerContactError {
     }
 }
 /// The response headers of [`crate::Client::update_customer_contact`] that the spec declares.
+#[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateCustomerContactHeaders {
     /// The entity's current version, equal to its `@odata.etag`.

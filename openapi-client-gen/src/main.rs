@@ -60,6 +60,12 @@ struct Generate {
     /// runtime into `src/runtime/`. Several generated crates then share one runtime.
     #[arg(long)]
     runtime_path: Option<String>,
+    /// Cargo features of the crate, all on by default, so that a project compiles only the
+    /// operations it enables and the models they reach: `tags` (a feature per tag of the
+    /// spec), `paths` (a feature per first path segment) or `none`. A spec that gives fewer
+    /// than two groups gets no features.
+    #[arg(long, value_name = "tags|paths|none", default_value = "tags")]
+    features: codegen::FeatureGroups,
 }
 
 fn main() -> ExitCode {
@@ -80,6 +86,7 @@ fn generate(args: &Generate) -> ExitCode {
     config.lenient = args.lenient;
     config.skip_unsupported = args.skip_unsupported;
     config.runtime_path = args.runtime_path.clone();
+    config.features = args.features;
     config.command = format!(
         "openapi-client-gen generate --spec {} --out {}",
         spec_name,

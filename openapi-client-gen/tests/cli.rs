@@ -103,8 +103,56 @@ fn help_explains() {
         "--lenient",
         "--skip-unsupported",
         "--check",
+        "--features",
     ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }
     assert!(help.contains("Swagger 2.0"), "{help}");
+}
+
+/// `--features` groups operations into Cargo features by tag (the
+/// default), by first path segment, or not at all; a wrong value is refused.
+#[test]
+fn features_follow_the_chosen_grouping() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let spec = dir.path().join("two.yaml");
+    std::fs::write(
+        &spec,
+        r#"openapi: 3.0.3
+info: {title: Two, version: "1"}
+paths:
+  /a/x:
+    get: {operationId: getA, tags: [first], responses: {"204": {description: ok}}}
+  /b/y:
+    get: {operationId: getB, tags: [second], responses: {"204": {description: ok}}}
+"#,
+    )
+    .expect("spec");
+    let spec_arg = spec.to_str().expect("utf-8");
+    let manifest = |grouping: &str| {
+        let out = dir.path().join(format!("out-{grouping}"));
+        let o = run(&[
+            "generate",
+            "--spec",
+            spec_arg,
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--features",
+            grouping,
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        std::fs::read_to_string(out.join("Cargo.toml")).expect("Cargo.toml")
+    };
+    let tags = manifest("tags");
+    assert!(tags.contains("default = [\"first\", \"second\"]\n"), "{tags}");
+    let paths = manifest("paths");
+    assert!(paths.contains("default = [\"a\", \"b\"]\n"), "{paths}");
+    assert!(!manifest("none").contains("[features]"));
+    let o = run(&["generate", "--spec", spec_arg, "--out", "x", "--features", "tag"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("expected `tags`, `paths` or `none`, found `tag`"),
+        "{}",
+        text(&o.stderr)
+    );
 }

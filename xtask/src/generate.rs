@@ -42,6 +42,12 @@ pub(crate) struct Args {
     /// relative to the generated crate, instead of copying the runtime in.
     #[arg(long, requires = "out")]
     pub(crate) runtime_path: Option<String>,
+    /// Cargo features of the crate, all on by default, so that a project compiles only the
+    /// operations it enables and the models they reach: `tags` (a feature per tag of the
+    /// spec), `paths` (a feature per first path segment) or `none`. A spec that gives fewer
+    /// than two groups gets no features.
+    #[arg(long, value_name = "tags|paths|none", default_value = "tags")]
+    pub(crate) features: codegen::FeatureGroups,
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
@@ -64,6 +70,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     for (spec_path, spec_name, out, mut config) in targets {
         config.skip_unsupported = args.skip_unsupported;
         config.lenient = args.lenient;
+        config.features = args.features;
         let code = generate_one(&spec_path, &spec_name, &out, &config, args)?;
         if code != ExitCode::SUCCESS {
             status = code;

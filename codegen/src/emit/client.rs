@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::common::{doc_lines, find, ident, to_text, type_string, type_tokens};
+use super::features::Gates;
 use crate::ir::{
     BodyKind, ErrorShape, HeaderType, Ir, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase,
     StatusMatch, TypeDef, TypeRef,
@@ -13,8 +14,8 @@ use crate::ir::{
 /// The `Client` methods that start the operations `ops` (a run of
 /// `ir.operations`), in one `impl` block; the first run carries the file's
 /// own doc. Runs formatted apart join into one block (see `emit::Section`).
-pub(crate) fn client_methods(ir: &Ir, ops: &[Operation], krate: &str, first: bool) -> TokenStream {
-    let methods = ops.iter().map(|op| client_method(op, &ir.types, krate));
+pub(crate) fn client_methods(ir: &Ir, ops: &[Operation], krate: &str, first: bool, gates: &Gates) -> TokenStream {
+    let methods = ops.iter().map(|op| client_method(op, &ir.types, krate, gates.op(op)));
     let file_doc = first.then(|| {
         quote! {
             //! One request builder per operation. Start one from a [`crate::Client`]
@@ -30,9 +31,17 @@ pub(crate) fn client_methods(ir: &Ir, ops: &[Operation], krate: &str, first: boo
 }
 
 /// The request builders of the operations `ops`, which follow the methods.
-pub(crate) fn builders(ir: &Ir, ops: &[Operation], krate: &str) -> TokenStream {
-    let ops = ops.iter().map(|op| operation(op, &ir.types, krate));
-    quote!(#(#ops)*)
+/// The request builders of the operations `ops`, which follow the
+/// methods: each operation's items with its `#[cfg(..)]`, if any.
+pub(crate) fn builders(
+    ir: &Ir,
+    ops: &[Operation],
+    krate: &str,
+    gates: &Gates,
+) -> Vec<(TokenStream, Option<TokenStream>)> {
+    ops.iter()
+        .map(|op| (operation(op, &ir.types, krate), gates.op(op)))
+        .collect()
 }
 
 /// How a parameter is held in the builder and taken by a method.
@@ -115,7 +124,7 @@ fn headers_type(op: &Operation) -> TokenStream {
     }
 }
 
-fn client_method(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
+fn client_method(op: &Operation, types: &[TypeDef], krate: &str, gate: Option<TokenStream>) -> TokenStream {
     let method = ident(&op.method_name);
     let (builder, error, ..) = names(op);
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
@@ -155,6 +164,7 @@ fn client_method(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream 
     let _ = error;
     quote! {
         #(#[doc = #lines])*
+        #gate
         #deprecated
         pub fn #method(&self, #(#args),*) -> #builder<'_> {
             #builder::new(self, #(#inits),*)

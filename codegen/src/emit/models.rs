@@ -8,13 +8,28 @@ use super::common::{doc_attrs, ident, scalar_union, std, to_text, type_tokens};
 use crate::ir::{Field, FieldMode, Ir, PageShape, Struct, TypeDef, TypeKind, TypeRef};
 use crate::naming::{Namespace, field_name};
 
+use super::features::Gates;
+
 /// The models of `types` (a run of `ir.types`), and the functions that give
 /// their fields' defaults: the first run carries the file's own doc. Any
 /// split of `ir.types` into runs, formatted apart and joined in order with the
 /// defaults spliced into one module, gives the text of the whole file.
-pub(crate) fn models(ir: &Ir, types: &[TypeDef], first: bool) -> (TokenStream, Option<TokenStream>) {
+pub(crate) fn models(
+    ir: &Ir,
+    types: &[TypeDef],
+    first: bool,
+    gates: &Gates,
+) -> (Vec<(TokenStream, Option<TokenStream>)>, Option<TokenStream>) {
     let mut defaults = Vec::new();
-    let items: Vec<TokenStream> = types.iter().map(|t| type_def(t, &ir.types, &mut defaults)).collect();
+    let mut items: Vec<(TokenStream, Option<TokenStream>)> = Vec::with_capacity(types.len() + 1);
+    for t in types {
+        let gate = gates.model(&t.name);
+        let mut own_defaults = Vec::new();
+        items.push((type_def(t, &ir.types, &mut own_defaults), gate.clone()));
+        // A default's function is compiled with its model, or it would
+        // name a type that is not there.
+        defaults.extend(own_defaults.into_iter().map(|d| quote!(#gate #d)));
+    }
     let defaults_mod = (!defaults.is_empty()).then(|| {
         quote! {
             /// Values the spec gives as `default` for fields left out of a response.
@@ -28,7 +43,8 @@ pub(crate) fn models(ir: &Ir, types: &[TypeDef], first: bool) -> (TokenStream, O
             //! The schemas of the spec as Rust types.
         }
     });
-    (quote!(#file_doc #(#items)*), defaults_mod)
+    items.insert(0, (quote!(#file_doc), None));
+    (items, defaults_mod)
 }
 
 fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>) -> TokenStream {
@@ -512,6 +528,9 @@ fn serde_impls(name: &str, s: &Struct, missing: &[WhenMissing]) -> TokenStream {
         }
         impl<'de> ::serde::Deserialize<'de> for #type_ident {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
+                // Read as a map: for JSON the same as a struct without the
+                // array form, which an object schema does not allow, and
+                // a fraction of the code to compile.
                 const FIELDS: &[&str] = &[#(#jsons),*];
                 struct __Visitor;
                 impl<'de> ::serde::de::Visitor<'de> for __Visitor {
@@ -526,7 +545,7 @@ fn serde_impls(name: &str, s: &Struct, missing: &[WhenMissing]) -> TokenStream {
                         #ok(#type_ident { #(#finish),* })
                     }
                 }
-                deserializer.deserialize_struct(#name, FIELDS, __Visitor)
+                deserializer.deserialize_map(__Visitor)
             }
         }
     }

@@ -243,6 +243,8 @@ pub(crate) struct Operation {
     /// the members `pageable` names.
     pub(crate) page: Option<PageShape>,
     pub(crate) pageable: Option<Pageable>,
+    /// The spec's tags of the operation, as written.
+    pub(crate) tags: Vec<String>,
 }
 
 #[derive(Debug)]

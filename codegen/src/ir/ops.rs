@@ -110,6 +110,7 @@ pub(crate) fn operations<'a>(
                 accept,
                 page,
                 pageable,
+                tags: op.tags.clone(),
             });
         }
     }
