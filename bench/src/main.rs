@@ -9,6 +9,8 @@ mod synthetic;
 #[path = "../../codegen/tests/support/specs.rs"]
 mod specs;
 
+mod versus;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -29,7 +31,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(about = "Measure the toolkit (run through `cargo xtask bench`)")]
 struct Args {
-    /// Only these parts: generate, build, decode, server, suite (comma-separated; default all).
+    /// Only these parts: generate, build, versus, decode, server, suite (comma-separated;
+    /// default all). `versus` is BC v1.0 beside progenitor: generation through
+    /// `cargo xtask generate`, clean and touch builds, and each feature alone.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Seconds of load per server measurement.
@@ -42,7 +46,7 @@ struct Args {
     /// server is measured beside this one, alternating, in the same run.
     #[arg(long)]
     compare_server: Option<PathBuf>,
-    /// Rounds of each server measurement (the median is reported).
+    /// Rounds of each server measurement and of each build of `versus` (the median is reported).
     #[arg(long, default_value_t = 3)]
     rounds: usize,
 }
@@ -73,6 +77,9 @@ fn main() -> Result<()> {
     }
     if wants("build") {
         builds(v1.as_deref())?;
+    }
+    if wants("versus") {
+        versus::versus(&root(), args.rounds.max(1))?;
     }
     if wants("decode") {
         decode()?;
