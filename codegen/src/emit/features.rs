@@ -15,7 +15,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::FeatureGroups;
-use crate::ir::{BodyKind, Ir, Operation, ParamType, TypeDef, TypeKind, TypeRef};
+use crate::ir::{BodyKind, Ir, Operation, ParamType, TypeDef, TypeRef};
 use crate::naming::Namespace;
 
 /// One feature of the emitted crate.
@@ -144,7 +144,7 @@ pub(crate) fn plan(ir: &Ir, by: FeatureGroups) -> Gates {
                 TypeRef::Named(n) => {
                     if let Some(def) = index.get(n.as_str()) {
                         if seen.insert(def.name.as_str()) {
-                            stack.extend(children(def));
+                            stack.extend(def.children());
                         }
                     }
                 }
@@ -214,20 +214,4 @@ fn op_types(op: &Operation) -> Vec<&TypeRef> {
         out.push(&page.item);
     }
     out
-}
-
-/// The types a model's definition names.
-fn children(def: &TypeDef) -> Vec<&TypeRef> {
-    match &def.kind {
-        TypeKind::Struct(s) => s
-            .fields
-            .iter()
-            .map(|f| &f.ty)
-            .chain(s.additional.as_ref().map(|(_, t)| t))
-            .collect(),
-        TypeKind::Untagged(vs) => vs.iter().map(|v| &v.ty).collect(),
-        TypeKind::Tagged { variants, .. } => variants.iter().map(|v| &v.ty).collect(),
-        TypeKind::Alias(t) | TypeKind::Newtype(t) => vec![t],
-        TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => Vec::new(),
-    }
 }

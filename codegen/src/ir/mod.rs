@@ -68,6 +68,25 @@ pub(crate) struct TypeDef {
     pub(crate) page: Option<PageShape>,
 }
 
+impl TypeDef {
+    /// The types its definition names: fields (and the type of unlisted
+    /// members), variants, the aliased type.
+    pub(crate) fn children(&self) -> Vec<&TypeRef> {
+        match &self.kind {
+            TypeKind::Struct(s) => s
+                .fields
+                .iter()
+                .map(|f| &f.ty)
+                .chain(s.additional.as_ref().map(|(_, t)| t))
+                .collect(),
+            TypeKind::Untagged(vs) => vs.iter().map(|v| &v.ty).collect(),
+            TypeKind::Tagged { variants, .. } => variants.iter().map(|v| &v.ty).collect(),
+            TypeKind::Alias(t) | TypeKind::Newtype(t) => vec![t],
+            TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum ErrorShape {
     /// `{"error": {"code", "message"}}`: OData.
@@ -392,19 +411,8 @@ pub(crate) fn nesting_depth(types: &[TypeDef]) -> usize {
             return 1;
         }
         on_chain.push(name);
-        let children: Vec<&TypeRef> = match &def.kind {
-            TypeKind::Struct(s) => s
-                .fields
-                .iter()
-                .map(|f| &f.ty)
-                .chain(s.additional.as_ref().map(|(_, t)| t))
-                .collect(),
-            TypeKind::Untagged(vs) => vs.iter().map(|v| &v.ty).collect(),
-            TypeKind::Tagged { variants, .. } => variants.iter().map(|v| &v.ty).collect(),
-            TypeKind::Alias(t) | TypeKind::Newtype(t) => vec![t],
-            TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => Vec::new(),
-        };
-        let deepest = children
+        let deepest = def
+            .children()
             .into_iter()
             .map(|c| of_ref(c, by_name, memo, on_chain))
             .max()
