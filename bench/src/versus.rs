@@ -76,20 +76,6 @@ fn ratio(ours: Duration, theirs: Duration) -> String {
     format!("{:.2}x", ours.as_secs_f64() / theirs.as_secs_f64().max(1e-9))
 }
 
-/// The features of a generated manifest, `default` left out.
-fn features(manifest: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(manifest)?;
-    let Some((_, table)) = text.split_once("\n[features]\n") else {
-        return Ok(Vec::new());
-    };
-    Ok(table
-        .lines()
-        .take_while(|l| !l.starts_with('['))
-        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
-        .filter(|k| !k.starts_with('#') && k != "default")
-        .collect())
-}
-
 pub(crate) fn versus(root: &Path, rounds: usize) -> Result<()> {
     let spec = root.join("../shared/specs/bc-api-v1.0.yaml");
     if !spec.is_file() {
@@ -222,7 +208,7 @@ pub(crate) fn versus(root: &Path, rounds: usize) -> Result<()> {
 
     // One feature at a time, against our full build.
     let full = cpu_of(&clean[0]);
-    let names = features(&ours_dir.join("Cargo.toml"))?;
+    let names = crate::specs::manifest_features(&std::fs::read_to_string(ours_dir.join("Cargo.toml"))?);
     if names.is_empty() {
         println!("  (the crate has no features)");
         println!();

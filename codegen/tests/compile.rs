@@ -204,18 +204,8 @@ fn generated_crates_build_with_warnings_denied() {
     features_build_alone(&tmp, &target, &members);
 }
 
-/// The `[features]` of a generated crate's manifest, `default` left out.
 fn features_of(dir: &Path, name: &str) -> Vec<String> {
-    let manifest = std::fs::read_to_string(dir.join(name).join("Cargo.toml")).expect("manifest");
-    let Some((_, table)) = manifest.split_once("\n[features]\n") else {
-        return Vec::new();
-    };
-    table
-        .lines()
-        .take_while(|l| !l.starts_with('['))
-        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
-        .filter(|k| !k.starts_with('#') && k != "default")
-        .collect()
+    specs::manifest_features(&std::fs::read_to_string(dir.join(name).join("Cargo.toml")).expect("manifest"))
 }
 
 /// Each feature alone compiles what it uses, and nothing it does not: the

@@ -14,8 +14,9 @@ use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::common::find;
 use crate::FeatureGroups;
-use crate::ir::{BodyKind, Ir, Operation, ParamType, TypeDef, TypeRef};
+use crate::ir::{BodyKind, Ir, Operation, ParamType, TypeRef};
 use crate::naming::Namespace;
 
 /// One feature of the emitted crate.
@@ -134,7 +135,6 @@ pub(crate) fn plan(ir: &Ir, by: FeatureGroups) -> Gates {
         .collect();
 
     // Which groups reach each model.
-    let index: HashMap<&str, &TypeDef> = ir.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut reached: HashMap<&str, BTreeSet<usize>> = HashMap::new();
     for (op, set) in ir.operations.iter().zip(&op_groups) {
         let mut seen = BTreeSet::new();
@@ -142,7 +142,7 @@ pub(crate) fn plan(ir: &Ir, by: FeatureGroups) -> Gates {
         while let Some(t) = stack.pop() {
             match t {
                 TypeRef::Named(n) => {
-                    if let Some(def) = index.get(n.as_str()) {
+                    if let Some(def) = find(&ir.types, n) {
                         if seen.insert(def.name.as_str()) {
                             stack.extend(def.children());
                         }

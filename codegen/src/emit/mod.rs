@@ -257,12 +257,7 @@ fn normalize(text: &str) -> String {
 }
 
 fn format_file(path: &str, tokens: TokenStream) -> Result<String, String> {
-    match syn::parse2::<syn::File>(tokens) {
-        Ok(file) => Ok(prettyplease::unparse(&file)),
-        Err(e) => Err(format!(
-            "generator bug: the code emitted for {path} does not parse: {e}"
-        )),
-    }
+    format_gated(path, vec![(tokens, None)])
 }
 
 /// Formats runs of items, each run behind its `#[cfg(..)]` if it has one

@@ -62,7 +62,7 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
     let name = ident(&t.name);
     let doc = doc_attrs(t.doc.as_deref());
     let body = match &t.kind {
-        TypeKind::Struct(s) => struct_def(&t.name, s, &doc, defaults, all_types),
+        TypeKind::Struct(s) => struct_def(&t.name, s, &doc, defaults),
         TypeKind::StringEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let values: Vec<_> = variants.iter().map(|v| v.value.as_str()).collect();
@@ -303,13 +303,7 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
     }
 }
 
-fn struct_def(
-    name: &str,
-    s: &Struct,
-    doc: &TokenStream,
-    defaults: &mut Vec<TokenStream>,
-    all_types: &[TypeDef],
-) -> TokenStream {
+fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<TokenStream>) -> TokenStream {
     let string = std("String");
     let type_ident = ident(name);
     // A struct that captures unlisted members keeps the derive (serde's
@@ -319,7 +313,7 @@ fn struct_def(
     let mut has_default_fn = false;
     let mut missing = Vec::new();
     for f in &s.fields {
-        let (ty, attr, when_missing) = field_parts(name, f, defaults, &mut has_default_fn, all_types);
+        let (ty, attr, when_missing) = field_parts(name, f, defaults, &mut has_default_fn);
         missing.push(when_missing);
         let attr = if derive_serde { attr } else { TokenStream::new() };
         let field_ident = ident(&f.ident);
@@ -551,24 +545,6 @@ fn serde_impls(name: &str, s: &Struct, missing: &[WhenMissing]) -> TokenStream {
     }
 }
 
-/// Whether serde reads an absent member of this type as `None` (an
-/// `Option`, possibly behind aliases), as the derive does for a required
-/// field of such a type.
-fn absent_is_none(ty: &TypeRef, all_types: &[TypeDef], depth: usize) -> bool {
-    match ty {
-        TypeRef::Option(_) => true,
-        TypeRef::Named(n) if depth > 0 => all_types
-            .binary_search_by(|t| t.name.as_str().cmp(n))
-            .ok()
-            .and_then(|i| match &all_types[i].kind {
-                TypeKind::Alias(inner) => Some(absent_is_none(inner, all_types, depth - 1)),
-                _ => None,
-            })
-            .unwrap_or(false),
-        _ => false,
-    }
-}
-
 /// The Rust type of a field, its serde attribute (for a derive), and what
 /// an absent member gives.
 fn field_parts(
@@ -576,19 +552,13 @@ fn field_parts(
     f: &Field,
     defaults: &mut Vec<TokenStream>,
     has_default_fn: &mut bool,
-    all_types: &[TypeDef],
 ) -> (TokenStream, TokenStream, WhenMissing) {
     let option = std("Option");
     let inner = type_tokens(&f.ty);
     match f.mode {
-        FieldMode::Required => {
-            let missing = if absent_is_none(&f.ty, all_types, 8) {
-                WhenMissing::Default
-            } else {
-                WhenMissing::Error
-            };
-            (inner, TokenStream::new(), missing)
-        }
+        // Lowering puts nullability in the mode, so a required field's type
+        // is never an `Option` (which serde would read as `None` when absent).
+        FieldMode::Required => (inner, TokenStream::new(), WhenMissing::Error),
         FieldMode::Nullable => (quote!(#option<#inner>), quote!(#[serde(default)]), WhenMissing::Default),
         FieldMode::Optional => match &f.default {
             Some(value) => {

@@ -1,4 +1,5 @@
-//! Reading facts off a spec's text, for tests and benchmarks.
+//! Reading facts off a spec's text, and off the manifest of the crate it
+//! gives, for tests and benchmarks.
 
 /// The operations a spec declares: every method of every path item (of
 /// `paths`, and of Azure's `x-ms-paths`).
@@ -49,4 +50,19 @@ pub fn declared_operations(text: &str) -> usize {
                 .unwrap_or(0)
         })
         .sum()
+}
+
+/// The Cargo features of a generated crate's manifest text, `default` left
+/// out, in the manifest's order.
+pub fn manifest_features(manifest: &str) -> Vec<String> {
+    let Some((_, table)) = manifest.split_once("\n[features]\n") else {
+        return Vec::new();
+    };
+    table
+        .lines()
+        .take_while(|l| !l.starts_with('['))
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
+        .filter(|k| k != "default")
+        .collect()
 }
