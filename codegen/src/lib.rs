@@ -153,6 +153,9 @@ pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics>
     if sink.has_errors() {
         return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
     }
+    // The document's tree is the largest thing held: freed now, its memory
+    // serves the emitter instead of fresh pages.
+    drop(doc);
     let files = match emit::emit(&ir, config) {
         Ok(files) => files,
         Err(bug) => {

@@ -42,28 +42,19 @@ pub struct Company {
 }
 #[cfg(feature = "companies")]
 impl ::serde::Serialize for Company {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let mut __s = serializer
-            .serialize_struct(
-                "Company",
-                1
-                    + count(
-                        &[
-                            self.id.is_some(),
-                            self.system_version.is_some(),
-                            self.name.is_some(),
-                            self.display_name.is_some(),
-                            self.business_profile_id.is_some(),
-                            self.system_created_at.is_some(),
-                            self.system_modified_at.is_some(),
-                        ],
-                    ),
-            )?;
+        let __len = 1 + count(&[
+            self.id.is_some(),
+            self.system_version.is_some(),
+            self.name.is_some(),
+            self.display_name.is_some(),
+            self.business_profile_id.is_some(),
+            self.system_created_at.is_some(),
+            self.system_modified_at.is_some(),
+        ]);
+        let mut __s = serializer.serialize_struct("Company", __len)?;
         __s.serialize_field("@odata.etag", &self.odata_etag)?;
         optional(&mut __s, "id", &self.id)?;
         optional(&mut __s, "systemVersion", &self.system_version)?;
@@ -77,9 +68,10 @@ impl ::serde::Serialize for Company {
 }
 #[cfg(feature = "companies")]
 impl<'de> ::serde::Deserialize<'de> for Company {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read as a map: for JSON the same as a struct without the array
+        // form, which an object schema does not allow, and a fraction of
+        // the code to compile.
         const FIELDS: &[&str] = &[
             "@odata.etag",
             "id",
@@ -93,10 +85,7 @@ impl<'de> ::serde::Deserialize<'de> for Company {
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = Company;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str("struct Company")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -119,21 +108,9 @@ impl<'de> ::serde::Deserialize<'de> for Company {
                         2 => read(&mut __map, &mut system_version, "systemVersion")?,
                         3 => read(&mut __map, &mut name, "name")?,
                         4 => read(&mut __map, &mut display_name, "displayName")?,
-                        5 => {
-                            read(
-                                &mut __map,
-                                &mut business_profile_id,
-                                "businessProfileId",
-                            )?
-                        }
+                        5 => read(&mut __map, &mut business_profile_id, "businessProfileId")?,
                         6 => read(&mut __map, &mut system_created_at, "systemCreatedAt")?,
-                        7 => {
-                            read(
-                                &mut __map,
-                                &mut system_modified_at,
-                                "systemModifiedAt",
-                            )?
-                        }
+                        7 => read(&mut __map, &mut system_modified_at, "systemModifiedAt")?,
                         _ => skip(&mut __map)?,
                     }
                 }
@@ -163,21 +140,19 @@ pub struct CompanyCollection {
     pub odata_next_link: Option<String>,
 }
 #[cfg(feature = "companies")]
+impl crate::runtime::Page for CompanyCollection {
+    type Item = crate::models::Company;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
+        (self.value, self.odata_next_link)
+    }
+}
+#[cfg(feature = "companies")]
 impl ::serde::Serialize for CompanyCollection {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let mut __s = serializer
-            .serialize_struct(
-                "CompanyCollection",
-                1
-                    + count(
-                        &[self.odata_context.is_some(), self.odata_next_link.is_some()],
-                    ),
-            )?;
+        let __len = 1 + count(&[self.odata_context.is_some(), self.odata_next_link.is_some()]);
+        let mut __s = serializer.serialize_struct("CompanyCollection", __len)?;
         optional(&mut __s, "@odata.context", &self.odata_context)?;
         __s.serialize_field("value", &self.value)?;
         optional(&mut __s, "@odata.nextLink", &self.odata_next_link)?;
@@ -186,17 +161,15 @@ impl ::serde::Serialize for CompanyCollection {
 }
 #[cfg(feature = "companies")]
 impl<'de> ::serde::Deserialize<'de> for CompanyCollection {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read as a map: for JSON the same as a struct without the array
+        // form, which an object schema does not allow, and a fraction of
+        // the code to compile.
         const FIELDS: &[&str] = &["@odata.context", "value", "@odata.nextLink"];
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = CompanyCollection;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str("struct CompanyCollection")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -223,13 +196,6 @@ impl<'de> ::serde::Deserialize<'de> for CompanyCollection {
             }
         }
         deserializer.deserialize_map(__Visitor)
-    }
-}
-#[cfg(feature = "companies")]
-impl crate::runtime::Page for CompanyCollection {
-    type Item = crate::models::Company;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
-        (self.value, self.odata_next_link)
     }
 }
 /// A person contact whose business relation is a customer. Every property
@@ -270,29 +236,20 @@ pub struct CustomerContact {
 }
 #[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for CustomerContact {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let mut __s = serializer
-            .serialize_struct(
-                "CustomerContact",
-                1
-                    + count(
-                        &[
-                            self.id.is_some(),
-                            self.email.is_some(),
-                            self.first_name.is_some(),
-                            self.last_name.is_some(),
-                            self.professional_title.is_some(),
-                            self.customer_id.is_some(),
-                            self.customer_name.is_some(),
-                            self.primary_phone_number.is_some(),
-                        ],
-                    ),
-            )?;
+        let __len = 1 + count(&[
+            self.id.is_some(),
+            self.email.is_some(),
+            self.first_name.is_some(),
+            self.last_name.is_some(),
+            self.professional_title.is_some(),
+            self.customer_id.is_some(),
+            self.customer_name.is_some(),
+            self.primary_phone_number.is_some(),
+        ]);
+        let mut __s = serializer.serialize_struct("CustomerContact", __len)?;
         __s.serialize_field("@odata.etag", &self.odata_etag)?;
         optional(&mut __s, "id", &self.id)?;
         optional(&mut __s, "email", &self.email)?;
@@ -307,9 +264,10 @@ impl ::serde::Serialize for CustomerContact {
 }
 #[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContact {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read as a map: for JSON the same as a struct without the array
+        // form, which an object schema does not allow, and a fraction of
+        // the code to compile.
         const FIELDS: &[&str] = &[
             "@odata.etag",
             "id",
@@ -324,10 +282,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContact {
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = CustomerContact;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str("struct CustomerContact")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -351,22 +306,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContact {
                         2 => read(&mut __map, &mut email, "email")?,
                         3 => read(&mut __map, &mut first_name, "firstName")?,
                         4 => read(&mut __map, &mut last_name, "lastName")?,
-                        5 => {
-                            read(
-                                &mut __map,
-                                &mut professional_title,
-                                "professionalTitle",
-                            )?
-                        }
+                        5 => read(&mut __map, &mut professional_title, "professionalTitle")?,
                         6 => read(&mut __map, &mut customer_id, "customerId")?,
                         7 => read(&mut __map, &mut customer_name, "customerName")?,
-                        8 => {
-                            read(
-                                &mut __map,
-                                &mut primary_phone_number,
-                                "primaryPhoneNumber",
-                            )?
-                        }
+                        8 => read(&mut __map, &mut primary_phone_number, "primaryPhoneNumber")?,
                         _ => skip(&mut __map)?,
                     }
                 }
@@ -397,21 +340,19 @@ pub struct CustomerContactCollection {
     pub odata_next_link: Option<String>,
 }
 #[cfg(feature = "customer-contacts")]
+impl crate::runtime::Page for CustomerContactCollection {
+    type Item = crate::models::CustomerContact;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
+        (self.value, self.odata_next_link)
+    }
+}
+#[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for CustomerContactCollection {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let mut __s = serializer
-            .serialize_struct(
-                "CustomerContactCollection",
-                1
-                    + count(
-                        &[self.odata_context.is_some(), self.odata_next_link.is_some()],
-                    ),
-            )?;
+        let __len = 1 + count(&[self.odata_context.is_some(), self.odata_next_link.is_some()]);
+        let mut __s = serializer.serialize_struct("CustomerContactCollection", __len)?;
         optional(&mut __s, "@odata.context", &self.odata_context)?;
         __s.serialize_field("value", &self.value)?;
         optional(&mut __s, "@odata.nextLink", &self.odata_next_link)?;
@@ -420,17 +361,15 @@ impl ::serde::Serialize for CustomerContactCollection {
 }
 #[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContactCollection {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read as a map: for JSON the same as a struct without the array
+        // form, which an object schema does not allow, and a fraction of
+        // the code to compile.
         const FIELDS: &[&str] = &["@odata.context", "value", "@odata.nextLink"];
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = CustomerContactCollection;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str("struct CustomerContactCollection")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -457,13 +396,6 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactCollection {
             }
         }
         deserializer.deserialize_map(__Visitor)
-    }
-}
-#[cfg(feature = "customer-contacts")]
-impl crate::runtime::Page for CustomerContactCollection {
-    type Item = crate::models::CustomerContact;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
-        (self.value, self.odata_next_link)
     }
 }
 /// The body of a PATCH: the properties to change and nothing else; a
@@ -501,28 +433,20 @@ pub struct CustomerContactUpdate {
 }
 #[cfg(feature = "unused-schemas")]
 impl ::serde::Serialize for CustomerContactUpdate {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let mut __s = serializer
-            .serialize_struct(
-                "CustomerContactUpdate",
-                count(
-                    &[
-                        self.id.is_some(),
-                        self.email.is_some(),
-                        self.first_name.is_some(),
-                        self.last_name.is_some(),
-                        self.professional_title.is_some(),
-                        self.customer_id.is_some(),
-                        self.customer_name.is_some(),
-                        self.primary_phone_number.is_some(),
-                    ],
-                ),
-            )?;
+        let __len = count(&[
+            self.id.is_some(),
+            self.email.is_some(),
+            self.first_name.is_some(),
+            self.last_name.is_some(),
+            self.professional_title.is_some(),
+            self.customer_id.is_some(),
+            self.customer_name.is_some(),
+            self.primary_phone_number.is_some(),
+        ]);
+        let mut __s = serializer.serialize_struct("CustomerContactUpdate", __len)?;
         optional(&mut __s, "id", &self.id)?;
         optional(&mut __s, "email", &self.email)?;
         optional(&mut __s, "firstName", &self.first_name)?;
@@ -536,9 +460,10 @@ impl ::serde::Serialize for CustomerContactUpdate {
 }
 #[cfg(feature = "unused-schemas")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read as a map: for JSON the same as a struct without the array
+        // form, which an object schema does not allow, and a fraction of
+        // the code to compile.
         const FIELDS: &[&str] = &[
             "id",
             "email",
@@ -552,10 +477,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = CustomerContactUpdate;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str("struct CustomerContactUpdate")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -577,22 +499,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
                         1 => read(&mut __map, &mut email, "email")?,
                         2 => read(&mut __map, &mut first_name, "firstName")?,
                         3 => read(&mut __map, &mut last_name, "lastName")?,
-                        4 => {
-                            read(
-                                &mut __map,
-                                &mut professional_title,
-                                "professionalTitle",
-                            )?
-                        }
+                        4 => read(&mut __map, &mut professional_title, "professionalTitle")?,
                         5 => read(&mut __map, &mut customer_id, "customerId")?,
                         6 => read(&mut __map, &mut customer_name, "customerName")?,
-                        7 => {
-                            read(
-                                &mut __map,
-                                &mut primary_phone_number,
-                                "primaryPhoneNumber",
-                            )?
-                        }
+                        7 => read(&mut __map, &mut primary_phone_number, "primaryPhoneNumber")?,
                         _ => skip(&mut __map)?,
                     }
                 }
@@ -640,106 +550,6 @@ pub struct CustomerContactUpdateRequest {
     pub primary_phone_number: crate::runtime::Nullable<String>,
 }
 #[cfg(feature = "customer-contacts")]
-impl ::serde::Serialize for CustomerContactUpdateRequest {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeStruct as _;
-        use crate::runtime::object::{count, tristate};
-        let mut __s = serializer
-            .serialize_struct(
-                "CustomerContactUpdateRequest",
-                count(
-                    &[
-                        !self.email.is_absent(),
-                        !self.first_name.is_absent(),
-                        !self.last_name.is_absent(),
-                        !self.professional_title.is_absent(),
-                        !self.customer_id.is_absent(),
-                        !self.primary_phone_number.is_absent(),
-                    ],
-                ),
-            )?;
-        tristate(&mut __s, "email", &self.email)?;
-        tristate(&mut __s, "firstName", &self.first_name)?;
-        tristate(&mut __s, "lastName", &self.last_name)?;
-        tristate(&mut __s, "professionalTitle", &self.professional_title)?;
-        tristate(&mut __s, "customerId", &self.customer_id)?;
-        tristate(&mut __s, "primaryPhoneNumber", &self.primary_phone_number)?;
-        __s.end()
-    }
-}
-#[cfg(feature = "customer-contacts")]
-impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdateRequest {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: &[&str] = &[
-            "email",
-            "firstName",
-            "lastName",
-            "professionalTitle",
-            "customerId",
-            "primaryPhoneNumber",
-        ];
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = CustomerContactUpdateRequest;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct CustomerContactUpdateRequest")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut __map: A,
-            ) -> Result<CustomerContactUpdateRequest, A::Error> {
-                use crate::runtime::object::{next_key, skip, read};
-                let mut email = None;
-                let mut first_name = None;
-                let mut last_name = None;
-                let mut professional_title = None;
-                let mut customer_id = None;
-                let mut primary_phone_number = None;
-                while let Some(__key) = next_key(&mut __map, FIELDS)? {
-                    match __key {
-                        0 => read(&mut __map, &mut email, "email")?,
-                        1 => read(&mut __map, &mut first_name, "firstName")?,
-                        2 => read(&mut __map, &mut last_name, "lastName")?,
-                        3 => {
-                            read(
-                                &mut __map,
-                                &mut professional_title,
-                                "professionalTitle",
-                            )?
-                        }
-                        4 => read(&mut __map, &mut customer_id, "customerId")?,
-                        5 => {
-                            read(
-                                &mut __map,
-                                &mut primary_phone_number,
-                                "primaryPhoneNumber",
-                            )?
-                        }
-                        _ => skip(&mut __map)?,
-                    }
-                }
-                Ok(CustomerContactUpdateRequest {
-                    email: email.unwrap_or_default(),
-                    first_name: first_name.unwrap_or_default(),
-                    last_name: last_name.unwrap_or_default(),
-                    professional_title: professional_title.unwrap_or_default(),
-                    customer_id: customer_id.unwrap_or_default(),
-                    primary_phone_number: primary_phone_number.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
-#[cfg(feature = "customer-contacts")]
 impl CustomerContactUpdateRequest {
     /// Sets `email`.
     #[must_use]
@@ -776,6 +586,84 @@ impl CustomerContactUpdateRequest {
     pub fn primary_phone_number(mut self, value: impl Into<String>) -> Self {
         self.primary_phone_number = crate::runtime::Nullable::Value(value.into());
         self
+    }
+}
+#[cfg(feature = "customer-contacts")]
+impl ::serde::Serialize for CustomerContactUpdateRequest {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        use crate::runtime::object::{count, tristate};
+        let __len = count(&[
+            !self.email.is_absent(),
+            !self.first_name.is_absent(),
+            !self.last_name.is_absent(),
+            !self.professional_title.is_absent(),
+            !self.customer_id.is_absent(),
+            !self.primary_phone_number.is_absent(),
+        ]);
+        let mut __s = serializer.serialize_struct("CustomerContactUpdateRequest", __len)?;
+        tristate(&mut __s, "email", &self.email)?;
+        tristate(&mut __s, "firstName", &self.first_name)?;
+        tristate(&mut __s, "lastName", &self.last_name)?;
+        tristate(&mut __s, "professionalTitle", &self.professional_title)?;
+        tristate(&mut __s, "customerId", &self.customer_id)?;
+        tristate(&mut __s, "primaryPhoneNumber", &self.primary_phone_number)?;
+        __s.end()
+    }
+}
+#[cfg(feature = "customer-contacts")]
+impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdateRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read as a map: for JSON the same as a struct without the array
+        // form, which an object schema does not allow, and a fraction of
+        // the code to compile.
+        const FIELDS: &[&str] = &[
+            "email",
+            "firstName",
+            "lastName",
+            "professionalTitle",
+            "customerId",
+            "primaryPhoneNumber",
+        ];
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CustomerContactUpdateRequest;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("struct CustomerContactUpdateRequest")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: A,
+            ) -> Result<CustomerContactUpdateRequest, A::Error> {
+                use crate::runtime::object::{next_key, skip, read};
+                let mut email = None;
+                let mut first_name = None;
+                let mut last_name = None;
+                let mut professional_title = None;
+                let mut customer_id = None;
+                let mut primary_phone_number = None;
+                while let Some(__key) = next_key(&mut __map, FIELDS)? {
+                    match __key {
+                        0 => read(&mut __map, &mut email, "email")?,
+                        1 => read(&mut __map, &mut first_name, "firstName")?,
+                        2 => read(&mut __map, &mut last_name, "lastName")?,
+                        3 => read(&mut __map, &mut professional_title, "professionalTitle")?,
+                        4 => read(&mut __map, &mut customer_id, "customerId")?,
+                        5 => read(&mut __map, &mut primary_phone_number, "primaryPhoneNumber")?,
+                        _ => skip(&mut __map)?,
+                    }
+                }
+                Ok(CustomerContactUpdateRequest {
+                    email: email.unwrap_or_default(),
+                    first_name: first_name.unwrap_or_default(),
+                    last_name: last_name.unwrap_or_default(),
+                    professional_title: professional_title.unwrap_or_default(),
+                    customer_id: customer_id.unwrap_or_default(),
+                    primary_phone_number: primary_phone_number.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
     }
 }
 #[cfg(feature = "companies")]
@@ -1002,10 +890,7 @@ pub struct OdataError {
     pub error: crate::models::OdataErrorDetail,
 }
 impl ::serde::Serialize for OdataError {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         let mut __s = serializer.serialize_struct("OdataError", 1)?;
         __s.serialize_field("error", &self.error)?;
@@ -1013,17 +898,15 @@ impl ::serde::Serialize for OdataError {
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OdataError {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read as a map: for JSON the same as a struct without the array
+        // form, which an object schema does not allow, and a fraction of
+        // the code to compile.
         const FIELDS: &[&str] = &["error"];
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = OdataError;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str("struct OdataError")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1057,14 +940,11 @@ pub struct OdataErrorDetail {
     pub target: Option<String>,
 }
 impl ::serde::Serialize for OdataErrorDetail {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let mut __s = serializer
-            .serialize_struct("OdataErrorDetail", 2 + count(&[self.target.is_some()]))?;
+        let __len = 2 + count(&[self.target.is_some()]);
+        let mut __s = serializer.serialize_struct("OdataErrorDetail", __len)?;
         __s.serialize_field("code", &self.code)?;
         __s.serialize_field("message", &self.message)?;
         optional(&mut __s, "target", &self.target)?;
@@ -1072,17 +952,15 @@ impl ::serde::Serialize for OdataErrorDetail {
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OdataErrorDetail {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read as a map: for JSON the same as a struct without the array
+        // form, which an object schema does not allow, and a fraction of
+        // the code to compile.
         const FIELDS: &[&str] = &["code", "message", "target"];
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = OdataErrorDetail;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str("struct OdataErrorDetail")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1143,17 +1021,11 @@ pub struct PdfDocument {
 }
 #[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for PdfDocument {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let mut __s = serializer
-            .serialize_struct(
-                "PdfDocument",
-                4 + count(&[self.odata_context.is_some(), self.odata_etag.is_some()]),
-            )?;
+        let __len = 4 + count(&[self.odata_context.is_some(), self.odata_etag.is_some()]);
+        let mut __s = serializer.serialize_struct("PdfDocument", __len)?;
         optional(&mut __s, "@odata.context", &self.odata_context)?;
         optional(&mut __s, "@odata.etag", &self.odata_etag)?;
         __s.serialize_field("id", &self.id)?;
@@ -1168,9 +1040,10 @@ impl ::serde::Serialize for PdfDocument {
 }
 #[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for PdfDocument {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read as a map: for JSON the same as a struct without the array
+        // form, which an object schema does not allow, and a fraction of
+        // the code to compile.
         const FIELDS: &[&str] = &[
             "@odata.context",
             "@odata.etag",
@@ -1182,10 +1055,7 @@ impl<'de> ::serde::Deserialize<'de> for PdfDocument {
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = PdfDocument;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str("struct PdfDocument")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1206,13 +1076,11 @@ impl<'de> ::serde::Deserialize<'de> for PdfDocument {
                         2 => read(&mut __map, &mut id, "id")?,
                         3 => read(&mut __map, &mut parent_id, "parentId")?,
                         4 => read(&mut __map, &mut parent_type, "parentType")?,
-                        5 => {
-                            read(
-                                &mut __map,
-                                &mut pdf_document_content_odata_media_read_link,
-                                "pdfDocumentContent@odata.mediaReadLink",
-                            )?
-                        }
+                        5 => read(
+                            &mut __map,
+                            &mut pdf_document_content_odata_media_read_link,
+                            "pdfDocumentContent@odata.mediaReadLink",
+                        )?,
                         _ => skip(&mut __map)?,
                     }
                 }

@@ -28,12 +28,7 @@ impl crate::Client {
         customer_contact_id: ::uuid::Uuid,
         if_match: impl Into<crate::ETag>,
     ) -> DeleteCustomerContact<'_> {
-        DeleteCustomerContact::new(
-            self,
-            company_id,
-            customer_contact_id,
-            if_match.into(),
-        )
+        DeleteCustomerContact::new(self, company_id, customer_contact_id, if_match.into())
     }
     /// Get one customer contact
     ///
@@ -155,10 +150,7 @@ impl crate::Client {
     /// # }
     /// ```
     #[cfg(feature = "customer-contacts")]
-    pub fn list_customer_contacts(
-        &self,
-        company_id: ::uuid::Uuid,
-    ) -> ListCustomerContacts<'_> {
+    pub fn list_customer_contacts(&self, company_id: ::uuid::Uuid) -> ListCustomerContacts<'_> {
         ListCustomerContacts::new(self, company_id)
     }
     /// Update a customer contact
@@ -225,6 +217,10 @@ impl<'a> DeleteCustomerContact<'a> {
             if_match,
         }
     }
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, DeleteCustomerContactResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
+    }
     fn request(
         &self,
     ) -> Result<crate::runtime::Request, crate::Error<DeleteCustomerContactError>> {
@@ -262,10 +258,6 @@ impl<'a> DeleteCustomerContact<'a> {
             503u16 => raw.fail_json(DeleteCustomerContactError::ServiceUnavailable),
             _ => raw.unexpected(),
         }
-    }
-    /// Sends the request and decodes the response, once awaited.
-    pub fn send(self) -> crate::runtime::Call<'a, DeleteCustomerContactResult> {
-        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
 #[cfg(feature = "customer-contacts")]
@@ -378,6 +370,10 @@ impl<'a> GetCustomerContact<'a> {
         self.expand = Some(values.into_iter().map(Into::into).collect());
         self
     }
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
+    }
     fn request(
         &self,
     ) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactError>> {
@@ -426,10 +422,6 @@ impl<'a> GetCustomerContact<'a> {
             503u16 => raw.fail_json(GetCustomerContactError::ServiceUnavailable),
             _ => raw.unexpected(),
         }
-    }
-    /// Sends the request and decodes the response, once awaited.
-    pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactResult> {
-        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
 #[cfg(feature = "customer-contacts")]
@@ -517,6 +509,10 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
             customer_contact_id,
         }
     }
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactPdfDocumentResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
+    }
     fn request(
         &self,
     ) -> Result<
@@ -557,10 +553,6 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
             }
             _ => raw.unexpected(),
         }
-    }
-    /// Sends the request and decodes the response, once awaited.
-    pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactPdfDocumentResult> {
-        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
 #[cfg(feature = "customer-contacts")]
@@ -657,6 +649,45 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
             customer_contact_id,
         }
     }
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactPdfDocumentContentResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
+    }
+    /// Sends the request and hands the body over as it arrives,
+    /// without reading it into memory or applying the size limit.
+    pub async fn send_stream(
+        self,
+    ) -> Result<
+        crate::Response<crate::ByteStream, ()>,
+        crate::Error<GetCustomerContactPdfDocumentContentError>,
+    > {
+        let req = self.request()?;
+        let response = self.client.execute_stream(&req).await?;
+        if response.status().is_success() {
+            let raw_headers = response.headers().clone();
+            let raw = crate::runtime::RawResponse::new(
+                response.status(),
+                raw_headers.clone(),
+                ::bytes::Bytes::new(),
+            );
+            let headers = ();
+            let stream = crate::ByteStream::new(response.bytes_stream());
+            return Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
+        }
+        let raw = self.client.finish(response).await?;
+        match Self::decode(raw) {
+            Err(e) => Err(e),
+            Ok(r) => {
+                Err(crate::Error::Decode {
+                    status: r.status,
+                    message: ToString::to_string(
+                        "a non-success status decoded as success",
+                    ),
+                    body: ::bytes::Bytes::new(),
+                })
+            }
+        }
+    }
     fn request(
         &self,
     ) -> Result<
@@ -708,55 +739,11 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
             _ => raw.unexpected(),
         }
     }
-    /// Sends the request and decodes the response, once awaited.
-    pub fn send(
-        self,
-    ) -> crate::runtime::Call<'a, GetCustomerContactPdfDocumentContentResult> {
-        crate::runtime::Call::new(self.client, self.request(), Self::decode)
-    }
-    /// Sends the request and hands the body over as it arrives,
-    /// without reading it into memory or applying the size limit.
-    pub async fn send_stream(
-        self,
-    ) -> Result<
-        crate::Response<crate::ByteStream, ()>,
-        crate::Error<GetCustomerContactPdfDocumentContentError>,
-    > {
-        let req = self.request()?;
-        let response = self.client.execute_stream(&req).await?;
-        if response.status().is_success() {
-            let raw_headers = response.headers().clone();
-            let raw = crate::runtime::RawResponse::new(
-                response.status(),
-                raw_headers.clone(),
-                ::bytes::Bytes::new(),
-            );
-            let headers = ();
-            let stream = crate::ByteStream::new(response.bytes_stream());
-            return Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
-        }
-        let raw = self.client.finish(response).await?;
-        match Self::decode(raw) {
-            Err(e) => Err(e),
-            Ok(r) => {
-                Err(crate::Error::Decode {
-                    status: r.status,
-                    message: ToString::to_string(
-                        "a non-success status decoded as success",
-                    ),
-                    body: ::bytes::Bytes::new(),
-                })
-            }
-        }
-    }
 }
 #[cfg(feature = "customer-contacts")]
 impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocumentContent<'a> {
     type Output = GetCustomerContactPdfDocumentContentResult;
-    type IntoFuture = crate::runtime::Call<
-        'a,
-        GetCustomerContactPdfDocumentContentResult,
-    >;
+    type IntoFuture = crate::runtime::Call<'a, GetCustomerContactPdfDocumentContentResult>;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -914,6 +901,30 @@ impl<'a> ListCompanies<'a> {
         self.prefer = Some(::std::format!("odata.maxpagesize={size}"));
         self
     }
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, ListCompaniesResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
+    }
+    /// Every item of every page: sends the request, then follows each
+    /// `@odata.nextLink` (only to the base URL's origin) until the last page.
+    pub fn stream(
+        self,
+    ) -> impl ::futures::Stream<
+        Item = Result<crate::models::Company, crate::Error<ListCompaniesError>>,
+    > + 'a {
+        use ::futures::StreamExt as _;
+        match self.request() {
+            Ok(req) => {
+                crate::runtime::pages(
+                        self.client,
+                        req,
+                        |raw| Self::decode(raw).map(|r| r.body),
+                    )
+                    .left_stream()
+            }
+            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
+        }
+    }
     fn request(
         &self,
     ) -> Result<crate::runtime::Request, crate::Error<ListCompaniesError>> {
@@ -955,30 +966,6 @@ impl<'a> ListCompanies<'a> {
             429u16 => raw.fail_json(ListCompaniesError::TooManyRequests),
             503u16 => raw.fail_json(ListCompaniesError::ServiceUnavailable),
             _ => raw.unexpected(),
-        }
-    }
-    /// Sends the request and decodes the response, once awaited.
-    pub fn send(self) -> crate::runtime::Call<'a, ListCompaniesResult> {
-        crate::runtime::Call::new(self.client, self.request(), Self::decode)
-    }
-    /// Every item of every page: sends the request, then follows each
-    /// `@odata.nextLink` (only to the base URL's origin) until the last page.
-    pub fn stream(
-        self,
-    ) -> impl ::futures::Stream<
-        Item = Result<crate::models::Company, crate::Error<ListCompaniesError>>,
-    > + 'a {
-        use ::futures::StreamExt as _;
-        match self.request() {
-            Ok(req) => {
-                crate::runtime::pages(
-                        self.client,
-                        req,
-                        |raw| Self::decode(raw).map(|r| r.body),
-                    )
-                    .left_stream()
-            }
-            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
         }
     }
 }
@@ -1134,6 +1121,33 @@ impl<'a> ListCustomerContacts<'a> {
         self.prefer = Some(::std::format!("odata.maxpagesize={size}"));
         self
     }
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, ListCustomerContactsResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
+    }
+    /// Every item of every page: sends the request, then follows each
+    /// `@odata.nextLink` (only to the base URL's origin) until the last page.
+    pub fn stream(
+        self,
+    ) -> impl ::futures::Stream<
+        Item = Result<
+            crate::models::CustomerContact,
+            crate::Error<ListCustomerContactsError>,
+        >,
+    > + 'a {
+        use ::futures::StreamExt as _;
+        match self.request() {
+            Ok(req) => {
+                crate::runtime::pages(
+                        self.client,
+                        req,
+                        |raw| Self::decode(raw).map(|r| r.body),
+                    )
+                    .left_stream()
+            }
+            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
+        }
+    }
     fn request(
         &self,
     ) -> Result<crate::runtime::Request, crate::Error<ListCustomerContactsError>> {
@@ -1185,33 +1199,6 @@ impl<'a> ListCustomerContacts<'a> {
             429u16 => raw.fail_json(ListCustomerContactsError::TooManyRequests),
             503u16 => raw.fail_json(ListCustomerContactsError::ServiceUnavailable),
             _ => raw.unexpected(),
-        }
-    }
-    /// Sends the request and decodes the response, once awaited.
-    pub fn send(self) -> crate::runtime::Call<'a, ListCustomerContactsResult> {
-        crate::runtime::Call::new(self.client, self.request(), Self::decode)
-    }
-    /// Every item of every page: sends the request, then follows each
-    /// `@odata.nextLink` (only to the base URL's origin) until the last page.
-    pub fn stream(
-        self,
-    ) -> impl ::futures::Stream<
-        Item = Result<
-            crate::models::CustomerContact,
-            crate::Error<ListCustomerContactsError>,
-        >,
-    > + 'a {
-        use ::futures::StreamExt as _;
-        match self.request() {
-            Ok(req) => {
-                crate::runtime::pages(
-                        self.client,
-                        req,
-                        |raw| Self::decode(raw).map(|r| r.body),
-                    )
-                    .left_stream()
-            }
-            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
         }
     }
 }
@@ -1301,6 +1288,10 @@ impl<'a> UpdateCustomerContact<'a> {
             body,
         }
     }
+    /// Sends the request and decodes the response, once awaited.
+    pub fn send(self) -> crate::runtime::Call<'a, UpdateCustomerContactResult> {
+        crate::runtime::Call::new(self.client, self.request(), Self::decode)
+    }
     fn request(
         &self,
     ) -> Result<crate::runtime::Request, crate::Error<UpdateCustomerContactError>> {
@@ -1346,10 +1337,6 @@ impl<'a> UpdateCustomerContact<'a> {
             503u16 => raw.fail_json(UpdateCustomerContactError::ServiceUnavailable),
             _ => raw.unexpected(),
         }
-    }
-    /// Sends the request and decodes the response, once awaited.
-    pub fn send(self) -> crate::runtime::Call<'a, UpdateCustomerContactResult> {
-        crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
 }
 #[cfg(feature = "customer-contacts")]

@@ -1,11 +1,18 @@
 //! `operations.rs`: a builder per operation, its error and header types, and
 //! the `Client` method that starts it.
+//!
+//! The regular parts (the `Client` methods, each builder's struct, fields,
+//! setters, `send`, `IntoFuture` and result alias) are written as text; the
+//! parts whose shape follows the operation closely (building the request,
+//! decoding the response, the error enum) as tokens.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::common::{doc_lines, find, ident, to_text, type_string, type_tokens};
+use super::common::{doc_lines, find, ident, to_text, type_string, type_text, type_tokens};
 use super::features::Gates;
+use super::text::{Lines, lit};
+use super::{Piece, gate_text, members_text};
 use crate::ir::{
     BodyKind, ErrorShape, HeaderType, Ir, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase,
     StatusMatch, TypeDef, TypeRef,
@@ -14,66 +21,80 @@ use crate::ir::{
 /// The `Client` methods that start the operations `ops` (a run of
 /// `ir.operations`), in one `impl` block; the first run carries the file's
 /// own doc. Runs formatted apart join into one block (see `emit::Section`).
-pub(crate) fn client_methods(ir: &Ir, ops: &[Operation], krate: &str, first: bool, gates: &Gates) -> TokenStream {
-    let methods = ops.iter().map(|op| client_method(op, &ir.types, krate, gates.op(op)));
-    let file_doc = first.then(|| {
-        quote! {
-            //! One request builder per operation. Start one from a [`crate::Client`]
-            //! method, set optional parameters, then `.await` it (or call `send`).
-        }
-    });
-    quote! {
-        #file_doc
-        impl crate::Client {
-            #(#methods)*
-        }
-    }
-}
-
-/// The request builders of the operations `ops`, which follow the methods.
-/// The request builders of the operations `ops`, which follow the
-/// methods: each operation's items with its `#[cfg(..)]`, if any.
-pub(crate) fn builders(
+pub(crate) fn client_methods(
     ir: &Ir,
     ops: &[Operation],
     krate: &str,
+    first: bool,
     gates: &Gates,
-) -> Vec<(TokenStream, Option<TokenStream>)> {
-    ops.iter()
-        .map(|op| (operation(op, &ir.types, krate), gates.op(op)))
-        .collect()
+) -> Result<String, String> {
+    let mut l = Lines::new();
+    if first {
+        l.line(
+            0,
+            "//! One request builder per operation. Start one from a [`crate::Client`]",
+        );
+        l.line(
+            0,
+            "//! method, set optional parameters, then `.await` it (or call `send`).",
+        );
+    }
+    l.line(0, "impl crate::Client {");
+    for op in ops {
+        let gate = gates.op(op).map(|g| gate_text(&g)).transpose()?;
+        client_method(&mut l, op, &ir.types, krate, gate.as_deref());
+    }
+    l.line(0, "}");
+    Ok(l.finish())
+}
+
+/// The request builders of the operations `ops`, which follow the
+/// methods: each operation's items with its `#[cfg(..)]`, if any.
+pub(crate) fn builders(ir: &Ir, ops: &[Operation], gates: &Gates) -> Result<Vec<(Piece, Option<TokenStream>)>, String> {
+    let mut out = Vec::with_capacity(2 * ops.len());
+    for op in ops {
+        let gate = gates.op(op);
+        let (text, tokens) = operation(op, &ir.types)?;
+        out.push((Piece::Text(text), gate.clone()));
+        out.push((Piece::Tokens(tokens), gate));
+    }
+    Ok(out)
 }
 
 /// How a parameter is held in the builder and taken by a method.
-fn param_type(p: &Param) -> TokenStream {
+fn param_type(p: &Param) -> String {
     match &p.ty {
-        ParamType::Scalar(t) => type_tokens(t),
-        ParamType::List { item, .. } => {
-            let item = type_tokens(item);
-            quote!(Vec<#item>)
-        }
-        ParamType::ETag => quote!(crate::ETag),
-        ParamType::Object { ty, .. } => type_tokens(ty),
+        ParamType::Scalar(t) => type_text(t),
+        ParamType::List { item, .. } => format!("Vec<{}>", type_text(item)),
+        ParamType::ETag => "crate::ETag".to_owned(),
+        ParamType::Object { ty, .. } => type_text(ty),
     }
 }
 
 /// The argument type of a required parameter and how it is stored.
-fn param_arg(p: &Param) -> (TokenStream, TokenStream) {
-    let name = ident(&p.ident);
+fn param_arg(p: &Param) -> (String, String) {
+    let name = &p.ident;
     match &p.ty {
-        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => (quote!(impl Into<String>), quote!(#name.into())),
-        ParamType::ETag => (quote!(impl Into<crate::ETag>), quote!(#name.into())),
-        _ => (param_type(p), quote!(#name)),
+        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => {
+            ("impl Into<String>".to_owned(), format!("{name}.into()"))
+        }
+        ParamType::ETag => ("impl Into<crate::ETag>".to_owned(), format!("{name}.into()")),
+        _ => (param_type(p), name.clone()),
     }
 }
 
-fn body_type(op: &Operation) -> Option<TokenStream> {
-    op.body.as_ref().map(|b| match &b.kind {
-        BodyKind::Json(t) | BodyKind::Form(t) => type_tokens(t),
-        BodyKind::Text => quote!(String),
-        BodyKind::Binary => quote!(::bytes::Bytes),
-        BodyKind::Empty => quote!(()),
-    })
+/// The Rust type of a body of this kind.
+fn body_text(kind: &BodyKind) -> String {
+    match kind {
+        BodyKind::Json(t) | BodyKind::Form(t) => type_text(t),
+        BodyKind::Text => "String".to_owned(),
+        BodyKind::Binary => "::bytes::Bytes".to_owned(),
+        BodyKind::Empty => "()".to_owned(),
+    }
+}
+
+fn body_type(op: &Operation) -> Option<String> {
+    op.body.as_ref().map(|b| body_text(&b.kind))
 }
 
 fn success_body(case: &ResponseCase) -> TokenStream {
@@ -106,44 +127,40 @@ fn names(
 }
 
 /// The success body type of the operation's `Response`.
-fn response_body_type(op: &Operation) -> TokenStream {
-    let (_, _, _, response_enum) = names(op);
+fn response_body_type(op: &Operation) -> String {
     match op.success.len() {
-        0 => quote!(()),
-        1 => success_body(&op.success[0]),
-        _ => quote!(#response_enum),
+        0 => "()".to_owned(),
+        1 => body_text(&op.success[0].body),
+        _ => op.response_name.clone(),
     }
 }
 
-fn headers_type(op: &Operation) -> TokenStream {
-    let (_, _, headers, _) = names(op);
+/// The operation's typed headers: its struct, or `()` when it declares none.
+fn headers_type(op: &Operation) -> String {
     if op.response_headers.is_empty() {
-        quote!(())
+        "()".to_owned()
     } else {
-        quote!(#headers)
+        op.headers_name.clone()
     }
 }
 
-fn client_method(op: &Operation, types: &[TypeDef], krate: &str, gate: Option<TokenStream>) -> TokenStream {
-    let method = ident(&op.method_name);
-    let (builder, error, ..) = names(op);
+fn client_method(l: &mut Lines, op: &Operation, types: &[TypeDef], krate: &str, gate: Option<&str>) {
+    let builder = &op.type_name;
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-    let mut args: Vec<TokenStream> = required
-        .iter()
-        .map(|p| {
-            let name = ident(&p.ident);
-            let (ty, _) = param_arg(p);
-            quote!(#name: #ty)
-        })
-        .collect();
-    let mut inits: Vec<TokenStream> = required.iter().map(|p| param_arg(p).1).collect();
+    let mut args = vec!["&self".to_owned()];
+    let mut inits = vec!["self".to_owned()];
+    for p in &required {
+        let (ty, init) = param_arg(p);
+        args.push(format!("{}: {ty}", p.ident));
+        inits.push(init);
+    }
     let body_required = op.body.as_ref().is_some_and(|b| b.required);
     match (body_type(op), body_required) {
         (Some(t), true) => {
-            args.push(quote!(body: #t));
-            inits.push(quote!(Some(body)));
+            args.push(format!("body: {t}"));
+            inits.push("Some(body)".to_owned());
         }
-        (Some(_), false) => inits.push(quote!(None)),
+        (Some(_), false) => inits.push("None".to_owned()),
         (None, _) => {}
     }
     let mut doc = String::new();
@@ -158,18 +175,21 @@ fn client_method(op: &Operation, types: &[TypeDef], krate: &str, gate: Option<To
     doc.push_str(&format!("`{} {}`", op.http_method, op.path.replace('`', "'")));
     let mut lines = doc_lines(&doc);
     lines.extend(example(op, types, krate));
-    let deprecated = op
-        .deprecated
-        .then(|| quote!(#[deprecated(note = "the spec marks this operation deprecated")]));
-    let _ = error;
-    quote! {
-        #(#[doc = #lines])*
-        #gate
-        #deprecated
-        pub fn #method(&self, #(#args),*) -> #builder<'_> {
-            #builder::new(self, #(#inits),*)
-        }
+    l.doc(1, &lines);
+    if let Some(gate) = gate {
+        l.indented(1, gate);
     }
+    if op.deprecated {
+        l.line(1, "#[deprecated(note = \"the spec marks this operation deprecated\")]");
+    }
+    l.fit(
+        1,
+        &format!("pub fn {}(", op.method_name),
+        &args,
+        &format!(") -> {builder}<'_> {{"),
+    );
+    l.fit(2, &format!("{builder}::new("), &inits, ")");
+    l.line(1, "}");
 }
 
 /// A doc example that compiles: the values come in as arguments.
@@ -227,77 +247,114 @@ fn example(op: &Operation, _types: &[TypeDef], krate: &str) -> Vec<String> {
     lines
 }
 
-fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
-    let _ = krate;
-    let (builder, error, headers, response_enum) = names(op);
-    let fields: Vec<TokenStream> = op
-        .params
-        .iter()
-        .map(|p| {
-            let name = ident(&p.ident);
-            let ty = param_type(p);
-            if p.required {
-                quote!(#name: #ty,)
-            } else {
-                quote!(#name: Option<#ty>,)
-            }
-        })
-        .collect();
-    let body_field = body_type(op).map(|t| quote!(body: Option<#t>,));
+/// An operation's items: as text, the builder, its `impl` (with the
+/// members that are tokens printed into it), its `IntoFuture` and its
+/// result alias; as tokens, its error enum and, where it has them, its
+/// headers struct and response enum.
+fn operation(op: &Operation, types: &[TypeDef]) -> Result<(Vec<String>, TokenStream), String> {
+    let (_, error, headers, response_enum) = names(op);
+    let builder = &op.type_name;
+    let result = &op.result_name;
+    let call = format!("crate::runtime::Call<'a, {result}>");
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-    let mut new_args: Vec<TokenStream> = required
-        .iter()
-        .map(|p| {
-            let name = ident(&p.ident);
-            let ty = param_type(p);
-            quote!(#name: #ty)
-        })
-        .collect();
-    if let Some(t) = body_type(op) {
-        new_args.push(quote!(body: Option<#t>));
-    }
-    let init_required: Vec<_> = required.iter().map(|p| ident(&p.ident)).collect();
-    let init_optional: Vec<_> = op
-        .params
-        .iter()
-        .filter(|p| !p.required)
-        .map(|p| ident(&p.ident))
-        .collect();
-    let init_body = op.body.is_some().then(|| quote!(body,));
 
-    let mut setters: Vec<TokenStream> = op.params.iter().filter(|p| !p.required).map(setter).collect();
-    setters.extend(max_page_size(op));
-    let body_setter = match (&op.body, body_type(op)) {
-        (Some(b), Some(t)) if !b.required => quote! {
-            /// The request body (optional for this operation).
-            pub fn body(mut self, value: #t) -> Self {
-                self.body = Some(value);
-                self
-            }
-        },
-        _ => TokenStream::new(),
-    };
+    let mut l = Lines::new();
+    let summary = op
+        .summary
+        .clone()
+        .unwrap_or_else(|| format!("{} {}", op.http_method, op.path));
+    l.doc(
+        0,
+        &[format!(
+            " The request of [`crate::Client::{}`]: {}",
+            op.method_name,
+            summary.replace(['\n', '\r'], " ")
+        )],
+    );
+    l.line(
+        0,
+        "#[must_use = \"a request does nothing until it is sent or awaited\"]",
+    );
+    l.line(0, &format!("pub struct {builder}<'a> {{"));
+    l.line(1, "client: &'a crate::Client,");
+    for p in &op.params {
+        let ty = param_type(p);
+        if p.required {
+            l.line(1, &format!("{}: {ty},", p.ident));
+        } else {
+            l.line(1, &format!("{}: Option<{ty}>,", p.ident));
+        }
+    }
+    if let Some(t) = body_type(op) {
+        l.line(1, &format!("body: Option<{t}>,"));
+    }
+    l.line(0, "}");
+    let builder_struct = l.finish();
+
+    let mut l = Lines::new();
+    l.line(0, &format!("impl<'a> {builder}<'a> {{"));
+    let mut new_args = vec!["client: &'a crate::Client".to_owned()];
+    new_args.extend(required.iter().map(|p| format!("{}: {}", p.ident, param_type(p))));
+    if let Some(t) = body_type(op) {
+        new_args.push(format!("body: Option<{t}>"));
+    }
+    l.fit(1, "pub(crate) fn new(", &new_args, ") -> Self {");
+    if op.params.is_empty() && op.body.is_none() {
+        l.line(2, "Self { client }");
+    } else {
+        l.line(2, "Self {");
+        l.line(3, "client,");
+        for p in &required {
+            l.line(3, &format!("{},", p.ident));
+        }
+        for p in op.params.iter().filter(|p| !p.required) {
+            l.line(3, &format!("{}: None,", p.ident));
+        }
+        if op.body.is_some() {
+            l.line(3, "body,");
+        }
+        l.line(2, "}");
+    }
+    l.line(1, "}");
+    for p in op.params.iter().filter(|p| !p.required) {
+        setter(&mut l, p);
+    }
+    max_page_size(&mut l, op);
+    if let (Some(false), Some(t)) = (op.body.as_ref().map(|b| b.required), body_type(op)) {
+        l.line(1, "/// The request body (optional for this operation).");
+        l.fit(
+            1,
+            "pub fn body(",
+            &["mut self".to_owned(), format!("value: {t}")],
+            ") -> Self {",
+        );
+        l.line(2, "self.body = Some(value);");
+        l.line(2, "self");
+        l.line(1, "}");
+    }
+    l.line(1, "/// Sends the request and decodes the response, once awaited.");
+    l.fit(1, "pub fn send(", &["self".to_owned()], &format!(") -> {call} {{"));
+    l.line(
+        2,
+        "crate::runtime::Call::new(self.client, self.request(), Self::decode)",
+    );
+    l.line(1, "}");
+
     let request_fn = request_fn(op, types, &error);
     let (decode_fn, error_enum, headers_struct, response_enum_def) =
         decode_parts(op, types, &error, &headers, &response_enum);
-    let body_ty = response_body_type(op);
-    let headers_ty = headers_type(op);
-    let result = ident(&op.result_name);
-    let call = quote!(crate::runtime::Call<'a, #result>);
-    let result_doc = format!(
-        " What [`{}::send`] gives: the typed response, or why the call failed.",
-        op.type_name
-    );
-    let result_alias = quote! {
-        #[doc = #result_doc]
-        pub type #result = Result<crate::Response<#body_ty, #headers_ty>, crate::Error<#error>>;
-    };
+    let error_ty = &error;
     let stream_fn = if is_binary(op) {
         let headers_expr = headers_expr(op);
+        let headers_ty = if op.response_headers.is_empty() {
+            quote!(())
+        } else {
+            quote!(#headers)
+        };
         quote! {
             /// Sends the request and hands the body over as it arrives,
             /// without reading it into memory or applying the size limit.
-            pub async fn send_stream(self) -> Result<crate::Response<crate::ByteStream, #headers_ty>, crate::Error<#error>> {
+            pub async fn send_stream(self) -> Result<crate::Response<crate::ByteStream, #headers_ty>, crate::Error<#error_ty>> {
                 let req = self.request()?;
                 let response = self.client.execute_stream(&req).await?;
                 if response.status().is_success() {
@@ -323,7 +380,7 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
         quote! {
             /// Every item of every page: sends the request, then follows each
             /// `@odata.nextLink` (only to the base URL's origin) until the last page.
-            pub fn stream(self) -> impl ::futures::Stream<Item = Result<#item, crate::Error<#error>>> + 'a {
+            pub fn stream(self) -> impl ::futures::Stream<Item = Result<#item, crate::Error<#error_ty>>> + 'a {
                 use ::futures::StreamExt as _;
                 match self.request() {
                     Ok(req) => crate::runtime::pages(self.client, req, |raw| Self::decode(raw).map(|r| r.body)).left_stream(),
@@ -332,68 +389,56 @@ fn operation(op: &Operation, types: &[TypeDef], krate: &str) -> TokenStream {
             }
         }
     });
-    let must_use = "a request does nothing until it is sent or awaited";
-    let summary = op
-        .summary
-        .clone()
-        .unwrap_or_else(|| format!("{} {}", op.http_method, op.path));
-    let builder_doc = format!(
-        " The request of [`crate::Client::{}`]: {}",
-        op.method_name,
-        summary.replace('\n', " ")
+    let members = members_text(quote! {
+        #stream_fn
+        #page_fn
+        #request_fn
+        #decode_fn
+    })?;
+    let mut impl_text = l.finish();
+    impl_text.push_str(&members);
+    impl_text.push_str("}\n");
+
+    let mut l = Lines::new();
+    l.line(0, &format!("impl<'a> ::std::future::IntoFuture for {builder}<'a> {{"));
+    l.line(1, &format!("type Output = {result};"));
+    l.line(1, &format!("type IntoFuture = {call};"));
+    l.line(1, "fn into_future(self) -> Self::IntoFuture {");
+    l.line(2, "self.send()");
+    l.line(1, "}");
+    l.line(0, "}");
+    let into_future = l.finish();
+
+    let mut l = Lines::new();
+    l.doc(
+        0,
+        &[format!(
+            " What [`{builder}::send`] gives: the typed response, or why the call failed."
+        )],
     );
-    quote! {
-        #[doc = #builder_doc]
-        #[must_use = #must_use]
-        pub struct #builder<'a> {
-            client: &'a crate::Client,
-            #(#fields)*
-            #body_field
-        }
+    l.fit(
+        0,
+        &format!("pub type {result} = Result<"),
+        &[
+            format!("crate::Response<{}, {}>", response_body_type(op), headers_type(op)),
+            format!("crate::Error<{error}>"),
+        ],
+        ">;",
+    );
+    let alias = l.finish();
 
-        impl<'a> #builder<'a> {
-            pub(crate) fn new(client: &'a crate::Client, #(#new_args),*) -> Self {
-                Self {
-                    client,
-                    #(#init_required,)*
-                    #(#init_optional: None,)*
-                    #init_body
-                }
-            }
-
-            #(#setters)*
-            #body_setter
-
-            #request_fn
-            #decode_fn
-
-            /// Sends the request and decodes the response, once awaited.
-            pub fn send(self) -> #call {
-                crate::runtime::Call::new(self.client, self.request(), Self::decode)
-            }
-
-            #stream_fn
-            #page_fn
-        }
-
-        impl<'a> ::std::future::IntoFuture for #builder<'a> {
-            type Output = #result;
-            type IntoFuture = #call;
-            fn into_future(self) -> Self::IntoFuture {
-                self.send()
-            }
-        }
-
-        #result_alias
-
-        #error_enum
-        #headers_struct
-        #response_enum_def
-    }
+    Ok((
+        vec![builder_struct, impl_text, into_future, alias],
+        quote! {
+            #error_enum
+            #headers_struct
+            #response_enum_def
+        },
+    ))
 }
 
-fn setter(p: &Param) -> TokenStream {
-    let name = ident(&p.ident);
+fn setter(l: &mut Lines, p: &Param) {
+    let name = &p.ident;
     let mut doc = p.doc.clone().unwrap_or_default();
     if !doc.is_empty() {
         doc.push_str("\n\n");
@@ -403,70 +448,75 @@ fn setter(p: &Param) -> TokenStream {
         location_word(p.location),
         p.name.replace('`', "'")
     ));
-    let lines = doc_lines(&doc);
-    match &p.ty {
-        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => quote! {
-            #(#[doc = #lines])*
-            pub fn #name(mut self, value: impl Into<String>) -> Self {
-                self.#name = Some(value.into());
-                self
-            }
-        },
-        ParamType::Scalar(t) | ParamType::Object { ty: t, .. } => {
-            let t = type_tokens(t);
-            quote! {
-                #(#[doc = #lines])*
-                pub fn #name(mut self, value: #t) -> Self {
-                    self.#name = Some(value);
-                    self
-                }
-            }
+    l.doc(1, &doc_lines(&doc));
+    let open = format!("pub fn {name}(");
+    let (value_ty, store) = match &p.ty {
+        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => {
+            ("impl Into<String>".to_owned(), "Some(value.into())")
         }
+        ParamType::Scalar(t) | ParamType::Object { ty: t, .. } => (type_text(t), "Some(value)"),
+        ParamType::ETag => ("impl Into<crate::ETag>".to_owned(), "Some(value.into())"),
         ParamType::List { item, .. } => {
-            let item = type_tokens(item);
-            quote! {
-                #(#[doc = #lines])*
-                pub fn #name<I>(mut self, values: I) -> Self
-                where
-                    I: IntoIterator,
-                    I::Item: Into<#item>,
-                {
-                    self.#name = Some(values.into_iter().map(Into::into).collect());
-                    self
-                }
-            }
+            l.fit(
+                1,
+                &format!("pub fn {name}<I>("),
+                &["mut self".to_owned(), "values: I".to_owned()],
+                ") -> Self",
+            );
+            l.line(1, "where");
+            l.line(2, "I: IntoIterator,");
+            l.line(2, &format!("I::Item: Into<{}>,", type_text(item)));
+            l.line(1, "{");
+            l.line(
+                2,
+                &format!("self.{name} = Some(values.into_iter().map(Into::into).collect());"),
+            );
+            l.line(2, "self");
+            l.line(1, "}");
+            return;
         }
-        ParamType::ETag => quote! {
-            #(#[doc = #lines])*
-            pub fn #name(mut self, value: impl Into<crate::ETag>) -> Self {
-                self.#name = Some(value.into());
-                self
-            }
-        },
-    }
+    };
+    l.fit(
+        1,
+        &open,
+        &["mut self".to_owned(), format!("value: {value_ty}")],
+        ") -> Self {",
+    );
+    l.line(2, &format!("self.{name} = {store};"));
+    l.line(2, "self");
+    l.line(1, "}");
 }
 
 /// OData's `Prefer: odata.maxpagesize=N`, where the operation takes a
 /// `Prefer` header: the page size without writing the preference by hand.
-fn max_page_size(op: &Operation) -> Option<TokenStream> {
-    let p = op.params.iter().find(|p| {
+fn max_page_size(l: &mut Lines, op: &Operation) {
+    let Some(p) = op.params.iter().find(|p| {
         !p.required
             && p.location == ParamLocation::Header
             && p.name.eq_ignore_ascii_case("prefer")
             && matches!(p.ty, ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)))
-    })?;
+    }) else {
+        return;
+    };
     if op.params.iter().any(|q| q.ident == "max_page_size") {
-        return None;
+        return;
     }
-    let field = ident(&p.ident);
-    Some(quote! {
-        /// Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);
-        /// the server sends an `@odata.nextLink` while more remain.
-        pub fn max_page_size(mut self, size: u32) -> Self {
-            self.#field = Some(::std::format!("odata.maxpagesize={size}"));
-            self
-        }
-    })
+    l.line(
+        1,
+        "/// Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);",
+    );
+    l.line(1, "/// the server sends an `@odata.nextLink` while more remain.");
+    l.line(1, "pub fn max_page_size(mut self, size: u32) -> Self {");
+    l.line(
+        2,
+        &format!(
+            "self.{} = Some(::std::format!({}));",
+            p.ident,
+            lit("odata.maxpagesize={size}")
+        ),
+    );
+    l.line(2, "self");
+    l.line(1, "}");
 }
 
 fn location_word(l: ParamLocation) -> &'static str {

@@ -44,6 +44,34 @@ pub(crate) fn type_tokens(t: &TypeRef) -> TokenStream {
     }
 }
 
+/// [`type_tokens`] as text, for the items written as text.
+pub(crate) fn type_text(t: &TypeRef) -> String {
+    match t {
+        TypeRef::Named(n) => format!("crate::models::{n}"),
+        TypeRef::Boxed(inner) => format!("{}<{}>", std_text("Box"), type_text(inner)),
+        TypeRef::Prim(p) => match p {
+            Prim::String => std_text("String").to_owned(),
+            Prim::Bool => "bool".to_owned(),
+            Prim::I32 => "i32".to_owned(),
+            Prim::I64 => "i64".to_owned(),
+            Prim::F32 => "f32".to_owned(),
+            Prim::F64 => "f64".to_owned(),
+            Prim::Uuid => "::uuid::Uuid".to_owned(),
+            Prim::DateTime => "::chrono::DateTime<::chrono::FixedOffset>".to_owned(),
+            Prim::Date => "::chrono::NaiveDate".to_owned(),
+            Prim::Base64 => "crate::runtime::Base64".to_owned(),
+        },
+        TypeRef::Vec(inner) => format!("{}<{}>", std_text("Vec"), type_text(inner)),
+        TypeRef::Map(inner) => format!(
+            "::std::collections::BTreeMap<{}, {}>",
+            std_text("String"),
+            type_text(inner)
+        ),
+        TypeRef::Option(inner) => format!("{}<{}>", std_text("Option"), type_text(inner)),
+        TypeRef::Any => "::serde_json::Value".to_owned(),
+    }
+}
+
 fn prim_tokens(p: Prim) -> TokenStream {
     match p {
         Prim::String => std("String"),
@@ -189,30 +217,42 @@ pub(crate) fn with_prelude<T>(short: bool, f: impl FnOnce() -> T) -> T {
 
 /// A prelude item, short when that is safe: `Option`, `Some`, `ToString`, …
 pub(crate) fn std(name: &str) -> TokenStream {
+    let path = std_text(name);
+    let mut out = TokenStream::new();
+    for (i, segment) in path.split("::").enumerate() {
+        if i > 0 {
+            out.extend(quote!(::));
+        }
+        if !segment.is_empty() {
+            let segment = ident(segment);
+            out.extend(quote!(#segment));
+        }
+    }
+    out
+}
+
+/// [`std`] as text, for the items written as text.
+pub(crate) fn std_text(name: &str) -> &str {
     if SHORT.with(Cell::get) {
-        let i = ident(name);
-        return quote!(#i);
+        return name;
     }
     match name {
-        "Option" => quote!(::std::option::Option),
-        "Some" => quote!(::std::option::Option::Some),
-        "None" => quote!(::std::option::Option::None),
-        "Result" => quote!(::std::result::Result),
-        "Ok" => quote!(::std::result::Result::Ok),
-        "Err" => quote!(::std::result::Result::Err),
-        "String" => quote!(::std::string::String),
-        "ToString" => quote!(::std::string::ToString),
-        "Vec" => quote!(::std::vec::Vec),
-        "Box" => quote!(::std::boxed::Box),
-        "Into" => quote!(::std::convert::Into),
-        "From" => quote!(::std::convert::From),
-        "Clone" => quote!(::std::clone::Clone),
-        "Default" => quote!(::std::default::Default),
-        "IntoIterator" => quote!(::std::iter::IntoIterator),
-        "Send" => quote!(::std::marker::Send),
-        _ => {
-            let i = ident(name);
-            quote!(#i)
-        }
+        "Option" => "::std::option::Option",
+        "Some" => "::std::option::Option::Some",
+        "None" => "::std::option::Option::None",
+        "Result" => "::std::result::Result",
+        "Ok" => "::std::result::Result::Ok",
+        "Err" => "::std::result::Result::Err",
+        "String" => "::std::string::String",
+        "ToString" => "::std::string::ToString",
+        "Vec" => "::std::vec::Vec",
+        "Box" => "::std::boxed::Box",
+        "Into" => "::std::convert::Into",
+        "From" => "::std::convert::From",
+        "Clone" => "::std::clone::Clone",
+        "Default" => "::std::default::Default",
+        "IntoIterator" => "::std::iter::IntoIterator",
+        "Send" => "::std::marker::Send",
+        _ => name,
     }
 }

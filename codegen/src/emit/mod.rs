@@ -5,6 +5,7 @@ mod client;
 mod common;
 mod features;
 mod models;
+mod text;
 
 use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
@@ -85,9 +86,8 @@ fn emit_in_parts(ir: &Ir, config: &Config, sizes: PartSizes) -> Result<Vec<Gener
     for (i, ops) in runs(&ir.operations, sizes.operations).into_iter().enumerate() {
         parts.push(Box::new(move || {
             common::with_prelude(true, || {
-                let methods = client::client_methods(ir, ops, krate, i == 0, gates);
-                let methods = format_file("src/operations.rs", methods)?;
-                let builders = format_gated("src/operations.rs", client::builders(ir, ops, krate, gates))?;
+                let methods = client::client_methods(ir, ops, krate, i == 0, gates)?;
+                let builders = format_gated("src/operations.rs", client::builders(ir, ops, gates)?)?;
                 Ok(vec![(Section::Methods, methods), (Section::Builders, builders)])
             })
         }));
@@ -101,7 +101,19 @@ fn emit_in_parts(ir: &Ir, config: &Config, sizes: PartSizes) -> Result<Vec<Gener
         ("src/models.rs", &[Section::Models, Section::Defaults][..]),
         ("src/operations.rs", &[Section::Methods, Section::Builders][..]),
     ] {
-        let mut text = String::new();
+        // Sized once: the files of a large spec are megabytes, and growing
+        // them by doubling costs more than the copying.
+        let in_file = |s: &Section| sections.contains(s);
+        let size: usize = texts
+            .iter()
+            .flatten()
+            .filter(|(s, _)| in_file(s))
+            .map(|(_, t)| t.len())
+            .sum();
+        let mut text = String::with_capacity(header.len() + SKIP_RUSTFMT.len() + 1 + size);
+        text.push_str(&header);
+        text.push_str(SKIP_RUSTFMT);
+        text.push('\n');
         for section in sections {
             let pieces: Vec<&str> = texts
                 .iter()
@@ -113,7 +125,7 @@ fn emit_in_parts(ir: &Ir, config: &Config, sizes: PartSizes) -> Result<Vec<Gener
         }
         files.push(GeneratedFile {
             path: path.to_owned(),
-            contents: format!("{header}{SKIP_RUSTFMT}\n{text}"),
+            contents: text,
         });
     }
     for (name, text) in RUNTIME.iter().filter(|_| config.runtime_path.is_none()) {
@@ -224,29 +236,28 @@ fn run_parts(parts: &[Part<'_>]) -> Vec<Formatted> {
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, parts.len().max(1));
-    let mut done: Vec<(usize, Formatted)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(part) = parts.get(i) else { break };
-                        mine.push((i, part()));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join().unwrap_or_else(|_| {
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(part) = parts.get(i) else { break };
+            mine.push((i, part()));
+        }
+        mine
+    };
+    // The calling thread is one of the workers: its allocator already holds
+    // the memory that reading and lowering the spec freed.
+    let mut done: Vec<(usize, Formatted)> =
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut done = work();
+            for helper in helpers {
+                done.extend(helper.join().unwrap_or_else(|_| {
                     vec![(usize::MAX, Err("generator bug: a formatter thread panicked".to_owned()))]
-                })
-            })
-            .collect()
-    });
+                }));
+            }
+            done
+        });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
 }
@@ -257,15 +268,38 @@ fn normalize(text: &str) -> String {
 }
 
 fn format_file(path: &str, tokens: TokenStream) -> Result<String, String> {
-    format_gated(path, vec![(tokens, None)])
+    format_gated(path, vec![(Piece::Tokens(tokens), None)])
+}
+
+/// Emitted items: tokens, to be parsed and printed, or text, already laid
+/// out (see `text`).
+pub(crate) enum Piece {
+    Tokens(TokenStream),
+    /// Whole items, each ending with a newline.
+    Text(Vec<String>),
 }
 
 /// Formats runs of items, each run behind its `#[cfg(..)]` if it has one
-/// (every item of the run gets it, after its docs).
-fn format_gated(path: &str, runs: Vec<(TokenStream, Option<TokenStream>)>) -> Result<String, String> {
+/// (every item of the run gets it, after its docs). Runs of tokens in a row
+/// are printed together; text is put in between as it is.
+fn format_gated(path: &str, runs: Vec<(Piece, Option<TokenStream>)>) -> Result<String, String> {
     let bug = |e: syn::Error| format!("generator bug: the code emitted for {path} does not parse: {e}");
+    let mut out = String::new();
     let mut file: Option<syn::File> = None;
-    for (tokens, gate) in runs {
+    for (piece, gate) in runs {
+        let tokens = match piece {
+            Piece::Tokens(tokens) => tokens,
+            Piece::Text(items) => {
+                if let Some(f) = file.take() {
+                    out.push_str(&prettyplease::unparse(&f));
+                }
+                let gate = gate.map(|g| gate_text(&g)).transpose()?;
+                for item in items {
+                    push_gated(&mut out, &item, gate.as_deref());
+                }
+                continue;
+            }
+        };
         let mut run = syn::parse2::<syn::File>(tokens).map_err(bug)?;
         if let Some(gate) = gate {
             for item in &mut run.items {
@@ -284,7 +318,67 @@ fn format_gated(path: &str, runs: Vec<(TokenStream, Option<TokenStream>)>) -> Re
             }
         }
     }
-    Ok(file.map(|f| prettyplease::unparse(&f)).unwrap_or_default())
+    if let Some(f) = file {
+        out.push_str(&prettyplease::unparse(&f));
+    }
+    Ok(out)
+}
+
+/// An item written as text, with its gate (if any) after its docs, where
+/// the items printed from tokens have theirs.
+fn push_gated(out: &mut String, item: &str, gate: Option<&str>) {
+    let Some(gate) = gate else {
+        out.push_str(item);
+        return;
+    };
+    let mut docs = 0;
+    for line in item.split_inclusive('\n') {
+        if !(line.starts_with("///") || line.starts_with("#[doc = ")) {
+            break;
+        }
+        docs += line.len();
+    }
+    out.push_str(&item[..docs]);
+    out.push_str(gate);
+    out.push_str(&item[docs..]);
+}
+
+thread_local! {
+    /// The printed text of each gate met on this thread.
+    static GATE_TEXTS: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::default();
+}
+
+/// A gate's attribute as prettyplease prints it on an item at the top
+/// level, so that items written as text carry it exactly as their
+/// neighbours printed from tokens do.
+pub(crate) fn gate_text(gate: &TokenStream) -> Result<String, String> {
+    let key = gate.to_string();
+    if let Some(text) = GATE_TEXTS.with(|t| t.borrow().get(&key).cloned()) {
+        return Ok(text);
+    }
+    let file = syn::parse2::<syn::File>(quote!(#gate struct G;))
+        .map_err(|e| format!("generator bug: a feature gate does not parse: {e}"))?;
+    let printed = prettyplease::unparse(&file);
+    let text = printed.strip_suffix("struct G;\n").unwrap_or(&printed).to_owned();
+    GATE_TEXTS.with(|t| t.borrow_mut().insert(key, text.clone()));
+    Ok(text)
+}
+
+/// The members of an `impl` block given as tokens, printed one level in:
+/// to go into an `impl` written as text.
+pub(crate) fn members_text(members: TokenStream) -> Result<String, String> {
+    if members.is_empty() {
+        return Ok(String::new());
+    }
+    let file = syn::parse2::<syn::File>(quote!(impl G { #members }))
+        .map_err(|e| format!("generator bug: the code emitted for src/operations.rs does not parse: {e}"))?;
+    let printed = prettyplease::unparse(&file);
+    printed
+        .strip_prefix("impl G {\n")
+        .and_then(|p| p.strip_suffix("}\n"))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("generator bug: an impl block printed as {printed:?}"))
 }
 
 /// The attributes of the kinds of item the emitter writes.

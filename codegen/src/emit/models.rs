@@ -4,7 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use super::common::{doc_attrs, ident, scalar_union, std, to_text, type_tokens};
+use super::Piece;
+use super::common::{doc_attrs, ident, scalar_union, std, std_text, to_text, type_tokens};
+use super::text::{Lines, lit};
 use crate::ir::{Field, FieldMode, Ir, PageShape, Struct, TypeDef, TypeKind, TypeRef};
 use crate::naming::{Namespace, field_name};
 
@@ -19,13 +21,17 @@ pub(crate) fn models(
     types: &[TypeDef],
     first: bool,
     gates: &Gates,
-) -> (Vec<(TokenStream, Option<TokenStream>)>, Option<TokenStream>) {
+) -> (Vec<(Piece, Option<TokenStream>)>, Option<TokenStream>) {
     let mut defaults = Vec::new();
-    let mut items: Vec<(TokenStream, Option<TokenStream>)> = Vec::with_capacity(types.len() + 1);
+    let mut items: Vec<(Piece, Option<TokenStream>)> = Vec::with_capacity(2 * types.len() + 1);
     for t in types {
         let gate = gates.model(&t.name);
         let mut own_defaults = Vec::new();
-        items.push((type_def(t, &ir.types, &mut own_defaults), gate.clone()));
+        let (tokens, text) = type_def(t, &ir.types, &mut own_defaults);
+        items.push((Piece::Tokens(tokens), gate.clone()));
+        if !text.is_empty() {
+            items.push((Piece::Text(text), gate.clone()));
+        }
         // A default's function is compiled with its model, or it would
         // name a type that is not there.
         defaults.extend(own_defaults.into_iter().map(|d| quote!(#gate #d)));
@@ -43,11 +49,12 @@ pub(crate) fn models(
             //! The schemas of the spec as Rust types.
         }
     });
-    items.insert(0, (quote!(#file_doc), None));
+    items.insert(0, (Piece::Tokens(quote!(#file_doc)), None));
     (items, defaults_mod)
 }
 
-fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>) -> TokenStream {
+/// A model's items: as tokens, then (a plain struct's serde impls) as text.
+fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>) -> (TokenStream, Vec<String>) {
     let err = std("Err");
     let from = std("From");
     let none = std("None");
@@ -61,8 +68,13 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
     };
     let name = ident(&t.name);
     let doc = doc_attrs(t.doc.as_deref());
+    let mut text = Vec::new();
     let body = match &t.kind {
-        TypeKind::Struct(s) => struct_def(&t.name, s, &doc, defaults),
+        TypeKind::Struct(s) => {
+            let (tokens, impls) = struct_def(&t.name, s, &doc, defaults);
+            text = impls;
+            tokens
+        }
         TypeKind::StringEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let values: Vec<_> = variants.iter().map(|v| v.value.as_str()).collect();
@@ -262,7 +274,7 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
         }
     };
     let page = t.page.as_ref().map(|p| page_impl(&t.name, p)).unwrap_or_default();
-    quote!(#body #page)
+    (quote!(#body #page), text)
 }
 
 /// The catch-all variant's name: `Unknown`, unless a listed value took it.
@@ -303,7 +315,13 @@ fn page_impl(name: &str, p: &PageShape) -> TokenStream {
     }
 }
 
-fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<TokenStream>) -> TokenStream {
+/// A struct and its setters, and its serde impls as text unless derived.
+fn struct_def(
+    name: &str,
+    s: &Struct,
+    doc: &TokenStream,
+    defaults: &mut Vec<TokenStream>,
+) -> (TokenStream, Vec<String>) {
     let string = std("String");
     let type_ident = ident(name);
     // A struct that captures unlisted members keeps the derive (serde's
@@ -359,20 +377,20 @@ fn struct_def(name: &str, s: &Struct, doc: &TokenStream, defaults: &mut Vec<Toke
         TokenStream::new()
     };
     let (serde_derives, serde_impls) = if derive_serde {
-        (quote!(::serde::Serialize, ::serde::Deserialize), TokenStream::new())
+        (quote!(::serde::Serialize, ::serde::Deserialize), Vec::new())
     } else {
         (TokenStream::new(), serde_impls(name, s, &missing))
     };
-    quote! {
+    let tokens = quote! {
         #doc
         #request_note
         #[derive(Debug, Clone, PartialEq, #default_derive #serde_derives)]
         pub struct #type_ident {
             #(#fields)*
         }
-        #serde_impls
         #setters
-    }
+    };
+    (tokens, serde_impls)
 }
 
 /// What a struct's `Deserialize` gives a field whose member is absent.
@@ -381,8 +399,9 @@ enum WhenMissing {
     Error,
     /// `Default::default()`: `None`, or `Nullable::Absent`.
     Default,
-    /// The function of `models::defaults` that gives the spec's default.
-    DefaultFn(TokenStream),
+    /// The function of `models::defaults` that gives the spec's default,
+    /// by its path.
+    DefaultFn(String),
 }
 
 /// `Serialize` and `Deserialize` of a struct, written out rather than
@@ -391,158 +410,205 @@ enum WhenMissing {
 /// type only and so compiled once per type for the whole crate. A derive
 /// inlines all of that into every struct, and on a spec of hundreds of
 /// schemas is most of the crate's compile time. The JSON is the derive's.
-fn serde_impls(name: &str, s: &Struct, missing: &[WhenMissing]) -> TokenStream {
-    let result = std("Result");
-    let ok = std("Ok");
-    let some = std("Some");
-    let none = std("None");
-    let type_ident = ident(name);
-    let jsons: Vec<&str> = s.fields.iter().map(|f| f.json.as_str()).collect();
-    let idents: Vec<_> = s.fields.iter().map(|f| ident(&f.ident)).collect();
-    let indices = (0..s.fields.len()).map(proc_macro2::Literal::usize_unsuffixed);
-    let expecting = format!("struct {name}");
-    let optional = |f: &Field| f.mode == FieldMode::Optional && f.default.is_none();
+///
+/// Written as text, two items: the same few shapes for every struct, and
+/// a third of a large crate's lines, which as tokens would be most of the
+/// generator's time (parsed, then printed).
+fn serde_impls(name: &str, s: &Struct, missing: &[WhenMissing]) -> Vec<String> {
+    vec![serialize_impl(name, s), deserialize_impl(name, s, missing)]
+}
 
+/// Whether a field is left out of the JSON when `None`.
+fn optional(f: &Field) -> bool {
+    f.mode == FieldMode::Optional && f.default.is_none()
+}
+
+fn serialize_impl(name: &str, s: &Struct) -> String {
+    let result = std_text("Result");
+    let mut l = Lines::new();
+    l.line(0, &format!("impl ::serde::Serialize for {name} {{"));
+    l.fit(
+        1,
+        "fn serialize<S: ::serde::Serializer>(",
+        &["&self".to_owned(), "serializer: S".to_owned()],
+        &format!(") -> {result}<S::Ok, S::Error> {{"),
+    );
+    l.line(2, "use ::serde::ser::SerializeStruct as _;");
+    let type_name = lit(name);
+    if s.fields.is_empty() {
+        l.line(2, &format!("serializer.serialize_struct({type_name}, 0)?.end()"));
+    } else {
+        let mut uses = Vec::new();
+        let present: Vec<String> = s
+            .fields
+            .iter()
+            .filter_map(|f| {
+                if optional(f) {
+                    Some(format!("self.{}.is_some()", f.ident))
+                } else if f.mode == FieldMode::Tristate {
+                    Some(format!("!self.{}.is_absent()", f.ident))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let always = s.fields.len() - present.len();
+        if !present.is_empty() {
+            uses.push("count".to_owned());
+        }
+        if s.fields.iter().any(optional) {
+            uses.push("optional".to_owned());
+        }
+        if s.fields.iter().any(|f| f.mode == FieldMode::Tristate) {
+            uses.push("tristate".to_owned());
+        }
+        if !uses.is_empty() {
+            l.fit(2, "use crate::runtime::object::{", &uses, "};");
+        }
+        let len = if present.is_empty() {
+            always.to_string()
+        } else {
+            let plus = if always > 0 {
+                format!("{always} + ")
+            } else {
+                String::new()
+            };
+            l.fit(2, &format!("let __len = {plus}count(&["), &present, "]);");
+            "__len".to_owned()
+        };
+        l.fit(
+            2,
+            "let mut __s = serializer.serialize_struct(",
+            &[type_name, len],
+            ")?;",
+        );
+        for f in &s.fields {
+            let json = lit(&f.json);
+            let field = format!("&self.{}", f.ident);
+            if optional(f) {
+                l.fit(2, "optional(", &["&mut __s".to_owned(), json, field], ")?;");
+            } else if f.mode == FieldMode::Tristate {
+                l.fit(2, "tristate(", &["&mut __s".to_owned(), json, field], ")?;");
+            } else {
+                l.fit(2, "__s.serialize_field(", &[json, field], ")?;");
+            }
+        }
+        l.line(2, "__s.end()");
+    }
+    l.line(1, "}");
+    l.line(0, "}");
+    l.finish()
+}
+
+fn deserialize_impl(name: &str, s: &Struct, missing: &[WhenMissing]) -> String {
+    let result = std_text("Result");
+    let ok = std_text("Ok");
+    let some = std_text("Some");
+    let none = std_text("None");
     // The runtime's functions are imported by name, unless a field's local
     // would shadow one: then every call is written with its path.
     const DE_FNS: [&str; 4] = ["next_key", "skip", "read", "required"];
     let shadowed = s.fields.iter().any(|f| DE_FNS.contains(&f.ident.as_str()));
-    let mut de_uses = vec![quote!(next_key), quote!(skip)];
-    if !s.fields.is_empty() {
-        de_uses.push(quote!(read));
-    }
-    if missing.iter().any(|m| matches!(m, WhenMissing::Error)) {
-        de_uses.push(quote!(required));
-    }
-    let (de_use, at) = if shadowed {
-        (TokenStream::new(), quote!(crate::runtime::object::))
-    } else {
-        (quote!(use crate::runtime::object::{#(#de_uses),*};), TokenStream::new())
-    };
-    let read_loop = if s.fields.is_empty() {
-        quote! {
-            while #at next_key(&mut __map, FIELDS)?.is_some() {
-                #at skip(&mut __map)?;
-            }
-        }
-    } else {
-        quote! {
-            while let #some(__key) = #at next_key(&mut __map, FIELDS)? {
-                match __key {
-                    #(#indices => #at read(&mut __map, &mut #idents, #jsons)?,)*
-                    _ => #at skip(&mut __map)?,
-                }
-            }
-        }
-    };
-    let finish: Vec<TokenStream> = s
-        .fields
-        .iter()
-        .zip(missing)
-        .map(|(f, m)| {
-            let field = ident(&f.ident);
-            let json = &f.json;
-            match m {
-                WhenMissing::Error => quote!(#field: #at required(#field, #json)?),
-                WhenMissing::Default => quote!(#field: #field.unwrap_or_default()),
-                WhenMissing::DefaultFn(path) => quote!(#field: #field.unwrap_or_else(#path)),
-            }
-        })
-        .collect();
+    let at = if shadowed { "crate::runtime::object::" } else { "" };
 
-    let always = s
-        .fields
-        .iter()
-        .filter(|f| !optional(f) && f.mode != FieldMode::Tristate)
-        .count();
-    let present: Vec<TokenStream> = s
-        .fields
-        .iter()
-        .filter_map(|f| {
-            let field = ident(&f.ident);
-            if optional(f) {
-                Some(quote!(self.#field.is_some()))
-            } else if f.mode == FieldMode::Tristate {
-                Some(quote!(!self.#field.is_absent()))
-            } else {
-                None
-            }
-        })
-        .collect();
-    let mut ser_uses = Vec::new();
-    let len = if present.is_empty() {
-        let always = proc_macro2::Literal::usize_unsuffixed(always);
-        quote!(#always)
-    } else {
-        ser_uses.push(quote!(count));
-        let always = (always > 0).then(|| {
-            let always = proc_macro2::Literal::usize_unsuffixed(always);
-            quote!(#always +)
-        });
-        quote!(#always count(&[#(#present),*]))
-    };
-    if s.fields.iter().any(optional) {
-        ser_uses.push(quote!(optional));
-    }
-    if s.fields.iter().any(|f| f.mode == FieldMode::Tristate) {
-        ser_uses.push(quote!(tristate));
-    }
-    let writes: Vec<TokenStream> = s
-        .fields
-        .iter()
-        .map(|f| {
-            let field = ident(&f.ident);
-            let json = &f.json;
-            if optional(f) {
-                quote!(optional(&mut __s, #json, &self.#field)?;)
-            } else if f.mode == FieldMode::Tristate {
-                quote!(tristate(&mut __s, #json, &self.#field)?;)
-            } else {
-                quote!(__s.serialize_field(#json, &self.#field)?;)
-            }
-        })
-        .collect();
-    let ser_uses = (!ser_uses.is_empty()).then(|| quote!(use crate::runtime::object::{#(#ser_uses),*};));
-    let serialize_body = if s.fields.is_empty() {
-        quote!(serializer.serialize_struct(#name, 0)?.end())
-    } else {
-        quote! {
-            #ser_uses
-            let mut __s = serializer.serialize_struct(#name, #len)?;
-            #(#writes)*
-            __s.end()
+    let mut l = Lines::new();
+    l.line(0, &format!("impl<'de> ::serde::Deserialize<'de> for {name} {{"));
+    l.fit(
+        1,
+        "fn deserialize<D: ::serde::Deserializer<'de>>(",
+        &["deserializer: D".to_owned()],
+        &format!(") -> {result}<Self, D::Error> {{"),
+    );
+    l.line(2, "// Read as a map: for JSON the same as a struct without the array");
+    l.line(2, "// form, which an object schema does not allow, and a fraction of");
+    l.line(2, "// the code to compile.");
+    let jsons: Vec<String> = s.fields.iter().map(|f| lit(&f.json)).collect();
+    l.fit(2, "const FIELDS: &[&str] = &[", &jsons, "];");
+    l.line(2, "struct __Visitor;");
+    l.line(2, "impl<'de> ::serde::de::Visitor<'de> for __Visitor {");
+    l.line(3, &format!("type Value = {name};"));
+    l.fit(
+        3,
+        "fn expecting(",
+        &["&self".to_owned(), "f: &mut ::std::fmt::Formatter<'_>".to_owned()],
+        ") -> ::std::fmt::Result {",
+    );
+    l.line(4, &format!("f.write_str({})", lit(&format!("struct {name}"))));
+    l.line(3, "}");
+    l.fit(
+        3,
+        "fn visit_map<A: ::serde::de::MapAccess<'de>>(",
+        &["self".to_owned(), "mut __map: A".to_owned()],
+        &format!(") -> {result}<{name}, A::Error> {{"),
+    );
+    if !shadowed {
+        let mut uses = vec!["next_key".to_owned(), "skip".to_owned()];
+        if !s.fields.is_empty() {
+            uses.push("read".to_owned());
         }
-    };
-    quote! {
-        impl ::serde::Serialize for #type_ident {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeStruct as _;
-                #serialize_body
-            }
+        if missing.iter().any(|m| matches!(m, WhenMissing::Error)) {
+            uses.push("required".to_owned());
         }
-        impl<'de> ::serde::Deserialize<'de> for #type_ident {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
-                // Read as a map: for JSON the same as a struct without the
-                // array form, which an object schema does not allow, and
-                // a fraction of the code to compile.
-                const FIELDS: &[&str] = &[#(#jsons),*];
-                struct __Visitor;
-                impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-                    type Value = #type_ident;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut __map: A) -> #result<#type_ident, A::Error> {
-                        #de_use
-                        #(let mut #idents = #none;)*
-                        #read_loop
-                        #ok(#type_ident { #(#finish),* })
-                    }
+        l.fit(4, "use crate::runtime::object::{", &uses, "};");
+    }
+    for f in &s.fields {
+        l.line(4, &format!("let mut {} = {none};", f.ident));
+    }
+    if s.fields.is_empty() {
+        l.line(4, &format!("while {at}next_key(&mut __map, FIELDS)?.is_some() {{"));
+        l.line(5, &format!("{at}skip(&mut __map)?;"));
+    } else {
+        l.line(
+            4,
+            &format!("while let {some}(__key) = {at}next_key(&mut __map, FIELDS)? {{"),
+        );
+        l.line(5, "match __key {");
+        for (i, (f, json)) in s.fields.iter().zip(&jsons).enumerate() {
+            l.fit(
+                6,
+                &format!("{i} => {at}read("),
+                &["&mut __map".to_owned(), format!("&mut {}", f.ident), json.clone()],
+                ")?,",
+            );
+        }
+        l.line(6, &format!("_ => {at}skip(&mut __map)?,"));
+        l.line(5, "}");
+    }
+    l.line(4, "}");
+    if s.fields.is_empty() {
+        l.line(4, &format!("{ok}({name} {{}})"));
+    } else {
+        l.line(4, &format!("{ok}({name} {{"));
+        for ((f, m), json) in s.fields.iter().zip(missing).zip(&jsons) {
+            let field = &f.ident;
+            match m {
+                WhenMissing::Error => {
+                    l.fit(
+                        5,
+                        &format!("{field}: {at}required("),
+                        &[field.clone(), json.clone()],
+                        ")?,",
+                    );
                 }
-                deserializer.deserialize_map(__Visitor)
+                WhenMissing::Default => l.line(5, &format!("{field}: {field}.unwrap_or_default(),")),
+                WhenMissing::DefaultFn(path) => {
+                    l.fit(
+                        5,
+                        &format!("{field}: {field}.unwrap_or_else("),
+                        std::slice::from_ref(path),
+                        "),",
+                    );
+                }
             }
         }
+        l.line(4, "})");
     }
+    l.line(3, "}");
+    l.line(2, "}");
+    l.line(2, "deserializer.deserialize_map(__Visitor)");
+    l.line(1, "}");
+    l.line(0, "}");
+    l.finish()
 }
 
 /// The Rust type of a field, its serde attribute (for a derive), and what
@@ -570,12 +636,7 @@ fn field_parts(
                     pub(crate) fn #fn_ident() -> #inner { #expr }
                 });
                 *has_default_fn = true;
-                let fn_path = quote!(crate::models::defaults::#fn_ident);
-                (
-                    inner,
-                    quote!(#[serde(default = #path)]),
-                    WhenMissing::DefaultFn(fn_path),
-                )
+                (inner, quote!(#[serde(default = #path)]), WhenMissing::DefaultFn(path))
             }
             None => (
                 quote!(#option<#inner>),
