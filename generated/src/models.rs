@@ -140,13 +140,6 @@ pub struct CompanyCollection {
     pub odata_next_link: Option<String>,
 }
 #[cfg(feature = "companies")]
-impl crate::runtime::Page for CompanyCollection {
-    type Item = crate::models::Company;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
-        (self.value, self.odata_next_link)
-    }
-}
-#[cfg(feature = "companies")]
 impl ::serde::Serialize for CompanyCollection {
     fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
@@ -196,6 +189,13 @@ impl<'de> ::serde::Deserialize<'de> for CompanyCollection {
             }
         }
         deserializer.deserialize_map(__Visitor)
+    }
+}
+#[cfg(feature = "companies")]
+impl crate::runtime::Page for CompanyCollection {
+    type Item = crate::models::Company;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
+        (self.value, self.odata_next_link)
     }
 }
 /// A person contact whose business relation is a customer. Every property
@@ -340,13 +340,6 @@ pub struct CustomerContactCollection {
     pub odata_next_link: Option<String>,
 }
 #[cfg(feature = "customer-contacts")]
-impl crate::runtime::Page for CustomerContactCollection {
-    type Item = crate::models::CustomerContact;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
-        (self.value, self.odata_next_link)
-    }
-}
-#[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for CustomerContactCollection {
     fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
@@ -396,6 +389,13 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactCollection {
             }
         }
         deserializer.deserialize_map(__Visitor)
+    }
+}
+#[cfg(feature = "customer-contacts")]
+impl crate::runtime::Page for CustomerContactCollection {
+    type Item = crate::models::CustomerContact;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
+        (self.value, self.odata_next_link)
     }
 }
 /// The body of a PATCH: the properties to change and nothing else; a

@@ -5,7 +5,7 @@ use quote::quote;
 use serde_json::Value;
 
 use super::Piece;
-use super::common::{doc_attrs, ident, scalar_union, std, std_text, to_text, type_tokens};
+use super::common::{doc_attrs, doc_lines, ident, scalar_union, std, std_text, to_text, type_text, type_tokens};
 use super::text::{Lines, lit};
 use crate::ir::{Field, FieldMode, Ir, PageShape, Struct, TypeDef, TypeKind, TypeRef};
 use crate::naming::{Namespace, field_name};
@@ -28,9 +28,11 @@ pub(crate) fn models(
         let gate = gates.model(&t.name);
         let mut own_defaults = Vec::new();
         let (tokens, text) = type_def(t, &ir.types, &mut own_defaults);
-        items.push((Piece::Tokens(tokens), gate.clone()));
         if !text.is_empty() {
             items.push((Piece::Text(text), gate.clone()));
+        }
+        if !tokens.is_empty() {
+            items.push((Piece::Tokens(tokens), gate.clone()));
         }
         // A default's function is compiled with its model, or it would
         // name a type that is not there.
@@ -53,7 +55,8 @@ pub(crate) fn models(
     (items, defaults_mod)
 }
 
-/// A model's items: as tokens, then (a plain struct's serde impls) as text.
+/// A model's items: as text (a struct and its impls), and as tokens (every
+/// other kind of model, and a page's impl).
 fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>) -> (TokenStream, Vec<String>) {
     let err = std("Err");
     let from = std("From");
@@ -71,9 +74,9 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
     let mut text = Vec::new();
     let body = match &t.kind {
         TypeKind::Struct(s) => {
-            let (tokens, impls) = struct_def(&t.name, s, &doc, defaults);
-            text = impls;
-            tokens
+            let doc = t.doc.as_deref().map(doc_lines).unwrap_or_default();
+            text = struct_def(&t.name, s, &doc, defaults);
+            TokenStream::new()
         }
         TypeKind::StringEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
@@ -273,8 +276,8 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
             }
         }
     };
-    let page = t.page.as_ref().map(|p| page_impl(&t.name, p)).unwrap_or_default();
-    (quote!(#body #page), text)
+    text.extend(t.page.as_ref().map(|p| page_impl(&t.name, p)));
+    (body, text)
 }
 
 /// The catch-all variant's name: `Unknown`, unless a listed value took it.
@@ -286,59 +289,49 @@ fn unknown_name<'a>(taken: impl Iterator<Item = &'a str>) -> String {
     ns.claim("Unknown")
 }
 
-fn page_impl(name: &str, p: &PageShape) -> TokenStream {
-    let option = std("Option");
-    let some = std("Some");
-    let string = std("String");
-    let vec = std("Vec");
-    let name = ident(name);
-    let item = type_tokens(&p.item);
-    let value = ident(&p.value_field);
-    let next = ident(&p.next_field);
-    let value_expr = if p.value_optional {
-        quote!(self.#value.unwrap_or_default())
+fn page_impl(name: &str, p: &PageShape) -> String {
+    let value = if p.value_optional {
+        format!("self.{}.unwrap_or_default()", p.value_field)
     } else {
-        quote!(self.#value)
+        format!("self.{}", p.value_field)
     };
-    let next_expr = if p.next_optional {
-        quote!(self.#next)
+    let next = if p.next_optional {
+        format!("self.{}", p.next_field)
     } else {
-        quote!(#some(self.#next))
+        format!("{}(self.{})", std_text("Some"), p.next_field)
     };
-    quote! {
-        impl crate::runtime::Page for #name {
-            type Item = #item;
-            fn into_parts(self) -> (#vec<Self::Item>, #option<#string>) {
-                (#value_expr, #next_expr)
-            }
-        }
-    }
+    let mut l = Lines::new();
+    l.line(0, &format!("impl crate::runtime::Page for {name} {{"));
+    l.line(1, &format!("type Item = {};", type_text(&p.item)));
+    l.fit(
+        1,
+        "fn into_parts(",
+        &["self".to_owned()],
+        &format!(
+            ") -> ({}<Self::Item>, {}<{}>) {{",
+            std_text("Vec"),
+            std_text("Option"),
+            std_text("String")
+        ),
+    );
+    l.line(2, &format!("({value}, {next})"));
+    l.line(1, "}");
+    l.line(0, "}");
+    l.finish()
 }
 
-/// A struct and its setters, and its serde impls as text unless derived.
-fn struct_def(
-    name: &str,
-    s: &Struct,
-    doc: &TokenStream,
-    defaults: &mut Vec<TokenStream>,
-) -> (TokenStream, Vec<String>) {
-    let string = std("String");
-    let type_ident = ident(name);
+/// A struct, its setters and (unless derived) its serde impls, as text.
+fn struct_def(name: &str, s: &Struct, doc: &[String], defaults: &mut Vec<TokenStream>) -> Vec<String> {
     // A struct that captures unlisted members keeps the derive (serde's
     // `flatten`); every other one gets the compact impls of `serde_impls`.
     let derive_serde = s.additional.is_some();
-    let mut fields = Vec::new();
+    let mut l = Lines::new();
     let mut has_default_fn = false;
     let mut missing = Vec::new();
+    let mut fields = Lines::new();
     for f in &s.fields {
         let (ty, attr, when_missing) = field_parts(name, f, defaults, &mut has_default_fn);
         missing.push(when_missing);
-        let attr = if derive_serde { attr } else { TokenStream::new() };
-        let field_ident = ident(&f.ident);
-        let rename = (derive_serde && f.ident != f.json).then(|| {
-            let json = &f.json;
-            quote!(#[serde(rename = #json)])
-        });
         let mut doc_text = f.doc.clone().unwrap_or_default();
         if let Some(note) = f.note {
             if !doc_text.is_empty() {
@@ -346,51 +339,60 @@ fn struct_def(
             }
             doc_text.push_str(note);
         }
-        let fdoc = doc_attrs((!doc_text.is_empty()).then_some(doc_text.as_str()));
-        fields.push(quote! {
-            #fdoc
-            #rename
-            #attr
-            pub #field_ident: #ty,
-        });
+        if !doc_text.is_empty() {
+            fields.doc(1, &doc_lines(&doc_text));
+        }
+        if derive_serde {
+            if f.ident != f.json {
+                fields.line(1, &format!("#[serde(rename = {})]", lit(&f.json)));
+            }
+            if let Some(attr) = attr {
+                fields.line(1, &attr);
+            }
+        }
+        fields.line(1, &format!("pub {}: {ty},", f.ident));
     }
     if let Some((field, ty)) = &s.additional {
-        let field = ident(field);
-        let ty = type_tokens(ty);
-        fields.push(quote! {
-            /// Properties the schema does not list.
-            #[serde(flatten)]
-            pub #field: ::std::collections::BTreeMap<#string, #ty>,
-        });
+        fields.line(1, "/// Properties the schema does not list.");
+        fields.line(1, "#[serde(flatten)]");
+        fields.line(
+            1,
+            &format!(
+                "pub {field}: ::std::collections::BTreeMap<{}, {}>,",
+                std_text("String"),
+                type_text(ty)
+            ),
+        );
     }
-    let default_derive = (s.all_optional() && !has_default_fn).then(|| quote!(Default,));
-    let request_note = s.request.then(|| {
-        quote! {
-            ///
-            /// The request view: read-only properties are left out, and each
-            /// optional field is sent only when set (see [`crate::Nullable`]).
-        }
-    });
-    let setters = if s.request {
-        setters(&type_ident, s)
+    l.doc(0, doc);
+    if s.request {
+        l.line(0, "///");
+        l.line(0, "/// The request view: read-only properties are left out, and each");
+        l.line(0, "/// optional field is sent only when set (see [`crate::Nullable`]).");
+    }
+    let mut derives = vec!["Debug", "Clone", "PartialEq"];
+    if s.all_optional() && !has_default_fn {
+        derives.push("Default");
+    }
+    if derive_serde {
+        derives.extend(["::serde::Serialize", "::serde::Deserialize"]);
+    }
+    l.line(0, &format!("#[derive({})]", derives.join(", ")));
+    if s.fields.is_empty() && s.additional.is_none() {
+        l.line(0, &format!("pub struct {name} {{}}"));
     } else {
-        TokenStream::new()
-    };
-    let (serde_derives, serde_impls) = if derive_serde {
-        (quote!(::serde::Serialize, ::serde::Deserialize), Vec::new())
-    } else {
-        (TokenStream::new(), serde_impls(name, s, &missing))
-    };
-    let tokens = quote! {
-        #doc
-        #request_note
-        #[derive(Debug, Clone, PartialEq, #default_derive #serde_derives)]
-        pub struct #type_ident {
-            #(#fields)*
-        }
-        #setters
-    };
-    (tokens, serde_impls)
+        l.line(0, &format!("pub struct {name} {{"));
+        l.raw(&fields.finish());
+        l.line(0, "}");
+    }
+    let mut items = vec![l.finish()];
+    if s.request {
+        items.extend(setters(name, s));
+    }
+    if !derive_serde {
+        items.extend(serde_impls(name, s, &missing));
+    }
+    items
 }
 
 /// What a struct's `Deserialize` gives a field whose member is absent.
@@ -618,35 +620,41 @@ fn field_parts(
     f: &Field,
     defaults: &mut Vec<TokenStream>,
     has_default_fn: &mut bool,
-) -> (TokenStream, TokenStream, WhenMissing) {
-    let option = std("Option");
-    let inner = type_tokens(&f.ty);
+) -> (String, Option<String>, WhenMissing) {
+    let option = std_text("Option");
+    let inner = type_text(&f.ty);
     match f.mode {
         // Lowering puts nullability in the mode, so a required field's type
         // is never an `Option` (which serde would read as `None` when absent).
-        FieldMode::Required => (inner, TokenStream::new(), WhenMissing::Error),
-        FieldMode::Nullable => (quote!(#option<#inner>), quote!(#[serde(default)]), WhenMissing::Default),
+        FieldMode::Required => (inner, None, WhenMissing::Error),
+        FieldMode::Nullable => (
+            format!("{option}<{inner}>"),
+            Some("#[serde(default)]".to_owned()),
+            WhenMissing::Default,
+        ),
         FieldMode::Optional => match &f.default {
             Some(value) => {
                 let fn_name = format!("{}_{}", field_name(owner, "type"), f.ident);
                 let fn_ident = ident(&fn_name);
                 let path = format!("crate::models::defaults::{fn_name}");
                 let expr = default_expr(&f.ty, value);
+                let inner_tokens = type_tokens(&f.ty);
                 defaults.push(quote! {
-                    pub(crate) fn #fn_ident() -> #inner { #expr }
+                    pub(crate) fn #fn_ident() -> #inner_tokens { #expr }
                 });
                 *has_default_fn = true;
-                (inner, quote!(#[serde(default = #path)]), WhenMissing::DefaultFn(path))
+                let attr = format!("#[serde(default = {})]", lit(&path));
+                (inner, Some(attr), WhenMissing::DefaultFn(path))
             }
             None => (
-                quote!(#option<#inner>),
-                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+                format!("{option}<{inner}>"),
+                Some("#[serde(default, skip_serializing_if = \"::std::option::Option::is_none\")]".to_owned()),
                 WhenMissing::Default,
             ),
         },
         FieldMode::Tristate => (
-            quote!(crate::runtime::Nullable<#inner>),
-            quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]),
+            format!("crate::runtime::Nullable<{inner}>"),
+            Some("#[serde(default, skip_serializing_if = \"crate::runtime::Nullable::is_absent\")]".to_owned()),
             WhenMissing::Default,
         ),
     }
@@ -685,32 +693,32 @@ fn default_expr(ty: &TypeRef, v: &Value) -> TokenStream {
 }
 
 /// `Request::default().email("…")`: a setter per optional field of a request view.
-fn setters(type_ident: &proc_macro2::Ident, s: &Struct) -> TokenStream {
-    let into = std("Into");
-    let methods: Vec<TokenStream> = s
-        .fields
-        .iter()
-        .filter(|f| f.mode == FieldMode::Tristate)
-        .map(|f| {
-            let field = ident(&f.ident);
-            let ty = type_tokens(&f.ty);
-            let doc = format!(" Sets `{}`.", f.json.replace('`', "'"));
-            quote! {
-                #[doc = #doc]
-                #[must_use]
-                pub fn #field(mut self, value: impl #into<#ty>) -> Self {
-                    self.#field = crate::runtime::Nullable::Value(value.into());
-                    self
-                }
-            }
-        })
-        .collect();
-    if methods.is_empty() {
-        return TokenStream::new();
+fn setters(name: &str, s: &Struct) -> Option<String> {
+    let into = std_text("Into");
+    let mut l = Lines::new();
+    l.line(0, &format!("impl {name} {{"));
+    let mut any = false;
+    for f in s.fields.iter().filter(|f| f.mode == FieldMode::Tristate) {
+        any = true;
+        let field = &f.ident;
+        l.doc(1, &[format!(" Sets `{}`.", f.json.replace('`', "'"))]);
+        l.line(1, "#[must_use]");
+        l.fit(
+            1,
+            &format!("pub fn {field}("),
+            &[
+                "mut self".to_owned(),
+                format!("value: impl {into}<{}>", type_text(&f.ty)),
+            ],
+            ") -> Self {",
+        );
+        l.line(
+            2,
+            &format!("self.{field} = crate::runtime::Nullable::Value(value.into());"),
+        );
+        l.line(2, "self");
+        l.line(1, "}");
     }
-    quote! {
-        impl #type_ident {
-            #(#methods)*
-        }
-    }
+    l.line(0, "}");
+    any.then(|| l.finish())
 }

@@ -64,6 +64,11 @@ impl Lines {
         }
     }
 
+    /// Lines already laid out, as they are.
+    pub(crate) fn raw(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+
     /// Text already laid out at the top level (a gate), `depth` levels in.
     pub(crate) fn indented(&mut self, depth: usize, text: &str) {
         for line in text.lines() {
