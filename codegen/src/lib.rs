@@ -42,14 +42,44 @@ pub struct Config {
     /// requirement naming an undeclared scheme counts as none, a response
     /// that points at a request body takes its content.
     pub lenient: bool,
-    /// Depend on the runtime crate (`openapi-client-runtime`) at this path,
-    /// relative to the generated crate, instead of copying the runtime into
-    /// `src/runtime/`.
-    pub runtime_path: Option<String>,
+    /// Where the crate's runtime (HTTP execution, errors, paging) comes
+    /// from: by default a package of its own in `runtime/`.
+    pub runtime: RuntimeSource,
     /// How operations are grouped into Cargo features of the emitted crate
     /// (all on by default), so that a user compiles only the operations
     /// they enable and the models those reach.
     pub features: FeatureGroups,
+}
+
+/// Where a generated crate's runtime comes from: the code every client
+/// shares (HTTP execution with auth, timeouts and retries, typed errors,
+/// entity tags, paging), the `openapi-client-runtime` crate.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RuntimeSource {
+    /// A package of its own in `runtime/` beside the crate's sources, named
+    /// `<crate>-runtime` and depended on by path: compiled once, not again
+    /// with each change to the generated crate nor with each choice of its
+    /// features.
+    #[default]
+    SubCrate,
+    /// Copied into `src/runtime/`: the crate is a single package.
+    Module,
+    /// The runtime crate at this path, relative to the generated crate:
+    /// several generated crates share one.
+    Path(String),
+}
+
+impl std::str::FromStr for RuntimeSource {
+    type Err = String;
+
+    /// `crate` or `module`; a path is given apart (`--runtime-path`).
+    fn from_str(s: &str) -> Result<RuntimeSource, String> {
+        match s {
+            "crate" => Ok(RuntimeSource::SubCrate),
+            "module" => Ok(RuntimeSource::Module),
+            other => Err(format!("expected `crate` or `module`, found `{other}`")),
+        }
+    }
 }
 
 /// How the operations of a spec become Cargo features of the emitted crate.
@@ -89,7 +119,7 @@ impl Config {
             standalone: false,
             skip_unsupported: false,
             lenient: false,
-            runtime_path: None,
+            runtime: RuntimeSource::SubCrate,
             features: FeatureGroups::Tags,
         }
     }

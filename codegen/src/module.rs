@@ -27,8 +27,10 @@ pub struct ModuleOutput {
 pub fn generate_module(spec_text: &str, config: &Config, module: &str) -> Result<ModuleOutput, Diagnostics> {
     // A module has no Cargo features of its own: `cfg(feature = ..)` would
     // read the including crate's.
+    // And its runtime is inlined too, so it is copied in as a module.
     let config = Config {
         features: crate::FeatureGroups::None,
+        runtime: crate::RuntimeSource::Module,
         ..config.clone()
     };
     let output = generate(spec_text, &config)?;

@@ -18,8 +18,13 @@ fn root() -> PathBuf {
 }
 
 fn write_crate(dir: &Path, name: &str, spec_name: &str, text: &str) {
+    write_crate_with(dir, name, spec_name, text, codegen::RuntimeSource::SubCrate);
+}
+
+fn write_crate_with(dir: &Path, name: &str, spec_name: &str, text: &str, runtime: codegen::RuntimeSource) {
     let mut config = codegen::Config::new(name, spec_name);
     config.command = "cargo test -p codegen --test compile".to_owned();
+    config.runtime = runtime;
     let output = codegen::generate(text, &config).unwrap_or_else(|d| panic!("{spec_name} does not generate:\n{d}"));
     write_files(dir, name, &output);
 }
@@ -147,6 +152,16 @@ fn generated_crates_build_with_warnings_denied() {
         );
         members.push(name);
     }
+    // The runtime copied in as a module (`--runtime module`), on the fixture
+    // whose names collide with the most (`Client` among them).
+    write_crate_with(
+        &tmp,
+        "fixture-hostile-names-module",
+        "fixtures/hostile_names.yaml",
+        &std::fs::read_to_string(fixtures.join("hostile_names.yaml")).expect("read"),
+        codegen::RuntimeSource::Module,
+    );
+    members.push("fixture-hostile-names-module".to_owned());
     // Microsoft's spec is read from the shared folder beside the project
     // (it is not ours to copy in); without it, the check says so loudly.
     let v1_path = std::env::var("BC_V1_SPEC")

@@ -8,7 +8,9 @@ fn emitted(spec_name: &str, text: &str) -> String {
     for w in &output.warnings {
         out.push_str(&format!("// warning: {w}\n"));
     }
-    for f in output.files.iter().filter(|f| !f.path.starts_with("src/runtime/")) {
+    // The runtime's sources are copied as written; its manifest is emitted.
+    let copied = |path: &str| path.starts_with("src/runtime/") || path.starts_with("runtime/src/");
+    for f in output.files.iter().filter(|f| !copied(&f.path)) {
         out.push_str(&format!("// ===== {} =====\n{}\n", f.path, f.contents));
     }
     out

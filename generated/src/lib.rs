@@ -64,14 +64,39 @@
 )]
 pub mod models;
 pub mod operations;
-mod runtime;
+use ::openapi_client_runtime as runtime;
 #[allow(unused_imports)]
 pub use models::*;
 pub use runtime::{
-    ApiError, Base64, BoxError, ByteStream, Call, Client, ClientBuildError,
-    ClientBuilder, ETag, Error, ErrorDetails, Nullable, Page, RawResponse, Response,
-    RetryPolicy, StaticToken, TokenFuture, TokenProvider, token_fn,
+    ApiError, Base64, BoxError, ByteStream, Call, ClientBuildError, ClientBuilder, ETag,
+    Error, ErrorDetails, Nullable, Page, RawResponse, Response, RetryPolicy, StaticToken,
+    TokenFuture, TokenProvider, token_fn,
 };
+/// The API client: the runtime's [`runtime::Client`] (which it
+/// dereferences to), with a method per operation. Cheap to
+/// clone; clones share connections.
+#[derive(Clone, Debug)]
+pub struct Client(runtime::Client);
+impl Client {
+    /// A client for `base_url` with no credentials and the default settings.
+    pub fn new(base_url: &str) -> ::std::result::Result<Client, ClientBuildError> {
+        Self::builder(base_url).build()
+    }
+    pub fn builder(base_url: &str) -> ClientBuilder<Client> {
+        ClientBuilder::new(base_url)
+    }
+}
+impl ::std::convert::From<runtime::Client> for Client {
+    fn from(client: runtime::Client) -> Client {
+        Client(client)
+    }
+}
+impl ::std::ops::Deref for Client {
+    type Target = runtime::Client;
+    fn deref(&self) -> &runtime::Client {
+        &self.0
+    }
+}
 /// The servers the spec lists.
 pub mod servers {
     /// Business Central online

@@ -55,9 +55,20 @@ struct Generate {
     /// what the spec gives.
     #[arg(long)]
     check: bool,
+    /// Where the client's runtime (HTTP execution, errors, paging: the same for every spec)
+    /// goes: `crate`, a package of its own in `runtime/` that the crate depends on by path,
+    /// compiled once rather than with each change or choice of features; or `module`, copied
+    /// into `src/runtime/`, for a crate that must be a single package.
+    #[arg(
+        long,
+        value_name = "crate|module",
+        default_value = "crate",
+        conflicts_with = "runtime_path"
+    )]
+    runtime: codegen::RuntimeSource,
     /// Depend on the runtime crate (`openapi-client-runtime`, `runtime/` in the generator's
-    /// repository) at this path, relative to the generated crate, instead of copying the
-    /// runtime into `src/runtime/`. Several generated crates then share one runtime.
+    /// repository) at this path, relative to the generated crate, instead of writing one.
+    /// Several generated crates then share one runtime.
     #[arg(long)]
     runtime_path: Option<String>,
     /// Cargo features of the crate, all on by default, so that a project compiles only the
@@ -85,7 +96,10 @@ fn generate(args: &Generate) -> ExitCode {
     config.standalone = true;
     config.lenient = args.lenient;
     config.skip_unsupported = args.skip_unsupported;
-    config.runtime_path = args.runtime_path.clone();
+    config.runtime = match &args.runtime_path {
+        Some(path) => codegen::RuntimeSource::Path(path.clone()),
+        None => args.runtime.clone(),
+    };
     config.features = args.features;
     config.command = format!(
         "openapi-client-gen generate --spec {} --out {}",

@@ -104,6 +104,8 @@ fn help_explains() {
         "--skip-unsupported",
         "--check",
         "--features",
+        "--runtime",
+        "--runtime-path",
     ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }
@@ -152,6 +154,67 @@ paths:
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o.stderr).contains("expected `tags`, `paths` or `none`, found `tag`"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+/// The runtime is a package of its own by default; `--runtime module`
+/// copies it into `src/runtime/` instead, and regenerating in the other
+/// mode removes what the first one wrote; `--runtime-path` depends on an
+/// existing runtime crate and writes none. A wrong value is refused.
+#[test]
+fn the_runtime_goes_where_it_is_asked() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let spec = dir.path().join("notes.yaml");
+    std::fs::write(&spec, SPEC).expect("spec");
+    let out = dir.path().join("notes");
+    let (spec_arg, out_arg) = (spec.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+
+    let o = run(&["generate", "--spec", spec_arg, "--out", out_arg]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let cargo = std::fs::read_to_string(out.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        cargo.contains("openapi-client-runtime = { package = \"notes-runtime\", path = \"runtime\" }"),
+        "{cargo}"
+    );
+    let runtime = std::fs::read_to_string(out.join("runtime/Cargo.toml")).expect("runtime/Cargo.toml");
+    assert!(runtime.contains("name = \"notes-runtime\""), "{runtime}");
+    assert!(out.join("runtime/src/lib.rs").is_file());
+    assert!(!out.join("src/runtime").exists());
+
+    let o = run(&["generate", "--spec", spec_arg, "--out", out_arg, "--runtime", "module"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("removed runtime/src/lib.rs (no longer generated)"));
+    assert!(text(&o.stdout).contains("removed runtime/Cargo.toml (no longer generated)"));
+    assert!(out.join("src/runtime/mod.rs").is_file());
+    assert!(!out.join("runtime/Cargo.toml").exists());
+    let cargo = std::fs::read_to_string(out.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(!cargo.contains("openapi-client-runtime"), "{cargo}");
+    let o = run(&["generate", "--spec", spec_arg, "--out", out_arg, "--check"]);
+    assert_eq!(o.status.code(), Some(1), "the default mode finds the module mode stale");
+
+    let o = run(&[
+        "generate",
+        "--spec",
+        spec_arg,
+        "--out",
+        out_arg,
+        "--runtime-path",
+        "../rt",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!out.join("src/runtime").exists());
+    let cargo = std::fs::read_to_string(out.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        cargo.contains("openapi-client-runtime = { path = \"../rt\" }"),
+        "{cargo}"
+    );
+
+    let o = run(&["generate", "--spec", spec_arg, "--out", out_arg, "--runtime", "copy"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("expected `crate` or `module`, found `copy`"),
         "{}",
         text(&o.stderr)
     );

@@ -2,10 +2,12 @@
 //! and retries, errors, entity tags, tri-state fields and paging. It is the
 //! same in every generated crate; only `models` and `operations` vary.
 //!
-//! A generated crate holds a copy of these files as its `runtime` module
-//! (the default), or depends on this crate and names it `runtime`
-//! (`--runtime-path`). The items its generated code calls are public here
-//! for that reason; in a copy they stay inside a private module.
+//! A generated crate depends on a copy of this crate written beside it as a
+//! package of its own (`runtime/`, the default), or on this crate itself
+//! (`--runtime-path`), and names it `runtime`; or it holds a copy of these
+//! files as its `runtime` module (`--runtime module`). The items its
+//! generated code calls are public here for that reason; in a module copy
+//! they stay inside a private module.
 
 // Not every spec uses every piece (form bodies, text responses, …).
 #![allow(dead_code, unused_imports, unused_macros)]

@@ -38,8 +38,19 @@ pub(crate) struct Args {
     /// a response that points at a request body takes its content.
     #[arg(long)]
     pub(crate) lenient: bool,
+    /// With --out: where the client's runtime goes: `crate`, a package of its own in
+    /// `runtime/` that the crate depends on by path (compiled once, not with each change or
+    /// choice of features), or `module`, copied into `src/runtime/`.
+    #[arg(
+        long,
+        value_name = "crate|module",
+        default_value = "crate",
+        requires = "out",
+        conflicts_with = "runtime_path"
+    )]
+    pub(crate) runtime: codegen::RuntimeSource,
     /// With --out: depend on the runtime crate (`openapi-client-runtime`) at this path,
-    /// relative to the generated crate, instead of copying the runtime in.
+    /// relative to the generated crate, instead of writing one.
     #[arg(long, requires = "out")]
     pub(crate) runtime_path: Option<String>,
     /// Cargo features of the crate, all on by default, so that a project compiles only the
@@ -60,7 +71,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
             };
             let mut config = codegen::Config::new(&name, &spec.display().to_string());
             config.standalone = true;
-            config.runtime_path = args.runtime_path.clone();
+            config.runtime = match &args.runtime_path {
+                Some(path) => codegen::RuntimeSource::Path(path.clone()),
+                None => args.runtime.clone(),
+            };
             config.command = format!("cargo xtask generate --spec {} --out {}", spec.display(), out.display());
             vec![(spec.clone(), spec.display().to_string(), out.clone(), config)]
         }
@@ -79,13 +93,14 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     Ok(status)
 }
 
-/// The project's own crates: `generated/` with the runtime copied in, and
+/// The project's own crates: `generated/` as the generator writes a crate
+/// by default (its runtime a package of its own, `generated/runtime/`), and
 /// `generated-runtime-crate/` depending on `runtime/` (the same client
 /// tests run against both).
 pub(crate) fn project_crates(root: &std::path::Path) -> Vec<(PathBuf, String, PathBuf, codegen::Config)> {
     let copied = codegen::Config::new("bc-api", SPEC);
     let mut depending = codegen::Config::new("bc-api-runtime-crate", SPEC);
-    depending.runtime_path = Some("../runtime".to_owned());
+    depending.runtime = codegen::RuntimeSource::Path("../runtime".to_owned());
     vec![
         (root.join(SPEC), SPEC.to_owned(), root.join(OUT), copied),
         (
