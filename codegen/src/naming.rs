@@ -29,6 +29,26 @@ fn words(raw: &str) -> String {
     out
 }
 
+type CaseCache = std::cell::RefCell<std::collections::HashMap<String, String>>;
+
+thread_local! {
+    /// `words(raw)` in each case, by `raw`: a spec repeats its property and
+    /// schema names many times (every entity's `id`, each inline body's
+    /// copy of an entity), and heck's Unicode-aware casing was a tenth of
+    /// generating BC v1.0.
+    static SNAKE: CaseCache = CaseCache::default();
+    static CAMEL: CaseCache = CaseCache::default();
+}
+
+fn cased(cache: &'static std::thread::LocalKey<CaseCache>, raw: &str, case: impl Fn(&str) -> String) -> String {
+    if let Some(hit) = cache.with(|c| c.borrow().get(raw).cloned()) {
+        return hit;
+    }
+    let name = case(&words(raw));
+    cache.with(|c| c.borrow_mut().insert(raw.to_owned(), name.clone()));
+    name
+}
+
 /// Names for symbols that have no letters at all.
 fn symbol_word(raw: &str) -> Option<String> {
     let mut out = String::new();
@@ -64,7 +84,7 @@ fn symbol_word(raw: &str) -> Option<String> {
 /// `UpperCamelCase` type or variant name; never empty, never a keyword,
 /// never starting with a digit.
 pub(crate) fn type_name(raw: &str, fallback: &str) -> String {
-    let mut name = words(raw).to_upper_camel_case();
+    let mut name = cased(&CAMEL, raw, |w| w.to_upper_camel_case());
     if name.is_empty() {
         name = symbol_word(raw)
             .map(|w| w.to_upper_camel_case())
@@ -81,7 +101,7 @@ pub(crate) fn type_name(raw: &str, fallback: &str) -> String {
 
 /// `snake_case` field, method or parameter name; keywords get a trailing `_`.
 pub(crate) fn field_name(raw: &str, fallback: &str) -> String {
-    let mut name = words(raw).to_snake_case();
+    let mut name = cased(&SNAKE, raw, |w| w.to_snake_case());
     if name.is_empty() {
         name = symbol_word(raw)
             .map(|w| w.to_snake_case())
