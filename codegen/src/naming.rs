@@ -40,6 +40,12 @@ thread_local! {
     static CAMEL: CaseCache = CaseCache::default();
 }
 
+/// Empties the case caches.
+pub(crate) fn forget_cased_names() {
+    SNAKE.with(|c| c.borrow_mut().clear());
+    CAMEL.with(|c| c.borrow_mut().clear());
+}
+
 fn cased(cache: &'static std::thread::LocalKey<CaseCache>, raw: &str, case: impl Fn(&str) -> String) -> String {
     if let Some(hit) = cache.with(|c| c.borrow().get(raw).cloned()) {
         return hit;
