@@ -44,7 +44,7 @@ impl<'a, T, E> Call<'a, Result<T, Error<E>>> {
     ) -> Self {
         let state = match request {
             Ok(request) => State::Sending {
-                exchange: Box::pin(client.execute_owned(request)),
+                exchange: exchange(client, request),
                 decode,
                 fail: |failure| Err(Error::from(failure)),
             },
@@ -52,6 +52,14 @@ impl<'a, T, E> Call<'a, Result<T, Error<E>>> {
         };
         Call { state }
     }
+}
+
+/// The exchange of `request` on `client`, boxed. Not generic, so the
+/// exchange's state machine (sending, retries, reading the body) is
+/// compiled once, in the runtime; boxed inside the generic `Call::new`, it
+/// would be compiled again in every crate that calls an operation.
+fn exchange(client: &Client, request: Request) -> Exchange<'_> {
+    Box::pin(client.execute_owned(request))
 }
 
 // The exchange is boxed and nothing else is pinned in place.
