@@ -221,16 +221,10 @@ impl<'a> DeleteCustomerContact<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, DeleteCustomerContactResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    fn request(
-        &self,
-    ) -> Result<crate::runtime::Request, crate::Error<DeleteCustomerContactError>> {
+    fn request(&self) -> Result<crate::runtime::Request, crate::Error<DeleteCustomerContactError>> {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(
-            &mut path,
-            &ToString::to_string(&self.company_id),
-            false,
-        );
+        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
@@ -374,16 +368,10 @@ impl<'a> GetCustomerContact<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    fn request(
-        &self,
-    ) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactError>> {
+    fn request(&self) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactError>> {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(
-            &mut path,
-            &ToString::to_string(&self.company_id),
-            false,
-        );
+        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
@@ -515,17 +503,10 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
     }
     fn request(
         &self,
-    ) -> Result<
-        crate::runtime::Request,
-        crate::Error<GetCustomerContactPdfDocumentError>,
-    > {
+    ) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactPdfDocumentError>> {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(
-            &mut path,
-            &ToString::to_string(&self.company_id),
-            false,
-        );
+        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
@@ -653,6 +634,27 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactPdfDocumentContentResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
+    fn request(
+        &self,
+    ) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactPdfDocumentContentError>> {
+        let mut path = String::new();
+        path.push_str("/companies(");
+        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
+        path.push_str(")/customerContacts(");
+        crate::runtime::push_path_segment(
+            &mut path,
+            &ToString::to_string(&self.customer_contact_id),
+            false,
+        );
+        path.push_str(")/pdfDocument/pdfDocumentContent");
+        let req = crate::runtime::Request::new(
+            ::reqwest::Method::GET,
+            path,
+            true,
+            Some("application/pdf, application/octet-stream"),
+        );
+        Ok(req)
+    }
     /// Sends the request and hands the body over as it arrives,
     /// without reading it into memory or applying the size limit.
     pub async fn send_stream(
@@ -687,34 +689,6 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
                 })
             }
         }
-    }
-    fn request(
-        &self,
-    ) -> Result<
-        crate::runtime::Request,
-        crate::Error<GetCustomerContactPdfDocumentContentError>,
-    > {
-        let mut path = String::new();
-        path.push_str("/companies(");
-        crate::runtime::push_path_segment(
-            &mut path,
-            &ToString::to_string(&self.company_id),
-            false,
-        );
-        path.push_str(")/customerContacts(");
-        crate::runtime::push_path_segment(
-            &mut path,
-            &ToString::to_string(&self.customer_contact_id),
-            false,
-        );
-        path.push_str(")/pdfDocument/pdfDocumentContent");
-        let req = crate::runtime::Request::new(
-            ::reqwest::Method::GET,
-            path,
-            true,
-            Some("application/pdf, application/octet-stream"),
-        );
-        Ok(req)
     }
     fn decode(
         raw: crate::runtime::RawResponse,
@@ -905,29 +879,7 @@ impl<'a> ListCompanies<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, ListCompaniesResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    /// Every item of every page: sends the request, then follows each
-    /// `@odata.nextLink` (only to the base URL's origin) until the last page.
-    pub fn stream(
-        self,
-    ) -> impl ::futures::Stream<
-        Item = Result<crate::models::Company, crate::Error<ListCompaniesError>>,
-    > + 'a {
-        use ::futures::StreamExt as _;
-        match self.request() {
-            Ok(req) => {
-                crate::runtime::pages(
-                        self.client,
-                        req,
-                        |raw| Self::decode(raw).map(|r| r.body),
-                    )
-                    .left_stream()
-            }
-            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
-        }
-    }
-    fn request(
-        &self,
-    ) -> Result<crate::runtime::Request, crate::Error<ListCompaniesError>> {
+    fn request(&self) -> Result<crate::runtime::Request, crate::Error<ListCompaniesError>> {
         let mut path = String::new();
         path.push_str("/companies");
         let mut req = crate::runtime::Request::new(
@@ -957,6 +909,26 @@ impl<'a> ListCompanies<'a> {
             req.header("Prefer", String::clone(v));
         }
         Ok(req)
+    }
+    /// Every item of every page: sends the request, then follows each
+    /// `@odata.nextLink` (only to the base URL's origin) until the last page.
+    pub fn stream(
+        self,
+    ) -> impl ::futures::Stream<
+        Item = Result<crate::models::Company, crate::Error<ListCompaniesError>>,
+    > + 'a {
+        use ::futures::StreamExt as _;
+        match self.request() {
+            Ok(req) => {
+                crate::runtime::pages(
+                        self.client,
+                        req,
+                        |raw| Self::decode(raw).map(|r| r.body),
+                    )
+                    .left_stream()
+            }
+            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
+        }
     }
     fn decode(raw: crate::runtime::RawResponse) -> ListCompaniesResult {
         match raw.status.as_u16() {
@@ -1125,39 +1097,10 @@ impl<'a> ListCustomerContacts<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, ListCustomerContactsResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    /// Every item of every page: sends the request, then follows each
-    /// `@odata.nextLink` (only to the base URL's origin) until the last page.
-    pub fn stream(
-        self,
-    ) -> impl ::futures::Stream<
-        Item = Result<
-            crate::models::CustomerContact,
-            crate::Error<ListCustomerContactsError>,
-        >,
-    > + 'a {
-        use ::futures::StreamExt as _;
-        match self.request() {
-            Ok(req) => {
-                crate::runtime::pages(
-                        self.client,
-                        req,
-                        |raw| Self::decode(raw).map(|r| r.body),
-                    )
-                    .left_stream()
-            }
-            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
-        }
-    }
-    fn request(
-        &self,
-    ) -> Result<crate::runtime::Request, crate::Error<ListCustomerContactsError>> {
+    fn request(&self) -> Result<crate::runtime::Request, crate::Error<ListCustomerContactsError>> {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(
-            &mut path,
-            &ToString::to_string(&self.company_id),
-            false,
-        );
+        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
         path.push_str(")/customerContacts");
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::GET,
@@ -1189,6 +1132,29 @@ impl<'a> ListCustomerContacts<'a> {
             req.header("Prefer", String::clone(v));
         }
         Ok(req)
+    }
+    /// Every item of every page: sends the request, then follows each
+    /// `@odata.nextLink` (only to the base URL's origin) until the last page.
+    pub fn stream(
+        self,
+    ) -> impl ::futures::Stream<
+        Item = Result<
+            crate::models::CustomerContact,
+            crate::Error<ListCustomerContactsError>,
+        >,
+    > + 'a {
+        use ::futures::StreamExt as _;
+        match self.request() {
+            Ok(req) => {
+                crate::runtime::pages(
+                        self.client,
+                        req,
+                        |raw| Self::decode(raw).map(|r| r.body),
+                    )
+                    .left_stream()
+            }
+            Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
+        }
     }
     fn decode(raw: crate::runtime::RawResponse) -> ListCustomerContactsResult {
         match raw.status.as_u16() {
@@ -1292,16 +1258,10 @@ impl<'a> UpdateCustomerContact<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, UpdateCustomerContactResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    fn request(
-        &self,
-    ) -> Result<crate::runtime::Request, crate::Error<UpdateCustomerContactError>> {
+    fn request(&self) -> Result<crate::runtime::Request, crate::Error<UpdateCustomerContactError>> {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(
-            &mut path,
-            &ToString::to_string(&self.company_id),
-            false,
-        );
+        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,

@@ -9,7 +9,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::common::{doc_lines, find, ident, to_text, type_string, type_text, type_tokens};
+use super::common::{doc_lines, find, ident, text_of, type_string, type_text, type_tokens};
 use super::features::Gates;
 use super::text::{Lines, lit};
 use super::{Piece, gate_text, members_text};
@@ -340,7 +340,6 @@ fn operation(op: &Operation, types: &[TypeDef]) -> Result<(Vec<String>, TokenStr
     );
     l.line(1, "}");
 
-    let request_fn = request_fn(op, types, &error);
     let (decode_fn, error_enum, headers_struct, response_enum_def) =
         decode_parts(op, types, &error, &headers, &response_enum);
     let error_ty = &error;
@@ -392,9 +391,9 @@ fn operation(op: &Operation, types: &[TypeDef]) -> Result<(Vec<String>, TokenStr
     let members = members_text(quote! {
         #stream_fn
         #page_fn
-        #request_fn
         #decode_fn
     })?;
+    request_fn(&mut l, op, types);
     let mut impl_text = l.finish();
     impl_text.push_str(&members);
     impl_text.push_str("}\n");
@@ -527,158 +526,185 @@ fn location_word(l: ParamLocation) -> &'static str {
     }
 }
 
-fn request_fn(op: &Operation, types: &[TypeDef], error: &proc_macro2::Ident) -> TokenStream {
-    let mut path_steps = Vec::new();
+/// `request`: the method, URL, query, headers and body of the operation,
+/// as text (`l` is inside the builder's `impl`).
+fn request_fn(l: &mut Lines, op: &Operation, types: &[TypeDef]) {
+    l.fit(
+        1,
+        "fn request(",
+        &["&self".to_owned()],
+        &format!(
+            ") -> Result<crate::runtime::Request, crate::Error<{}>> {{",
+            op.error_name
+        ),
+    );
+    l.line(2, "let mut path = String::new();");
     for piece in &op.segments {
         match piece {
-            PathPiece::Literal(s) => match s.chars().count() {
-                1 => {
-                    let c = s.chars().next().unwrap_or('/');
-                    path_steps.push(quote!(path.push(#c);))
+            PathPiece::Literal(s) => {
+                let mut chars = s.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => l.line(2, &format!("path.push({});", char_lit(c))),
+                    _ => l.fit(2, "path.push_str(", &[lit(s)], ");"),
                 }
-                _ => path_steps.push(quote!(path.push_str(#s);)),
-            },
+            }
             PathPiece::Param { index, quoted } => {
                 let p = &op.params[*index];
-                let name = ident(&p.ident);
+                let name = &p.ident;
                 let text = match &p.ty {
-                    ParamType::Scalar(t) => to_text(t, types, quote!(&self.#name)),
-                    ParamType::List { item, .. } => {
-                        let each = to_text(item, types, quote!(v));
-                        quote!(self.#name.iter().map(|v| #each).collect::<Vec<_>>().join(","))
-                    }
+                    ParamType::Scalar(t) => text_of(t, types, &format!("&self.{name}")),
+                    ParamType::List { item, .. } => format!(
+                        "self.{name}.iter().map(|v| {}).collect::<Vec<_>>().join(\",\")",
+                        text_of(item, types, "v")
+                    ),
                     // Lowering keeps objects to the query.
-                    ParamType::ETag | ParamType::Object { .. } => quote!(ToString::to_string(&self.#name)),
+                    ParamType::ETag | ParamType::Object { .. } => format!("ToString::to_string(&self.{name})"),
                 };
-                path_steps.push(quote!(crate::runtime::push_path_segment(&mut path, &#text, #quoted);));
+                l.fit(
+                    2,
+                    "crate::runtime::push_path_segment(",
+                    &["&mut path".to_owned(), format!("&{text}"), quoted.to_string()],
+                    ");",
+                );
             }
         }
     }
-    let mut query_steps = Vec::new();
-    let mut header_steps = Vec::new();
-    for p in &op.params {
-        let name = ident(&p.ident);
-        let wire = &p.name;
-        // A reference to the value, and the value to call `.iter()` on (a
-        // leading `&` would bind to the whole method chain).
-        let (access, list, guard_open) = if p.required {
-            (quote!(&self.#name), quote!(self.#name), false)
-        } else {
-            (quote!(v), quote!(v), true)
-        };
-        let value = |v: TokenStream| -> TokenStream {
-            match &p.ty {
-                ParamType::Scalar(t) => to_text(t, types, v),
-                ParamType::List { item, .. } => {
-                    let each = to_text(item, types, quote!(x));
-                    quote!(#list.iter().map(|x| #each).collect::<Vec<_>>().join(","))
-                }
-                ParamType::ETag | ParamType::Object { .. } => quote!(ToString::to_string(#v)),
-            }
-        };
-        let step = match (p.location, &p.ty) {
-            (ParamLocation::Path, _) => continue,
-            (
-                ParamLocation::Query,
-                ParamType::List {
-                    item,
-                    explode,
-                    delimiter,
-                },
-            ) if *explode || *delimiter == ',' => {
-                let each = to_text(item, types, quote!(x));
-                quote!(query.push_list(#wire, #list.iter().map(|x| #each), #explode);)
-            }
-            (ParamLocation::Query, ParamType::List { item, delimiter, .. }) => {
-                let each = to_text(item, types, quote!(x));
-                // The delimiter as it goes on the wire.
-                let delimiter = match delimiter {
-                    ' ' => "%20",
-                    '|' => "%7C",
-                    _ => "%09",
-                };
-                quote!(query.push_delimited(#wire, #list.iter().map(|x| #each), #delimiter);)
-            }
-            (ParamLocation::Query, ParamType::Object { style, .. }) => {
-                let style = match style {
-                    crate::ir::ObjectStyle::Form => quote!(Form),
-                    crate::ir::ObjectStyle::FormExploded => quote!(FormExploded),
-                    crate::ir::ObjectStyle::DeepObject => quote!(DeepObject),
-                };
-                quote!(query.push_object(#wire, #access, crate::runtime::ObjectStyle::#style);)
-            }
-            (ParamLocation::Query, _) => {
-                let text = value(access.clone());
-                quote!(query.push(#wire, &#text);)
-            }
-            (ParamLocation::Header, _) => {
-                let text = value(access.clone());
-                quote!(req.header(#wire, #text);)
-            }
-        };
-        let step = if guard_open {
-            quote!(if let Some(v) = &self.#name { #step })
-        } else {
-            step
-        };
-        if p.location == ParamLocation::Query {
-            query_steps.push(step);
-        } else {
-            header_steps.push(step);
-        }
-    }
-    let method = ident(&op.http_method);
-    let authenticated = op.authenticated;
+    let query = op.params.iter().any(|p| p.location == ParamLocation::Query);
+    let headers = op.params.iter().any(|p| p.location == ParamLocation::Header);
+    let binding = if query || headers || op.body.is_some() {
+        "let mut req"
+    } else {
+        "let req"
+    };
     let accept = match &op.accept {
-        Some(a) => quote!(Some(#a)),
-        None => quote!(None),
+        Some(a) => format!("Some({})", lit(a)),
+        None => "None".to_owned(),
     };
-    let query_block = if query_steps.is_empty() {
-        TokenStream::new()
-    } else {
-        quote! {
-            let mut query = crate::runtime::Query::default();
-            #(#query_steps)*
-            req.query(&query);
+    l.fit(
+        2,
+        &format!("{binding} = crate::runtime::Request::new("),
+        &[
+            format!("::reqwest::Method::{}", op.http_method),
+            "path".to_owned(),
+            op.authenticated.to_string(),
+            accept,
+        ],
+        ");",
+    );
+    if query {
+        l.line(2, "let mut query = crate::runtime::Query::default();");
+        for p in op.params.iter().filter(|p| p.location == ParamLocation::Query) {
+            param_step(l, p, types);
         }
-    };
-    let body_step = match &op.body {
-        None => TokenStream::new(),
-        Some(b) => {
-            let content_type = &b.content_type;
-            let set = match &b.kind {
-                BodyKind::Json(_) => quote!(req.json(body)?;),
-                BodyKind::Form(_) => quote!(req.form(body)?;),
-                BodyKind::Text => {
-                    quote!(req.body(#content_type, ::bytes::Bytes::from(Clone::clone(body)));)
-                }
-                BodyKind::Binary => {
-                    quote!(req.body(#content_type, Clone::clone(body));)
-                }
-                BodyKind::Empty => TokenStream::new(),
-            };
-            quote! {
-                if let Some(body) = &self.body {
-                    #set
-                }
+        l.line(2, "req.query(&query);");
+    }
+    for p in op.params.iter().filter(|p| p.location == ParamLocation::Header) {
+        param_step(l, p, types);
+    }
+    if let Some(b) = &op.body {
+        let content_type = lit(&b.content_type);
+        let set = match &b.kind {
+            BodyKind::Json(_) => Some("req.json(body)?;".to_owned()),
+            BodyKind::Form(_) => Some("req.form(body)?;".to_owned()),
+            BodyKind::Text => Some(format!(
+                "req.body({content_type}, ::bytes::Bytes::from(Clone::clone(body)));"
+            )),
+            BodyKind::Binary => Some(format!("req.body({content_type}, Clone::clone(body));")),
+            BodyKind::Empty => None,
+        };
+        match set {
+            Some(set) => {
+                l.line(2, "if let Some(body) = &self.body {");
+                l.line(3, &set);
+                l.line(2, "}");
             }
+            None => l.line(2, "if let Some(body) = &self.body {}"),
         }
-    };
-    let mut_req = if query_steps.is_empty() && header_steps.is_empty() && op.body.is_none() {
-        quote!(let req)
+    }
+    l.line(2, "Ok(req)");
+    l.line(1, "}");
+}
+
+/// A Rust character literal.
+fn char_lit(c: char) -> String {
+    proc_macro2::Literal::character(c).to_string()
+}
+
+/// The statement putting a query or header parameter on the request (in
+/// `if let Some(v)` when it is optional).
+fn param_step(l: &mut Lines, p: &Param, types: &[TypeDef]) {
+    let name = &p.ident;
+    let wire = lit(&p.name);
+    // A reference to the value, and the value to call `.iter()` on (a
+    // leading `&` would bind to the whole method chain).
+    let (access, list) = if p.required {
+        (format!("&self.{name}"), format!("self.{name}"))
     } else {
-        quote!(let mut req)
+        ("v".to_owned(), "v".to_owned())
     };
-    quote! {
-        fn request(&self) -> Result<crate::runtime::Request, crate::Error<#error>> {
-            let mut path = String::new();
-            #(#path_steps)*
-            #mut_req = crate::runtime::Request::new(::reqwest::Method::#method, path, #authenticated, #accept);
-            #query_block
-            #(#header_steps)*
-            #body_step
-            Ok(req)
+    let value = |v: &str| -> String {
+        match &p.ty {
+            ParamType::Scalar(t) => text_of(t, types, v),
+            ParamType::List { item, .. } => format!(
+                "{list}.iter().map(|x| {}).collect::<Vec<_>>().join(\",\")",
+                text_of(item, types, "x")
+            ),
+            ParamType::ETag | ParamType::Object { .. } => format!("ToString::to_string({v})"),
         }
+    };
+    let (open, args) = match (p.location, &p.ty) {
+        (ParamLocation::Path, _) => return,
+        (
+            ParamLocation::Query,
+            ParamType::List {
+                item,
+                explode,
+                delimiter,
+            },
+        ) if *explode || *delimiter == ',' => (
+            "query.push_list(",
+            vec![
+                wire,
+                format!("{list}.iter().map(|x| {})", text_of(item, types, "x")),
+                explode.to_string(),
+            ],
+        ),
+        (ParamLocation::Query, ParamType::List { item, delimiter, .. }) => {
+            // The delimiter as it goes on the wire.
+            let delimiter = match delimiter {
+                ' ' => "%20",
+                '|' => "%7C",
+                _ => "%09",
+            };
+            (
+                "query.push_delimited(",
+                vec![
+                    wire,
+                    format!("{list}.iter().map(|x| {})", text_of(item, types, "x")),
+                    lit(delimiter),
+                ],
+            )
+        }
+        (ParamLocation::Query, ParamType::Object { style, .. }) => {
+            let style = match style {
+                crate::ir::ObjectStyle::Form => "Form",
+                crate::ir::ObjectStyle::FormExploded => "FormExploded",
+                crate::ir::ObjectStyle::DeepObject => "DeepObject",
+            };
+            (
+                "query.push_object(",
+                vec![wire, access, format!("crate::runtime::ObjectStyle::{style}")],
+            )
+        }
+        (ParamLocation::Query, _) => ("query.push(", vec![wire, format!("&{}", value(&access))]),
+        (ParamLocation::Header, _) => ("req.header(", vec![wire, value(&access)]),
+    };
+    if p.required {
+        l.fit(2, open, &args, ");");
+    } else {
+        l.line(2, &format!("if let Some(v) = &self.{name} {{"));
+        l.fit(3, open, &args, ");");
+        l.line(2, "}");
     }
 }
 

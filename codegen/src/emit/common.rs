@@ -193,6 +193,19 @@ pub(crate) fn to_text(t: &TypeRef, types: &[TypeDef], v: TokenStream) -> TokenSt
     }
 }
 
+/// [`to_text`] as text, for the items written as text.
+pub(crate) fn text_of(t: &TypeRef, types: &[TypeDef], v: &str) -> String {
+    match t {
+        TypeRef::Prim(Prim::DateTime) => format!("::chrono::DateTime::to_rfc3339({v})"),
+        TypeRef::Prim(Prim::String) => format!("{}::clone({v})", std_text("String")),
+        TypeRef::Named(n) => match find(types, n).map(|d| &d.kind) {
+            Some(TypeKind::Alias(inner)) => text_of(inner, types, v),
+            _ => format!("{}::to_string({v})", std_text("ToString")),
+        },
+        _ => format!("{}::to_string({v})", std_text("ToString")),
+    }
+}
+
 pub(crate) use crate::naming::PRELUDE;
 
 /// Whether every variant of a union is written as one piece of text: such
