@@ -116,7 +116,7 @@ pub(crate) fn versus(root: &Path, rounds: usize) -> Result<()> {
         theirs_gen()?;
     }
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for _ in 0..rounds.max(5) {
+    for _ in 0..rounds.max(9) {
         ours.push(ours_gen()?);
         if progenitor {
             theirs.push(theirs_gen()?);
@@ -125,7 +125,7 @@ pub(crate) fn versus(root: &Path, rounds: usize) -> Result<()> {
     let ours_wall = median(ours, |c| c.wall);
     print!(
         "  generate, warm (median of {}): `cargo xtask generate` {}",
-        rounds.max(5),
+        rounds.max(9),
         secs(ours_wall)
     );
     if progenitor {
