@@ -125,7 +125,14 @@ pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
 pub(crate) fn doc_lines(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut fence: Option<String> = None;
-    for raw in text.trim().lines() {
+    // A lone CR ends a line too (old Mac text): rustc refuses a bare CR
+    // inside a doc comment.
+    let text = text.replace("\r\n", "\n");
+    let text = text.trim();
+    if text.is_empty() {
+        return out;
+    }
+    for raw in text.split(['\n', '\r']) {
         let line = raw.trim_end();
         let trimmed = line.trim_start();
         if let Some(marker) = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m)) {
@@ -267,5 +274,16 @@ pub(crate) fn std_text(name: &str) -> &str {
         "IntoIterator" => "::std::iter::IntoIterator",
         "Send" => "::std::marker::Send",
         _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_lines;
+
+    #[test]
+    fn every_line_ending_ends_a_doc_line() {
+        assert_eq!(doc_lines("a\rb\r\nc\nd"), [" a", " b", " c", " d"]);
+        assert!(doc_lines(" \r\n").is_empty());
     }
 }

@@ -83,7 +83,7 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
             let values: Vec<_> = variants.iter().map(|v| v.value.as_str()).collect();
             let value_docs: Vec<String> = variants
                 .iter()
-                .map(|v| format!(" `{}`", v.value.replace('`', "'")))
+                .map(|v| format!(" `{}`", v.value.replace('`', "'").replace(['\r', '\n'], " ")))
                 .collect();
             let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
             quote! {
@@ -217,7 +217,12 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
             let tags: Vec<_> = variants.iter().map(|v| v.tag.as_str()).collect();
             let tag_docs: Vec<String> = variants
                 .iter()
-                .map(|v| format!(" `{property}` is `{}`.", v.tag.replace('`', "'")))
+                .map(|v| {
+                    format!(
+                        " `{property}` is `{}`.",
+                        v.tag.replace('`', "'").replace(['\r', '\n'], " ")
+                    )
+                })
                 .collect();
             let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
             let missing = format!("missing or non-string discriminator `{property}`");
