@@ -16,6 +16,7 @@ mod script;
 pub mod files;
 
 pub use codegen::{
-    Config, Diagnostic, Diagnostics, GeneratedFile, ModuleOutput, Output, Severity, generate, generate_module,
+    Config, Diagnostic, Diagnostics, FeatureGroups, GeneratedFile, ModuleOutput, Output, RuntimeSource, Severity,
+    generate, generate_module,
 };
 pub use script::{Build, BuildError};

@@ -265,17 +265,16 @@ fn run_parts(parts: &[Part<'_>]) -> Vec<Formatted> {
     };
     // The calling thread is one of the workers: its allocator already holds
     // the memory that reading and lowering the spec freed.
-    let mut done: Vec<(usize, Formatted)> =
-        std::thread::scope(|scope| {
-            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-            let mut done = work();
-            for helper in helpers {
-                done.extend(helper.join().unwrap_or_else(|_| {
-                    vec![(usize::MAX, Err("generator bug: a formatter thread panicked".to_owned()))]
-                }));
-            }
-            done
-        });
+    let mut done: Vec<(usize, Formatted)> = std::thread::scope(|scope| {
+        let bug = |_| vec![(usize::MAX, Err("generator bug: a formatter thread panicked".to_owned()))];
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        // A panic here is a bug reported as one, as a helper's is.
+        let mut done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(bug);
+        for helper in helpers {
+            done.extend(helper.join().unwrap_or_else(bug));
+        }
+        done
+    });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
 }
