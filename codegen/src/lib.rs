@@ -69,6 +69,17 @@ pub enum RuntimeSource {
     Path(String),
 }
 
+impl RuntimeSource {
+    /// What the command-line flags ask for: `--runtime-path`, when given,
+    /// over `--runtime` (the commands refuse both at once).
+    pub fn from_flags(mode: RuntimeSource, path: Option<&str>) -> RuntimeSource {
+        match path {
+            Some(path) => RuntimeSource::Path(path.to_owned()),
+            None => mode,
+        }
+    }
+}
+
 impl std::str::FromStr for RuntimeSource {
     type Err = String;
 

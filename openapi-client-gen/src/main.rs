@@ -96,10 +96,7 @@ fn generate(args: &Generate) -> ExitCode {
     config.standalone = true;
     config.lenient = args.lenient;
     config.skip_unsupported = args.skip_unsupported;
-    config.runtime = match &args.runtime_path {
-        Some(path) => codegen::RuntimeSource::Path(path.clone()),
-        None => args.runtime.clone(),
-    };
+    config.runtime = codegen::RuntimeSource::from_flags(args.runtime.clone(), args.runtime_path.as_deref());
     config.features = args.features;
     config.command = format!(
         "openapi-client-gen generate --spec {} --out {}",

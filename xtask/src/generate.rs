@@ -71,10 +71,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
             };
             let mut config = codegen::Config::new(&name, &spec.display().to_string());
             config.standalone = true;
-            config.runtime = match &args.runtime_path {
-                Some(path) => codegen::RuntimeSource::Path(path.clone()),
-                None => args.runtime.clone(),
-            };
+            config.runtime = codegen::RuntimeSource::from_flags(args.runtime.clone(), args.runtime_path.as_deref());
             config.command = format!("cargo xtask generate --spec {} --out {}", spec.display(), out.display());
             vec![(spec.clone(), spec.display().to_string(), out.clone(), config)]
         }

@@ -9,7 +9,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::common::{doc_lines, find, ident, text_of, type_string, type_text, type_tokens};
+use super::common::{doc_lines, find, ident, text_of, tokens, type_string, type_text, type_tokens};
 use super::features::Gates;
 use super::text::{Lines, lit};
 use super::{Piece, gate_text, members_text};
@@ -98,12 +98,7 @@ fn body_type(op: &Operation) -> Option<String> {
 }
 
 fn success_body(case: &ResponseCase) -> TokenStream {
-    match &case.body {
-        BodyKind::Json(t) | BodyKind::Form(t) => type_tokens(t),
-        BodyKind::Text => quote!(String),
-        BodyKind::Binary => quote!(::bytes::Bytes),
-        BodyKind::Empty => quote!(()),
-    }
+    tokens(&body_text(&case.body))
 }
 
 fn is_binary(op: &Operation) -> bool {

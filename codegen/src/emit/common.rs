@@ -11,40 +11,24 @@ pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// The fully qualified type of a reference: emitted code never relies on
-/// what is in scope, so a schema called `Option` or `Box` breaks nothing.
-pub(crate) fn type_tokens(t: &TypeRef) -> TokenStream {
-    match t {
-        TypeRef::Named(n) => {
-            let n = ident(n);
-            quote!(crate::models::#n)
-        }
-        TypeRef::Boxed(inner) => {
-            let inner = type_tokens(inner);
-            let b = std("Box");
-            quote!(#b<#inner>)
-        }
-        TypeRef::Prim(p) => prim_tokens(*p),
-        TypeRef::Vec(inner) => {
-            let inner = type_tokens(inner);
-            let v = std("Vec");
-            quote!(#v<#inner>)
-        }
-        TypeRef::Map(inner) => {
-            let inner = type_tokens(inner);
-            let s = std("String");
-            quote!(::std::collections::BTreeMap<#s, #inner>)
-        }
-        TypeRef::Option(inner) => {
-            let inner = type_tokens(inner);
-            let o = std("Option");
-            quote!(#o<#inner>)
-        }
-        TypeRef::Any => quote!(::serde_json::Value),
-    }
+/// Code the emitter spelled as text (a type, an expression), as tokens for
+/// the items still built as tokens: each is spelled once, by the text
+/// functions. Text that does not lex is a generator bug, and says so where
+/// the compiler will show it.
+pub(crate) fn tokens(text: &str) -> TokenStream {
+    text.parse().unwrap_or_else(|e| {
+        let bug = format!("generator bug: `{text}` does not lex: {e}");
+        quote!(::core::compile_error!(#bug))
+    })
 }
 
-/// [`type_tokens`] as text, for the items written as text.
+/// [`type_text`] as tokens.
+pub(crate) fn type_tokens(t: &TypeRef) -> TokenStream {
+    tokens(&type_text(t))
+}
+
+/// The fully qualified type of a reference: emitted code never relies on
+/// what is in scope, so a schema called `Option` or `Box` breaks nothing.
 pub(crate) fn type_text(t: &TypeRef) -> String {
     match t {
         TypeRef::Named(n) => format!("crate::models::{n}"),
@@ -69,21 +53,6 @@ pub(crate) fn type_text(t: &TypeRef) -> String {
         ),
         TypeRef::Option(inner) => format!("{}<{}>", std_text("Option"), type_text(inner)),
         TypeRef::Any => "::serde_json::Value".to_owned(),
-    }
-}
-
-fn prim_tokens(p: Prim) -> TokenStream {
-    match p {
-        Prim::String => std("String"),
-        Prim::Bool => quote!(bool),
-        Prim::I32 => quote!(i32),
-        Prim::I64 => quote!(i64),
-        Prim::F32 => quote!(f32),
-        Prim::F64 => quote!(f64),
-        Prim::Uuid => quote!(::uuid::Uuid),
-        Prim::DateTime => quote!(::chrono::DateTime<::chrono::FixedOffset>),
-        Prim::Date => quote!(::chrono::NaiveDate),
-        Prim::Base64 => quote!(crate::runtime::Base64),
     }
 }
 
@@ -179,28 +148,6 @@ pub(crate) fn find<'a>(types: &'a [TypeDef], name: &str) -> Option<&'a TypeDef> 
 
 /// How a value of type `t` (in `v`, a reference) is written into a URL or
 /// header: RFC 3339 for date-times, `Display` for everything else.
-pub(crate) fn to_text(t: &TypeRef, types: &[TypeDef], v: TokenStream) -> TokenStream {
-    match t {
-        TypeRef::Prim(Prim::DateTime) => quote!(::chrono::DateTime::to_rfc3339(#v)),
-        TypeRef::Prim(Prim::String) => {
-            let s = std("String");
-            quote!(#s::clone(#v))
-        }
-        TypeRef::Named(n) => match find(types, n).map(|d| &d.kind) {
-            Some(TypeKind::Alias(inner)) => to_text(inner, types, v),
-            _ => {
-                let t = std("ToString");
-                quote!(#t::to_string(#v))
-            }
-        },
-        _ => {
-            let t = std("ToString");
-            quote!(#t::to_string(#v))
-        }
-    }
-}
-
-/// [`to_text`] as text, for the items written as text.
 pub(crate) fn text_of(t: &TypeRef, types: &[TypeDef], v: &str) -> String {
     match t {
         TypeRef::Prim(Prim::DateTime) => format!("::chrono::DateTime::to_rfc3339({v})"),
@@ -279,11 +226,19 @@ pub(crate) fn std_text(name: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::doc_lines;
+    use super::{doc_lines, tokens};
 
     #[test]
     fn every_line_ending_ends_a_doc_line() {
         assert_eq!(doc_lines("a\rb\r\nc\nd"), [" a", " b", " c", " d"]);
         assert!(doc_lines(" \r\n").is_empty());
+    }
+
+    #[test]
+    fn text_that_does_not_lex_becomes_a_compile_error_naming_it() {
+        assert_eq!(tokens("crate::models::Pet").to_string(), "crate :: models :: Pet");
+        let bug = tokens("\"open").to_string();
+        assert!(bug.starts_with(":: core :: compile_error !"), "{bug}");
+        assert!(bug.contains("generator bug: `\\\"open` does not lex"), "{bug}");
     }
 }

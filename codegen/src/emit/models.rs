@@ -5,7 +5,9 @@ use quote::quote;
 use serde_json::Value;
 
 use super::Piece;
-use super::common::{doc_attrs, doc_lines, ident, scalar_union, std, std_text, to_text, type_text, type_tokens};
+use super::common::{
+    doc_attrs, doc_lines, ident, scalar_union, std, std_text, text_of, tokens, type_text, type_tokens,
+};
 use super::text::{Lines, lit};
 use crate::ir::{Field, FieldMode, Ir, PageShape, Struct, TypeDef, TypeKind, TypeRef};
 use crate::naming::{Namespace, field_name};
@@ -188,7 +190,10 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
             let types: Vec<_> = variants.iter().map(|v| type_tokens(&v.ty)).collect();
             // A union of scalars can be a parameter: it shows as the value it holds.
             let display = scalar_union(variants, all_types).then(|| {
-                let texts: Vec<_> = variants.iter().map(|v| to_text(&v.ty, all_types, quote!(v))).collect();
+                let texts: Vec<_> = variants
+                    .iter()
+                    .map(|v| tokens(&text_of(&v.ty, all_types, "v")))
+                    .collect();
                 quote! {
                     impl ::std::fmt::Display for #name {
                         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
