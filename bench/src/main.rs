@@ -71,7 +71,7 @@ fn main() -> Result<()> {
         "cargo xtask bench (release build, {} cores)\n",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
-    let v1 = std::fs::read_to_string(root().join("../shared/specs/bc-api-v1.0.yaml")).ok();
+    let v1 = specs::sample_spec(&root(), "bc-api-v1.0.yaml").map(|(_, text)| text);
     if wants("generate") {
         generation(v1.as_deref())?;
     }
@@ -130,8 +130,8 @@ fn time_generation(text: &str, name: &str, runs: usize) -> Result<(Duration, usi
     time_generation_with(text, name, runs, false)
 }
 
-/// Every spec of `../shared/specs/realworld/` (OpenAPI 3.0),
-/// `realworld-3.1/` and `realworld-2.0/`: generation time (median),
+/// Every real-world sample spec (`realworld/`, OpenAPI 3.0;
+/// `realworld-3.1/`; `realworld-2.0/`): generation time (median),
 /// operations and lines, with `--lenient` only where a spec needs it.
 fn realworld_generation() -> Result<()> {
     for folder in ["realworld", "realworld-3.1", "realworld-2.0"] {
@@ -141,17 +141,12 @@ fn realworld_generation() -> Result<()> {
 }
 
 fn realworld_folder(folder: &str) -> Result<()> {
-    let path = root().join("../shared/specs").join(folder);
-    let Ok(entries) = std::fs::read_dir(&path) else {
-        println!("  ../shared/specs/{folder}: not found beside the project, skipped");
+    let paths = specs::sample_folder(&root(), folder);
+    if paths.is_empty() {
+        println!("  {folder}: no sample specs, skipped");
         return Ok(());
-    };
-    println!("  ../shared/specs/{folder}:");
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json"))
-        .collect();
-    paths.sort();
+    }
+    println!("  {folder}:");
     for path in paths {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("spec").to_owned();
         let text = std::fs::read_to_string(&path)?;

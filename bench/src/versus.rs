@@ -77,11 +77,10 @@ fn ratio(ours: Duration, theirs: Duration) -> String {
 }
 
 pub(crate) fn versus(root: &Path, rounds: usize) -> Result<()> {
-    let spec = root.join("../shared/specs/bc-api-v1.0.yaml");
-    if !spec.is_file() {
-        println!("== versus progenitor: ../shared/specs/bc-api-v1.0.yaml not found beside the project, skipped\n");
+    let Some((spec, _)) = crate::specs::sample_spec(root, "bc-api-v1.0.yaml") else {
+        println!("== versus progenitor: the sample spec bc-api-v1.0.yaml is not there, skipped\n");
         return Ok(());
-    }
+    };
     let progenitor = has_progenitor();
     println!(
         "== BC v1.0 as a user sees it{}",

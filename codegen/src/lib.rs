@@ -155,6 +155,18 @@ pub struct Output {
 /// Generates a crate from the text of a spec (YAML or JSON). On any error,
 /// returns every diagnostic, located, and no files.
 pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics> {
+    let (files, warnings) = lowered(spec_text, config, |ir| emit::emit(ir, config))?;
+    Ok(Output { files, warnings })
+}
+
+/// Reads, checks and lowers a spec, then hands the IR to `emit`; every
+/// problem on the way comes back located. `emit` fails only on a generator
+/// bug, reported as an error.
+pub(crate) fn lowered<T>(
+    spec_text: &str,
+    config: &Config,
+    emit: impl FnOnce(&ir::Ir) -> Result<T, String>,
+) -> Result<(T, Vec<Diagnostic>), Diagnostics> {
     let spec_text = spec::without_bom(spec_text);
     let mut sink = Sink::default();
     let doc = match spec::read(spec_text, &mut sink, config.skip_unsupported, config.lenient) {
@@ -197,15 +209,11 @@ pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics>
     // The document's tree is the largest thing held: freed now, its memory
     // serves the emitter instead of fresh pages.
     drop(doc);
-    let files = match emit::emit(&ir, config) {
-        Ok(files) => files,
+    match emit(&ir) {
+        Ok(out) => Ok((out, spec::locate(spec_text, &config.spec_name, sink))),
         Err(bug) => {
             sink.error("", bug);
-            return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
+            Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)))
         }
-    };
-    Ok(Output {
-        files,
-        warnings: spec::locate(spec_text, &config.spec_name, sink),
-    })
+    }
 }

@@ -29,29 +29,42 @@ fn words(raw: &str) -> String {
     out
 }
 
-type CaseCache = std::cell::RefCell<std::collections::HashMap<String, String>>;
-
-thread_local! {
-    /// `words(raw)` in each case, by `raw`: a spec repeats its property and
-    /// schema names many times (every entity's `id`, each inline body's
-    /// copy of an entity), and heck's Unicode-aware casing was a tenth of
-    /// generating BC v1.0.
-    static SNAKE: CaseCache = CaseCache::default();
-    static CAMEL: CaseCache = CaseCache::default();
+/// A spec's names in each case, remembered: a spec repeats its property
+/// and schema names many times (every entity's `id`, each inline body's
+/// copy of an entity), and heck's Unicode-aware casing was a tenth of
+/// generating BC v1.0. Lowering holds one for the spec it lowers; it goes
+/// with it.
+#[derive(Debug, Default)]
+pub(crate) struct Cased {
+    snake: std::collections::HashMap<String, String>,
+    camel: std::collections::HashMap<String, String>,
 }
 
-/// Empties the case caches.
-pub(crate) fn forget_cased_names() {
-    SNAKE.with(|c| c.borrow_mut().clear());
-    CAMEL.with(|c| c.borrow_mut().clear());
+impl Cased {
+    /// An `UpperCamelCase` type or variant name of `raw`: never empty,
+    /// never a keyword, never starting with a digit.
+    pub(crate) fn type_name(&mut self, raw: &str, fallback: &str) -> String {
+        let camel = remembered(&mut self.camel, raw, |w| w.to_upper_camel_case());
+        type_name_from(camel, raw, fallback)
+    }
+
+    /// [`field_name`], remembered.
+    pub(crate) fn field_name(&mut self, raw: &str, fallback: &str) -> String {
+        let snake = remembered(&mut self.snake, raw, |w| w.to_snake_case());
+        field_name_from(snake, raw, fallback)
+    }
 }
 
-fn cased(cache: &'static std::thread::LocalKey<CaseCache>, raw: &str, case: impl Fn(&str) -> String) -> String {
-    if let Some(hit) = cache.with(|c| c.borrow().get(raw).cloned()) {
-        return hit;
+fn remembered(
+    cache: &mut std::collections::HashMap<String, String>,
+    raw: &str,
+    case: impl Fn(&str) -> String,
+) -> String {
+    if let Some(hit) = cache.get(raw) {
+        return hit.clone();
     }
     let name = case(&words(raw));
-    cache.with(|c| c.borrow_mut().insert(raw.to_owned(), name.clone()));
+    cache.insert(raw.to_owned(), name.clone());
     name
 }
 
@@ -87,10 +100,9 @@ fn symbol_word(raw: &str) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
-/// `UpperCamelCase` type or variant name; never empty, never a keyword,
-/// never starting with a digit.
-pub(crate) fn type_name(raw: &str, fallback: &str) -> String {
-    let mut name = cased(&CAMEL, raw, |w| w.to_upper_camel_case());
+/// The type or variant name of `raw` from its `UpperCamelCase` words
+/// (`name`): never empty, never a keyword, never starting with a digit.
+fn type_name_from(mut name: String, raw: &str, fallback: &str) -> String {
     if name.is_empty() {
         name = symbol_word(raw)
             .map(|w| w.to_upper_camel_case())
@@ -105,9 +117,13 @@ pub(crate) fn type_name(raw: &str, fallback: &str) -> String {
     name
 }
 
-/// `snake_case` field, method or parameter name; keywords get a trailing `_`.
+/// A `snake_case` field, method or parameter name; keywords get a
+/// trailing `_`. Not remembered: for names that are not the spec's own.
 pub(crate) fn field_name(raw: &str, fallback: &str) -> String {
-    let mut name = cased(&SNAKE, raw, |w| w.to_snake_case());
+    field_name_from(words(raw).to_snake_case(), raw, fallback)
+}
+
+fn field_name_from(mut name: String, raw: &str, fallback: &str) -> String {
     if name.is_empty() {
         name = symbol_word(raw)
             .map(|w| w.to_snake_case())
@@ -231,6 +247,10 @@ impl Namespace {
 mod tests {
     use super::*;
 
+    fn type_name(raw: &str, fallback: &str) -> String {
+        Cased::default().type_name(raw, fallback)
+    }
+
     /// The methods of `impl Client` blocks in the runtime's source.
     fn runtime_client_methods() -> Vec<String> {
         let file = syn::parse_file(include_str!("../../runtime/src/client.rs")).expect("the runtime parses");
@@ -346,6 +366,11 @@ paths:
     #[test]
     fn odata_annotations_and_keywords() {
         assert_eq!(field_name("@odata.etag", "field"), "odata_etag");
+        let mut cased = Cased::default();
+        for _ in 0..2 {
+            assert_eq!(cased.field_name("@odata.etag", "field"), "odata_etag");
+            assert_eq!(cased.field_name("type", "field"), "type_");
+        }
         assert_eq!(
             field_name("pdfDocumentContent@odata.mediaReadLink", "field"),
             "pdf_document_content_odata_media_read_link"

@@ -28,7 +28,12 @@ impl crate::Client {
         customer_contact_id: ::uuid::Uuid,
         if_match: impl Into<crate::ETag>,
     ) -> DeleteCustomerContact<'_> {
-        DeleteCustomerContact::new(self, company_id, customer_contact_id, if_match.into())
+        DeleteCustomerContact::new(
+            self,
+            company_id,
+            customer_contact_id,
+            if_match.into(),
+        )
     }
     /// Get one customer contact
     ///
@@ -150,7 +155,10 @@ impl crate::Client {
     /// # }
     /// ```
     #[cfg(feature = "customer-contacts")]
-    pub fn list_customer_contacts(&self, company_id: ::uuid::Uuid) -> ListCustomerContacts<'_> {
+    pub fn list_customer_contacts(
+        &self,
+        company_id: ::uuid::Uuid,
+    ) -> ListCustomerContacts<'_> {
         ListCustomerContacts::new(self, company_id)
     }
     /// Update a customer contact
@@ -221,10 +229,16 @@ impl<'a> DeleteCustomerContact<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, DeleteCustomerContactResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    fn request(&self) -> Result<crate::runtime::Request, crate::Error<DeleteCustomerContactError>> {
+    fn request(
+        &self,
+    ) -> Result<crate::runtime::Request, crate::Error<DeleteCustomerContactError>> {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
+        crate::runtime::push_path_segment(
+            &mut path,
+            &ToString::to_string(&self.company_id),
+            false,
+        );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
@@ -241,18 +255,6 @@ impl<'a> DeleteCustomerContact<'a> {
         req.header("If-Match", ToString::to_string(&self.if_match));
         Ok(req)
     }
-    fn decode(raw: crate::runtime::RawResponse) -> DeleteCustomerContactResult {
-        match raw.status.as_u16() {
-            204u16 => raw.ok_with((), ()),
-            400u16 => raw.fail_json(DeleteCustomerContactError::BadRequest),
-            401u16 => raw.fail_json(DeleteCustomerContactError::Unauthorized),
-            404u16 => raw.fail_json(DeleteCustomerContactError::NotFound),
-            409u16 => raw.fail_json(DeleteCustomerContactError::Conflict),
-            429u16 => raw.fail_json(DeleteCustomerContactError::TooManyRequests),
-            503u16 => raw.fail_json(DeleteCustomerContactError::ServiceUnavailable),
-            _ => raw.unexpected(),
-        }
-    }
 }
 #[cfg(feature = "customer-contacts")]
 impl<'a> ::std::future::IntoFuture for DeleteCustomerContact<'a> {
@@ -268,6 +270,21 @@ pub type DeleteCustomerContactResult = Result<
     crate::Response<(), ()>,
     crate::Error<DeleteCustomerContactError>,
 >;
+#[cfg(feature = "customer-contacts")]
+impl<'a> DeleteCustomerContact<'a> {
+    fn decode(raw: crate::runtime::RawResponse) -> DeleteCustomerContactResult {
+        match raw.status.as_u16() {
+            204u16 => raw.ok_with((), ()),
+            400u16 => raw.fail_json(DeleteCustomerContactError::BadRequest),
+            401u16 => raw.fail_json(DeleteCustomerContactError::Unauthorized),
+            404u16 => raw.fail_json(DeleteCustomerContactError::NotFound),
+            409u16 => raw.fail_json(DeleteCustomerContactError::Conflict),
+            429u16 => raw.fail_json(DeleteCustomerContactError::TooManyRequests),
+            503u16 => raw.fail_json(DeleteCustomerContactError::ServiceUnavailable),
+            _ => raw.unexpected(),
+        }
+    }
+}
 /// The documented error responses of [`crate::Client::delete_customer_contact`].
 #[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
@@ -368,10 +385,16 @@ impl<'a> GetCustomerContact<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    fn request(&self) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactError>> {
+    fn request(
+        &self,
+    ) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactError>> {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
+        crate::runtime::push_path_segment(
+            &mut path,
+            &ToString::to_string(&self.company_id),
+            false,
+        );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
@@ -395,6 +418,23 @@ impl<'a> GetCustomerContact<'a> {
         req.query(&query);
         Ok(req)
     }
+}
+#[cfg(feature = "customer-contacts")]
+impl<'a> ::std::future::IntoFuture for GetCustomerContact<'a> {
+    type Output = GetCustomerContactResult;
+    type IntoFuture = crate::runtime::Call<'a, GetCustomerContactResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
+/// What [`GetCustomerContact::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
+pub type GetCustomerContactResult = Result<
+    crate::Response<crate::models::CustomerContact, GetCustomerContactHeaders>,
+    crate::Error<GetCustomerContactError>,
+>;
+#[cfg(feature = "customer-contacts")]
+impl<'a> GetCustomerContact<'a> {
     fn decode(raw: crate::runtime::RawResponse) -> GetCustomerContactResult {
         match raw.status.as_u16() {
             200u16 => {
@@ -412,20 +452,6 @@ impl<'a> GetCustomerContact<'a> {
         }
     }
 }
-#[cfg(feature = "customer-contacts")]
-impl<'a> ::std::future::IntoFuture for GetCustomerContact<'a> {
-    type Output = GetCustomerContactResult;
-    type IntoFuture = crate::runtime::Call<'a, GetCustomerContactResult>;
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-/// What [`GetCustomerContact::send`] gives: the typed response, or why the call failed.
-#[cfg(feature = "customer-contacts")]
-pub type GetCustomerContactResult = Result<
-    crate::Response<crate::models::CustomerContact, GetCustomerContactHeaders>,
-    crate::Error<GetCustomerContactError>,
->;
 /// The documented error responses of [`crate::Client::get_customer_contact`].
 #[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
@@ -503,10 +529,17 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
     }
     fn request(
         &self,
-    ) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactPdfDocumentError>> {
+    ) -> Result<
+        crate::runtime::Request,
+        crate::Error<GetCustomerContactPdfDocumentError>,
+    > {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
+        crate::runtime::push_path_segment(
+            &mut path,
+            &ToString::to_string(&self.company_id),
+            false,
+        );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
@@ -521,19 +554,6 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
             Some("application/json"),
         );
         Ok(req)
-    }
-    fn decode(raw: crate::runtime::RawResponse) -> GetCustomerContactPdfDocumentResult {
-        match raw.status.as_u16() {
-            200u16 => raw.ok_json(()),
-            400u16 => raw.fail_json(GetCustomerContactPdfDocumentError::BadRequest),
-            401u16 => raw.fail_json(GetCustomerContactPdfDocumentError::Unauthorized),
-            404u16 => raw.fail_json(GetCustomerContactPdfDocumentError::NotFound),
-            429u16 => raw.fail_json(GetCustomerContactPdfDocumentError::TooManyRequests),
-            503u16 => {
-                raw.fail_json(GetCustomerContactPdfDocumentError::ServiceUnavailable)
-            }
-            _ => raw.unexpected(),
-        }
     }
 }
 #[cfg(feature = "customer-contacts")]
@@ -550,6 +570,22 @@ pub type GetCustomerContactPdfDocumentResult = Result<
     crate::Response<crate::models::PdfDocument, ()>,
     crate::Error<GetCustomerContactPdfDocumentError>,
 >;
+#[cfg(feature = "customer-contacts")]
+impl<'a> GetCustomerContactPdfDocument<'a> {
+    fn decode(raw: crate::runtime::RawResponse) -> GetCustomerContactPdfDocumentResult {
+        match raw.status.as_u16() {
+            200u16 => raw.ok_json(()),
+            400u16 => raw.fail_json(GetCustomerContactPdfDocumentError::BadRequest),
+            401u16 => raw.fail_json(GetCustomerContactPdfDocumentError::Unauthorized),
+            404u16 => raw.fail_json(GetCustomerContactPdfDocumentError::NotFound),
+            429u16 => raw.fail_json(GetCustomerContactPdfDocumentError::TooManyRequests),
+            503u16 => {
+                raw.fail_json(GetCustomerContactPdfDocumentError::ServiceUnavailable)
+            }
+            _ => raw.unexpected(),
+        }
+    }
+}
 /// The documented error responses of [`crate::Client::get_customer_contact_pdf_document`].
 #[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
@@ -631,15 +667,24 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
         }
     }
     /// Sends the request and decodes the response, once awaited.
-    pub fn send(self) -> crate::runtime::Call<'a, GetCustomerContactPdfDocumentContentResult> {
+    pub fn send(
+        self,
+    ) -> crate::runtime::Call<'a, GetCustomerContactPdfDocumentContentResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
     fn request(
         &self,
-    ) -> Result<crate::runtime::Request, crate::Error<GetCustomerContactPdfDocumentContentError>> {
+    ) -> Result<
+        crate::runtime::Request,
+        crate::Error<GetCustomerContactPdfDocumentContentError>,
+    > {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
+        crate::runtime::push_path_segment(
+            &mut path,
+            &ToString::to_string(&self.company_id),
+            false,
+        );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
@@ -655,6 +700,26 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
         );
         Ok(req)
     }
+}
+#[cfg(feature = "customer-contacts")]
+impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocumentContent<'a> {
+    type Output = GetCustomerContactPdfDocumentContentResult;
+    type IntoFuture = crate::runtime::Call<
+        'a,
+        GetCustomerContactPdfDocumentContentResult,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
+/// What [`GetCustomerContactPdfDocumentContent::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
+pub type GetCustomerContactPdfDocumentContentResult = Result<
+    crate::Response<::bytes::Bytes, ()>,
+    crate::Error<GetCustomerContactPdfDocumentContentError>,
+>;
+#[cfg(feature = "customer-contacts")]
+impl<'a> GetCustomerContactPdfDocumentContent<'a> {
     /// Sends the request and hands the body over as it arrives,
     /// without reading it into memory or applying the size limit.
     pub async fn send_stream(
@@ -714,20 +779,6 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
         }
     }
 }
-#[cfg(feature = "customer-contacts")]
-impl<'a> ::std::future::IntoFuture for GetCustomerContactPdfDocumentContent<'a> {
-    type Output = GetCustomerContactPdfDocumentContentResult;
-    type IntoFuture = crate::runtime::Call<'a, GetCustomerContactPdfDocumentContentResult>;
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-/// What [`GetCustomerContactPdfDocumentContent::send`] gives: the typed response, or why the call failed.
-#[cfg(feature = "customer-contacts")]
-pub type GetCustomerContactPdfDocumentContentResult = Result<
-    crate::Response<::bytes::Bytes, ()>,
-    crate::Error<GetCustomerContactPdfDocumentContentError>,
->;
 /// The documented error responses of [`crate::Client::get_customer_contact_pdf_document_content`].
 #[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
@@ -879,7 +930,9 @@ impl<'a> ListCompanies<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, ListCompaniesResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    fn request(&self) -> Result<crate::runtime::Request, crate::Error<ListCompaniesError>> {
+    fn request(
+        &self,
+    ) -> Result<crate::runtime::Request, crate::Error<ListCompaniesError>> {
         let mut path = String::new();
         path.push_str("/companies");
         let mut req = crate::runtime::Request::new(
@@ -910,6 +963,23 @@ impl<'a> ListCompanies<'a> {
         }
         Ok(req)
     }
+}
+#[cfg(feature = "companies")]
+impl<'a> ::std::future::IntoFuture for ListCompanies<'a> {
+    type Output = ListCompaniesResult;
+    type IntoFuture = crate::runtime::Call<'a, ListCompaniesResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
+/// What [`ListCompanies::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "companies")]
+pub type ListCompaniesResult = Result<
+    crate::Response<crate::models::CompanyCollection, ()>,
+    crate::Error<ListCompaniesError>,
+>;
+#[cfg(feature = "companies")]
+impl<'a> ListCompanies<'a> {
     /// Every item of every page: sends the request, then follows each
     /// `@odata.nextLink` (only to the base URL's origin) until the last page.
     pub fn stream(
@@ -941,20 +1011,6 @@ impl<'a> ListCompanies<'a> {
         }
     }
 }
-#[cfg(feature = "companies")]
-impl<'a> ::std::future::IntoFuture for ListCompanies<'a> {
-    type Output = ListCompaniesResult;
-    type IntoFuture = crate::runtime::Call<'a, ListCompaniesResult>;
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-/// What [`ListCompanies::send`] gives: the typed response, or why the call failed.
-#[cfg(feature = "companies")]
-pub type ListCompaniesResult = Result<
-    crate::Response<crate::models::CompanyCollection, ()>,
-    crate::Error<ListCompaniesError>,
->;
 /// The documented error responses of [`crate::Client::list_companies`].
 #[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq)]
@@ -1097,10 +1153,16 @@ impl<'a> ListCustomerContacts<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, ListCustomerContactsResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    fn request(&self) -> Result<crate::runtime::Request, crate::Error<ListCustomerContactsError>> {
+    fn request(
+        &self,
+    ) -> Result<crate::runtime::Request, crate::Error<ListCustomerContactsError>> {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
+        crate::runtime::push_path_segment(
+            &mut path,
+            &ToString::to_string(&self.company_id),
+            false,
+        );
         path.push_str(")/customerContacts");
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::GET,
@@ -1133,6 +1195,23 @@ impl<'a> ListCustomerContacts<'a> {
         }
         Ok(req)
     }
+}
+#[cfg(feature = "customer-contacts")]
+impl<'a> ::std::future::IntoFuture for ListCustomerContacts<'a> {
+    type Output = ListCustomerContactsResult;
+    type IntoFuture = crate::runtime::Call<'a, ListCustomerContactsResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
+/// What [`ListCustomerContacts::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
+pub type ListCustomerContactsResult = Result<
+    crate::Response<crate::models::CustomerContactCollection, ()>,
+    crate::Error<ListCustomerContactsError>,
+>;
+#[cfg(feature = "customer-contacts")]
+impl<'a> ListCustomerContacts<'a> {
     /// Every item of every page: sends the request, then follows each
     /// `@odata.nextLink` (only to the base URL's origin) until the last page.
     pub fn stream(
@@ -1168,20 +1247,6 @@ impl<'a> ListCustomerContacts<'a> {
         }
     }
 }
-#[cfg(feature = "customer-contacts")]
-impl<'a> ::std::future::IntoFuture for ListCustomerContacts<'a> {
-    type Output = ListCustomerContactsResult;
-    type IntoFuture = crate::runtime::Call<'a, ListCustomerContactsResult>;
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-/// What [`ListCustomerContacts::send`] gives: the typed response, or why the call failed.
-#[cfg(feature = "customer-contacts")]
-pub type ListCustomerContactsResult = Result<
-    crate::Response<crate::models::CustomerContactCollection, ()>,
-    crate::Error<ListCustomerContactsError>,
->;
 /// The documented error responses of [`crate::Client::list_customer_contacts`].
 #[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]
@@ -1258,10 +1323,16 @@ impl<'a> UpdateCustomerContact<'a> {
     pub fn send(self) -> crate::runtime::Call<'a, UpdateCustomerContactResult> {
         crate::runtime::Call::new(self.client, self.request(), Self::decode)
     }
-    fn request(&self) -> Result<crate::runtime::Request, crate::Error<UpdateCustomerContactError>> {
+    fn request(
+        &self,
+    ) -> Result<crate::runtime::Request, crate::Error<UpdateCustomerContactError>> {
         let mut path = String::new();
         path.push_str("/companies(");
-        crate::runtime::push_path_segment(&mut path, &ToString::to_string(&self.company_id), false);
+        crate::runtime::push_path_segment(
+            &mut path,
+            &ToString::to_string(&self.company_id),
+            false,
+        );
         path.push_str(")/customerContacts(");
         crate::runtime::push_path_segment(
             &mut path,
@@ -1281,6 +1352,23 @@ impl<'a> UpdateCustomerContact<'a> {
         }
         Ok(req)
     }
+}
+#[cfg(feature = "customer-contacts")]
+impl<'a> ::std::future::IntoFuture for UpdateCustomerContact<'a> {
+    type Output = UpdateCustomerContactResult;
+    type IntoFuture = crate::runtime::Call<'a, UpdateCustomerContactResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
+/// What [`UpdateCustomerContact::send`] gives: the typed response, or why the call failed.
+#[cfg(feature = "customer-contacts")]
+pub type UpdateCustomerContactResult = Result<
+    crate::Response<crate::models::CustomerContact, UpdateCustomerContactHeaders>,
+    crate::Error<UpdateCustomerContactError>,
+>;
+#[cfg(feature = "customer-contacts")]
+impl<'a> UpdateCustomerContact<'a> {
     fn decode(raw: crate::runtime::RawResponse) -> UpdateCustomerContactResult {
         match raw.status.as_u16() {
             200u16 => {
@@ -1299,20 +1387,6 @@ impl<'a> UpdateCustomerContact<'a> {
         }
     }
 }
-#[cfg(feature = "customer-contacts")]
-impl<'a> ::std::future::IntoFuture for UpdateCustomerContact<'a> {
-    type Output = UpdateCustomerContactResult;
-    type IntoFuture = crate::runtime::Call<'a, UpdateCustomerContactResult>;
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-/// What [`UpdateCustomerContact::send`] gives: the typed response, or why the call failed.
-#[cfg(feature = "customer-contacts")]
-pub type UpdateCustomerContactResult = Result<
-    crate::Response<crate::models::CustomerContact, UpdateCustomerContactHeaders>,
-    crate::Error<UpdateCustomerContactError>,
->;
 /// The documented error responses of [`crate::Client::update_customer_contact`].
 #[cfg(feature = "customer-contacts")]
 #[derive(Debug, Clone, PartialEq)]

@@ -42,18 +42,24 @@ pub struct Company {
 }
 #[cfg(feature = "companies")]
 impl ::serde::Serialize for Company {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let __len = 1 + count(&[
-            self.id.is_some(),
-            self.system_version.is_some(),
-            self.name.is_some(),
-            self.display_name.is_some(),
-            self.business_profile_id.is_some(),
-            self.system_created_at.is_some(),
-            self.system_modified_at.is_some(),
-        ]);
+        let __len = 1
+            + count(
+                &[
+                    self.id.is_some(),
+                    self.system_version.is_some(),
+                    self.name.is_some(),
+                    self.display_name.is_some(),
+                    self.business_profile_id.is_some(),
+                    self.system_created_at.is_some(),
+                    self.system_modified_at.is_some(),
+                ],
+            );
         let mut __s = serializer.serialize_struct("Company", __len)?;
         __s.serialize_field("@odata.etag", &self.odata_etag)?;
         optional(&mut __s, "id", &self.id)?;
@@ -68,10 +74,9 @@ impl ::serde::Serialize for Company {
 }
 #[cfg(feature = "companies")]
 impl<'de> ::serde::Deserialize<'de> for Company {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map: for JSON the same as a struct without the array
-        // form, which an object schema does not allow, and a fraction of
-        // the code to compile.
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &[
             "@odata.etag",
             "id",
@@ -85,7 +90,10 @@ impl<'de> ::serde::Deserialize<'de> for Company {
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = Company;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("struct Company")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -108,9 +116,21 @@ impl<'de> ::serde::Deserialize<'de> for Company {
                         2 => read(&mut __map, &mut system_version, "systemVersion")?,
                         3 => read(&mut __map, &mut name, "name")?,
                         4 => read(&mut __map, &mut display_name, "displayName")?,
-                        5 => read(&mut __map, &mut business_profile_id, "businessProfileId")?,
+                        5 => {
+                            read(
+                                &mut __map,
+                                &mut business_profile_id,
+                                "businessProfileId",
+                            )?
+                        }
                         6 => read(&mut __map, &mut system_created_at, "systemCreatedAt")?,
-                        7 => read(&mut __map, &mut system_modified_at, "systemModifiedAt")?,
+                        7 => {
+                            read(
+                                &mut __map,
+                                &mut system_modified_at,
+                                "systemModifiedAt",
+                            )?
+                        }
                         _ => skip(&mut __map)?,
                     }
                 }
@@ -141,10 +161,14 @@ pub struct CompanyCollection {
 }
 #[cfg(feature = "companies")]
 impl ::serde::Serialize for CompanyCollection {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let __len = 1 + count(&[self.odata_context.is_some(), self.odata_next_link.is_some()]);
+        let __len = 1
+            + count(&[self.odata_context.is_some(), self.odata_next_link.is_some()]);
         let mut __s = serializer.serialize_struct("CompanyCollection", __len)?;
         optional(&mut __s, "@odata.context", &self.odata_context)?;
         __s.serialize_field("value", &self.value)?;
@@ -154,15 +178,17 @@ impl ::serde::Serialize for CompanyCollection {
 }
 #[cfg(feature = "companies")]
 impl<'de> ::serde::Deserialize<'de> for CompanyCollection {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map: for JSON the same as a struct without the array
-        // form, which an object schema does not allow, and a fraction of
-        // the code to compile.
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["@odata.context", "value", "@odata.nextLink"];
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = CompanyCollection;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("struct CompanyCollection")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -236,19 +262,25 @@ pub struct CustomerContact {
 }
 #[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for CustomerContact {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let __len = 1 + count(&[
-            self.id.is_some(),
-            self.email.is_some(),
-            self.first_name.is_some(),
-            self.last_name.is_some(),
-            self.professional_title.is_some(),
-            self.customer_id.is_some(),
-            self.customer_name.is_some(),
-            self.primary_phone_number.is_some(),
-        ]);
+        let __len = 1
+            + count(
+                &[
+                    self.id.is_some(),
+                    self.email.is_some(),
+                    self.first_name.is_some(),
+                    self.last_name.is_some(),
+                    self.professional_title.is_some(),
+                    self.customer_id.is_some(),
+                    self.customer_name.is_some(),
+                    self.primary_phone_number.is_some(),
+                ],
+            );
         let mut __s = serializer.serialize_struct("CustomerContact", __len)?;
         __s.serialize_field("@odata.etag", &self.odata_etag)?;
         optional(&mut __s, "id", &self.id)?;
@@ -264,10 +296,9 @@ impl ::serde::Serialize for CustomerContact {
 }
 #[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContact {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map: for JSON the same as a struct without the array
-        // form, which an object schema does not allow, and a fraction of
-        // the code to compile.
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &[
             "@odata.etag",
             "id",
@@ -282,7 +313,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContact {
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = CustomerContact;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("struct CustomerContact")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -306,10 +340,22 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContact {
                         2 => read(&mut __map, &mut email, "email")?,
                         3 => read(&mut __map, &mut first_name, "firstName")?,
                         4 => read(&mut __map, &mut last_name, "lastName")?,
-                        5 => read(&mut __map, &mut professional_title, "professionalTitle")?,
+                        5 => {
+                            read(
+                                &mut __map,
+                                &mut professional_title,
+                                "professionalTitle",
+                            )?
+                        }
                         6 => read(&mut __map, &mut customer_id, "customerId")?,
                         7 => read(&mut __map, &mut customer_name, "customerName")?,
-                        8 => read(&mut __map, &mut primary_phone_number, "primaryPhoneNumber")?,
+                        8 => {
+                            read(
+                                &mut __map,
+                                &mut primary_phone_number,
+                                "primaryPhoneNumber",
+                            )?
+                        }
                         _ => skip(&mut __map)?,
                     }
                 }
@@ -341,10 +387,14 @@ pub struct CustomerContactCollection {
 }
 #[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for CustomerContactCollection {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let __len = 1 + count(&[self.odata_context.is_some(), self.odata_next_link.is_some()]);
+        let __len = 1
+            + count(&[self.odata_context.is_some(), self.odata_next_link.is_some()]);
         let mut __s = serializer.serialize_struct("CustomerContactCollection", __len)?;
         optional(&mut __s, "@odata.context", &self.odata_context)?;
         __s.serialize_field("value", &self.value)?;
@@ -354,15 +404,17 @@ impl ::serde::Serialize for CustomerContactCollection {
 }
 #[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContactCollection {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map: for JSON the same as a struct without the array
-        // form, which an object schema does not allow, and a fraction of
-        // the code to compile.
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["@odata.context", "value", "@odata.nextLink"];
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = CustomerContactCollection;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("struct CustomerContactCollection")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -433,19 +485,24 @@ pub struct CustomerContactUpdate {
 }
 #[cfg(feature = "unused-schemas")]
 impl ::serde::Serialize for CustomerContactUpdate {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let __len = count(&[
-            self.id.is_some(),
-            self.email.is_some(),
-            self.first_name.is_some(),
-            self.last_name.is_some(),
-            self.professional_title.is_some(),
-            self.customer_id.is_some(),
-            self.customer_name.is_some(),
-            self.primary_phone_number.is_some(),
-        ]);
+        let __len = count(
+            &[
+                self.id.is_some(),
+                self.email.is_some(),
+                self.first_name.is_some(),
+                self.last_name.is_some(),
+                self.professional_title.is_some(),
+                self.customer_id.is_some(),
+                self.customer_name.is_some(),
+                self.primary_phone_number.is_some(),
+            ],
+        );
         let mut __s = serializer.serialize_struct("CustomerContactUpdate", __len)?;
         optional(&mut __s, "id", &self.id)?;
         optional(&mut __s, "email", &self.email)?;
@@ -460,10 +517,9 @@ impl ::serde::Serialize for CustomerContactUpdate {
 }
 #[cfg(feature = "unused-schemas")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map: for JSON the same as a struct without the array
-        // form, which an object schema does not allow, and a fraction of
-        // the code to compile.
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &[
             "id",
             "email",
@@ -477,7 +533,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = CustomerContactUpdate;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("struct CustomerContactUpdate")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -499,10 +558,22 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdate {
                         1 => read(&mut __map, &mut email, "email")?,
                         2 => read(&mut __map, &mut first_name, "firstName")?,
                         3 => read(&mut __map, &mut last_name, "lastName")?,
-                        4 => read(&mut __map, &mut professional_title, "professionalTitle")?,
+                        4 => {
+                            read(
+                                &mut __map,
+                                &mut professional_title,
+                                "professionalTitle",
+                            )?
+                        }
                         5 => read(&mut __map, &mut customer_id, "customerId")?,
                         6 => read(&mut __map, &mut customer_name, "customerName")?,
-                        7 => read(&mut __map, &mut primary_phone_number, "primaryPhoneNumber")?,
+                        7 => {
+                            read(
+                                &mut __map,
+                                &mut primary_phone_number,
+                                "primaryPhoneNumber",
+                            )?
+                        }
                         _ => skip(&mut __map)?,
                     }
                 }
@@ -590,18 +661,24 @@ impl CustomerContactUpdateRequest {
 }
 #[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for CustomerContactUpdateRequest {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, tristate};
-        let __len = count(&[
-            !self.email.is_absent(),
-            !self.first_name.is_absent(),
-            !self.last_name.is_absent(),
-            !self.professional_title.is_absent(),
-            !self.customer_id.is_absent(),
-            !self.primary_phone_number.is_absent(),
-        ]);
-        let mut __s = serializer.serialize_struct("CustomerContactUpdateRequest", __len)?;
+        let __len = count(
+            &[
+                !self.email.is_absent(),
+                !self.first_name.is_absent(),
+                !self.last_name.is_absent(),
+                !self.professional_title.is_absent(),
+                !self.customer_id.is_absent(),
+                !self.primary_phone_number.is_absent(),
+            ],
+        );
+        let mut __s = serializer
+            .serialize_struct("CustomerContactUpdateRequest", __len)?;
         tristate(&mut __s, "email", &self.email)?;
         tristate(&mut __s, "firstName", &self.first_name)?;
         tristate(&mut __s, "lastName", &self.last_name)?;
@@ -613,10 +690,9 @@ impl ::serde::Serialize for CustomerContactUpdateRequest {
 }
 #[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdateRequest {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map: for JSON the same as a struct without the array
-        // form, which an object schema does not allow, and a fraction of
-        // the code to compile.
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &[
             "email",
             "firstName",
@@ -628,7 +704,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdateRequest {
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = CustomerContactUpdateRequest;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("struct CustomerContactUpdateRequest")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -647,9 +726,21 @@ impl<'de> ::serde::Deserialize<'de> for CustomerContactUpdateRequest {
                         0 => read(&mut __map, &mut email, "email")?,
                         1 => read(&mut __map, &mut first_name, "firstName")?,
                         2 => read(&mut __map, &mut last_name, "lastName")?,
-                        3 => read(&mut __map, &mut professional_title, "professionalTitle")?,
+                        3 => {
+                            read(
+                                &mut __map,
+                                &mut professional_title,
+                                "professionalTitle",
+                            )?
+                        }
                         4 => read(&mut __map, &mut customer_id, "customerId")?,
-                        5 => read(&mut __map, &mut primary_phone_number, "primaryPhoneNumber")?,
+                        5 => {
+                            read(
+                                &mut __map,
+                                &mut primary_phone_number,
+                                "primaryPhoneNumber",
+                            )?
+                        }
                         _ => skip(&mut __map)?,
                     }
                 }
@@ -890,7 +981,10 @@ pub struct OdataError {
     pub error: crate::models::OdataErrorDetail,
 }
 impl ::serde::Serialize for OdataError {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         let mut __s = serializer.serialize_struct("OdataError", 1)?;
         __s.serialize_field("error", &self.error)?;
@@ -898,15 +992,17 @@ impl ::serde::Serialize for OdataError {
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OdataError {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map: for JSON the same as a struct without the array
-        // form, which an object schema does not allow, and a fraction of
-        // the code to compile.
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["error"];
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = OdataError;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("struct OdataError")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -940,7 +1036,10 @@ pub struct OdataErrorDetail {
     pub target: Option<String>,
 }
 impl ::serde::Serialize for OdataErrorDetail {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
         let __len = 2 + count(&[self.target.is_some()]);
@@ -952,15 +1051,17 @@ impl ::serde::Serialize for OdataErrorDetail {
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OdataErrorDetail {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map: for JSON the same as a struct without the array
-        // form, which an object schema does not allow, and a fraction of
-        // the code to compile.
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["code", "message", "target"];
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = OdataErrorDetail;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("struct OdataErrorDetail")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1021,10 +1122,14 @@ pub struct PdfDocument {
 }
 #[cfg(feature = "customer-contacts")]
 impl ::serde::Serialize for PdfDocument {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeStruct as _;
         use crate::runtime::object::{count, optional};
-        let __len = 4 + count(&[self.odata_context.is_some(), self.odata_etag.is_some()]);
+        let __len = 4
+            + count(&[self.odata_context.is_some(), self.odata_etag.is_some()]);
         let mut __s = serializer.serialize_struct("PdfDocument", __len)?;
         optional(&mut __s, "@odata.context", &self.odata_context)?;
         optional(&mut __s, "@odata.etag", &self.odata_etag)?;
@@ -1040,10 +1145,9 @@ impl ::serde::Serialize for PdfDocument {
 }
 #[cfg(feature = "customer-contacts")]
 impl<'de> ::serde::Deserialize<'de> for PdfDocument {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map: for JSON the same as a struct without the array
-        // form, which an object schema does not allow, and a fraction of
-        // the code to compile.
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &[
             "@odata.context",
             "@odata.etag",
@@ -1055,7 +1159,10 @@ impl<'de> ::serde::Deserialize<'de> for PdfDocument {
         struct __Visitor;
         impl<'de> ::serde::de::Visitor<'de> for __Visitor {
             type Value = PdfDocument;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("struct PdfDocument")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
@@ -1076,11 +1183,13 @@ impl<'de> ::serde::Deserialize<'de> for PdfDocument {
                         2 => read(&mut __map, &mut id, "id")?,
                         3 => read(&mut __map, &mut parent_id, "parentId")?,
                         4 => read(&mut __map, &mut parent_type, "parentType")?,
-                        5 => read(
-                            &mut __map,
-                            &mut pdf_document_content_odata_media_read_link,
-                            "pdfDocumentContent@odata.mediaReadLink",
-                        )?,
+                        5 => {
+                            read(
+                                &mut __map,
+                                &mut pdf_document_content_odata_media_read_link,
+                                "pdfDocumentContent@odata.mediaReadLink",
+                            )?
+                        }
                         _ => skip(&mut __map)?,
                     }
                 }

@@ -1,131 +1,117 @@
 //! `operations.rs`: a builder per operation, its error and header types, and
 //! the `Client` method that starts it.
 //!
-//! The regular parts (the `Client` methods, each builder's struct, fields,
-//! setters, `send`, `IntoFuture` and result alias) are written as text; the
-//! parts whose shape follows the operation closely (building the request,
-//! decoding the response, the error enum) as tokens.
+//! The regular items are text: the `Client` method, the builder struct and
+//! its `impl` (`new`, setters, `send`, `request`), its `IntoFuture` and its
+//! result alias. The items whose shape follows the operation closely are
+//! tokens: a second `impl` of the builder (`decode`, and `stream` or
+//! `send_stream` where the operation has them), the error enum with its
+//! `ErrorDetails`, the headers struct and the success enum.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::common::{doc_lines, find, ident, text_of, tokens, type_string, type_text, type_tokens};
-use super::features::Gates;
-use super::text::{Lines, lit};
-use super::{Piece, gate_text, members_text};
+use super::common::{Ctx, doc_lines, find, ident, lines_tokens, tokens};
+use super::features::Gate;
+use super::text::{Code, Expr, ImplHeader, Meta, Signature, call, lit, w};
 use crate::ir::{
-    BodyKind, ErrorShape, HeaderType, Ir, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase,
-    StatusMatch, TypeDef, TypeRef,
+    BodyKind, ErrorShape, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase, StatusMatch,
+    TypeRef,
 };
 
 /// The `Client` methods that start the operations `ops` (a run of
-/// `ir.operations`), in one `impl` block; the first run carries the file's
-/// own doc. Runs formatted apart join into one block (see `emit::Section`).
-pub(crate) fn client_methods(
-    ir: &Ir,
-    ops: &[Operation],
-    krate: &str,
-    first: bool,
-    gates: &Gates,
-) -> Result<String, String> {
-    let mut l = Lines::new();
-    if first {
-        l.line(
-            0,
-            "//! One request builder per operation. Start one from a [`crate::Client`]",
-        );
-        l.line(
-            0,
-            "//! method, set optional parameters, then `.await` it (or call `send`).",
-        );
-    }
-    l.line(0, "impl crate::Client {");
+/// `ir.operations`): members of the one `impl Client` block, one level in.
+pub(crate) fn client_methods(ctx: Ctx<'_>, ops: &[Operation]) -> String {
+    let mut out = String::new();
     for op in ops {
-        let gate = gates.op(op).map(|g| gate_text(&g)).transpose()?;
-        client_method(&mut l, op, &ir.types, krate, gate.as_deref());
+        out.push_str(&client_method(ctx, op, ctx.gates.op(op)));
     }
-    l.line(0, "}");
-    Ok(l.finish())
+    out
 }
 
-/// The request builders of the operations `ops`, which follow the
-/// methods: each operation's items with its `#[cfg(..)]`, if any.
-pub(crate) fn builders(ir: &Ir, ops: &[Operation], gates: &Gates) -> Result<Vec<(Piece, Option<TokenStream>)>, String> {
+/// The `impl Client` block around its methods, as prettyplease prints it,
+/// after the file's own doc.
+pub(crate) fn client_block(ctx: Ctx<'_>, methods: &[&str]) -> String {
+    let mut c = Code::new();
+    let first = format!(
+        " One request builder per operation. Start one from a [`{}`]",
+        ctx.item("Client")
+    );
+    c.inner_docs(&[
+        &first,
+        " method, set optional parameters, then `.await` it (or call `send`).",
+    ]);
+    let mut out = c.finish(0);
+    if methods.iter().all(|m| m.is_empty()) {
+        out.push_str(&format!("impl {} {{}}\n", ctx.item("Client")));
+        return out;
+    }
+    out.push_str(&format!("impl {} {{\n", ctx.item("Client")));
+    methods.iter().for_each(|m| out.push_str(m));
+    out.push_str("}\n");
+    out
+}
+
+/// The items of the operations `ops`, which follow the `Client` block:
+/// each operation's, with its `#[cfg(..)]`, if any.
+pub(crate) fn builders(ctx: Ctx<'_>, ops: &[Operation]) -> Vec<super::Piece> {
     let mut out = Vec::with_capacity(2 * ops.len());
     for op in ops {
-        let gate = gates.op(op);
-        let (text, tokens) = operation(op, &ir.types)?;
-        out.push((Piece::Text(text), gate.clone()));
-        out.push((Piece::Tokens(tokens), gate));
+        let gate = ctx.gates.op(op);
+        out.push(super::Piece::Text(operation_text(ctx, op, gate)));
+        out.push(super::Piece::Tokens(operation_tokens(ctx, op, gate)));
     }
-    Ok(out)
+    out
 }
 
 /// How a parameter is held in the builder and taken by a method.
-fn param_type(p: &Param) -> String {
+fn param_type(ctx: Ctx<'_>, p: &Param) -> String {
     match &p.ty {
-        ParamType::Scalar(t) => type_text(t),
-        ParamType::List { item, .. } => format!("Vec<{}>", type_text(item)),
-        ParamType::ETag => "crate::ETag".to_owned(),
-        ParamType::Object { ty, .. } => type_text(ty),
+        ParamType::Scalar(t) => ctx.type_text(t),
+        ParamType::List { item, .. } => format!("Vec<{}>", ctx.type_text(item)),
+        ParamType::ETag => ctx.item("ETag"),
+        ParamType::Object { ty, .. } => ctx.type_text(ty),
     }
 }
 
 /// The argument type of a required parameter and how it is stored.
-fn param_arg(p: &Param) -> (String, String) {
+fn param_arg(ctx: Ctx<'_>, p: &Param) -> (String, Expr) {
     let name = &p.ident;
     match &p.ty {
         ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => {
-            ("impl Into<String>".to_owned(), format!("{name}.into()"))
+            ("impl Into<String>".to_owned(), w(name).method("into", vec![]))
         }
-        ParamType::ETag => ("impl Into<crate::ETag>".to_owned(), format!("{name}.into()")),
-        _ => (param_type(p), name.clone()),
+        ParamType::ETag => (
+            format!("impl Into<{}>", ctx.item("ETag")),
+            w(name).method("into", vec![]),
+        ),
+        _ => (param_type(ctx, p), w(name)),
     }
 }
 
 /// The Rust type of a body of this kind.
-fn body_text(kind: &BodyKind) -> String {
+fn body_text(ctx: Ctx<'_>, kind: &BodyKind) -> String {
     match kind {
-        BodyKind::Json(t) | BodyKind::Form(t) => type_text(t),
+        BodyKind::Json(t) | BodyKind::Form(t) => ctx.type_text(t),
         BodyKind::Text => "String".to_owned(),
         BodyKind::Binary => "::bytes::Bytes".to_owned(),
         BodyKind::Empty => "()".to_owned(),
     }
 }
 
-fn body_type(op: &Operation) -> Option<String> {
-    op.body.as_ref().map(|b| body_text(&b.kind))
-}
-
-fn success_body(case: &ResponseCase) -> TokenStream {
-    tokens(&body_text(&case.body))
+fn body_type(ctx: Ctx<'_>, op: &Operation) -> Option<String> {
+    op.body.as_ref().map(|b| body_text(ctx, &b.kind))
 }
 
 fn is_binary(op: &Operation) -> bool {
     op.success.len() == 1 && matches!(op.success[0].body, BodyKind::Binary)
 }
 
-fn names(
-    op: &Operation,
-) -> (
-    proc_macro2::Ident,
-    proc_macro2::Ident,
-    proc_macro2::Ident,
-    proc_macro2::Ident,
-) {
-    (
-        ident(&op.type_name),
-        ident(&op.error_name),
-        ident(&op.headers_name),
-        ident(&op.response_name),
-    )
-}
-
 /// The success body type of the operation's `Response`.
-fn response_body_type(op: &Operation) -> String {
+fn response_body_type(ctx: Ctx<'_>, op: &Operation) -> String {
     match op.success.len() {
         0 => "()".to_owned(),
-        1 => body_text(&op.success[0].body),
+        1 => body_text(ctx, &op.success[0].body),
         _ => op.response_name.clone(),
     }
 }
@@ -139,23 +125,23 @@ fn headers_type(op: &Operation) -> String {
     }
 }
 
-fn client_method(l: &mut Lines, op: &Operation, types: &[TypeDef], krate: &str, gate: Option<&str>) {
+fn client_method(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> String {
     let builder = &op.type_name;
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     let mut args = vec!["&self".to_owned()];
-    let mut inits = vec!["self".to_owned()];
+    let mut inits = vec![w("self")];
     for p in &required {
-        let (ty, init) = param_arg(p);
+        let (ty, init) = param_arg(ctx, p);
         args.push(format!("{}: {ty}", p.ident));
         inits.push(init);
     }
     let body_required = op.body.as_ref().is_some_and(|b| b.required);
-    match (body_type(op), body_required) {
+    match (body_type(ctx, op), body_required) {
         (Some(t), true) => {
             args.push(format!("body: {t}"));
-            inits.push("Some(body)".to_owned());
+            inits.push(call("Some", vec![w("body")]));
         }
-        (Some(_), false) => inits.push("None".to_owned()),
+        (Some(_), false) => inits.push(w("None")),
         (None, _) => {}
     }
     let mut doc = String::new();
@@ -169,43 +155,54 @@ fn client_method(l: &mut Lines, op: &Operation, types: &[TypeDef], krate: &str, 
     }
     doc.push_str(&format!("`{} {}`", op.http_method, op.path.replace('`', "'")));
     let mut lines = doc_lines(&doc);
-    lines.extend(example(op, types, krate));
-    l.doc(1, &lines);
-    if let Some(gate) = gate {
-        l.indented(1, gate);
+    lines.extend(example(ctx, op));
+    let mut c = Code::new();
+    c.docs(&lines);
+    if let Some(g) = gate {
+        g.write(&mut c);
     }
     if op.deprecated {
-        l.line(1, "#[deprecated(note = \"the spec marks this operation deprecated\")]");
+        c.attr(&Meta::List(
+            "deprecated".to_owned(),
+            vec![Meta::NameValue(
+                "note".to_owned(),
+                lit("the spec marks this operation deprecated"),
+            )],
+        ));
     }
-    l.fit(
-        1,
-        &format!("pub fn {}(", op.method_name),
-        &args,
-        &format!(") -> {builder}<'_> {{"),
-    );
-    l.fit(2, &format!("{builder}::new("), &inits, ")");
-    l.line(1, "}");
+    let ret = format!("{builder}<'_>");
+    let sig = Signature {
+        head: &format!("pub fn {}", op.method_name),
+        generics: &[],
+        args: &args,
+        ret: Some(&ret),
+        where_: &[],
+    };
+    c.fn_(&sig, |c| c.tail(&call(format!("{builder}::new"), inits)));
+    c.finish(1)
 }
 
-/// A doc example that compiles: the values come in as arguments.
-fn example(op: &Operation, _types: &[TypeDef], krate: &str) -> Vec<String> {
-    let krate_ident = krate.replace('-', "_");
-    let mut params = vec![format!("client: &{krate_ident}::Client")];
+/// A doc example that compiles: the values come in as arguments. In a
+/// build script's module it is not compiled (it names the crate, which is
+/// not there).
+fn example(ctx: Ctx<'_>, op: &Operation) -> Vec<String> {
+    let krate = ctx.krate;
+    let mut params = vec![format!("client: &{krate}::Client")];
     let mut call_args = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
         let ty = match &p.ty {
             ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => "&str".to_owned(),
-            ParamType::Scalar(t) => type_string(t, &krate_ident),
-            ParamType::List { item, .. } => format!("Vec<{}>", type_string(item, &krate_ident)),
-            ParamType::ETag => format!("{krate_ident}::ETag"),
-            ParamType::Object { ty, .. } => type_string(ty, &krate_ident),
+            ParamType::Scalar(t) => ctx.type_string(t),
+            ParamType::List { item, .. } => format!("Vec<{}>", ctx.type_string(item)),
+            ParamType::ETag => format!("{krate}::ETag"),
+            ParamType::Object { ty, .. } => ctx.type_string(ty),
         };
         params.push(format!("{}: {ty}", p.ident));
         call_args.push(p.ident.clone());
     }
     if let Some(b) = op.body.as_ref().filter(|b| b.required) {
         let ty = match &b.kind {
-            BodyKind::Json(t) | BodyKind::Form(t) => type_string(t, &krate_ident),
+            BodyKind::Json(t) | BodyKind::Form(t) => ctx.type_string(t),
             BodyKind::Text => "String".to_owned(),
             BodyKind::Binary => "bytes::Bytes".to_owned(),
             BodyKind::Empty => "()".to_owned(),
@@ -214,12 +211,8 @@ fn example(op: &Operation, _types: &[TypeDef], krate: &str) -> Vec<String> {
         call_args.push("body".to_owned());
     }
     let call = format!("client.{}({})", op.method_name, call_args.join(", "));
-    let mut lines = vec![
-        String::new(),
-        " # Example".to_owned(),
-        String::new(),
-        " ```no_run".to_owned(),
-    ];
+    let fence = if ctx.module { " ```ignore" } else { " ```no_run" };
+    let mut lines = vec![String::new(), " # Example".to_owned(), String::new(), fence.to_owned()];
     lines.push(format!(
         " # async fn example({}) -> Result<(), Box<dyn std::error::Error>> {{",
         params.join(", ")
@@ -242,196 +235,163 @@ fn example(op: &Operation, _types: &[TypeDef], krate: &str) -> Vec<String> {
     lines
 }
 
-/// An operation's items: as text, the builder, its `impl` (with the
-/// members that are tokens printed into it), its `IntoFuture` and its
-/// result alias; as tokens, its error enum and, where it has them, its
-/// headers struct and response enum.
-fn operation(op: &Operation, types: &[TypeDef]) -> Result<(Vec<String>, TokenStream), String> {
-    let (_, error, headers, response_enum) = names(op);
+/// An operation's items written as text: the builder, its `impl`, its
+/// `IntoFuture` and its result alias.
+fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> String {
     let builder = &op.type_name;
     let result = &op.result_name;
-    let call = format!("crate::runtime::Call<'a, {result}>");
+    let call_ty = format!("{}<'a, {result}>", ctx.rt("Call"));
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let gate_attr = |c: &mut Code| {
+        if let Some(g) = gate {
+            g.write(c);
+        }
+    };
+    let builder_ty = format!("{builder}<'a>");
 
-    let mut l = Lines::new();
+    let mut c = Code::new();
     let summary = op
         .summary
         .clone()
         .unwrap_or_else(|| format!("{} {}", op.http_method, op.path));
-    l.doc(
-        0,
-        &[format!(
-            " The request of [`crate::Client::{}`]: {}",
-            op.method_name,
-            summary.replace(['\n', '\r'], " ")
-        )],
-    );
-    l.line(
-        0,
-        "#[must_use = \"a request does nothing until it is sent or awaited\"]",
-    );
-    l.line(0, &format!("pub struct {builder}<'a> {{"));
-    l.line(1, "client: &'a crate::Client,");
+    c.docs(&[format!(
+        " The request of [`{}::{}`]: {}",
+        ctx.item("Client"),
+        op.method_name,
+        summary.replace(['\n', '\r'], " ")
+    )]);
+    gate_attr(&mut c);
+    c.attr_name_value("must_use", &lit("a request does nothing until it is sent or awaited"));
+    let mut fields = vec![super::text::Field {
+        attrs: Code::new(),
+        head: "client: ".to_owned(),
+        ty: format!("&'a {}", ctx.item("Client")),
+    }];
     for p in &op.params {
-        let ty = param_type(p);
-        if p.required {
-            l.line(1, &format!("{}: {ty},", p.ident));
-        } else {
-            l.line(1, &format!("{}: Option<{ty}>,", p.ident));
-        }
+        let ty = param_type(ctx, p);
+        fields.push(super::text::Field {
+            attrs: Code::new(),
+            head: format!("{}: ", p.ident),
+            ty: if p.required { ty } else { format!("Option<{ty}>") },
+        });
     }
-    if let Some(t) = body_type(op) {
-        l.line(1, &format!("body: Option<{t}>,"));
+    if let Some(t) = body_type(ctx, op) {
+        fields.push(super::text::Field {
+            attrs: Code::new(),
+            head: "body: ".to_owned(),
+            ty: format!("Option<{t}>"),
+        });
     }
-    l.line(0, "}");
-    let builder_struct = l.finish();
+    c.struct_(&format!("pub struct {builder}"), &["'a"], fields);
 
-    let mut l = Lines::new();
-    l.line(0, &format!("impl<'a> {builder}<'a> {{"));
-    let mut new_args = vec!["client: &'a crate::Client".to_owned()];
-    new_args.extend(required.iter().map(|p| format!("{}: {}", p.ident, param_type(p))));
-    if let Some(t) = body_type(op) {
-        new_args.push(format!("body: Option<{t}>"));
-    }
-    l.fit(1, "pub(crate) fn new(", &new_args, ") -> Self {");
-    if op.params.is_empty() && op.body.is_none() {
-        l.line(2, "Self { client }");
-    } else {
-        l.line(2, "Self {");
-        l.line(3, "client,");
-        for p in &required {
-            l.line(3, &format!("{},", p.ident));
-        }
-        for p in op.params.iter().filter(|p| !p.required) {
-            l.line(3, &format!("{}: None,", p.ident));
-        }
-        if op.body.is_some() {
-            l.line(3, "body,");
-        }
-        l.line(2, "}");
-    }
-    l.line(1, "}");
-    for p in op.params.iter().filter(|p| !p.required) {
-        setter(&mut l, p);
-    }
-    max_page_size(&mut l, op);
-    if let (Some(false), Some(t)) = (op.body.as_ref().map(|b| b.required), body_type(op)) {
-        l.line(1, "/// The request body (optional for this operation).");
-        l.fit(
-            1,
-            "pub fn body(",
-            &["mut self".to_owned(), format!("value: {t}")],
-            ") -> Self {",
-        );
-        l.line(2, "self.body = Some(value);");
-        l.line(2, "self");
-        l.line(1, "}");
-    }
-    l.line(1, "/// Sends the request and decodes the response, once awaited.");
-    l.fit(1, "pub fn send(", &["self".to_owned()], &format!(") -> {call} {{"));
-    l.line(
-        2,
-        "crate::runtime::Call::new(self.client, self.request(), Self::decode)",
-    );
-    l.line(1, "}");
-
-    let (decode_fn, error_enum, headers_struct, response_enum_def) =
-        decode_parts(op, types, &error, &headers, &response_enum);
-    let error_ty = &error;
-    let stream_fn = if is_binary(op) {
-        let headers_expr = headers_expr(op);
-        let headers_ty = if op.response_headers.is_empty() {
-            quote!(())
-        } else {
-            quote!(#headers)
-        };
-        quote! {
-            /// Sends the request and hands the body over as it arrives,
-            /// without reading it into memory or applying the size limit.
-            pub async fn send_stream(self) -> Result<crate::Response<crate::ByteStream, #headers_ty>, crate::Error<#error_ty>> {
-                let req = self.request()?;
-                let response = self.client.execute_stream(&req).await?;
-                if response.status().is_success() {
-                    let raw_headers = response.headers().clone();
-                    let raw = crate::runtime::RawResponse::new(response.status(), raw_headers.clone(), ::bytes::Bytes::new());
-                    let headers = #headers_expr;
-                    let stream = crate::ByteStream::new(response.bytes_stream());
-                    return Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
-                }
-                let raw = self.client.finish(response).await?;
-                match Self::decode(raw) {
-                    Err(e) => Err(e),
-                    // Only success statuses decode to success, and this one is not.
-                    Ok(r) => Err(crate::Error::Decode { status: r.status, message: ToString::to_string("a non-success status decoded as success"), body: ::bytes::Bytes::new() }),
-                }
-            }
-        }
-    } else {
-        TokenStream::new()
+    gate_attr(&mut c);
+    let header = ImplHeader {
+        generics: &["'a"],
+        trait_: None,
+        self_ty: &builder_ty,
     };
-    let page_fn = op.page.as_ref().map(|p| {
-        let item = type_tokens(&p.item);
-        quote! {
-            /// Every item of every page: sends the request, then follows each
-            /// `@odata.nextLink` (only to the base URL's origin) until the last page.
-            pub fn stream(self) -> impl ::futures::Stream<Item = Result<#item, crate::Error<#error_ty>>> + 'a {
-                use ::futures::StreamExt as _;
-                match self.request() {
-                    Ok(req) => crate::runtime::pages(self.client, req, |raw| Self::decode(raw).map(|r| r.body)).left_stream(),
-                    Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
-                }
-            }
+    c.impl_(&header, |c| {
+        let mut new_args = vec![format!("client: &'a {}", ctx.item("Client"))];
+        new_args.extend(required.iter().map(|p| format!("{}: {}", p.ident, param_type(ctx, p))));
+        if let Some(t) = body_type(ctx, op) {
+            new_args.push(format!("body: Option<{t}>"));
         }
+        let sig = Signature {
+            head: "pub(crate) fn new",
+            generics: &[],
+            args: &new_args,
+            ret: Some("Self"),
+            where_: &[],
+        };
+        c.fn_(&sig, |c| {
+            let mut fields = vec![("client".to_owned(), None)];
+            fields.extend(required.iter().map(|p| (p.ident.clone(), None)));
+            fields.extend(
+                op.params
+                    .iter()
+                    .filter(|p| !p.required)
+                    .map(|p| (p.ident.clone(), Some(w("None")))),
+            );
+            if op.body.is_some() {
+                fields.push(("body".to_owned(), None));
+            }
+            c.tail(&Expr::Struct("Self".to_owned(), fields));
+        });
+        for p in op.params.iter().filter(|p| !p.required) {
+            setter(ctx, c, p);
+        }
+        max_page_size(c, op);
+        if let (Some(false), Some(t)) = (op.body.as_ref().map(|b| b.required), body_type(ctx, op)) {
+            c.docs(&[" The request body (optional for this operation).".to_owned()]);
+            let args = ["mut self".to_owned(), format!("value: {t}")];
+            let sig = Signature {
+                head: "pub fn body",
+                generics: &[],
+                args: &args,
+                ret: Some("Self"),
+                where_: &[],
+            };
+            c.fn_(&sig, |c| {
+                let value = call("Some", vec![w("value")]);
+                c.stmt(&Expr::Assign(Box::new(w("self").field("body")), Box::new(value)));
+                c.tail(&w("self"));
+            });
+        }
+        c.docs(&[" Sends the request and decodes the response, once awaited.".to_owned()]);
+        let sig = Signature {
+            head: "pub fn send",
+            generics: &[],
+            args: &["self".to_owned()],
+            ret: Some(&call_ty),
+            where_: &[],
+        };
+        c.fn_(&sig, |c| {
+            let args = vec![
+                w("self").field("client"),
+                w("self").method("request", vec![]),
+                w("Self::decode"),
+            ];
+            c.tail(&call(format!("{}::new", ctx.rt("Call")), args));
+        });
+        request_fn(ctx, c, op);
     });
-    let members = members_text(quote! {
-        #stream_fn
-        #page_fn
-        #decode_fn
-    })?;
-    request_fn(&mut l, op, types);
-    let mut impl_text = l.finish();
-    impl_text.push_str(&members);
-    impl_text.push_str("}\n");
 
-    let mut l = Lines::new();
-    l.line(0, &format!("impl<'a> ::std::future::IntoFuture for {builder}<'a> {{"));
-    l.line(1, &format!("type Output = {result};"));
-    l.line(1, &format!("type IntoFuture = {call};"));
-    l.line(1, "fn into_future(self) -> Self::IntoFuture {");
-    l.line(2, "self.send()");
-    l.line(1, "}");
-    l.line(0, "}");
-    let into_future = l.finish();
+    gate_attr(&mut c);
+    let header = ImplHeader {
+        generics: &["'a"],
+        trait_: Some("::std::future::IntoFuture"),
+        self_ty: &builder_ty,
+    };
+    c.impl_(&header, |c| {
+        c.type_("type Output", result, false);
+        c.type_("type IntoFuture", &call_ty, false);
+        let sig = Signature {
+            head: "fn into_future",
+            generics: &[],
+            args: &["self".to_owned()],
+            ret: Some("Self::IntoFuture"),
+            where_: &[],
+        };
+        c.fn_(&sig, |c| c.tail(&w("self").method("send", vec![])));
+    });
 
-    let mut l = Lines::new();
-    l.doc(
-        0,
-        &[format!(
-            " What [`{builder}::send`] gives: the typed response, or why the call failed."
-        )],
+    c.docs(&[format!(
+        " What [`{builder}::send`] gives: the typed response, or why the call failed."
+    )]);
+    gate_attr(&mut c);
+    let alias = format!(
+        "Result<{}<{}, {}>, {}<{}>>",
+        ctx.item("Response"),
+        response_body_type(ctx, op),
+        headers_type(op),
+        ctx.item("Error"),
+        op.error_name
     );
-    l.fit(
-        0,
-        &format!("pub type {result} = Result<"),
-        &[
-            format!("crate::Response<{}, {}>", response_body_type(op), headers_type(op)),
-            format!("crate::Error<{error}>"),
-        ],
-        ">;",
-    );
-    let alias = l.finish();
-
-    Ok((
-        vec![builder_struct, impl_text, into_future, alias],
-        quote! {
-            #error_enum
-            #headers_struct
-            #response_enum_def
-        },
-    ))
+    c.type_(&format!("pub type {result}"), &alias, true);
+    c.finish(0)
 }
 
-fn setter(l: &mut Lines, p: &Param) {
+fn setter(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
     let name = &p.ident;
     let mut doc = p.doc.clone().unwrap_or_default();
     if !doc.is_empty() {
@@ -442,48 +402,56 @@ fn setter(l: &mut Lines, p: &Param) {
         location_word(p.location),
         p.name.replace('`', "'")
     ));
-    l.doc(1, &doc_lines(&doc));
-    let open = format!("pub fn {name}(");
+    c.docs(&doc_lines(&doc));
+    let head = format!("pub fn {name}");
     let (value_ty, store) = match &p.ty {
-        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => {
-            ("impl Into<String>".to_owned(), "Some(value.into())")
-        }
-        ParamType::Scalar(t) | ParamType::Object { ty: t, .. } => (type_text(t), "Some(value)"),
-        ParamType::ETag => ("impl Into<crate::ETag>".to_owned(), "Some(value.into())"),
+        ParamType::Scalar(TypeRef::Prim(crate::ir::Prim::String)) => (
+            "impl Into<String>".to_owned(),
+            call("Some", vec![w("value").method("into", vec![])]),
+        ),
+        ParamType::Scalar(t) | ParamType::Object { ty: t, .. } => (ctx.type_text(t), call("Some", vec![w("value")])),
+        ParamType::ETag => (
+            format!("impl Into<{}>", ctx.item("ETag")),
+            call("Some", vec![w("value").method("into", vec![])]),
+        ),
         ParamType::List { item, .. } => {
-            l.fit(
-                1,
-                &format!("pub fn {name}<I>("),
-                &["mut self".to_owned(), "values: I".to_owned()],
-                ") -> Self",
-            );
-            l.line(1, "where");
-            l.line(2, "I: IntoIterator,");
-            l.line(2, &format!("I::Item: Into<{}>,", type_text(item)));
-            l.line(1, "{");
-            l.line(
-                2,
-                &format!("self.{name} = Some(values.into_iter().map(Into::into).collect());"),
-            );
-            l.line(2, "self");
-            l.line(1, "}");
+            let item_bound = format!("Into<{}>", ctx.type_text(item));
+            let sig = Signature {
+                head: &head,
+                generics: &["I"],
+                args: &["mut self".to_owned(), "values: I".to_owned()],
+                ret: Some("Self"),
+                where_: &[("I", "IntoIterator"), ("I::Item", &item_bound)],
+            };
+            c.fn_(&sig, |c| {
+                let values = w("values")
+                    .method("into_iter", vec![])
+                    .method("map", vec![w("Into::into")])
+                    .method("collect", vec![]);
+                let value = call("Some", vec![values]);
+                c.stmt(&Expr::Assign(Box::new(w("self").field(name)), Box::new(value)));
+                c.tail(&w("self"));
+            });
             return;
         }
     };
-    l.fit(
-        1,
-        &open,
-        &["mut self".to_owned(), format!("value: {value_ty}")],
-        ") -> Self {",
-    );
-    l.line(2, &format!("self.{name} = {store};"));
-    l.line(2, "self");
-    l.line(1, "}");
+    let args = ["mut self".to_owned(), format!("value: {value_ty}")];
+    let sig = Signature {
+        head: &head,
+        generics: &[],
+        args: &args,
+        ret: Some("Self"),
+        where_: &[],
+    };
+    c.fn_(&sig, |c| {
+        c.stmt(&Expr::Assign(Box::new(w("self").field(name)), Box::new(store)));
+        c.tail(&w("self"));
+    });
 }
 
 /// OData's `Prefer: odata.maxpagesize=N`, where the operation takes a
 /// `Prefer` header: the page size without writing the preference by hand.
-fn max_page_size(l: &mut Lines, op: &Operation) {
+fn max_page_size(c: &mut Code, op: &Operation) {
     let Some(p) = op.params.iter().find(|p| {
         !p.required
             && p.location == ParamLocation::Header
@@ -495,22 +463,25 @@ fn max_page_size(l: &mut Lines, op: &Operation) {
     if op.params.iter().any(|q| q.ident == "max_page_size") {
         return;
     }
-    l.line(
-        1,
-        "/// Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);",
-    );
-    l.line(1, "/// the server sends an `@odata.nextLink` while more remain.");
-    l.line(1, "pub fn max_page_size(mut self, size: u32) -> Self {");
-    l.line(
-        2,
-        &format!(
-            "self.{} = Some(::std::format!({}));",
-            p.ident,
-            lit("odata.maxpagesize={size}")
-        ),
-    );
-    l.line(2, "self");
-    l.line(1, "}");
+    c.docs(&[
+        " Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);".to_owned(),
+        " the server sends an `@odata.nextLink` while more remain.".to_owned(),
+    ]);
+    let sig = Signature {
+        head: "pub fn max_page_size",
+        generics: &[],
+        args: &["mut self".to_owned(), "size: u32".to_owned()],
+        ret: Some("Self"),
+        where_: &[],
+    };
+    c.fn_(&sig, |c| {
+        let value = call(
+            "Some",
+            vec![Expr::Macro("::std::format".to_owned(), lit("odata.maxpagesize={size}"))],
+        );
+        c.stmt(&Expr::Assign(Box::new(w("self").field(&p.ident)), Box::new(value)));
+        c.tail(&w("self"));
+    });
 }
 
 fn location_word(l: ParamLocation) -> &'static str {
@@ -521,103 +492,118 @@ fn location_word(l: ParamLocation) -> &'static str {
     }
 }
 
-/// `request`: the method, URL, query, headers and body of the operation,
-/// as text (`l` is inside the builder's `impl`).
-fn request_fn(l: &mut Lines, op: &Operation, types: &[TypeDef]) {
-    l.fit(
-        1,
-        "fn request(",
-        &["&self".to_owned()],
-        &format!(
-            ") -> Result<crate::runtime::Request, crate::Error<{}>> {{",
-            op.error_name
-        ),
+/// `request`: the method, URL, query, headers and body of the operation.
+fn request_fn(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
+    let ret = format!(
+        "Result<{}, {}<{}>>",
+        ctx.rt("Request"),
+        ctx.item("Error"),
+        op.error_name
     );
-    l.line(2, "let mut path = String::new();");
-    for piece in &op.segments {
-        match piece {
-            PathPiece::Literal(s) => {
-                let mut chars = s.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => l.line(2, &format!("path.push({});", char_lit(c))),
-                    _ => l.fit(2, "path.push_str(", &[lit(s)], ");"),
+    let sig = Signature {
+        head: "fn request",
+        generics: &[],
+        args: &["&self".to_owned()],
+        ret: Some(&ret),
+        where_: &[],
+    };
+    c.fn_(&sig, |c| {
+        c.local("mut path", &call("String::new", vec![]));
+        for piece in &op.segments {
+            match piece {
+                PathPiece::Literal(s) => {
+                    let mut chars = s.chars();
+                    let step = match (chars.next(), chars.next()) {
+                        (Some(ch), None) => w("path").method("push", vec![w(char_lit(ch))]),
+                        _ => w("path").method("push_str", vec![w(lit(s))]),
+                    };
+                    c.stmt(&step);
+                }
+                PathPiece::Param { index, quoted } => {
+                    let p = &op.params[*index];
+                    let this = w("self").field(&p.ident);
+                    let text = match &p.ty {
+                        ParamType::Scalar(t) => ctx.text_of(t, this.borrow()),
+                        ParamType::List { item, .. } => joined(ctx, this, item),
+                        // Lowering keeps objects to the query.
+                        ParamType::ETag | ParamType::Object { .. } => call("ToString::to_string", vec![this.borrow()]),
+                    };
+                    let step = call(
+                        ctx.rt("push_path_segment"),
+                        vec![w("path").borrow_mut(), text.borrow(), w(quoted.to_string())],
+                    );
+                    c.stmt(&step);
                 }
             }
-            PathPiece::Param { index, quoted } => {
-                let p = &op.params[*index];
-                let name = &p.ident;
-                let text = match &p.ty {
-                    ParamType::Scalar(t) => text_of(t, types, &format!("&self.{name}")),
-                    ParamType::List { item, .. } => format!(
-                        "self.{name}.iter().map(|v| {}).collect::<Vec<_>>().join(\",\")",
-                        text_of(item, types, "v")
-                    ),
-                    // Lowering keeps objects to the query.
-                    ParamType::ETag | ParamType::Object { .. } => format!("ToString::to_string(&self.{name})"),
-                };
-                l.fit(
-                    2,
-                    "crate::runtime::push_path_segment(",
-                    &["&mut path".to_owned(), format!("&{text}"), quoted.to_string()],
-                    ");",
-                );
-            }
         }
-    }
-    let query = op.params.iter().any(|p| p.location == ParamLocation::Query);
-    let headers = op.params.iter().any(|p| p.location == ParamLocation::Header);
-    let binding = if query || headers || op.body.is_some() {
-        "let mut req"
-    } else {
-        "let req"
-    };
-    let accept = match &op.accept {
-        Some(a) => format!("Some({})", lit(a)),
-        None => "None".to_owned(),
-    };
-    l.fit(
-        2,
-        &format!("{binding} = crate::runtime::Request::new("),
-        &[
-            format!("::reqwest::Method::{}", op.http_method),
-            "path".to_owned(),
-            op.authenticated.to_string(),
-            accept,
-        ],
-        ");",
-    );
-    if query {
-        l.line(2, "let mut query = crate::runtime::Query::default();");
-        for p in op.params.iter().filter(|p| p.location == ParamLocation::Query) {
-            param_step(l, p, types);
-        }
-        l.line(2, "req.query(&query);");
-    }
-    for p in op.params.iter().filter(|p| p.location == ParamLocation::Header) {
-        param_step(l, p, types);
-    }
-    if let Some(b) = &op.body {
-        let content_type = lit(&b.content_type);
-        let set = match &b.kind {
-            BodyKind::Json(_) => Some("req.json(body)?;".to_owned()),
-            BodyKind::Form(_) => Some("req.form(body)?;".to_owned()),
-            BodyKind::Text => Some(format!(
-                "req.body({content_type}, ::bytes::Bytes::from(Clone::clone(body)));"
-            )),
-            BodyKind::Binary => Some(format!("req.body({content_type}, Clone::clone(body));")),
-            BodyKind::Empty => None,
+        let query = op.params.iter().any(|p| p.location == ParamLocation::Query);
+        let headers = op.params.iter().any(|p| p.location == ParamLocation::Header);
+        let binding = if query || headers || op.body.is_some() {
+            "mut req"
+        } else {
+            "req"
         };
-        match set {
-            Some(set) => {
-                l.line(2, "if let Some(body) = &self.body {");
-                l.line(3, &set);
-                l.line(2, "}");
+        let accept = match &op.accept {
+            Some(a) => call("Some", vec![w(lit(a))]),
+            None => w("None"),
+        };
+        let new = call(
+            format!("{}::new", ctx.rt("Request")),
+            vec![
+                w(format!("::reqwest::Method::{}", op.http_method)),
+                w("path"),
+                w(op.authenticated.to_string()),
+                accept,
+            ],
+        );
+        c.local(binding, &new);
+        if query {
+            c.local("mut query", &call(format!("{}::default", ctx.rt("Query")), vec![]));
+            for p in op.params.iter().filter(|p| p.location == ParamLocation::Query) {
+                param_step(ctx, c, p);
             }
-            None => l.line(2, "if let Some(body) = &self.body {}"),
+            c.stmt(&w("req").method("query", vec![w("query").borrow()]));
         }
-    }
-    l.line(2, "Ok(req)");
-    l.line(1, "}");
+        for p in op.params.iter().filter(|p| p.location == ParamLocation::Header) {
+            param_step(ctx, c, p);
+        }
+        if let Some(b) = &op.body {
+            let content_type = w(lit(&b.content_type));
+            let body = || w("body");
+            let set = match &b.kind {
+                BodyKind::Json(_) => Some(w("req").method("json", vec![body()]).try_()),
+                BodyKind::Form(_) => Some(w("req").method("form", vec![body()]).try_()),
+                BodyKind::Text => Some(w("req").method(
+                    "body",
+                    vec![
+                        content_type,
+                        call("::bytes::Bytes::from", vec![call("Clone::clone", vec![body()])]),
+                    ],
+                )),
+                BodyKind::Binary => {
+                    Some(w("req").method("body", vec![content_type, call("Clone::clone", vec![body()])]))
+                }
+                BodyKind::Empty => None,
+            };
+            c.if_let("Some", "body", &w("self").field("body").borrow(), |c| {
+                if let Some(set) = &set {
+                    c.stmt(set);
+                }
+            });
+        }
+        c.tail(&call("Ok", vec![w("req")]));
+    });
+}
+
+/// A list's values written with `text_of` and joined by commas.
+fn joined(ctx: Ctx<'_>, list: Expr, item: &TypeRef) -> Expr {
+    list.method("iter", vec![])
+        .method(
+            "map",
+            vec![Expr::Closure("v".to_owned(), Box::new(ctx.text_of(item, w("v"))))],
+        )
+        .method_turbofish("collect", "Vec<_>", vec![])
+        .method("join", vec![w(lit(","))])
 }
 
 /// A Rust character literal.
@@ -627,27 +613,36 @@ fn char_lit(c: char) -> String {
 
 /// The statement putting a query or header parameter on the request (in
 /// `if let Some(v)` when it is optional).
-fn param_step(l: &mut Lines, p: &Param, types: &[TypeDef]) {
+fn param_step(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
     let name = &p.ident;
-    let wire = lit(&p.name);
-    // A reference to the value, and the value to call `.iter()` on (a
-    // leading `&` would bind to the whole method chain).
+    let wire = || w(lit(&p.name));
+    // A reference to the value, and the value to call `.iter()` on.
     let (access, list) = if p.required {
-        (format!("&self.{name}"), format!("self.{name}"))
+        (w("self").field(name).borrow(), w("self").field(name))
     } else {
-        ("v".to_owned(), "v".to_owned())
+        (w("v"), w("v"))
     };
-    let value = |v: &str| -> String {
+    let each = |item: &TypeRef| {
+        list.clone().method("iter", vec![]).method(
+            "map",
+            vec![Expr::Closure("x".to_owned(), Box::new(ctx.text_of(item, w("x"))))],
+        )
+    };
+    let value = |v: Expr| -> Expr {
         match &p.ty {
-            ParamType::Scalar(t) => text_of(t, types, v),
-            ParamType::List { item, .. } => format!(
-                "{list}.iter().map(|x| {}).collect::<Vec<_>>().join(\",\")",
-                text_of(item, types, "x")
-            ),
-            ParamType::ETag | ParamType::Object { .. } => format!("ToString::to_string({v})"),
+            ParamType::Scalar(t) => ctx.text_of(t, v),
+            ParamType::List { item, .. } => {
+                let x = Expr::Closure("x".to_owned(), Box::new(ctx.text_of(item, w("x"))));
+                list.clone()
+                    .method("iter", vec![])
+                    .method("map", vec![x])
+                    .method_turbofish("collect", "Vec<_>", vec![])
+                    .method("join", vec![w(lit(","))])
+            }
+            ParamType::ETag | ParamType::Object { .. } => call("ToString::to_string", vec![v]),
         }
     };
-    let (open, args) = match (p.location, &p.ty) {
+    let step = match (p.location, &p.ty) {
         (ParamLocation::Path, _) => return,
         (
             ParamLocation::Query,
@@ -656,14 +651,9 @@ fn param_step(l: &mut Lines, p: &Param, types: &[TypeDef]) {
                 explode,
                 delimiter,
             },
-        ) if *explode || *delimiter == ',' => (
-            "query.push_list(",
-            vec![
-                wire,
-                format!("{list}.iter().map(|x| {})", text_of(item, types, "x")),
-                explode.to_string(),
-            ],
-        ),
+        ) if *explode || *delimiter == ',' => {
+            w("query").method("push_list", vec![wire(), each(item), w(explode.to_string())])
+        }
         (ParamLocation::Query, ParamType::List { item, delimiter, .. }) => {
             // The delimiter as it goes on the wire.
             let delimiter = match delimiter {
@@ -671,14 +661,7 @@ fn param_step(l: &mut Lines, p: &Param, types: &[TypeDef]) {
                 '|' => "%7C",
                 _ => "%09",
             };
-            (
-                "query.push_delimited(",
-                vec![
-                    wire,
-                    format!("{list}.iter().map(|x| {})", text_of(item, types, "x")),
-                    lit(delimiter),
-                ],
-            )
+            w("query").method("push_delimited", vec![wire(), each(item), w(lit(delimiter))])
         }
         (ParamLocation::Query, ParamType::Object { style, .. }) => {
             let style = match style {
@@ -686,29 +669,96 @@ fn param_step(l: &mut Lines, p: &Param, types: &[TypeDef]) {
                 crate::ir::ObjectStyle::FormExploded => "FormExploded",
                 crate::ir::ObjectStyle::DeepObject => "DeepObject",
             };
-            (
-                "query.push_object(",
-                vec![wire, access, format!("crate::runtime::ObjectStyle::{style}")],
+            w("query").method(
+                "push_object",
+                vec![wire(), access.clone(), w(ctx.rt(&format!("ObjectStyle::{style}")))],
             )
         }
-        (ParamLocation::Query, _) => ("query.push(", vec![wire, format!("&{}", value(&access))]),
-        (ParamLocation::Header, _) => ("req.header(", vec![wire, value(&access)]),
+        (ParamLocation::Query, _) => w("query").method("push", vec![wire(), value(access.clone()).borrow()]),
+        (ParamLocation::Header, _) => w("req").method("header", vec![wire(), value(access.clone())]),
     };
     if p.required {
-        l.fit(2, open, &args, ");");
+        c.stmt(&step);
     } else {
-        l.line(2, &format!("if let Some(v) = &self.{name} {{"));
-        l.fit(3, open, &args, ");");
-        l.line(2, "}");
+        c.if_let("Some", "v", &w("self").field(name).borrow(), |c| c.stmt(&step));
+    }
+}
+
+/// An operation's items built as tokens: the builder's second `impl`
+/// (`decode`, and `stream` or `send_stream`), the error enum, the headers
+/// struct and the success enum.
+fn operation_tokens(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> TokenStream {
+    let root = ctx.root_tokens();
+    let builder = ident(&op.type_name);
+    let error = ident(&op.error_name);
+    let headers = ident(&op.headers_name);
+    let gate = gate.map(|g| g.tokens());
+    let (decode_fn, error_enum, headers_struct, response_enum_def) = decode_parts(ctx, op, gate.as_ref());
+    let stream_fn = if is_binary(op) {
+        let headers_expr = headers_expr(ctx, op);
+        let headers_ty = if op.response_headers.is_empty() {
+            quote!(())
+        } else {
+            quote!(#headers)
+        };
+        quote! {
+            /// Sends the request and hands the body over as it arrives,
+            /// without reading it into memory or applying the size limit.
+            pub async fn send_stream(self) -> Result<#root::Response<#root::ByteStream, #headers_ty>, #root::Error<#error>> {
+                let req = self.request()?;
+                let response = self.client.execute_stream(&req).await?;
+                if response.status().is_success() {
+                    let raw_headers = response.headers().clone();
+                    let raw = #root::runtime::RawResponse::new(response.status(), raw_headers.clone(), ::bytes::Bytes::new());
+                    let headers = #headers_expr;
+                    let stream = #root::ByteStream::new(response.bytes_stream());
+                    return Ok(#root::Response::new(raw.status, headers, raw_headers, stream));
+                }
+                let raw = self.client.finish(response).await?;
+                match Self::decode(raw) {
+                    Err(e) => Err(e),
+                    // Only success statuses decode to success, and this one is not.
+                    Ok(r) => Err(#root::Error::Decode { status: r.status, message: ToString::to_string("a non-success status decoded as success"), body: ::bytes::Bytes::new() }),
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    let page_fn = op.page.as_ref().map(|p| {
+        let item = ctx.type_tokens(&p.item);
+        quote! {
+            /// Every item of every page: sends the request, then follows each
+            /// `@odata.nextLink` (only to the base URL's origin) until the last page.
+            pub fn stream(self) -> impl ::futures::Stream<Item = Result<#item, #root::Error<#error>>> + 'a {
+                use ::futures::StreamExt as _;
+                match self.request() {
+                    Ok(req) => #root::runtime::pages(self.client, req, |raw| Self::decode(raw).map(|r| r.body)).left_stream(),
+                    Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
+                }
+            }
+        }
+    });
+    quote! {
+        #gate
+        impl<'a> #builder<'a> {
+            #stream_fn
+            #page_fn
+            #decode_fn
+        }
+        #error_enum
+        #headers_struct
+        #response_enum_def
     }
 }
 
 /// The expression building the typed headers from `raw`.
-fn headers_expr(op: &Operation) -> TokenStream {
+fn headers_expr(ctx: Ctx<'_>, op: &Operation) -> TokenStream {
     if op.response_headers.is_empty() {
         return quote!(());
     }
-    let (_, _, headers, _) = names(op);
+    let root = ctx.root_tokens();
+    let headers = ident(&op.headers_name);
     let fields: Vec<TokenStream> = op
         .response_headers
         .iter()
@@ -716,7 +766,7 @@ fn headers_expr(op: &Operation) -> TokenStream {
             let name = ident(&h.ident);
             let wire = h.name.to_ascii_lowercase();
             let value = match h.ty {
-                HeaderType::ETag => quote!(raw.header(#wire).map(crate::ETag::from)),
+                HeaderType::ETag => quote!(raw.header(#wire).map(#root::ETag::from)),
                 HeaderType::String => {
                     quote!(raw.header(#wire).map(ToString::to_string))
                 }
@@ -748,15 +798,18 @@ fn status_pattern(m: StatusMatch) -> TokenStream {
     }
 }
 
-#[allow(clippy::type_complexity)]
+/// `decode`, the error enum with its `ErrorDetails`, the headers struct
+/// and the success enum, each item with the operation's gate.
 fn decode_parts(
+    ctx: Ctx<'_>,
     op: &Operation,
-    types: &[TypeDef],
-    error: &proc_macro2::Ident,
-    headers: &proc_macro2::Ident,
-    response_enum: &proc_macro2::Ident,
+    gate: Option<&TokenStream>,
 ) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
-    let headers_expr = headers_expr(op);
+    let root = ctx.root_tokens();
+    let error = ident(&op.error_name);
+    let headers = ident(&op.headers_name);
+    let response_enum = ident(&op.response_name);
+    let headers_expr = headers_expr(ctx, op);
     // Exact codes first, then ranges, then the default.
     let mut success: Vec<&ResponseCase> = op.success.iter().collect();
     success.sort_by_key(|c| c.status);
@@ -818,7 +871,7 @@ fn decode_parts(
     }
     let result = ident(&op.result_name);
     let decode = quote! {
-        fn decode(raw: crate::runtime::RawResponse) -> #result {
+        fn decode(raw: #root::runtime::RawResponse) -> #result {
             match raw.status.as_u16() {
                 #(#arms)*
             }
@@ -830,25 +883,22 @@ fn decode_parts(
         .iter()
         .map(|c| {
             let v = ident(&c.variant);
-            let doc = doc_lines(&format!(
+            let doc = lines_tokens(&doc_lines(&format!(
                 "{}{}",
                 status_doc(c.status),
                 c.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
-            ));
+            )));
             match &c.body {
-                BodyKind::Empty => quote!(#(#[doc = #doc])* #v,),
+                BodyKind::Empty => quote!(#doc #v,),
                 other => {
-                    let t = success_body(&ResponseCase {
-                        body: other.clone(),
-                        ..(*c).clone()
-                    });
-                    quote!(#(#[doc = #doc])* #v(#t),)
+                    let t = tokens(&body_text(ctx, other));
+                    quote!(#doc #v(#t),)
                 }
             }
         })
         .collect();
-    let code_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(c, types, error, true)).collect();
-    let message_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(c, types, error, false)).collect();
+    let code_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(ctx, c, &error, true)).collect();
+    let message_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(ctx, c, &error, false)).collect();
     let (code_body, message_body) = if errors.is_empty() {
         (quote!(match *self {}), quote!(match *self {}))
     } else {
@@ -857,18 +907,21 @@ fn decode_parts(
             quote!(match self { #(#message_arms)* }),
         )
     };
-    let error_doc = format!(
-        " The documented error responses of [`crate::Client::{}`].",
+    let error_doc = lines_tokens(&[format!(
+        " The documented error responses of [`{}::{}`].",
+        ctx.item("Client"),
         op.method_name
-    );
+    )]);
     let error_enum = quote! {
-        #[doc = #error_doc]
+        #error_doc
+        #gate
         #[derive(Debug, Clone, PartialEq)]
         pub enum #error {
             #(#variants)*
         }
 
-        impl crate::ErrorDetails for #error {
+        #gate
+        impl #root::ErrorDetails for #error {
             fn code(&self) -> Option<&str> {
                 #code_body
             }
@@ -887,7 +940,7 @@ fn decode_parts(
             .map(|h| {
                 let name = ident(&h.ident);
                 let ty = match h.ty {
-                    HeaderType::ETag => quote!(crate::ETag),
+                    HeaderType::ETag => quote!(#root::ETag),
                     HeaderType::String => quote!(String),
                     HeaderType::I64 => quote!(i64),
                     HeaderType::F64 => quote!(f64),
@@ -898,16 +951,18 @@ fn decode_parts(
                     doc.push_str("\n\n");
                 }
                 doc.push_str(&format!("The `{}` response header, if sent and well-formed.", h.name));
-                let lines = doc_lines(&doc);
-                quote!(#(#[doc = #lines])* pub #name: Option<#ty>,)
+                let lines = lines_tokens(&doc_lines(&doc));
+                quote!(#lines pub #name: Option<#ty>,)
             })
             .collect();
-        let doc = format!(
-            " The response headers of [`crate::Client::{}`] that the spec declares.",
+        let doc = lines_tokens(&[format!(
+            " The response headers of [`{}::{}`] that the spec declares.",
+            ctx.item("Client"),
             op.method_name
-        );
+        )]);
         quote! {
-            #[doc = #doc]
+            #doc
+            #gate
             #[derive(Debug, Clone, PartialEq)]
             pub struct #headers {
                 #(#fields)*
@@ -920,22 +975,24 @@ fn decode_parts(
             .iter()
             .map(|c| {
                 let v = ident(&c.variant);
-                let doc = doc_lines(&status_doc(c.status));
+                let doc = lines_tokens(&doc_lines(&status_doc(c.status)));
                 match c.body {
-                    BodyKind::Empty => quote!(#(#[doc = #doc])* #v,),
+                    BodyKind::Empty => quote!(#doc #v,),
                     _ => {
-                        let t = success_body(c);
-                        quote!(#(#[doc = #doc])* #v(#t),)
+                        let t = tokens(&body_text(ctx, &c.body));
+                        quote!(#doc #v(#t),)
                     }
                 }
             })
             .collect();
-        let doc = format!(
-            " The documented success responses of [`crate::Client::{}`].",
+        let doc = lines_tokens(&[format!(
+            " The documented success responses of [`{}::{}`].",
+            ctx.item("Client"),
             op.method_name
-        );
+        )]);
         quote! {
-            #[doc = #doc]
+            #doc
+            #gate
             #[derive(Debug, Clone, PartialEq)]
             pub enum #response_enum {
                 #(#variants)*
@@ -956,7 +1013,7 @@ fn status_doc(m: StatusMatch) -> String {
 }
 
 /// A match arm reading the code (or message) out of one error variant.
-fn detail_arm(c: &ResponseCase, types: &[TypeDef], error: &proc_macro2::Ident, code: bool) -> TokenStream {
+fn detail_arm(ctx: Ctx<'_>, c: &ResponseCase, error: &proc_macro2::Ident, code: bool) -> TokenStream {
     let v = ident(&c.variant);
     let none = quote!(None);
     match &c.body {
@@ -966,7 +1023,7 @@ fn detail_arm(c: &ResponseCase, types: &[TypeDef], error: &proc_macro2::Ident, c
             quote!(#error::#v(b) => b.pointer(#pointer).and_then(::serde_json::Value::as_str),)
         }
         BodyKind::Json(TypeRef::Named(n)) => {
-            let shape = find(types, n).and_then(|t| t.error_shape.clone());
+            let shape = find(ctx.types(), n).and_then(|t| t.error_shape.clone());
             let expr = match shape {
                 Some(ErrorShape::Nested {
                     error_field,

@@ -1,20 +1,186 @@
-//! Pieces every emitter uses: identifiers, type paths and doc comments.
-
-use std::cell::Cell;
+//! What every writer of the emitter reads ([`Ctx`]) and the pieces they
+//! share: identifiers, types and values spelled as text, doc lines.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Prim, TypeDef, TypeKind, TypeRef};
+use super::features::Gates;
+use super::text::{Code, Expr, call};
+use crate::ir::{Ir, Prim, TypeDef, TypeKind, TypeRef};
+
+/// What every writer of the emitter reads: the IR, the feature gates, how
+/// the prelude is named in the file being written, and the path every path
+/// of the emitted code starts from. Nothing an emitter does depends on
+/// anything else.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) ir: &'a Ir,
+    pub(crate) gates: &'a Gates,
+    /// The prelude is named short (`Option`); `false` in a file where a
+    /// model shadows one of its names (`::std::option::Option`).
+    pub(crate) short: bool,
+    /// `crate`, or the module a build script's crate includes the client
+    /// in (`crate::api`).
+    pub(crate) root: &'a str,
+    /// The crate's name as code names it (`bc_api`), for doc examples.
+    pub(crate) krate: &'a str,
+    /// A build script's module: doc examples are not compiled (they name
+    /// a crate that is not there).
+    pub(crate) module: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// The same, for a file that names the prelude short or not.
+    pub(crate) fn with_short(self, short: bool) -> Ctx<'a> {
+        Ctx { short, ..self }
+    }
+
+    pub(crate) fn types(&self) -> &'a [TypeDef] {
+        &self.ir.types
+    }
+
+    /// An item of the emitted crate's root: `crate::Client`.
+    pub(crate) fn item(&self, name: &str) -> String {
+        format!("{}::{name}", self.root)
+    }
+
+    /// A model: `crate::models::Pet`.
+    pub(crate) fn model(&self, name: &str) -> String {
+        format!("{}::models::{name}", self.root)
+    }
+
+    /// An item of the runtime: `crate::runtime::Call`.
+    pub(crate) fn rt(&self, name: &str) -> String {
+        format!("{}::runtime::{name}", self.root)
+    }
+
+    /// The root path as tokens, for the items built as tokens.
+    pub(crate) fn root_tokens(&self) -> TokenStream {
+        tokens(self.root)
+    }
+
+    /// A prelude item, short where that is safe: `Option`, `Some`, `ToString`, …
+    pub(crate) fn std(&self, name: &'static str) -> &'static str {
+        if self.short {
+            return name;
+        }
+        match name {
+            "Option" => "::std::option::Option",
+            "Some" => "::std::option::Option::Some",
+            "None" => "::std::option::Option::None",
+            "Result" => "::std::result::Result",
+            "Ok" => "::std::result::Result::Ok",
+            "Err" => "::std::result::Result::Err",
+            "String" => "::std::string::String",
+            "ToString" => "::std::string::ToString",
+            "Vec" => "::std::vec::Vec",
+            "Box" => "::std::boxed::Box",
+            "Into" => "::std::convert::Into",
+            "From" => "::std::convert::From",
+            "Clone" => "::std::clone::Clone",
+            "Default" => "::std::default::Default",
+            "IntoIterator" => "::std::iter::IntoIterator",
+            "Send" => "::std::marker::Send",
+            _ => name,
+        }
+    }
+
+    /// [`Ctx::std`] as tokens.
+    pub(crate) fn std_tokens(&self, name: &'static str) -> TokenStream {
+        tokens(self.std(name))
+    }
+
+    /// The fully qualified type of a reference: emitted code never relies
+    /// on what is in scope, so a schema called `Option` or `Box` breaks
+    /// nothing.
+    pub(crate) fn type_text(&self, t: &TypeRef) -> String {
+        match t {
+            TypeRef::Named(n) => self.model(n),
+            TypeRef::Boxed(inner) => format!("{}<{}>", self.std("Box"), self.type_text(inner)),
+            TypeRef::Prim(p) => match p {
+                Prim::String => self.std("String").to_owned(),
+                Prim::Bool => "bool".to_owned(),
+                Prim::I32 => "i32".to_owned(),
+                Prim::I64 => "i64".to_owned(),
+                Prim::F32 => "f32".to_owned(),
+                Prim::F64 => "f64".to_owned(),
+                Prim::Uuid => "::uuid::Uuid".to_owned(),
+                Prim::DateTime => "::chrono::DateTime<::chrono::FixedOffset>".to_owned(),
+                Prim::Date => "::chrono::NaiveDate".to_owned(),
+                Prim::Base64 => self.rt("Base64"),
+            },
+            TypeRef::Vec(inner) => format!("{}<{}>", self.std("Vec"), self.type_text(inner)),
+            TypeRef::Map(inner) => format!(
+                "::std::collections::BTreeMap<{}, {}>",
+                self.std("String"),
+                self.type_text(inner)
+            ),
+            TypeRef::Option(inner) => format!("{}<{}>", self.std("Option"), self.type_text(inner)),
+            TypeRef::Any => "::serde_json::Value".to_owned(),
+        }
+    }
+
+    /// [`Ctx::type_text`] as tokens.
+    pub(crate) fn type_tokens(&self, t: &TypeRef) -> TokenStream {
+        tokens(&self.type_text(t))
+    }
+
+    /// How a value of type `t` (`v`, a reference) is written into a URL or
+    /// header: RFC 3339 for date-times, `Display` for everything else.
+    pub(crate) fn text_of(&self, t: &TypeRef, v: Expr) -> Expr {
+        match t {
+            TypeRef::Prim(Prim::DateTime) => call("::chrono::DateTime::to_rfc3339", vec![v]),
+            TypeRef::Prim(Prim::String) => call(format!("{}::clone", self.std("String")), vec![v]),
+            TypeRef::Named(n) => match find(self.types(), n).map(|d| &d.kind) {
+                Some(TypeKind::Alias(inner)) => self.text_of(inner, v),
+                _ => call(format!("{}::to_string", self.std("ToString")), vec![v]),
+            },
+            _ => call(format!("{}::to_string", self.std("ToString")), vec![v]),
+        }
+    }
+
+    /// The type as a user writes it outside the crate, for doc examples.
+    pub(crate) fn type_string(&self, t: &TypeRef) -> String {
+        let krate = self.krate;
+        match t {
+            TypeRef::Named(n) => format!("{krate}::models::{n}"),
+            TypeRef::Boxed(i) => format!("Box<{}>", self.type_string(i)),
+            TypeRef::Prim(p) => match p {
+                Prim::String => "String".to_owned(),
+                Prim::Bool => "bool".to_owned(),
+                Prim::I32 => "i32".to_owned(),
+                Prim::I64 => "i64".to_owned(),
+                Prim::F32 => "f32".to_owned(),
+                Prim::F64 => "f64".to_owned(),
+                Prim::Uuid => "uuid::Uuid".to_owned(),
+                Prim::DateTime => "chrono::DateTime<chrono::FixedOffset>".to_owned(),
+                Prim::Date => "chrono::NaiveDate".to_owned(),
+                Prim::Base64 => format!("{krate}::Base64"),
+            },
+            TypeRef::Vec(i) => format!("Vec<{}>", self.type_string(i)),
+            TypeRef::Map(i) => format!("std::collections::BTreeMap<String, {}>", self.type_string(i)),
+            TypeRef::Option(i) => format!("Option<{}>", self.type_string(i)),
+            TypeRef::Any => "serde_json::Value".to_owned(),
+        }
+    }
+
+    /// Whether every variant of a union is written as one piece of text:
+    /// such a union can be a parameter, and gets `Display`.
+    pub(crate) fn scalar_union(&self, variants: &[crate::ir::Variant]) -> bool {
+        variants
+            .iter()
+            .all(|v| crate::ir::is_text(&v.ty, &|n| find(self.types(), n)))
+    }
+}
 
 pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// Code the emitter spelled as text (a type, an expression), as tokens for
-/// the items still built as tokens: each is spelled once, by the text
-/// functions. Text that does not lex is a generator bug, and says so where
-/// the compiler will show it.
+/// Code the emitter spelled as text (a type, an expression, docs, an
+/// attribute), as tokens for the items built as tokens: each is spelled
+/// once, by the text writers. Text that does not lex is a generator bug,
+/// and says so where the compiler will show it.
 pub(crate) fn tokens(text: &str) -> TokenStream {
     text.parse().unwrap_or_else(|e| {
         let bug = format!("generator bug: `{text}` does not lex: {e}");
@@ -22,75 +188,28 @@ pub(crate) fn tokens(text: &str) -> TokenStream {
     })
 }
 
-/// [`type_text`] as tokens.
-pub(crate) fn type_tokens(t: &TypeRef) -> TokenStream {
-    tokens(&type_text(t))
-}
-
-/// The fully qualified type of a reference: emitted code never relies on
-/// what is in scope, so a schema called `Option` or `Box` breaks nothing.
-pub(crate) fn type_text(t: &TypeRef) -> String {
-    match t {
-        TypeRef::Named(n) => format!("crate::models::{n}"),
-        TypeRef::Boxed(inner) => format!("{}<{}>", std_text("Box"), type_text(inner)),
-        TypeRef::Prim(p) => match p {
-            Prim::String => std_text("String").to_owned(),
-            Prim::Bool => "bool".to_owned(),
-            Prim::I32 => "i32".to_owned(),
-            Prim::I64 => "i64".to_owned(),
-            Prim::F32 => "f32".to_owned(),
-            Prim::F64 => "f64".to_owned(),
-            Prim::Uuid => "::uuid::Uuid".to_owned(),
-            Prim::DateTime => "::chrono::DateTime<::chrono::FixedOffset>".to_owned(),
-            Prim::Date => "::chrono::NaiveDate".to_owned(),
-            Prim::Base64 => "crate::runtime::Base64".to_owned(),
-        },
-        TypeRef::Vec(inner) => format!("{}<{}>", std_text("Vec"), type_text(inner)),
-        TypeRef::Map(inner) => format!(
-            "::std::collections::BTreeMap<{}, {}>",
-            std_text("String"),
-            type_text(inner)
-        ),
-        TypeRef::Option(inner) => format!("{}<{}>", std_text("Option"), type_text(inner)),
-        TypeRef::Any => "::serde_json::Value".to_owned(),
+/// Doc comments of `text` (see [`doc_lines`]) as tokens: the lines the
+/// text writers print, lexed.
+pub(crate) fn doc_tokens(text: Option<&str>) -> TokenStream {
+    match text {
+        Some(text) => lines_tokens(&doc_lines(text)),
+        None => TokenStream::new(),
     }
 }
 
-/// The type as a user writes it outside the crate, for doc examples.
-pub(crate) fn type_string(t: &TypeRef, krate: &str) -> String {
-    match t {
-        TypeRef::Named(n) => format!("{krate}::models::{n}"),
-        TypeRef::Boxed(i) => format!("Box<{}>", type_string(i, krate)),
-        TypeRef::Prim(p) => match p {
-            Prim::String => "String".to_owned(),
-            Prim::Bool => "bool".to_owned(),
-            Prim::I32 => "i32".to_owned(),
-            Prim::I64 => "i64".to_owned(),
-            Prim::F32 => "f32".to_owned(),
-            Prim::F64 => "f64".to_owned(),
-            Prim::Uuid => "uuid::Uuid".to_owned(),
-            Prim::DateTime => "chrono::DateTime<chrono::FixedOffset>".to_owned(),
-            Prim::Date => "chrono::NaiveDate".to_owned(),
-            Prim::Base64 => format!("{krate}::Base64"),
-        },
-        TypeRef::Vec(i) => format!("Vec<{}>", type_string(i, krate)),
-        TypeRef::Map(i) => format!("std::collections::BTreeMap<String, {}>", type_string(i, krate)),
-        TypeRef::Option(i) => format!("Option<{}>", type_string(i, krate)),
-        TypeRef::Any => "serde_json::Value".to_owned(),
-    }
-}
-
-/// Doc attributes for `text`. Code blocks without a language become `text`
-/// blocks and indentation is dropped, so rustdoc never compiles a spec's
-/// prose as a doc test.
-pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
-    let Some(text) = text else {
+/// Doc lines as tokens.
+pub(crate) fn lines_tokens(lines: &[String]) -> TokenStream {
+    if lines.is_empty() {
         return TokenStream::new();
-    };
-    let lines = doc_lines(text);
-    quote!(#(#[doc = #lines])*)
+    }
+    let mut c = Code::new();
+    c.docs(lines);
+    tokens(&c.finish(0))
 }
 
+/// Doc comment lines of `text`. Code blocks without a language become
+/// `text` blocks and indentation is dropped, so rustdoc never compiles a
+/// spec's prose as a doc test.
 pub(crate) fn doc_lines(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut fence: Option<String> = None;
@@ -146,83 +265,7 @@ pub(crate) fn find<'a>(types: &'a [TypeDef], name: &str) -> Option<&'a TypeDef> 
         .map(|i| &types[i])
 }
 
-/// How a value of type `t` (in `v`, a reference) is written into a URL or
-/// header: RFC 3339 for date-times, `Display` for everything else.
-pub(crate) fn text_of(t: &TypeRef, types: &[TypeDef], v: &str) -> String {
-    match t {
-        TypeRef::Prim(Prim::DateTime) => format!("::chrono::DateTime::to_rfc3339({v})"),
-        TypeRef::Prim(Prim::String) => format!("{}::clone({v})", std_text("String")),
-        TypeRef::Named(n) => match find(types, n).map(|d| &d.kind) {
-            Some(TypeKind::Alias(inner)) => text_of(inner, types, v),
-            _ => format!("{}::to_string({v})", std_text("ToString")),
-        },
-        _ => format!("{}::to_string({v})", std_text("ToString")),
-    }
-}
-
 pub(crate) use crate::naming::PRELUDE;
-
-/// Whether every variant of a union is written as one piece of text: such
-/// a union can be a parameter, and gets `Display`.
-pub(crate) fn scalar_union(variants: &[crate::ir::Variant], types: &[TypeDef]) -> bool {
-    variants.iter().all(|v| crate::ir::is_text(&v.ty, &|n| find(types, n)))
-}
-
-thread_local! {
-    /// Whether the file being emitted may name the prelude unqualified.
-    static SHORT: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Emits with prelude names short (`Option`) or fully qualified
-/// (`::std::option::Option`, when a model shadows the prelude).
-pub(crate) fn with_prelude<T>(short: bool, f: impl FnOnce() -> T) -> T {
-    let before = SHORT.with(|c| c.replace(short));
-    let out = f();
-    SHORT.with(|c| c.set(before));
-    out
-}
-
-/// A prelude item, short when that is safe: `Option`, `Some`, `ToString`, …
-pub(crate) fn std(name: &str) -> TokenStream {
-    let path = std_text(name);
-    let mut out = TokenStream::new();
-    for (i, segment) in path.split("::").enumerate() {
-        if i > 0 {
-            out.extend(quote!(::));
-        }
-        if !segment.is_empty() {
-            let segment = ident(segment);
-            out.extend(quote!(#segment));
-        }
-    }
-    out
-}
-
-/// [`std`] as text, for the items written as text.
-pub(crate) fn std_text(name: &str) -> &str {
-    if SHORT.with(Cell::get) {
-        return name;
-    }
-    match name {
-        "Option" => "::std::option::Option",
-        "Some" => "::std::option::Option::Some",
-        "None" => "::std::option::Option::None",
-        "Result" => "::std::result::Result",
-        "Ok" => "::std::result::Result::Ok",
-        "Err" => "::std::result::Result::Err",
-        "String" => "::std::string::String",
-        "ToString" => "::std::string::ToString",
-        "Vec" => "::std::vec::Vec",
-        "Box" => "::std::boxed::Box",
-        "Into" => "::std::convert::Into",
-        "From" => "::std::convert::From",
-        "Clone" => "::std::clone::Clone",
-        "Default" => "::std::default::Default",
-        "IntoIterator" => "::std::iter::IntoIterator",
-        "Send" => "::std::marker::Send",
-        _ => name,
-    }
-}
 
 #[cfg(test)]
 mod tests {

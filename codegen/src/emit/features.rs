@@ -12,9 +12,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
-use quote::quote;
 
-use super::common::find;
+use super::common::{find, tokens};
+use super::text::{Code, Meta, lit};
 use crate::FeatureGroups;
 use crate::ir::{BodyKind, Ir, Operation, ParamType, TypeRef};
 use crate::naming::Namespace;
@@ -40,13 +40,42 @@ pub(crate) struct Gates {
 
 impl Gates {
     /// The `#[cfg(..)]` of an operation's items, if the crate has features.
-    pub(crate) fn op(&self, op: &Operation) -> Option<TokenStream> {
-        self.ops.get(&op.method_name).map(|f| cfg_of(f))
+    pub(crate) fn op(&self, op: &Operation) -> Option<Gate<'_>> {
+        self.ops.get(&op.method_name).map(|f| Gate(f))
     }
 
     /// The `#[cfg(..)]` of a model, unless every feature reaches it.
-    pub(crate) fn model(&self, name: &str) -> Option<TokenStream> {
-        self.types.get(name).map(|f| cfg_of(f))
+    pub(crate) fn model(&self, name: &str) -> Option<Gate<'_>> {
+        self.types.get(name).map(|f| Gate(f))
+    }
+}
+
+/// The `#[cfg(..)]` of an item: the features any of which compiles it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Gate<'g>(&'g [String]);
+
+impl Gate<'_> {
+    /// Writes the attribute: `cfg(feature = "a")` for one feature,
+    /// `cfg(any(feature = "a", feature = "b"))` for several.
+    pub(crate) fn write(&self, c: &mut Code) {
+        let features: Vec<Meta> = self
+            .0
+            .iter()
+            .map(|f| Meta::NameValue("feature".to_owned(), lit(f)))
+            .collect();
+        let condition = match <[Meta; 1]>::try_from(features) {
+            Ok([one]) => one,
+            Err(many) => Meta::List("any".to_owned(), many),
+        };
+        c.attr(&Meta::List("cfg".to_owned(), vec![condition]));
+    }
+
+    /// The attribute as tokens, for an item built as tokens: the text
+    /// [`Gate::write`] writes, lexed.
+    pub(crate) fn tokens(&self) -> TokenStream {
+        let mut c = Code::new();
+        self.write(&mut c);
+        tokens(&c.finish(0))
     }
 }
 
@@ -80,14 +109,6 @@ fn feature_name(group: &str) -> String {
 
 fn names_of(features: &BTreeSet<usize>, all: &[Feature]) -> Vec<String> {
     features.iter().map(|i| all[*i].name.clone()).collect()
-}
-
-fn cfg_of(names: &[String]) -> TokenStream {
-    if let [one] = names {
-        quote!(#[cfg(feature = #one)])
-    } else {
-        quote!(#[cfg(any(#(feature = #names),*))])
-    }
 }
 
 /// The features of `ir` grouped `by`; none when that gives fewer than two

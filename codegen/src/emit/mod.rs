@@ -1,9 +1,34 @@
-//! From the IR to the files of a crate: tokens for what varies with the spec,
-//! the runtime copied as written, everything formatted by prettyplease.
+//! From the IR to the files of a crate (or, for a build script, one module).
+//!
+//! One rule decides how an item is written, and each kind of item has one
+//! writer:
+//!
+//! - **Text**, through [`text::Code`]: the items whose shape is the same
+//!   for every model and operation, which are most of a large crate's
+//!   lines (a struct model with its setters, serde impls and page impl; the
+//!   defaults' functions; each operation's `Client` method, builder,
+//!   builder `impl`, `IntoFuture` and result alias).
+//! - **Tokens**, built with `quote!` and printed by prettyplease: the items
+//!   whose shape branches with the IR (enums, unions, aliases, newtypes;
+//!   each operation's `decode`, streams, error and success enums, headers
+//!   struct; `lib.rs` and its `servers` module).
+//!
+//! An item is wholly one or the other: nothing is spliced from one into the
+//! other. What both need is spelled once, as text (a type, a value, a doc
+//! comment, a feature gate), and the token items lex that text. prettyplease
+//! is the layout's judge: [`layout`] breaks lines by its rules, so an item
+//! written as text comes out as prettyplease prints it, and a test holds
+//! every emitted file to be a fixed point of it (parse it, print it: nothing
+//! changes). The runtime is copied as written.
+//!
+//! Every writer reads a [`common::Ctx`]: the IR, the gates, how the prelude
+//! is named in the file, and the root path emitted code starts from
+//! (`crate`, or the module a build script includes the client in).
 
 mod client;
-mod common;
+pub(crate) mod common;
 mod features;
+mod layout;
 mod models;
 mod text;
 
@@ -11,13 +36,14 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{self, Ir};
+use crate::ir::Ir;
 use crate::{Config, GeneratedFile};
 
-use common::{doc_lines, ident};
+use common::{Ctx, doc_lines, ident, tokens};
+use text::{Code, Meta};
 
-/// Every emitted `.rs` file opts out of `cargo fmt`: it is formatted by
-/// prettyplease (or copied as written), and `--check` compares bytes.
+/// Every emitted `.rs` file opts out of `cargo fmt`: it is laid out as
+/// prettyplease prints (or copied as written), and `--check` compares bytes.
 const SKIP_RUSTFMT: &str = "#![cfg_attr(rustfmt, rustfmt::skip)]";
 
 /// The runtime crate's manifest: its `[dependencies]` are every generated
@@ -30,7 +56,7 @@ const RUNTIME_PACKAGE: &str = "openapi-client-runtime";
 /// The runtime crate's sources (`runtime/src`), embedded as written and
 /// written as a generated crate's own runtime package (`runtime/src/`) or
 /// copied into its `src/runtime/` (`lib.rs` as `mod.rs`).
-const RUNTIME: &[(&str, &str)] = &[
+pub(crate) const RUNTIME: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../../runtime/src/lib.rs")),
     ("auth.rs", include_str!("../../../runtime/src/auth.rs")),
     ("base64.rs", include_str!("../../../runtime/src/base64.rs")),
@@ -44,11 +70,119 @@ const RUNTIME: &[(&str, &str)] = &[
     ("paging.rs", include_str!("../../../runtime/src/paging.rs")),
 ];
 
+/// The lints a generated crate allows at its root (a build script's module,
+/// on each of its modules): what spec-derived code cannot always avoid.
+pub(crate) const ALLOWED_LINTS: &[&str] = &[
+    "clippy::too_many_arguments",
+    "clippy::type_complexity",
+    "clippy::should_implement_trait",
+    "clippy::large_enum_variant",
+    "clippy::result_large_err",
+    "clippy::derive_partial_eq_without_eq",
+    "clippy::doc_lazy_continuation",
+    "clippy::doc_overindented_list_items",
+    "clippy::needless_lifetimes",
+    "clippy::redundant_closure",
+    "rustdoc::bare_urls",
+    "rustdoc::broken_intra_doc_links",
+    "rustdoc::invalid_html_tags",
+    "rustdoc::invalid_rust_codeblocks",
+];
+
+/// Items of an emitted file: text already laid out, or tokens that
+/// prettyplease prints.
+pub(crate) enum Piece {
+    Text(String),
+    Tokens(TokenStream),
+}
+
+/// The crate's files.
 pub(crate) fn emit(ir: &Ir, config: &Config) -> Result<Vec<GeneratedFile>, String> {
     emit_in_parts(ir, config, PART_SIZES)
 }
 
-/// `emit`, formatting models and operations in runs of the given sizes.
+/// The parts of a crate's source files, by section, for a crate (`root`
+/// is `crate`) or a build script's module (`root` names it).
+struct Sources {
+    lib: String,
+    models: String,
+    operations: String,
+}
+
+/// Writes models and operations in runs of the given sizes, on a few
+/// threads, and joins the runs into the files' texts.
+fn sources(ir: &Ir, config: &Config, gates: &features::Gates, root: &str, sizes: PartSizes) -> Result<Sources, String> {
+    let module = root != "crate";
+    let krate = config.crate_name.replace('-', "_");
+    // The prelude is named unqualified where no model shadows it; the
+    // operations module never does (its names avoid the prelude's).
+    let models_short = !ir.types.iter().any(|t| common::PRELUDE.contains(&t.name.as_str()));
+    let ctx = Ctx {
+        ir,
+        gates,
+        short: true,
+        root,
+        krate: &krate,
+        module,
+    };
+    let mut parts: Vec<Part<'_>> = vec![Box::new(move || {
+        let lib = if module {
+            pieces_text(
+                "the module",
+                vec![Piece::Tokens(lib_items(ctx.with_short(models_short), config))],
+            )?
+        } else {
+            let tokens = lib_rs(ctx.with_short(models_short), config);
+            pieces_text("src/lib.rs", vec![Piece::Tokens(tokens)])?
+        };
+        Ok(vec![(Section::Lib, lib)])
+    })];
+    for (i, types) in runs(&ir.types, sizes.types).into_iter().enumerate() {
+        parts.push(Box::new(move || {
+            let (items, defaults) = models::models(ctx.with_short(models_short), types, i == 0);
+            Ok(vec![
+                (Section::Models, pieces_text("src/models.rs", items)?),
+                (Section::Defaults, defaults.concat()),
+            ])
+        }));
+    }
+    for ops in runs(&ir.operations, sizes.operations) {
+        parts.push(Box::new(move || {
+            let methods = client::client_methods(ctx, ops);
+            let builders = pieces_text("src/operations.rs", client::builders(ctx, ops))?;
+            Ok(vec![(Section::Methods, methods), (Section::Builders, builders)])
+        }));
+    }
+    let mut texts: Vec<Vec<(Section, String)>> = Vec::with_capacity(parts.len());
+    for formatted in run_parts(&parts) {
+        texts.push(formatted?);
+    }
+    let section = |s: Section| -> Vec<&str> {
+        texts
+            .iter()
+            .flatten()
+            .filter(|(t, _)| *t == s)
+            .map(|(_, text)| text.as_str())
+            .collect()
+    };
+    let mut models = section(Section::Models).concat();
+    let defaults: Vec<&str> = section(Section::Defaults)
+        .into_iter()
+        .filter(|d| !d.is_empty())
+        .collect();
+    if !defaults.is_empty() {
+        models.push_str(&models::defaults_module(&defaults));
+    }
+    let mut operations = client::client_block(ctx, &section(Section::Methods));
+    operations.push_str(&section(Section::Builders).concat());
+    Ok(Sources {
+        lib: section(Section::Lib).concat(),
+        models,
+        operations,
+    })
+}
+
+/// `emit`, writing models and operations in runs of the given sizes.
 fn emit_in_parts(ir: &Ir, config: &Config, sizes: PartSizes) -> Result<Vec<GeneratedFile>, String> {
     let header = format!(
         "// @generated by `{}` from `{}`. Do not edit by hand.\n",
@@ -59,73 +193,24 @@ fn emit_in_parts(ir: &Ir, config: &Config, sizes: PartSizes) -> Result<Vec<Gener
         config.command
     );
     let gates = features::plan(ir, config.features);
-    let gates = &gates;
+    let sources = sources(ir, config, &gates, "crate", sizes)?;
     let mut files = vec![GeneratedFile {
         path: "Cargo.toml".to_owned(),
-        contents: cargo_toml(ir, config, gates),
+        contents: cargo_toml(ir, config, &gates),
     }];
-    let krate = config.crate_name.as_str();
-    // The prelude is named unqualified where no model shadows it; the
-    // operations module never does (its names avoid the prelude's).
-    let models_short = !ir.types.iter().any(|t| common::PRELUDE.contains(&t.name.as_str()));
-    let mut parts: Vec<Part<'_>> = vec![Box::new(move || {
-        let tokens = common::with_prelude(models_short, || lib_rs(ir, config, gates));
-        Ok(vec![(Section::Lib, format_file("src/lib.rs", tokens)?)])
-    })];
-    let type_runs: Vec<&[ir::TypeDef]> = runs(&ir.types, sizes.types);
-    for (i, types) in type_runs.into_iter().enumerate() {
-        parts.push(Box::new(move || {
-            let (items, defaults) = common::with_prelude(models_short, || models::models(ir, types, i == 0, gates));
-            let mut out = vec![(Section::Models, format_gated("src/models.rs", items)?)];
-            if let Some(defaults) = defaults {
-                out.push((Section::Defaults, format_file("src/models.rs", defaults)?));
-            }
-            Ok(out)
-        }));
-    }
-    for (i, ops) in runs(&ir.operations, sizes.operations).into_iter().enumerate() {
-        parts.push(Box::new(move || {
-            common::with_prelude(true, || {
-                let methods = client::client_methods(ir, ops, krate, i == 0, gates)?;
-                let builders = format_gated("src/operations.rs", client::builders(ir, ops, gates)?)?;
-                Ok(vec![(Section::Methods, methods), (Section::Builders, builders)])
-            })
-        }));
-    }
-    let mut texts: Vec<Vec<(Section, String)>> = Vec::with_capacity(parts.len());
-    for formatted in run_parts(&parts) {
-        texts.push(formatted?);
-    }
-    for (path, sections) in [
-        ("src/lib.rs", &[Section::Lib][..]),
-        ("src/models.rs", &[Section::Models, Section::Defaults][..]),
-        ("src/operations.rs", &[Section::Methods, Section::Builders][..]),
+    for (path, text) in [
+        ("src/lib.rs", sources.lib),
+        ("src/models.rs", sources.models),
+        ("src/operations.rs", sources.operations),
     ] {
-        // Sized once: the files of a large spec are megabytes, and growing
-        // them by doubling costs more than the copying.
-        let in_file = |s: &Section| sections.contains(s);
-        let size: usize = texts
-            .iter()
-            .flatten()
-            .filter(|(s, _)| in_file(s))
-            .map(|(_, t)| t.len())
-            .sum();
-        let mut text = String::with_capacity(header.len() + SKIP_RUSTFMT.len() + 1 + size);
-        text.push_str(&header);
-        text.push_str(SKIP_RUSTFMT);
-        text.push('\n');
-        for section in sections {
-            let pieces: Vec<&str> = texts
-                .iter()
-                .flatten()
-                .filter(|(s, _)| s == section)
-                .map(|(_, t)| t.as_str())
-                .collect();
-            section.join(&pieces, &mut text)?;
-        }
+        let mut contents = String::with_capacity(header.len() + SKIP_RUSTFMT.len() + 1 + text.len());
+        contents.push_str(&header);
+        contents.push_str(SKIP_RUSTFMT);
+        contents.push('\n');
+        contents.push_str(&text);
         files.push(GeneratedFile {
             path: path.to_owned(),
-            contents: text,
+            contents,
         });
     }
     let runtime_dir = match &config.runtime {
@@ -156,7 +241,55 @@ fn emit_in_parts(ir: &Ir, config: &Config, sizes: PartSizes) -> Result<Vec<Gener
     Ok(files)
 }
 
-/// How many models, and how many operations, are formatted as one part.
+/// What a build script's module is made of: the crate's sources with every
+/// path rooted at the module, the dependencies its crate needs, and the
+/// recursion limit the including crate must set (if any).
+pub(crate) struct ModuleParts {
+    pub(crate) lib_items: String,
+    pub(crate) models: String,
+    pub(crate) operations: String,
+    pub(crate) dependencies: String,
+    pub(crate) recursion_limit: Option<usize>,
+}
+
+/// The parts of the crate as a module at `root` (`crate::api`): no Cargo
+/// features (`cfg(feature = ..)` would read the including crate's), the
+/// runtime a module of it.
+pub(crate) fn module_parts(ir: &Ir, config: &Config, root: &str) -> Result<ModuleParts, String> {
+    let config = Config {
+        features: crate::FeatureGroups::None,
+        runtime: crate::RuntimeSource::Module,
+        ..config.clone()
+    };
+    let gates = features::plan(ir, config.features);
+    let sources = sources(ir, &config, &gates, root, PART_SIZES)?;
+    let cargo = cargo_toml(ir, &config, &gates);
+    let dependencies = cargo
+        .split("\n[")
+        .find(|t| t.starts_with("dependencies]"))
+        .map(|t| format!("[{}", t.trim_end()))
+        .unwrap_or_default();
+    Ok(ModuleParts {
+        lib_items: sources.lib,
+        models: sources.models,
+        operations: sources.operations,
+        dependencies,
+        recursion_limit: recursion_limit(crate::ir::nesting_depth(&ir.types)),
+    })
+}
+
+/// `#[allow(..)]` of the lints a generated crate allows, laid out as an
+/// outer attribute.
+pub(crate) fn allow_attr(lints: &[&str]) -> String {
+    let mut c = Code::new();
+    c.attr(&Meta::List(
+        "allow".to_owned(),
+        lints.iter().map(|l| Meta::Word((*l).to_owned())).collect(),
+    ));
+    c.finish(0)
+}
+
+/// How many models, and how many operations, are written as one part.
 /// Parts are small enough that two cores share the work evenly and that the
 /// token trees of a large spec are never all held at once (PagerDuty's
 /// crate is 125,000 lines), large enough that each part's fixed cost stays
@@ -172,68 +305,26 @@ struct PartSizes {
     operations: usize,
 }
 
-/// One part of the emitted files, built and formatted on its own: the text
-/// of each section it adds to, in the order the file holds them.
+/// One part of the emitted files, built and laid out on its own: the text
+/// of each section it adds to.
 type Part<'a> = Box<dyn Fn() -> Formatted + Send + Sync + 'a>;
 
 /// What a part gives: the text of each section it adds to.
 type Formatted = Result<Vec<(Section, String)>, String>;
 
-/// A stretch of one file that parts add to, in order.
+/// A stretch of the files that parts add to, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
-    /// `lib.rs`, whole.
+    /// `lib.rs`, whole (a module's items, for a build script).
     Lib,
     /// The models, one after another.
     Models,
-    /// `mod defaults { .. }`: one module gathering every part's functions.
+    /// The functions of `models::defaults`, one level in.
     Defaults,
-    /// `impl crate::Client { .. }`: one block gathering every part's methods.
+    /// The methods of the `impl Client` block, one level in.
     Methods,
-    /// The request builders, one after another.
+    /// The operations' items, one after another.
     Builders,
-}
-
-impl Section {
-    /// The line that opens the block the parts' members are gathered into.
-    fn block(self) -> Option<&'static str> {
-        match self {
-            Section::Defaults => Some("pub(crate) mod defaults {\n"),
-            Section::Methods => Some("impl crate::Client {\n"),
-            Section::Lib | Section::Models | Section::Builders => None,
-        }
-    }
-
-    /// Appends the parts' texts to `out`. Items are printed one after
-    /// another, each starting a line, so texts of whole items join by
-    /// concatenation. A block is printed once: its opening from the first
-    /// part (with what precedes it), then every part's members, then `}`.
-    fn join(self, pieces: &[&str], out: &mut String) -> Result<(), String> {
-        let Some(open) = self.block().filter(|_| pieces.len() > 1) else {
-            pieces.iter().for_each(|p| out.push_str(p));
-            return Ok(());
-        };
-        for (i, piece) in pieces.iter().enumerate() {
-            let at = piece
-                .find(open)
-                .filter(|&at| at == 0 || piece[..at].ends_with('\n'))
-                .ok_or_else(|| {
-                    format!(
-                        "generator bug: a part of {self:?} does not open with `{}`",
-                        open.trim_end()
-                    )
-                })?;
-            let members = piece[at + open.len()..]
-                .strip_suffix("}\n")
-                .ok_or_else(|| format!("generator bug: a part of {self:?} does not end its block"))?;
-            if i == 0 {
-                out.push_str(&piece[..at + open.len()]);
-            }
-            out.push_str(members);
-        }
-        out.push_str("}\n");
-        Ok(())
-    }
 }
 
 /// `items` cut into runs of `size`; one empty run when there are none, so
@@ -280,137 +371,41 @@ fn run_parts(parts: &[Part<'_>]) -> Vec<Formatted> {
 }
 
 /// LF line endings, whatever the checkout did to the embedded files.
-fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
-fn format_file(path: &str, tokens: TokenStream) -> Result<String, String> {
-    format_gated(path, vec![(Piece::Tokens(tokens), None)])
-}
-
-/// Emitted items: tokens, to be parsed and printed, or text, already laid
-/// out (see `text`).
-pub(crate) enum Piece {
-    Tokens(TokenStream),
-    /// Whole items, each ending with a newline.
-    Text(Vec<String>),
-}
-
-/// Formats runs of items, each run behind its `#[cfg(..)]` if it has one
-/// (every item of the run gets it, after its docs). Runs of tokens in a row
-/// are printed together; text is put in between as it is.
-fn format_gated(path: &str, runs: Vec<(Piece, Option<TokenStream>)>) -> Result<String, String> {
+/// The text of items in order: text as it is, each run of token items in
+/// a row printed by prettyplease.
+fn pieces_text(path: &str, pieces: Vec<Piece>) -> Result<String, String> {
     let bug = |e: syn::Error| format!("generator bug: the code emitted for {path} does not parse: {e}");
     let mut out = String::new();
-    let mut file: Option<syn::File> = None;
-    for (piece, gate) in runs {
-        let tokens = match piece {
-            Piece::Tokens(tokens) => tokens,
-            Piece::Text(items) => {
-                if let Some(f) = file.take() {
-                    out.push_str(&prettyplease::unparse(&f));
-                }
-                let gate = gate.map(|g| gate_text(&g)).transpose()?;
-                for item in items {
-                    push_gated(&mut out, &item, gate.as_deref());
-                }
-                continue;
-            }
-        };
-        let mut run = syn::parse2::<syn::File>(tokens).map_err(bug)?;
-        if let Some(gate) = gate {
-            for item in &mut run.items {
-                let gate = syn::parse::Parser::parse2(syn::Attribute::parse_outer, gate.clone()).map_err(bug)?;
-                let attrs =
-                    item_attrs(item).ok_or_else(|| format!("generator bug: an item of {path} cannot be gated"))?;
-                let at = attrs.iter().take_while(|a| a.path().is_ident("doc")).count();
-                attrs.splice(at..at, gate);
-            }
+    let mut run = TokenStream::new();
+    let flush = |run: &mut TokenStream, out: &mut String| -> Result<(), String> {
+        if !run.is_empty() {
+            let file = syn::parse2::<syn::File>(std::mem::take(run)).map_err(bug)?;
+            out.push_str(&prettyplease::unparse(&file));
         }
-        match &mut file {
-            None => file = Some(run),
-            Some(file) => {
-                file.attrs.extend(run.attrs);
-                file.items.extend(run.items);
+        Ok(())
+    };
+    for piece in pieces {
+        match piece {
+            Piece::Tokens(t) => run.extend(t),
+            Piece::Text(text) => {
+                flush(&mut run, &mut out)?;
+                out.push_str(&text);
             }
         }
     }
-    if let Some(f) = file {
-        out.push_str(&prettyplease::unparse(&f));
-    }
+    flush(&mut run, &mut out)?;
     Ok(out)
 }
 
-/// An item written as text, with its gate (if any) after its docs, where
-/// the items printed from tokens have theirs.
-fn push_gated(out: &mut String, item: &str, gate: Option<&str>) {
-    let Some(gate) = gate else {
-        out.push_str(item);
-        return;
-    };
-    let mut docs = 0;
-    for line in item.split_inclusive('\n') {
-        if !(line.starts_with("///") || line.starts_with("#[doc = ")) {
-            break;
-        }
-        docs += line.len();
-    }
-    out.push_str(&item[..docs]);
-    out.push_str(gate);
-    out.push_str(&item[docs..]);
-}
-
-thread_local! {
-    /// The printed text of each gate met on this thread.
-    static GATE_TEXTS: std::cell::RefCell<std::collections::HashMap<String, String>> =
-        std::cell::RefCell::default();
-}
-
-/// A gate's attribute as prettyplease prints it on an item at the top
-/// level, so that items written as text carry it exactly as their
-/// neighbours printed from tokens do.
-pub(crate) fn gate_text(gate: &TokenStream) -> Result<String, String> {
-    let key = gate.to_string();
-    if let Some(text) = GATE_TEXTS.with(|t| t.borrow().get(&key).cloned()) {
-        return Ok(text);
-    }
-    let file = syn::parse2::<syn::File>(quote!(#gate struct G;))
-        .map_err(|e| format!("generator bug: a feature gate does not parse: {e}"))?;
-    let printed = prettyplease::unparse(&file);
-    let text = printed.strip_suffix("struct G;\n").unwrap_or(&printed).to_owned();
-    GATE_TEXTS.with(|t| t.borrow_mut().insert(key, text.clone()));
-    Ok(text)
-}
-
-/// The members of an `impl` block given as tokens, printed one level in:
-/// to go into an `impl` written as text.
-pub(crate) fn members_text(members: TokenStream) -> Result<String, String> {
-    if members.is_empty() {
-        return Ok(String::new());
-    }
-    let file = syn::parse2::<syn::File>(quote!(impl G { #members }))
-        .map_err(|e| format!("generator bug: the code emitted for src/operations.rs does not parse: {e}"))?;
-    let printed = prettyplease::unparse(&file);
-    printed
-        .strip_prefix("impl G {\n")
-        .and_then(|p| p.strip_suffix("}\n"))
-        .map(str::to_owned)
-        .ok_or_else(|| format!("generator bug: an impl block printed as {printed:?}"))
-}
-
-/// The attributes of the kinds of item the emitter writes.
-fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
-    Some(match item {
-        syn::Item::Struct(i) => &mut i.attrs,
-        syn::Item::Enum(i) => &mut i.attrs,
-        syn::Item::Impl(i) => &mut i.attrs,
-        syn::Item::Type(i) => &mut i.attrs,
-        syn::Item::Fn(i) => &mut i.attrs,
-        syn::Item::Mod(i) => &mut i.attrs,
-        syn::Item::Const(i) => &mut i.attrs,
-        syn::Item::Use(i) => &mut i.attrs,
-        _ => return None,
-    })
+/// An expression written as text, as tokens.
+pub(crate) fn expr_tokens(e: &text::Expr) -> TokenStream {
+    let mut c = Code::new();
+    c.expr(e);
+    tokens(&c.finish(0))
 }
 
 fn cargo_toml(ir: &Ir, config: &Config, gates: &features::Gates) -> String {
@@ -545,7 +540,10 @@ fn recursion_limit(depth: usize) -> Option<usize> {
     (depth + 32 > 128).then(|| (depth + 64).next_power_of_two().max(256))
 }
 
-fn lib_rs(ir: &Ir, config: &Config, gates: &features::Gates) -> TokenStream {
+/// `lib.rs`: the crate's docs and lint allowances, its modules, and its
+/// items ([`lib_items`]).
+fn lib_rs(ctx: Ctx<'_>, config: &Config) -> TokenStream {
+    let ir = ctx.ir;
     let mut doc = format!("# {} {}\n\n", ir.title.trim(), ir.version.trim());
     if let Some(d) = &ir.description {
         doc.push_str(d.trim());
@@ -567,12 +565,12 @@ fn lib_rs(ir: &Ir, config: &Config, gates: &features::Gates) -> TokenStream {
         }
         doc.push('\n');
     }
-    if let Some(first) = gates.features.first() {
+    if let Some(first) = ctx.gates.features.first() {
         doc.push_str(&format!(
             "## Features\n\nEach Cargo feature compiles a part of the operations and the models they reach; all are on by default. A project that calls only some operations compiles faster with `default-features = false, features = [\"{}\"]`:\n\n",
             first.name
         ));
-        for f in &gates.features {
+        for f in &ctx.gates.features {
             doc.push_str(&format!("- `{}`: {}\n", f.name, f.about));
         }
         doc.push('\n');
@@ -585,7 +583,6 @@ fn lib_rs(ir: &Ir, config: &Config, gates: &features::Gates) -> TokenStream {
         doc.push('\n');
     }
     let lines = doc_lines(&doc);
-    let servers = servers_mod(ir);
     // Deeply nested types (a chain of a hundred schemas each holding a list
     // of the next) overflow rustc's drop-check at its default recursion
     // limit of 128 (E0320): raise it to what the deepest chain needs.
@@ -593,51 +590,71 @@ fn lib_rs(ir: &Ir, config: &Config, gates: &features::Gates) -> TokenStream {
         let n = n.to_string();
         quote!(#![recursion_limit = #n])
     });
-    // With the runtime copied in, its `Client` is the crate's and carries
-    // the operations; with the runtime a dependency, the crate wraps it in
-    // a `Client` of its own (a type from another crate takes no methods).
-    let (runtime, own_client) = match &config.runtime {
-        crate::RuntimeSource::Module => (
-            quote!(
-                mod runtime;
-            ),
-            TokenStream::new(),
+    let runtime = match &config.runtime {
+        crate::RuntimeSource::Module => quote!(
+            mod runtime;
         ),
         crate::RuntimeSource::SubCrate | crate::RuntimeSource::Path(_) => {
             let krate = ident(&RUNTIME_PACKAGE.replace('-', "_"));
-            let client = quote! {
-                /// The API client: the runtime's [`runtime::Client`] (which it
-                /// dereferences to), with a method per operation. Cheap to
-                /// clone; clones share connections.
-                #[derive(Clone, Debug)]
-                pub struct Client(runtime::Client);
-
-                impl Client {
-                    /// A client for `base_url` with no credentials and the default settings.
-                    pub fn new(base_url: &str) -> ::std::result::Result<Client, ClientBuildError> {
-                        Self::builder(base_url).build()
-                    }
-
-                    pub fn builder(base_url: &str) -> ClientBuilder<Client> {
-                        ClientBuilder::new(base_url)
-                    }
-                }
-
-                impl ::std::convert::From<runtime::Client> for Client {
-                    fn from(client: runtime::Client) -> Client {
-                        Client(client)
-                    }
-                }
-
-                impl ::std::ops::Deref for Client {
-                    type Target = runtime::Client;
-                    fn deref(&self) -> &runtime::Client {
-                        &self.0
-                    }
-                }
-            };
-            (quote!(use ::#krate as runtime;), client)
+            quote!(use ::#krate as runtime;)
         }
+    };
+    let lints: Vec<TokenStream> = ALLOWED_LINTS.iter().map(|l| tokens(l)).collect();
+    let items = lib_items(ctx, config);
+    quote! {
+        #(#![doc = #lines])*
+        #recursion
+        #![allow(#(#lints),*)]
+
+        pub mod models;
+        pub mod operations;
+        #runtime
+
+        #items
+    }
+}
+
+/// The items of `lib.rs` after its modules: the models' and the runtime's
+/// names re-exported, the crate's own `Client` (when the runtime is a
+/// dependency), the servers.
+fn lib_items(ctx: Ctx<'_>, config: &Config) -> TokenStream {
+    let ir = ctx.ir;
+    // With the runtime copied in, its `Client` is the crate's and carries
+    // the operations; with the runtime a dependency, the crate wraps it in
+    // a `Client` of its own (a type from another crate takes no methods).
+    let own_client = match &config.runtime {
+        crate::RuntimeSource::Module => TokenStream::new(),
+        crate::RuntimeSource::SubCrate | crate::RuntimeSource::Path(_) => quote! {
+            /// The API client: the runtime's [`runtime::Client`] (which it
+            /// dereferences to), with a method per operation. Cheap to
+            /// clone; clones share connections.
+            #[derive(Clone, Debug)]
+            pub struct Client(runtime::Client);
+
+            impl Client {
+                /// A client for `base_url` with no credentials and the default settings.
+                pub fn new(base_url: &str) -> ::std::result::Result<Client, ClientBuildError> {
+                    Self::builder(base_url).build()
+                }
+
+                pub fn builder(base_url: &str) -> ClientBuilder<Client> {
+                    ClientBuilder::new(base_url)
+                }
+            }
+
+            impl ::std::convert::From<runtime::Client> for Client {
+                fn from(client: runtime::Client) -> Client {
+                    Client(client)
+                }
+            }
+
+            impl ::std::ops::Deref for Client {
+                type Target = runtime::Client;
+                fn deref(&self) -> &runtime::Client {
+                    &self.0
+                }
+            }
+        },
     };
     let public: Vec<_> = runtime_public_names()
         .iter()
@@ -645,37 +662,15 @@ fn lib_rs(ir: &Ir, config: &Config, gates: &features::Gates) -> TokenStream {
         .map(|n| ident(n))
         .collect();
     // With some features off, every model may be compiled out.
-    let glob_allow = (!gates.features.is_empty()).then(|| quote!(#[allow(unused_imports)]));
+    let glob_allow = (!ctx.gates.features.is_empty()).then(|| quote!(#[allow(unused_imports)]));
     let glob = (!ir.types.is_empty()).then(|| {
         quote!(
             #glob_allow
             pub use models::*;
         )
     });
+    let servers = servers_mod(ir);
     quote! {
-        #(#![doc = #lines])*
-        #recursion
-        #![allow(
-            clippy::too_many_arguments,
-            clippy::type_complexity,
-            clippy::should_implement_trait,
-            clippy::large_enum_variant,
-            clippy::result_large_err,
-            clippy::derive_partial_eq_without_eq,
-            clippy::doc_lazy_continuation,
-            clippy::doc_overindented_list_items,
-            clippy::needless_lifetimes,
-            clippy::redundant_closure,
-            rustdoc::bare_urls,
-            rustdoc::broken_intra_doc_links,
-            rustdoc::invalid_html_tags,
-            rustdoc::invalid_rust_codeblocks
-        )]
-
-        pub mod models;
-        pub mod operations;
-        #runtime
-
         #glob
         pub use runtime::{ #(#public),* };
         #own_client
@@ -768,9 +763,9 @@ mod tests {
         assert_eq!(recursion_limit(600), Some(1024));
     }
 
-    /// Formatting in parts and joining them gives the text formatting each
-    /// file whole gives: items one by one, the methods' block and the
-    /// defaults' module gathered from every part.
+    /// Writing in parts and joining them gives the text writing each file
+    /// whole gives: items one by one, the methods' block and the defaults'
+    /// module gathered from every part.
     #[test]
     fn parts_join_into_the_whole_file() {
         for (name, text) in [
@@ -784,7 +779,7 @@ mod tests {
         ] {
             let mut sink = crate::diag::Sink::default();
             let doc = crate::spec::read(text, &mut sink, false, false).expect(name);
-            let ir = ir::lower(&doc.api, &mut sink, &doc.skipped, false);
+            let ir = crate::ir::lower(&doc.api, &mut sink, &doc.skipped, false);
             assert!(!sink.has_errors(), "{name}");
             let config = Config::new("probe", name);
             let whole = PartSizes {

@@ -1,101 +1,94 @@
 //! `models.rs`: one Rust type per named schema.
+//!
+//! A struct, its setters, its `Serialize`/`Deserialize` and its `Page`
+//! impl are written as text (the same few shapes for every schema, and
+//! most of a large crate's lines); the other kinds of model (enums,
+//! unions, aliases, newtypes) as tokens.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
 use super::Piece;
-use super::common::{
-    doc_attrs, doc_lines, ident, scalar_union, std, std_text, text_of, tokens, type_text, type_tokens,
-};
-use super::text::{Lines, lit};
-use crate::ir::{Field, FieldMode, Ir, PageShape, Struct, TypeDef, TypeKind, TypeRef};
+use super::common::{Ctx, doc_lines, doc_tokens, ident, lines_tokens, tokens};
+use super::features::Gate;
+use super::text::{Code, Expr, Field as TextField, ImplHeader, Meta, Signature, call, lit, w};
+use crate::ir::{Field, FieldMode, PageShape, Struct, TypeDef, TypeKind, TypeRef};
 use crate::naming::{Namespace, field_name};
 
-use super::features::Gates;
-
 /// The models of `types` (a run of `ir.types`), and the functions that give
-/// their fields' defaults: the first run carries the file's own doc. Any
-/// split of `ir.types` into runs, formatted apart and joined in order with the
-/// defaults spliced into one module, gives the text of the whole file.
-pub(crate) fn models(
-    ir: &Ir,
-    types: &[TypeDef],
-    first: bool,
-    gates: &Gates,
-) -> (Vec<(Piece, Option<TokenStream>)>, Option<TokenStream>) {
+/// their fields' defaults (members of `models::defaults`, one level in):
+/// the first run carries the file's own doc. Any split of `ir.types` into
+/// runs, written apart and joined in order, gives the text of the whole
+/// file.
+pub(crate) fn models(ctx: Ctx<'_>, types: &[TypeDef], first: bool) -> (Vec<Piece>, Vec<String>) {
     let mut defaults = Vec::new();
-    let mut items: Vec<(Piece, Option<TokenStream>)> = Vec::with_capacity(2 * types.len() + 1);
-    for t in types {
-        let gate = gates.model(&t.name);
-        let mut own_defaults = Vec::new();
-        let (tokens, text) = type_def(t, &ir.types, &mut own_defaults);
-        if !text.is_empty() {
-            items.push((Piece::Text(text), gate.clone()));
-        }
-        if !tokens.is_empty() {
-            items.push((Piece::Tokens(tokens), gate.clone()));
-        }
-        // A default's function is compiled with its model, or it would
-        // name a type that is not there.
-        defaults.extend(own_defaults.into_iter().map(|d| quote!(#gate #d)));
+    let mut items: Vec<Piece> = Vec::with_capacity(2 * types.len() + 1);
+    if first {
+        let mut c = Code::new();
+        c.inner_docs(&[" The schemas of the spec as Rust types."]);
+        items.push(Piece::Text(c.finish(0)));
     }
-    let defaults_mod = (!defaults.is_empty()).then(|| {
-        quote! {
-            /// Values the spec gives as `default` for fields left out of a response.
-            pub(crate) mod defaults {
-                #(#defaults)*
+    for t in types {
+        let gate = ctx.gates.model(&t.name);
+        match &t.kind {
+            TypeKind::Struct(s) => {
+                // A default's function is compiled with its model, or it
+                // would name a type that is not there.
+                items.extend(struct_def(ctx, t, s, gate, &mut defaults).into_iter().map(Piece::Text));
             }
+            _ => items.push(Piece::Tokens(token_model(ctx, t, gate))),
         }
-    });
-    let file_doc = first.then(|| {
-        quote! {
-            //! The schemas of the spec as Rust types.
+        if let Some(p) = &t.page {
+            items.push(Piece::Text(page_impl(ctx, &t.name, p, gate)));
         }
-    });
-    items.insert(0, (Piece::Tokens(quote!(#file_doc)), None));
-    (items, defaults_mod)
+    }
+    (items, defaults)
 }
 
-/// A model's items: as text (a struct and its impls), and as tokens (every
-/// other kind of model, and a page's impl).
-fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>) -> (TokenStream, Vec<String>) {
-    let err = std("Err");
-    let from = std("From");
-    let none = std("None");
-    let ok = std("Ok");
-    let result = std("Result");
-    let some = std("Some");
-    let string = std("String");
-    let to_string = {
-        let t = std("ToString");
-        quote!(#t::to_string)
-    };
+/// `mod defaults` around its functions, as prettyplease prints a module.
+pub(crate) fn defaults_module(members: &[&str]) -> String {
+    let mut out = String::from(
+        "/// Values the spec gives as `default` for fields left out of a response.\npub(crate) mod defaults {\n",
+    );
+    members.iter().for_each(|m| out.push_str(m));
+    out.push_str("}\n");
+    out
+}
+
+/// A model that is not a struct, as tokens.
+fn token_model(ctx: Ctx<'_>, t: &TypeDef, gate: Option<Gate<'_>>) -> TokenStream {
+    let err = ctx.std_tokens("Err");
+    let from = ctx.std_tokens("From");
+    let none = ctx.std_tokens("None");
+    let ok = ctx.std_tokens("Ok");
+    let result = ctx.std_tokens("Result");
+    let some = ctx.std_tokens("Some");
+    let string = ctx.std_tokens("String");
+    let to_string = tokens(&format!("{}::to_string", ctx.std("ToString")));
     let name = ident(&t.name);
-    let doc = doc_attrs(t.doc.as_deref());
-    let mut text = Vec::new();
-    let body = match &t.kind {
-        TypeKind::Struct(s) => {
-            let doc = t.doc.as_deref().map(doc_lines).unwrap_or_default();
-            text = struct_def(&t.name, s, &doc, defaults);
-            TokenStream::new()
-        }
+    let doc = doc_tokens(t.doc.as_deref());
+    let gate = gate.map(|g| g.tokens());
+    match &t.kind {
+        TypeKind::Struct(_) => TokenStream::new(),
         TypeKind::StringEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let values: Vec<_> = variants.iter().map(|v| v.value.as_str()).collect();
-            let value_docs: Vec<String> = variants
+            let value_docs: Vec<TokenStream> = variants
                 .iter()
-                .map(|v| format!(" `{}`", v.value.replace('`', "'").replace(['\r', '\n'], " ")))
+                .map(|v| lines_tokens(&[format!(" `{}`", v.value.replace('`', "'").replace(['\r', '\n'], " "))]))
                 .collect();
             let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
             quote! {
                 #doc
+                #gate
                 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
                 pub enum #name {
-                    #(#[doc = #value_docs] #idents,)*
+                    #(#value_docs #idents,)*
                     /// A value the spec does not list, kept as sent.
                     #unknown(#string),
                 }
+                #gate
                 impl #name {
                     /// The value as it is written in JSON.
                     pub fn as_str(&self) -> &str {
@@ -105,6 +98,7 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
                         }
                     }
                 }
+                #gate
                 impl #from<&str> for #name {
                     fn from(value: &str) -> Self {
                         match value {
@@ -113,22 +107,26 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
                         }
                     }
                 }
+                #gate
                 impl ::std::str::FromStr for #name {
                     type Err = ::std::convert::Infallible;
                     fn from_str(value: &str) -> #result<Self, Self::Err> {
                         #ok(Self::from(value))
                     }
                 }
+                #gate
                 impl ::std::fmt::Display for #name {
                     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str(self.as_str())
                     }
                 }
+                #gate
                 impl ::serde::Serialize for #name {
                     fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
                         serializer.serialize_str(self.as_str())
                     }
                 }
+                #gate
                 impl<'de> ::serde::Deserialize<'de> for #name {
                     fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
                         let value = <#string as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -140,16 +138,21 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
         TypeKind::IntEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let values: Vec<_> = variants.iter().map(|v| v.value).collect();
-            let value_docs: Vec<String> = variants.iter().map(|v| format!(" `{}`", v.value)).collect();
+            let value_docs: Vec<TokenStream> = variants
+                .iter()
+                .map(|v| lines_tokens(&[format!(" `{}`", v.value)]))
+                .collect();
             let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
             quote! {
                 #doc
+                #gate
                 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
                 pub enum #name {
-                    #(#[doc = #value_docs] #idents,)*
+                    #(#value_docs #idents,)*
                     /// A value the spec does not list, kept as sent.
                     #unknown(i64),
                 }
+                #gate
                 impl #name {
                     /// The value as it is written in JSON.
                     pub fn value(&self) -> i64 {
@@ -159,6 +162,7 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
                         }
                     }
                 }
+                #gate
                 impl #from<i64> for #name {
                     fn from(value: i64) -> Self {
                         match value {
@@ -167,16 +171,19 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
                         }
                     }
                 }
+                #gate
                 impl ::std::fmt::Display for #name {
                     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         ::std::fmt::Display::fmt(&self.value(), f)
                     }
                 }
+                #gate
                 impl ::serde::Serialize for #name {
                     fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
                         serializer.serialize_i64(self.value())
                     }
                 }
+                #gate
                 impl<'de> ::serde::Deserialize<'de> for #name {
                     fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
                         let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -187,14 +194,15 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
         }
         TypeKind::Untagged(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
-            let types: Vec<_> = variants.iter().map(|v| type_tokens(&v.ty)).collect();
+            let types: Vec<_> = variants.iter().map(|v| ctx.type_tokens(&v.ty)).collect();
             // A union of scalars can be a parameter: it shows as the value it holds.
-            let display = scalar_union(variants, all_types).then(|| {
+            let display = ctx.scalar_union(variants).then(|| {
                 let texts: Vec<_> = variants
                     .iter()
-                    .map(|v| tokens(&text_of(&v.ty, all_types, "v")))
+                    .map(|v| super::expr_tokens(&ctx.text_of(&v.ty, w("v"))))
                     .collect();
                 quote! {
+                    #gate
                     impl ::std::fmt::Display for #name {
                         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                             match self {
@@ -208,6 +216,7 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
                 #doc
                 ///
                 /// Decoded as the first variant, in this order, that the value fits.
+                #gate
                 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
                 #[serde(untagged)]
                 pub enum #name {
@@ -218,15 +227,15 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
         }
         TypeKind::Tagged { property, variants } => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
-            let types: Vec<_> = variants.iter().map(|v| type_tokens(&v.ty)).collect();
+            let types: Vec<_> = variants.iter().map(|v| ctx.type_tokens(&v.ty)).collect();
             let tags: Vec<_> = variants.iter().map(|v| v.tag.as_str()).collect();
-            let tag_docs: Vec<String> = variants
+            let tag_docs: Vec<TokenStream> = variants
                 .iter()
                 .map(|v| {
-                    format!(
+                    lines_tokens(&[format!(
                         " `{property}` is `{}`.",
                         v.tag.replace('`', "'").replace(['\r', '\n'], " ")
-                    )
+                    )])
                 })
                 .collect();
             let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
@@ -235,12 +244,14 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
                 #doc
                 ///
                 #[doc = concat!(" Which variant a value is depends on its `", #property, "` property.")]
+                #gate
                 #[derive(Debug, Clone, PartialEq)]
                 pub enum #name {
-                    #(#[doc = #tag_docs] #idents(#types),)*
+                    #(#tag_docs #idents(#types),)*
                     /// A discriminator value the spec does not list, kept as sent.
                     #unknown(::serde_json::Value),
                 }
+                #gate
                 impl ::serde::Serialize for #name {
                     fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
                         let (tag, value) = match self {
@@ -254,6 +265,7 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
                         ::serde::Serialize::serialize(&value, serializer)
                     }
                 }
+                #gate
                 impl<'de> ::serde::Deserialize<'de> for #name {
                     fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
                         let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -270,24 +282,24 @@ fn type_def(t: &TypeDef, all_types: &[TypeDef], defaults: &mut Vec<TokenStream>)
             }
         }
         TypeKind::Alias(target) => {
-            let target = type_tokens(target);
+            let target = ctx.type_tokens(target);
             quote! {
                 #doc
+                #gate
                 pub type #name = #target;
             }
         }
         TypeKind::Newtype(target) => {
-            let target = type_tokens(target);
+            let target = ctx.type_tokens(target);
             quote! {
                 #doc
+                #gate
                 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
                 #[serde(transparent)]
                 pub struct #name(pub #target);
             }
         }
-    };
-    text.extend(t.page.as_ref().map(|p| page_impl(&t.name, p)));
-    (body, text)
+    }
 }
 
 /// The catch-all variant's name: `Unknown`, unless a listed value took it.
@@ -299,48 +311,71 @@ fn unknown_name<'a>(taken: impl Iterator<Item = &'a str>) -> String {
     ns.claim("Unknown")
 }
 
-fn page_impl(name: &str, p: &PageShape) -> String {
+/// The gate of an item written as text, after its docs.
+fn gate_attr(c: &mut Code, gate: Option<Gate<'_>>) {
+    if let Some(g) = gate {
+        g.write(c);
+    }
+}
+
+fn page_impl(ctx: Ctx<'_>, name: &str, p: &PageShape, gate: Option<Gate<'_>>) -> String {
+    let this = || w("self");
     let value = if p.value_optional {
-        format!("self.{}.unwrap_or_default()", p.value_field)
+        this().field(&p.value_field).method("unwrap_or_default", vec![])
     } else {
-        format!("self.{}", p.value_field)
+        this().field(&p.value_field)
     };
     let next = if p.next_optional {
-        format!("self.{}", p.next_field)
+        this().field(&p.next_field)
     } else {
-        format!("{}(self.{})", std_text("Some"), p.next_field)
+        call(ctx.std("Some"), vec![this().field(&p.next_field)])
     };
-    let mut l = Lines::new();
-    l.line(0, &format!("impl crate::runtime::Page for {name} {{"));
-    l.line(1, &format!("type Item = {};", type_text(&p.item)));
-    l.fit(
-        1,
-        "fn into_parts(",
-        &["self".to_owned()],
-        &format!(
-            ") -> ({}<Self::Item>, {}<{}>) {{",
-            std_text("Vec"),
-            std_text("Option"),
-            std_text("String")
-        ),
+    let mut c = Code::new();
+    gate_attr(&mut c, gate);
+    let page = ctx.rt("Page");
+    let header = ImplHeader {
+        generics: &[],
+        trait_: Some(&page),
+        self_ty: name,
+    };
+    let ret = format!(
+        "({}<Self::Item>, {}<{}>)",
+        ctx.std("Vec"),
+        ctx.std("Option"),
+        ctx.std("String")
     );
-    l.line(2, &format!("({value}, {next})"));
-    l.line(1, "}");
-    l.line(0, "}");
-    l.finish()
+    let item = ctx.type_text(&p.item);
+    c.impl_(&header, |c| {
+        c.type_("type Item", &item, false);
+        let sig = Signature {
+            head: "fn into_parts",
+            generics: &[],
+            args: &["self".to_owned()],
+            ret: Some(&ret),
+            where_: &[],
+        };
+        c.fn_(&sig, |c| c.tail(&Expr::Tuple(vec![value, next])));
+    });
+    c.finish(0)
 }
 
 /// A struct, its setters and (unless derived) its serde impls, as text.
-fn struct_def(name: &str, s: &Struct, doc: &[String], defaults: &mut Vec<TokenStream>) -> Vec<String> {
+fn struct_def(
+    ctx: Ctx<'_>,
+    t: &TypeDef,
+    s: &Struct,
+    gate: Option<Gate<'_>>,
+    defaults: &mut Vec<String>,
+) -> Vec<String> {
+    let name = t.name.as_str();
     // A struct that captures unlisted members keeps the derive (serde's
     // `flatten`); every other one gets the compact impls of `serde_impls`.
     let derive_serde = s.additional.is_some();
-    let mut l = Lines::new();
     let mut has_default_fn = false;
     let mut missing = Vec::new();
-    let mut fields = Lines::new();
+    let mut fields = Vec::new();
     for f in &s.fields {
-        let (ty, attr, when_missing) = field_parts(name, f, defaults, &mut has_default_fn);
+        let (ty, attr, when_missing) = field_parts(ctx, name, f, gate, defaults, &mut has_default_fn);
         missing.push(when_missing);
         let mut doc_text = f.doc.clone().unwrap_or_default();
         if let Some(note) = f.note {
@@ -349,37 +384,52 @@ fn struct_def(name: &str, s: &Struct, doc: &[String], defaults: &mut Vec<TokenSt
             }
             doc_text.push_str(note);
         }
+        let mut attrs = Code::new();
         if !doc_text.is_empty() {
-            fields.doc(1, &doc_lines(&doc_text));
+            attrs.docs(&doc_lines(&doc_text));
         }
         if derive_serde {
             if f.ident != f.json {
-                fields.line(1, &format!("#[serde(rename = {})]", lit(&f.json)));
+                let rename = Meta::NameValue("rename".to_owned(), lit(&f.json));
+                attrs.attr(&Meta::List("serde".to_owned(), vec![rename]));
             }
-            if let Some(attr) = attr {
-                fields.line(1, &attr);
+            if !attr.is_empty() {
+                attrs.attr(&Meta::List("serde".to_owned(), attr));
             }
         }
-        fields.line(1, &format!("pub {}: {ty},", f.ident));
+        fields.push(TextField {
+            attrs,
+            head: format!("pub {}: ", f.ident),
+            ty,
+        });
     }
     if let Some((field, ty)) = &s.additional {
-        fields.line(1, "/// Properties the schema does not list.");
-        fields.line(1, "#[serde(flatten)]");
-        fields.line(
-            1,
-            &format!(
-                "pub {field}: ::std::collections::BTreeMap<{}, {}>,",
-                std_text("String"),
-                type_text(ty)
+        let mut attrs = Code::new();
+        attrs.docs(&[" Properties the schema does not list.".to_owned()]);
+        attrs.attr(&Meta::List("serde".to_owned(), vec![Meta::Word("flatten".to_owned())]));
+        fields.push(TextField {
+            attrs,
+            head: format!("pub {field}: "),
+            ty: format!(
+                "::std::collections::BTreeMap<{}, {}>",
+                ctx.std("String"),
+                ctx.type_text(ty)
             ),
-        );
+        });
     }
-    l.doc(0, doc);
+    let mut c = Code::new();
+    c.docs(&t.doc.as_deref().map(doc_lines).unwrap_or_default());
     if s.request {
-        l.line(0, "///");
-        l.line(0, "/// The request view: read-only properties are left out, and each");
-        l.line(0, "/// optional field is sent only when set (see [`crate::Nullable`]).");
+        c.docs(&[
+            String::new(),
+            " The request view: read-only properties are left out, and each".to_owned(),
+            format!(
+                " optional field is sent only when set (see [`{}`]).",
+                ctx.item("Nullable")
+            ),
+        ]);
     }
+    gate_attr(&mut c, gate);
     let mut derives = vec!["Debug", "Clone", "PartialEq"];
     if s.all_optional() && !has_default_fn {
         derives.push("Default");
@@ -387,20 +437,18 @@ fn struct_def(name: &str, s: &Struct, doc: &[String], defaults: &mut Vec<TokenSt
     if derive_serde {
         derives.extend(["::serde::Serialize", "::serde::Deserialize"]);
     }
-    l.line(0, &format!("#[derive({})]", derives.join(", ")));
-    if s.fields.is_empty() && s.additional.is_none() {
-        l.line(0, &format!("pub struct {name} {{}}"));
-    } else {
-        l.line(0, &format!("pub struct {name} {{"));
-        l.raw(&fields.finish());
-        l.line(0, "}");
-    }
-    let mut items = vec![l.finish()];
+    c.attr(&Meta::List(
+        "derive".to_owned(),
+        derives.into_iter().map(|d| Meta::Word(d.to_owned())).collect(),
+    ));
+    c.struct_(&format!("pub struct {name}"), &[], fields);
+    let mut items = vec![c.finish(0)];
     if s.request {
-        items.extend(setters(name, s));
+        items.extend(setters(ctx, name, s, gate));
     }
     if !derive_serde {
-        items.extend(serde_impls(name, s, &missing));
+        items.push(serialize_impl(ctx, name, s, gate));
+        items.push(deserialize_impl(ctx, name, s, &missing, gate));
     }
     items
 }
@@ -416,319 +464,364 @@ enum WhenMissing {
     DefaultFn(String),
 }
 
-/// `Serialize` and `Deserialize` of a struct, written out rather than
-/// derived: a table of member names and one short line per field, calling
-/// the runtime's `object` functions, which are generic over the field's
-/// type only and so compiled once per type for the whole crate. A derive
-/// inlines all of that into every struct, and on a spec of hundreds of
-/// schemas is most of the crate's compile time. The JSON is the derive's.
-///
-/// Written as text, two items: the same few shapes for every struct, and
-/// a third of a large crate's lines, which as tokens would be most of the
-/// generator's time (parsed, then printed).
-fn serde_impls(name: &str, s: &Struct, missing: &[WhenMissing]) -> Vec<String> {
-    vec![serialize_impl(name, s), deserialize_impl(name, s, missing)]
-}
-
 /// Whether a field is left out of the JSON when `None`.
 fn optional(f: &Field) -> bool {
     f.mode == FieldMode::Optional && f.default.is_none()
 }
 
-fn serialize_impl(name: &str, s: &Struct) -> String {
-    let result = std_text("Result");
-    let mut l = Lines::new();
-    l.line(0, &format!("impl ::serde::Serialize for {name} {{"));
-    l.fit(
-        1,
-        "fn serialize<S: ::serde::Serializer>(",
-        &["&self".to_owned(), "serializer: S".to_owned()],
-        &format!(") -> {result}<S::Ok, S::Error> {{"),
-    );
-    l.line(2, "use ::serde::ser::SerializeStruct as _;");
-    let type_name = lit(name);
-    if s.fields.is_empty() {
-        l.line(2, &format!("serializer.serialize_struct({type_name}, 0)?.end()"));
-    } else {
-        let mut uses = Vec::new();
-        let present: Vec<String> = s
-            .fields
-            .iter()
-            .filter_map(|f| {
-                if optional(f) {
-                    Some(format!("self.{}.is_some()", f.ident))
-                } else if f.mode == FieldMode::Tristate {
-                    Some(format!("!self.{}.is_absent()", f.ident))
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let always = s.fields.len() - present.len();
-        if !present.is_empty() {
-            uses.push("count".to_owned());
-        }
-        if s.fields.iter().any(optional) {
-            uses.push("optional".to_owned());
-        }
-        if s.fields.iter().any(|f| f.mode == FieldMode::Tristate) {
-            uses.push("tristate".to_owned());
-        }
-        if !uses.is_empty() {
-            l.fit(2, "use crate::runtime::object::{", &uses, "};");
-        }
-        let len = if present.is_empty() {
-            always.to_string()
-        } else {
-            let plus = if always > 0 {
-                format!("{always} + ")
-            } else {
-                String::new()
-            };
-            l.fit(2, &format!("let __len = {plus}count(&["), &present, "]);");
-            "__len".to_owned()
+/// `impl ::serde::Serialize for Name` ... written out rather than derived:
+/// a table of member names and one short line per field, calling the
+/// runtime's `object` functions, which are generic over the field's type
+/// only and so compiled once per type for the whole crate. A derive
+/// inlines all of that into every struct, and on a spec of hundreds of
+/// schemas is most of the crate's compile time. The JSON is the derive's.
+fn serialize_impl(ctx: Ctx<'_>, name: &str, s: &Struct, gate: Option<Gate<'_>>) -> String {
+    let result = format!("{}<S::Ok, S::Error>", ctx.std("Result"));
+    let object = ctx.rt("object");
+    let mut c = Code::new();
+    gate_attr(&mut c, gate);
+    let header = ImplHeader {
+        generics: &[],
+        trait_: Some("::serde::Serialize"),
+        self_ty: name,
+    };
+    c.impl_(&header, |c| {
+        let sig = Signature {
+            head: "fn serialize",
+            generics: &["S: ::serde::Serializer"],
+            args: &["&self".to_owned(), "serializer: S".to_owned()],
+            ret: Some(&result),
+            where_: &[],
         };
-        l.fit(
-            2,
-            "let mut __s = serializer.serialize_struct(",
-            &[type_name, len],
-            ")?;",
-        );
-        for f in &s.fields {
-            let json = lit(&f.json);
-            let field = format!("&self.{}", f.ident);
-            if optional(f) {
-                l.fit(2, "optional(", &["&mut __s".to_owned(), json, field], ")?;");
-            } else if f.mode == FieldMode::Tristate {
-                l.fit(2, "tristate(", &["&mut __s".to_owned(), json, field], ")?;");
-            } else {
-                l.fit(2, "__s.serialize_field(", &[json, field], ")?;");
+        c.fn_(&sig, |c| {
+            c.use_("::serde::ser::SerializeStruct as _", &[]);
+            let type_name = w(lit(name));
+            if s.fields.is_empty() {
+                let start = w("serializer").method("serialize_struct", vec![type_name, w("0")]);
+                c.tail(&start.try_().method("end", vec![]));
+                return;
             }
-        }
-        l.line(2, "__s.end()");
-    }
-    l.line(1, "}");
-    l.line(0, "}");
-    l.finish()
+            let this = |f: &Field| w("self").field(&f.ident);
+            let present: Vec<Expr> = s
+                .fields
+                .iter()
+                .filter_map(|f| {
+                    if optional(f) {
+                        Some(this(f).method("is_some", vec![]))
+                    } else if f.mode == FieldMode::Tristate {
+                        Some(Expr::Not(Box::new(this(f).method("is_absent", vec![]))))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let always = s.fields.len() - present.len();
+            let mut uses = Vec::new();
+            if !present.is_empty() {
+                uses.push("count");
+            }
+            if s.fields.iter().any(optional) {
+                uses.push("optional");
+            }
+            if s.fields.iter().any(|f| f.mode == FieldMode::Tristate) {
+                uses.push("tristate");
+            }
+            if !uses.is_empty() {
+                c.use_(&object, &uses);
+            }
+            let len = if present.is_empty() {
+                w(always.to_string())
+            } else {
+                let count = call("count", vec![Expr::Array(present).borrow()]);
+                let value = if always > 0 {
+                    Expr::Binary(Box::new(w(always.to_string())), "+", Box::new(count))
+                } else {
+                    count
+                };
+                c.local("__len", &value);
+                w("__len")
+            };
+            let start = w("serializer").method("serialize_struct", vec![type_name, len]);
+            c.local("mut __s", &start.try_());
+            for f in &s.fields {
+                let json = w(lit(&f.json));
+                let field = this(f).borrow();
+                let step = if optional(f) {
+                    call("optional", vec![w("__s").borrow_mut(), json, field])
+                } else if f.mode == FieldMode::Tristate {
+                    call("tristate", vec![w("__s").borrow_mut(), json, field])
+                } else {
+                    w("__s").method("serialize_field", vec![json, field])
+                };
+                c.stmt(&step.try_());
+            }
+            c.tail(&w("__s").method("end", vec![]));
+        });
+    });
+    c.finish(0)
 }
 
-fn deserialize_impl(name: &str, s: &Struct, missing: &[WhenMissing]) -> String {
-    let result = std_text("Result");
-    let ok = std_text("Ok");
-    let some = std_text("Some");
-    let none = std_text("None");
+/// `impl<'de> ::serde::Deserialize<'de> for Name`, written out: read as a
+/// map, which for JSON is the same as a struct without the array form (an
+/// object schema does not allow that one), and a fraction of the code to
+/// compile.
+fn deserialize_impl(ctx: Ctx<'_>, name: &str, s: &Struct, missing: &[WhenMissing], gate: Option<Gate<'_>>) -> String {
     // The runtime's functions are imported by name, unless a field's local
     // would shadow one: then every call is written with its path.
     const DE_FNS: [&str; 4] = ["next_key", "skip", "read", "required"];
+    let object = ctx.rt("object");
     let shadowed = s.fields.iter().any(|f| DE_FNS.contains(&f.ident.as_str()));
-    let at = if shadowed { "crate::runtime::object::" } else { "" };
-
-    let mut l = Lines::new();
-    l.line(0, &format!("impl<'de> ::serde::Deserialize<'de> for {name} {{"));
-    l.fit(
-        1,
-        "fn deserialize<D: ::serde::Deserializer<'de>>(",
-        &["deserializer: D".to_owned()],
-        &format!(") -> {result}<Self, D::Error> {{"),
-    );
-    l.line(2, "// Read as a map: for JSON the same as a struct without the array");
-    l.line(2, "// form, which an object schema does not allow, and a fraction of");
-    l.line(2, "// the code to compile.");
+    let path = |f: &str| {
+        if shadowed {
+            format!("{object}::{f}")
+        } else {
+            f.to_owned()
+        }
+    };
     let jsons: Vec<String> = s.fields.iter().map(|f| lit(&f.json)).collect();
-    l.fit(2, "const FIELDS: &[&str] = &[", &jsons, "];");
-    l.line(2, "struct __Visitor;");
-    l.line(2, "impl<'de> ::serde::de::Visitor<'de> for __Visitor {");
-    l.line(3, &format!("type Value = {name};"));
-    l.fit(
-        3,
-        "fn expecting(",
-        &["&self".to_owned(), "f: &mut ::std::fmt::Formatter<'_>".to_owned()],
-        ") -> ::std::fmt::Result {",
-    );
-    l.line(4, &format!("f.write_str({})", lit(&format!("struct {name}"))));
-    l.line(3, "}");
-    l.fit(
-        3,
-        "fn visit_map<A: ::serde::de::MapAccess<'de>>(",
-        &["self".to_owned(), "mut __map: A".to_owned()],
-        &format!(") -> {result}<{name}, A::Error> {{"),
-    );
-    if !shadowed {
-        let mut uses = vec!["next_key".to_owned(), "skip".to_owned()];
-        if !s.fields.is_empty() {
-            uses.push("read".to_owned());
-        }
-        if missing.iter().any(|m| matches!(m, WhenMissing::Error)) {
-            uses.push("required".to_owned());
-        }
-        l.fit(4, "use crate::runtime::object::{", &uses, "};");
-    }
-    for f in &s.fields {
-        l.line(4, &format!("let mut {} = {none};", f.ident));
-    }
-    if s.fields.is_empty() {
-        l.line(4, &format!("while {at}next_key(&mut __map, FIELDS)?.is_some() {{"));
-        l.line(5, &format!("{at}skip(&mut __map)?;"));
-    } else {
-        l.line(
-            4,
-            &format!("while let {some}(__key) = {at}next_key(&mut __map, FIELDS)? {{"),
-        );
-        l.line(5, "match __key {");
-        for (i, (f, json)) in s.fields.iter().zip(&jsons).enumerate() {
-            l.fit(
-                6,
-                &format!("{i} => {at}read("),
-                &["&mut __map".to_owned(), format!("&mut {}", f.ident), json.clone()],
-                ")?,",
-            );
-        }
-        l.line(6, &format!("_ => {at}skip(&mut __map)?,"));
-        l.line(5, "}");
-    }
-    l.line(4, "}");
-    if s.fields.is_empty() {
-        l.line(4, &format!("{ok}({name} {{}})"));
-    } else {
-        l.line(4, &format!("{ok}({name} {{"));
-        for ((f, m), json) in s.fields.iter().zip(missing).zip(&jsons) {
-            let field = &f.ident;
-            match m {
-                WhenMissing::Error => {
-                    l.fit(
-                        5,
-                        &format!("{field}: {at}required("),
-                        &[field.clone(), json.clone()],
-                        ")?,",
-                    );
-                }
-                WhenMissing::Default => l.line(5, &format!("{field}: {field}.unwrap_or_default(),")),
-                WhenMissing::DefaultFn(path) => {
-                    l.fit(
-                        5,
-                        &format!("{field}: {field}.unwrap_or_else("),
-                        std::slice::from_ref(path),
-                        "),",
-                    );
-                }
-            }
-        }
-        l.line(4, "})");
-    }
-    l.line(3, "}");
-    l.line(2, "}");
-    l.line(2, "deserializer.deserialize_map(__Visitor)");
-    l.line(1, "}");
-    l.line(0, "}");
-    l.finish()
+    let result = ctx.std("Result");
+    let mut c = Code::new();
+    gate_attr(&mut c, gate);
+    let header = ImplHeader {
+        generics: &["'de"],
+        trait_: Some("::serde::Deserialize<'de>"),
+        self_ty: name,
+    };
+    c.impl_(&header, |c| {
+        let ret = format!("{result}<Self, D::Error>");
+        let sig = Signature {
+            head: "fn deserialize",
+            generics: &["D: ::serde::Deserializer<'de>"],
+            args: &["deserializer: D".to_owned()],
+            ret: Some(&ret),
+            where_: &[],
+        };
+        c.fn_(&sig, |c| {
+            let fields = Expr::Array(jsons.iter().map(|j| w(j.clone())).collect()).borrow();
+            c.const_("FIELDS", "&[&str]", &fields);
+            c.unit_struct("__Visitor");
+            let visitor = ImplHeader {
+                generics: &["'de"],
+                trait_: Some("::serde::de::Visitor<'de>"),
+                self_ty: "__Visitor",
+            };
+            c.impl_(&visitor, |c| {
+                c.type_("type Value", name, false);
+                let sig = Signature {
+                    head: "fn expecting",
+                    generics: &[],
+                    args: &["&self".to_owned(), "f: &mut ::std::fmt::Formatter<'_>".to_owned()],
+                    ret: Some("::std::fmt::Result"),
+                    where_: &[],
+                };
+                c.fn_(&sig, |c| {
+                    c.tail(&w("f").method("write_str", vec![w(lit(&format!("struct {name}")))]));
+                });
+                let ret = format!("{result}<{name}, A::Error>");
+                let sig = Signature {
+                    head: "fn visit_map",
+                    generics: &["A: ::serde::de::MapAccess<'de>"],
+                    args: &["self".to_owned(), "mut __map: A".to_owned()],
+                    ret: Some(&ret),
+                    where_: &[],
+                };
+                c.fn_(&sig, |c| {
+                    visit_map(ctx, c, name, s, missing, &jsons, &object, shadowed, &path)
+                });
+            });
+            c.tail(&w("deserializer").method("deserialize_map", vec![w("__Visitor")]));
+        });
+    });
+    c.finish(0)
 }
 
-/// The Rust type of a field, its serde attribute (for a derive), and what
-/// an absent member gives.
+/// The body of `visit_map`: each member read into its local, then the
+/// struct built from them.
+#[allow(clippy::too_many_arguments)]
+fn visit_map(
+    ctx: Ctx<'_>,
+    c: &mut Code,
+    name: &str,
+    s: &Struct,
+    missing: &[WhenMissing],
+    jsons: &[String],
+    object: &str,
+    shadowed: bool,
+    path: &dyn Fn(&str) -> String,
+) {
+    let map = || w("__map").borrow_mut();
+    if !shadowed {
+        let mut uses = vec!["next_key", "skip"];
+        if !s.fields.is_empty() {
+            uses.push("read");
+        }
+        if missing.iter().any(|m| matches!(m, WhenMissing::Error)) {
+            uses.push("required");
+        }
+        c.use_(object, &uses);
+    }
+    for f in &s.fields {
+        c.local(&format!("mut {}", f.ident), &w(ctx.std("None")));
+    }
+    let next_key = call(path("next_key"), vec![map(), w("FIELDS")]).try_();
+    let skip = call(path("skip"), vec![map()]).try_();
+    if s.fields.is_empty() {
+        c.while_("", "", &next_key.method("is_some", vec![]), |c| c.stmt(&skip));
+        c.tail(&call(ctx.std("Ok"), vec![Expr::Struct(name.to_owned(), Vec::new())]));
+        return;
+    }
+    c.while_(ctx.std("Some"), "__key", &next_key, |c| {
+        let mut arms: Vec<(String, Expr)> = s
+            .fields
+            .iter()
+            .zip(jsons)
+            .enumerate()
+            .map(|(i, (f, json))| {
+                let read = call(path("read"), vec![map(), w(&f.ident).borrow_mut(), w(json.clone())]);
+                (i.to_string(), read.try_())
+            })
+            .collect();
+        arms.push(("_".to_owned(), skip.clone()));
+        c.match_(&w("__key"), &arms);
+    });
+    let values = s
+        .fields
+        .iter()
+        .zip(missing)
+        .zip(jsons)
+        .map(|((f, m), json)| {
+            let local = || w(&f.ident);
+            let value = match m {
+                WhenMissing::Error => call(path("required"), vec![local(), w(json.clone())]).try_(),
+                WhenMissing::Default => local().method("unwrap_or_default", vec![]),
+                WhenMissing::DefaultFn(p) => local().method("unwrap_or_else", vec![w(p.clone())]),
+            };
+            (f.ident.clone(), Some(value))
+        })
+        .collect();
+    c.tail(&call(ctx.std("Ok"), vec![Expr::Struct(name.to_owned(), values)]));
+}
+
+/// The Rust type of a field, its serde attribute items (for a derive), and
+/// what an absent member gives. A spec's `default` becomes a function of
+/// `models::defaults`, with the model's gate.
 fn field_parts(
+    ctx: Ctx<'_>,
     owner: &str,
     f: &Field,
-    defaults: &mut Vec<TokenStream>,
+    gate: Option<Gate<'_>>,
+    defaults: &mut Vec<String>,
     has_default_fn: &mut bool,
-) -> (String, Option<String>, WhenMissing) {
-    let option = std_text("Option");
-    let inner = type_text(&f.ty);
+) -> (String, Vec<Meta>, WhenMissing) {
+    let option = ctx.std("Option");
+    let inner = ctx.type_text(&f.ty);
+    let default = || Meta::Word("default".to_owned());
     match f.mode {
         // Lowering puts nullability in the mode, so a required field's type
         // is never an `Option` (which serde would read as `None` when absent).
-        FieldMode::Required => (inner, None, WhenMissing::Error),
-        FieldMode::Nullable => (
-            format!("{option}<{inner}>"),
-            Some("#[serde(default)]".to_owned()),
-            WhenMissing::Default,
-        ),
+        FieldMode::Required => (inner, Vec::new(), WhenMissing::Error),
+        FieldMode::Nullable => (format!("{option}<{inner}>"), vec![default()], WhenMissing::Default),
         FieldMode::Optional => match &f.default {
             Some(value) => {
                 let fn_name = format!("{}_{}", field_name(owner, "type"), f.ident);
-                let fn_ident = ident(&fn_name);
-                let path = format!("crate::models::defaults::{fn_name}");
-                let expr = default_expr(&f.ty, value);
-                let inner_tokens = type_tokens(&f.ty);
-                defaults.push(quote! {
-                    pub(crate) fn #fn_ident() -> #inner_tokens { #expr }
-                });
+                let path = ctx.model(&format!("defaults::{fn_name}"));
+                let mut c = Code::new();
+                gate_attr(&mut c, gate);
+                let sig = Signature {
+                    head: &format!("pub(crate) fn {fn_name}"),
+                    generics: &[],
+                    args: &[],
+                    ret: Some(&inner),
+                    where_: &[],
+                };
+                c.fn_(&sig, |c| c.tail(&default_expr(ctx, &f.ty, value)));
+                defaults.push(c.finish(1));
                 *has_default_fn = true;
-                let attr = format!("#[serde(default = {})]", lit(&path));
-                (inner, Some(attr), WhenMissing::DefaultFn(path))
+                (
+                    inner,
+                    vec![Meta::NameValue("default".to_owned(), lit(&path))],
+                    WhenMissing::DefaultFn(path),
+                )
             }
             None => (
                 format!("{option}<{inner}>"),
-                Some("#[serde(default, skip_serializing_if = \"::std::option::Option::is_none\")]".to_owned()),
+                vec![
+                    default(),
+                    Meta::NameValue("skip_serializing_if".to_owned(), lit("::std::option::Option::is_none")),
+                ],
                 WhenMissing::Default,
             ),
         },
         FieldMode::Tristate => (
-            format!("crate::runtime::Nullable<{inner}>"),
-            Some("#[serde(default, skip_serializing_if = \"crate::runtime::Nullable::is_absent\")]".to_owned()),
+            format!("{}<{inner}>", ctx.rt("Nullable")),
+            vec![
+                default(),
+                Meta::NameValue(
+                    "skip_serializing_if".to_owned(),
+                    lit(&format!("{}::is_absent", ctx.rt("Nullable"))),
+                ),
+            ],
             WhenMissing::Default,
         ),
     }
 }
 
-fn default_expr(ty: &TypeRef, v: &Value) -> TokenStream {
-    let default = {
-        let d = std("Default");
-        quote!(#d::default)
-    };
-    let to_string = {
-        let t = std("ToString");
-        quote!(#t::to_string)
-    };
+/// The value of a spec's `default`, as the field's type takes it.
+fn default_expr(ctx: Ctx<'_>, ty: &TypeRef, v: &Value) -> Expr {
+    use proc_macro2::Literal;
     match (ty, v) {
-        (_, Value::String(s)) => quote!(#to_string(#s)),
-        (_, Value::Bool(b)) => quote!(#b),
+        (_, Value::String(s)) => call(format!("{}::to_string", ctx.std("ToString")), vec![w(lit(s))]),
+        (_, Value::Bool(b)) => w(b.to_string()),
         (TypeRef::Prim(crate::ir::Prim::I32), Value::Number(n)) => {
             let n = n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or_default();
-            quote!(#n)
+            w(Literal::i32_suffixed(n).to_string())
         }
         (TypeRef::Prim(crate::ir::Prim::I64), Value::Number(n)) => {
-            let n = n.as_i64().unwrap_or_default();
-            quote!(#n)
+            w(Literal::i64_suffixed(n.as_i64().unwrap_or_default()).to_string())
         }
         (TypeRef::Prim(crate::ir::Prim::F32), Value::Number(n)) => {
-            let n = n.as_f64().unwrap_or_default() as f32;
-            quote!(#n)
+            w(Literal::f32_suffixed(n.as_f64().unwrap_or_default() as f32).to_string())
         }
-        (_, Value::Number(n)) => {
-            let n = n.as_f64().unwrap_or_default();
-            quote!(#n)
-        }
-        _ => quote!(#default()),
+        (_, Value::Number(n)) => w(Literal::f64_suffixed(n.as_f64().unwrap_or_default()).to_string()),
+        _ => call(format!("{}::default", ctx.std("Default")), vec![]),
     }
 }
 
 /// `Request::default().email("…")`: a setter per optional field of a request view.
-fn setters(name: &str, s: &Struct) -> Option<String> {
-    let into = std_text("Into");
-    let mut l = Lines::new();
-    l.line(0, &format!("impl {name} {{"));
-    let mut any = false;
-    for f in s.fields.iter().filter(|f| f.mode == FieldMode::Tristate) {
-        any = true;
-        let field = &f.ident;
-        l.doc(1, &[format!(" Sets `{}`.", f.json.replace('`', "'"))]);
-        l.line(1, "#[must_use]");
-        l.fit(
-            1,
-            &format!("pub fn {field}("),
-            &[
-                "mut self".to_owned(),
-                format!("value: impl {into}<{}>", type_text(&f.ty)),
-            ],
-            ") -> Self {",
-        );
-        l.line(
-            2,
-            &format!("self.{field} = crate::runtime::Nullable::Value(value.into());"),
-        );
-        l.line(2, "self");
-        l.line(1, "}");
+fn setters(ctx: Ctx<'_>, name: &str, s: &Struct, gate: Option<Gate<'_>>) -> Option<String> {
+    let tristate: Vec<&Field> = s.fields.iter().filter(|f| f.mode == FieldMode::Tristate).collect();
+    if tristate.is_empty() {
+        return None;
     }
-    l.line(0, "}");
-    any.then(|| l.finish())
+    let mut c = Code::new();
+    gate_attr(&mut c, gate);
+    let header = ImplHeader {
+        generics: &[],
+        trait_: None,
+        self_ty: name,
+    };
+    c.impl_(&header, |c| {
+        for f in tristate {
+            let field = &f.ident;
+            c.docs(&[format!(" Sets `{}`.", f.json.replace('`', "'"))]);
+            c.attr_path("must_use");
+            let args = [
+                "mut self".to_owned(),
+                format!("value: impl {}<{}>", ctx.std("Into"), ctx.type_text(&f.ty)),
+            ];
+            let sig = Signature {
+                head: &format!("pub fn {field}"),
+                generics: &[],
+                args: &args,
+                ret: Some("Self"),
+                where_: &[],
+            };
+            c.fn_(&sig, |c| {
+                let value = call(ctx.rt("Nullable::Value"), vec![w("value").method("into", vec![])]);
+                c.stmt(&Expr::Assign(Box::new(w("self").field(field)), Box::new(value)));
+                c.tail(&w("self"));
+            });
+        }
+    });
+    Some(c.finish(0))
 }

@@ -1,132 +1,1085 @@
-//! Items written straight as text: the regular, repeated code (a struct's
-//! serde impls, a request builder's fields, setters and glue) whose tokens
-//! would otherwise be most of what is parsed and printed. Laid out as
-//! rustfmt would, at its width.
+//! Rust written as text: types, expressions, statements and items put
+//! into a [`Printer`] with the boxes and breaks prettyplease gives each of
+//! them, so that the text comes out as prettyplease would print it. Only
+//! the shapes the text writers use are here.
 
-/// rustfmt's `max_width`.
-const WIDTH: usize = 100;
-
-/// Lines at an indentation, each ending with a newline.
-pub(crate) struct Lines {
-    out: String,
-}
-
-impl Lines {
-    pub(crate) fn new() -> Lines {
-        Lines {
-            out: String::with_capacity(4096),
-        }
-    }
-
-    /// One line, `depth` levels in.
-    pub(crate) fn line(&mut self, depth: usize, text: &str) {
-        self.indent(depth);
-        self.out.push_str(text);
-        self.out.push('\n');
-    }
-
-    /// `open` `items` separated by `, ` `close` on one line when it fits,
-    /// else `open`, one item a line (each with a comma), `close`: a call, a
-    /// list or a `use` group as rustfmt breaks them.
-    pub(crate) fn fit(&mut self, depth: usize, open: &str, items: &[String], close: &str) {
-        let joined: usize = items.iter().map(|i| i.len() + 2).sum::<usize>().saturating_sub(2);
-        if depth * 4 + open.len() + joined + close.len() <= WIDTH || items.is_empty() {
-            self.indent(depth);
-            self.out.push_str(open);
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    self.out.push_str(", ");
-                }
-                self.out.push_str(item);
-            }
-            self.out.push_str(close);
-            self.out.push('\n');
-            return;
-        }
-        self.line(depth, open);
-        for item in items {
-            self.indent(depth + 1);
-            self.out.push_str(item);
-            self.out.push_str(",\n");
-        }
-        self.line(depth, close);
-    }
-
-    /// Doc comment lines (as `doc_lines` gives them), `depth` levels in:
-    /// `///` where the line allows it, else the attribute.
-    pub(crate) fn doc(&mut self, depth: usize, lines: &[String]) {
-        for line in lines {
-            if line.starts_with('/') || line.contains(['\r', '\n']) {
-                self.line(depth, &format!("#[doc = {}]", lit(line)));
-            } else {
-                self.line(depth, &format!("///{}", line.trim_end_matches(' ')));
-            }
-        }
-    }
-
-    /// Lines already laid out, as they are.
-    pub(crate) fn raw(&mut self, text: &str) {
-        self.out.push_str(text);
-    }
-
-    /// Text already laid out at the top level (a gate), `depth` levels in.
-    pub(crate) fn indented(&mut self, depth: usize, text: &str) {
-        for line in text.lines() {
-            self.line(depth, line);
-        }
-    }
-
-    fn indent(&mut self, depth: usize) {
-        for _ in 0..depth {
-            self.out.push_str("    ");
-        }
-    }
-
-    pub(crate) fn finish(self) -> String {
-        self.out
-    }
-}
+use super::layout::{INDENT, Printer};
 
 /// A Rust string literal of `s`.
 pub(crate) fn lit(s: &str) -> String {
     proc_macro2::Literal::string(s).to_string()
 }
 
+/// An expression of the emitted code.
+#[derive(Debug, Clone)]
+pub(crate) enum Expr {
+    /// A path, an identifier or a literal: one word.
+    Word(String),
+    Call(Box<Expr>, Vec<Expr>),
+    /// Receiver, method (with its turbofish, if any, as a type), arguments.
+    Method(Box<Expr>, String, Option<String>, Vec<Expr>),
+    Field(Box<Expr>, String),
+    /// `&value`, or `&mut value`.
+    Ref(bool, Box<Expr>),
+    Try(Box<Expr>),
+    Not(Box<Expr>),
+    Binary(Box<Expr>, &'static str, Box<Expr>),
+    Assign(Box<Expr>, Box<Expr>),
+    /// A struct literal: its path and fields (`None`: shorthand).
+    Struct(String, Vec<(String, Option<Expr>)>),
+    Array(Vec<Expr>),
+    Tuple(Vec<Expr>),
+    /// A closure of one parameter.
+    Closure(String, Box<Expr>),
+    /// A macro call with one literal argument: `format!("…")`.
+    Macro(String, String),
+}
+
+/// One word.
+pub(crate) fn w(text: impl Into<String>) -> Expr {
+    Expr::Word(text.into())
+}
+
+/// `f(args)`.
+pub(crate) fn call(f: impl Into<String>, args: Vec<Expr>) -> Expr {
+    Expr::Call(Box::new(w(f)), args)
+}
+
+impl Expr {
+    /// `self.method(args)`.
+    pub(crate) fn method(self, name: impl Into<String>, args: Vec<Expr>) -> Expr {
+        Expr::Method(Box::new(self), name.into(), None, args)
+    }
+
+    /// `self.method::<turbofish>(args)`.
+    pub(crate) fn method_turbofish(self, name: impl Into<String>, turbofish: &str, args: Vec<Expr>) -> Expr {
+        Expr::Method(Box::new(self), name.into(), Some(turbofish.to_owned()), args)
+    }
+
+    /// `self.field`.
+    pub(crate) fn field(self, name: impl Into<String>) -> Expr {
+        Expr::Field(Box::new(self), name.into())
+    }
+
+    /// `self?`.
+    pub(crate) fn try_(self) -> Expr {
+        Expr::Try(Box::new(self))
+    }
+
+    /// `&self`.
+    pub(crate) fn borrow(self) -> Expr {
+        Expr::Ref(false, Box::new(self))
+    }
+
+    /// `&mut self`.
+    pub(crate) fn borrow_mut(self) -> Expr {
+        Expr::Ref(true, Box::new(self))
+    }
+
+    /// Printed as prettyplease prints a struct literal, an array, a tuple
+    /// or a closure: as the one argument of a call, without the call's own
+    /// box around it.
+    fn blocklike(&self) -> bool {
+        matches!(
+            self,
+            Expr::Struct(..) | Expr::Array(_) | Expr::Tuple(_) | Expr::Closure(..)
+        )
+    }
+
+    /// A name of at most four characters (`self`, `req`): a method called
+    /// on it at the start of a line stays on its line.
+    fn short_ident(&self) -> bool {
+        matches!(self, Expr::Word(w) if w.len() <= INDENT as usize && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    }
+
+    /// Whether a condition ending in this expression gets a break (not a
+    /// plain space) before its block.
+    fn newline_if_wrapped(&self) -> bool {
+        match self {
+            Expr::Method(..) | Expr::Field(..) | Expr::Binary(..) | Expr::Assign(..) => true,
+            Expr::Call(f, _) => f.newline_if_wrapped(),
+            Expr::Ref(_, e) | Expr::Try(e) | Expr::Not(e) => e.newline_if_wrapped(),
+            Expr::Word(_)
+            | Expr::Struct(..)
+            | Expr::Array(_)
+            | Expr::Tuple(_)
+            | Expr::Closure(..)
+            | Expr::Macro(..) => false,
+        }
+    }
+}
+
+/// Writes the code of the emitted crate into a [`Printer`].
+pub(crate) struct Code {
+    pub(crate) p: Printer,
+}
+
+impl Code {
+    pub(crate) fn new() -> Code {
+        Code { p: Printer::new() }
+    }
+
+    /// The text, laid out `depth` levels in.
+    pub(crate) fn finish(self, depth: usize) -> String {
+        self.p.finish(depth)
+    }
+
+    // Attributes and docs.
+
+    /// Doc comment lines (as `doc_lines` gives them): `///` where the line
+    /// allows it, else the attribute.
+    pub(crate) fn docs(&mut self, lines: &[String]) {
+        for line in lines {
+            if line.starts_with('/') || line.contains(['\r', '\n']) {
+                self.attr_name_value("doc", &lit(line));
+            } else {
+                self.p.word(&format!("///{}", line.trim_end_matches(' ')));
+                self.p.hardbreak();
+            }
+        }
+    }
+
+    /// Inner doc comment lines (a module's own docs).
+    pub(crate) fn inner_docs(&mut self, lines: &[&str]) {
+        for line in lines {
+            self.p.word(&format!("//!{}", line.trim_end_matches(' ')));
+            self.p.hardbreak();
+        }
+    }
+
+    /// `#[name]`.
+    pub(crate) fn attr_path(&mut self, name: &str) {
+        self.p.word(&format!("#[{name}]"));
+        self.p.space();
+    }
+
+    /// `#[name = value]`, `value` a literal.
+    pub(crate) fn attr_name_value(&mut self, name: &str, value: &str) {
+        self.p.word(&format!("#[{name} = {value}]"));
+        self.p.space();
+    }
+
+    /// `#[path(items)]`.
+    pub(crate) fn attr(&mut self, a: &Meta) {
+        self.p.word("#[");
+        self.meta(a);
+        self.p.word("]");
+        self.p.space();
+    }
+
+    /// An attribute's content, as prettyplease prints its tokens: inside
+    /// parentheses, a break after each comma and at both ends.
+    fn meta(&mut self, a: &Meta) {
+        match a {
+            Meta::Word(w) => self.p.word(w),
+            Meta::NameValue(name, value) => self.p.word(&format!("{name} = {value}")),
+            Meta::List(path, items) => {
+                self.p.word(path);
+                self.p.word("(");
+                self.p.cbox(INDENT);
+                self.p.zerobreak();
+                for (i, item) in items.iter().enumerate() {
+                    self.meta(item);
+                    if i + 1 < items.len() {
+                        self.p.word(",");
+                        self.p.space();
+                    }
+                }
+                self.p.zerobreak();
+                self.p.offset(-INDENT);
+                self.p.end();
+                self.p.word(")");
+            }
+        }
+    }
+
+    // Types.
+
+    /// A type written as text (as `type_text` spells it): its generic
+    /// arguments and tuples break as prettyplease breaks them.
+    pub(crate) fn ty(&mut self, text: &str) {
+        let mut rest = text;
+        self.ty_at(&mut rest);
+        if !rest.is_empty() {
+            // Not a shape this reader knows: as it is.
+            self.p.word(rest);
+        }
+    }
+
+    fn ty_at(&mut self, rest: &mut &str) {
+        if let Some(r) = rest.strip_prefix('&') {
+            *rest = r;
+            let mut word = String::from("&");
+            if rest.starts_with('\'') {
+                let end = rest.find(' ').unwrap_or(rest.len());
+                word.push_str(&rest[..end]);
+                word.push(' ');
+                *rest = rest[end..].trim_start();
+            }
+            if let Some(r) = rest.strip_prefix("mut ") {
+                word.push_str("mut ");
+                *rest = r;
+            }
+            self.p.word(&word);
+            self.ty_at(rest);
+            return;
+        }
+        if let Some(r) = rest.strip_prefix("impl ") {
+            self.p.word("impl ");
+            *rest = r;
+            self.ty_at(rest);
+            return;
+        }
+        if let Some(r) = rest.strip_prefix('(') {
+            *rest = r;
+            if let Some(r) = rest.strip_prefix(')') {
+                *rest = r;
+                self.p.word("()");
+                return;
+            }
+            self.p.word("(");
+            self.p.cbox(INDENT);
+            self.p.zerobreak();
+            let mut n = 0;
+            loop {
+                self.ty_at(rest);
+                n += 1;
+                if let Some(r) = rest.strip_prefix(", ") {
+                    *rest = r;
+                    self.p.trailing_comma(false);
+                    continue;
+                }
+                *rest = rest.strip_prefix(')').unwrap_or(rest);
+                break;
+            }
+            if n == 1 {
+                self.p.word(",");
+                self.p.zerobreak();
+            } else {
+                self.p.trailing_comma(true);
+            }
+            self.p.offset(-INDENT);
+            self.p.end();
+            self.p.word(")");
+            return;
+        }
+        if let Some(r) = rest.strip_prefix('[') {
+            *rest = r;
+            self.p.word("[");
+            self.ty_at(rest);
+            *rest = rest.strip_prefix(']').unwrap_or(rest);
+            self.p.word("]");
+            return;
+        }
+        // A path, each segment with its generic arguments.
+        let end = rest.find(['<', ',', '>', ')', ']']).unwrap_or(rest.len());
+        self.p.word(&rest[..end]);
+        *rest = &rest[end..];
+        if let Some(r) = rest.strip_prefix('<') {
+            *rest = r;
+            self.generic_args();
+            loop {
+                self.ty_at(rest);
+                if let Some(r) = rest.strip_prefix(", ") {
+                    *rest = r;
+                    self.p.trailing_comma(false);
+                    continue;
+                }
+                *rest = rest.strip_prefix('>').unwrap_or(rest);
+                break;
+            }
+            self.end_generic_args();
+            // `Self::Item` after `Foo<T>` does not occur; a path goes on
+            // only as `::` after the arguments (`Vec::<T>::new`).
+            if rest.starts_with("::") {
+                self.ty_at(rest);
+            }
+        }
+    }
+
+    fn generic_args(&mut self) {
+        self.p.word("<");
+        self.p.cbox(INDENT);
+        self.p.zerobreak();
+    }
+
+    fn end_generic_args(&mut self) {
+        self.p.trailing_comma(true);
+        self.p.offset(-INDENT);
+        self.p.end();
+        self.p.word(">");
+    }
+
+    // Expressions.
+
+    pub(crate) fn expr(&mut self, e: &Expr) {
+        self.expr_at(e, false);
+    }
+
+    /// `e`; `line_start` when it begins a statement.
+    fn expr_at(&mut self, e: &Expr, line_start: bool) {
+        match e {
+            Expr::Word(w) => self.p.word(w),
+            Expr::Call(f, args) => {
+                self.expr_at(f, line_start);
+                self.call_args(args);
+            }
+            Expr::Method(..) => {
+                let unindent = line_start && method_receiver(e).is_some_and(Expr::short_ident);
+                self.p.cbox(INDENT);
+                self.method_chain(e, line_start, unindent);
+                self.p.end();
+            }
+            Expr::Field(..) => {
+                self.p.cbox(INDENT);
+                self.field_chain(e, line_start);
+                self.p.end();
+            }
+            Expr::Try(inner) => {
+                self.expr_at(inner, line_start);
+                self.p.word("?");
+            }
+            Expr::Ref(mutable, inner) => {
+                self.p.word(if *mutable { "&mut " } else { "&" });
+                self.expr(inner);
+            }
+            Expr::Not(inner) => {
+                self.p.word("!");
+                self.expr(inner);
+            }
+            Expr::Binary(left, op, right) => {
+                self.p.ibox(INDENT);
+                self.p.ibox(-INDENT);
+                self.expr(left);
+                self.p.end();
+                self.p.space();
+                self.p.word(op);
+                self.p.nbsp();
+                self.expr(right);
+                self.p.end();
+            }
+            Expr::Assign(left, right) => {
+                self.p.ibox(0);
+                self.expr(left);
+                self.p.word(" = ");
+                self.p.neverbreak();
+                self.expr(right);
+                self.p.end();
+            }
+            Expr::Struct(path, fields) => {
+                self.p.cbox(INDENT);
+                self.p.ibox(-INDENT);
+                self.p.word(path);
+                self.p.end();
+                self.p.word(" {");
+                self.p.space_if_nonempty();
+                for (i, (name, value)) in fields.iter().enumerate() {
+                    self.p.word(name);
+                    if let Some(value) = value {
+                        self.p.word(": ");
+                        self.p.ibox(0);
+                        self.expr(value);
+                        self.p.end();
+                    }
+                    self.p.trailing_comma_or_space(i + 1 == fields.len());
+                }
+                self.p.offset(-INDENT);
+                // A literal wider than this is broken over lines, even
+                // an empty one, whose break then stays.
+                self.p.end_with_max_width(34);
+                self.p.word("}");
+            }
+            Expr::Array(items) => {
+                if items.is_empty() {
+                    self.p.word("[]");
+                    return;
+                }
+                self.p.word("[");
+                self.list(items);
+                self.p.word("]");
+            }
+            Expr::Tuple(items) => {
+                self.p.word("(");
+                self.p.cbox(INDENT);
+                self.p.zerobreak();
+                for (i, item) in items.iter().enumerate() {
+                    self.expr(item);
+                    if items.len() == 1 {
+                        self.p.word(",");
+                        self.p.zerobreak();
+                    } else {
+                        self.p.trailing_comma(i + 1 == items.len());
+                    }
+                }
+                self.p.offset(-INDENT);
+                self.p.end();
+                self.p.word(")");
+            }
+            Expr::Closure(param, body) => {
+                self.p.ibox(0);
+                self.p.cbox(INDENT);
+                self.p.word("|");
+                self.p.zerobreak();
+                self.p.word(param);
+                self.p.word("|");
+                self.p.space();
+                self.p.offset(-INDENT);
+                self.p.end();
+                self.p.neverbreak();
+                if matches!(**body, Expr::Call(..)) || body.blocklike() {
+                    self.expr(body);
+                } else {
+                    self.p.cbox(INDENT);
+                    self.p.wrap_break('{');
+                    self.expr(body);
+                    self.p.unwrap_break(None, "}", None);
+                    self.p.end();
+                }
+                self.p.end();
+            }
+            Expr::Macro(path, literal) => {
+                self.p.word(&format!("{path}!("));
+                self.p.cbox(INDENT);
+                self.p.zerobreak();
+                self.p.ibox(0);
+                self.p.word(literal);
+                self.p.end();
+                self.p.zerobreak();
+                self.p.offset(-INDENT);
+                self.p.end();
+                self.p.word(")");
+            }
+        }
+    }
+
+    /// Elements one a line when they do not fit on one, each followed by a
+    /// comma then; the box of call arguments, arrays and tuples.
+    fn list(&mut self, items: &[Expr]) {
+        self.p.cbox(INDENT);
+        self.p.zerobreak();
+        for (i, item) in items.iter().enumerate() {
+            self.expr(item);
+            self.p.trailing_comma(i + 1 == items.len());
+        }
+        self.p.offset(-INDENT);
+        self.p.end();
+    }
+
+    fn call_args(&mut self, args: &[Expr]) {
+        self.p.word("(");
+        match args {
+            [] => {}
+            [one] if one.blocklike() => self.expr(one),
+            _ => self.list(args),
+        }
+        self.p.word(")");
+    }
+
+    /// The part of an expression before a `.`: inside a chain, the boxes
+    /// of the chain's links are the chain's.
+    fn prefix(&mut self, e: &Expr, line_start: bool) {
+        match e {
+            Expr::Call(f, args) => {
+                self.prefix(f, false);
+                self.call_args(args);
+            }
+            Expr::Method(..) => self.method_chain(e, line_start, false),
+            Expr::Field(..) => self.field_chain(e, line_start),
+            Expr::Try(inner) => {
+                self.prefix(inner, line_start);
+                self.p.word("?");
+            }
+            _ => {
+                self.p.cbox(-INDENT);
+                self.expr(e);
+                self.p.end();
+            }
+        }
+    }
+
+    fn method_chain(&mut self, e: &Expr, line_start: bool, unindent: bool) {
+        let Expr::Method(receiver, name, turbofish, args) = e else {
+            return;
+        };
+        self.prefix(receiver, line_start);
+        if !(line_start && receiver.short_ident()) {
+            self.p.dot_break();
+        }
+        self.p.word(&format!(".{name}"));
+        if let Some(t) = turbofish {
+            self.p.word("::");
+            self.generic_args();
+            self.ty(t);
+            self.end_generic_args();
+        }
+        self.p.cbox(if unindent { -INDENT } else { 0 });
+        self.call_args(args);
+        self.p.end();
+    }
+
+    fn field_chain(&mut self, e: &Expr, line_start: bool) {
+        let Expr::Field(base, name) = e else {
+            return;
+        };
+        self.prefix(base, line_start);
+        if !(line_start && base.short_ident()) {
+            self.p.dot_break();
+        }
+        self.p.word(&format!(".{name}"));
+    }
+
+    // Statements.
+
+    /// `e;`
+    pub(crate) fn stmt(&mut self, e: &Expr) {
+        self.p.ibox(0);
+        self.expr_at(e, true);
+        self.p.word(";");
+        self.p.end();
+        self.p.hardbreak();
+    }
+
+    /// `e` as the value of its block.
+    pub(crate) fn tail(&mut self, e: &Expr) {
+        self.p.ibox(0);
+        self.expr_at(e, true);
+        self.p.end();
+        self.p.hardbreak();
+    }
+
+    /// `let pattern = value;` (`pattern` a name, maybe `mut name`).
+    pub(crate) fn local(&mut self, pattern: &str, value: &Expr) {
+        self.p.ibox(0);
+        self.p.word(&format!("let {pattern} = "));
+        self.p.neverbreak();
+        self.expr(value);
+        self.p.end();
+        self.p.word(";");
+        self.p.hardbreak();
+    }
+
+    /// The condition of an `if`, a `while` or a `match` (written by
+    /// `write`, ending in `value`), and the space before its block: a
+    /// break where the condition ends in a method call or a field.
+    fn condition(&mut self, value: &Expr, write: impl FnOnce(&mut Code)) {
+        self.p.cbox(0);
+        write(self);
+        if value.newline_if_wrapped() {
+            self.p.space();
+        } else {
+            self.p.nbsp();
+        }
+        self.p.end();
+    }
+
+    /// `let Variant(binding) = value` as the condition of an `if` or `while`.
+    fn let_condition(&mut self, variant: &str, binding: &str, value: &Expr) {
+        self.condition(value, |c| c.let_expr(variant, binding, value));
+    }
+
+    fn let_expr(&mut self, variant: &str, binding: &str, value: &Expr) {
+        self.p.ibox(0);
+        self.p.word("let ");
+        self.p.ibox(0);
+        self.p.word(&format!("{variant}("));
+        self.p.cbox(INDENT);
+        self.p.zerobreak();
+        self.p.word(binding);
+        self.p.trailing_comma(true);
+        self.p.offset(-INDENT);
+        self.p.end();
+        self.p.word(")");
+        self.p.end();
+        self.p.word(" = ");
+        self.p.neverbreak();
+        self.p.ibox(0);
+        self.expr(value);
+        self.p.end();
+        self.p.end();
+    }
+
+    /// `if let Variant(binding) = value { body }` as a statement.
+    pub(crate) fn if_let(&mut self, variant: &str, binding: &str, value: &Expr, body: impl FnOnce(&mut Code)) {
+        self.p.ibox(0);
+        self.p.cbox(INDENT);
+        self.p.word("if ");
+        self.p.cbox(-INDENT);
+        self.let_condition(variant, binding, value);
+        self.p.end();
+        let mut inner = Code::new();
+        body(&mut inner);
+        if inner.p.is_empty() {
+            self.p.word("{}");
+        } else {
+            self.p.word("{");
+            self.p.hardbreak();
+            self.p.append(inner.p);
+            self.p.offset(-INDENT);
+            self.p.word("}");
+        }
+        self.p.end();
+        self.p.end();
+        self.p.hardbreak();
+    }
+
+    /// `while let Variant(binding) = value { body }`, or `while cond { body }`
+    /// when `variant` is empty.
+    pub(crate) fn while_(&mut self, variant: &str, binding: &str, value: &Expr, body: impl FnOnce(&mut Code)) {
+        self.p.ibox(0);
+        self.p.word("while ");
+        if variant.is_empty() {
+            self.condition(value, |c| c.expr(value));
+        } else {
+            self.let_condition(variant, binding, value);
+        }
+        self.block_body(body);
+        self.p.end();
+        self.p.hardbreak();
+    }
+
+    /// `{`, the statements, `}`: the body of a loop or a match.
+    fn block_body(&mut self, body: impl FnOnce(&mut Code)) {
+        self.p.word("{");
+        self.p.neverbreak();
+        self.p.cbox(INDENT);
+        self.p.hardbreak();
+        body(self);
+        self.p.offset(-INDENT);
+        self.p.end();
+        self.p.word("}");
+    }
+
+    /// `match value { pattern => arm, … }` as a statement.
+    pub(crate) fn match_(&mut self, value: &Expr, arms: &[(String, Expr)]) {
+        self.p.ibox(0);
+        self.p.ibox(0);
+        self.p.word("match ");
+        self.condition(value, |c| c.expr(value));
+        self.block_body(|c| {
+            for (pattern, arm) in arms {
+                c.p.ibox(0);
+                c.p.word(&format!("{pattern} => "));
+                c.p.neverbreak();
+                c.p.cbox(INDENT);
+                c.p.wrap_break('{');
+                c.expr_at(arm, true);
+                c.p.unwrap_break(None, "}", Some(','));
+                c.p.end();
+                c.p.end();
+                c.p.hardbreak();
+            }
+        });
+        self.p.end();
+        self.p.end();
+        self.p.hardbreak();
+    }
+
+    // Items.
+
+    /// `use path;`, or `use path::{names};`.
+    pub(crate) fn use_(&mut self, path: &str, names: &[&str]) {
+        match names {
+            [] => self.p.word(&format!("use {path};")),
+            [one] if *one != "self" => self.p.word(&format!("use {path}::{one};")),
+            _ => {
+                self.p.word(&format!("use {path}::"));
+                self.p.cbox(INDENT);
+                self.p.word("{");
+                self.p.zerobreak();
+                self.p.ibox(0);
+                for (i, name) in names.iter().enumerate() {
+                    self.p.word(name);
+                    if i + 1 < names.len() {
+                        self.p.word(",");
+                        self.p.space();
+                    }
+                }
+                self.p.end();
+                self.p.trailing_comma(true);
+                self.p.offset(-INDENT);
+                self.p.word("}");
+                self.p.end();
+                self.p.word(";");
+            }
+        }
+        self.p.hardbreak();
+    }
+
+    /// `const NAME: Type = value;`
+    pub(crate) fn const_(&mut self, name: &str, ty: &str, value: &Expr) {
+        self.p.cbox(0);
+        self.p.word(&format!("const {name}: "));
+        self.ty(ty);
+        self.p.word(" = ");
+        self.p.neverbreak();
+        self.expr(value);
+        self.p.word(";");
+        self.p.end();
+        self.p.hardbreak();
+    }
+
+    /// `struct Name;`
+    pub(crate) fn unit_struct(&mut self, name: &str) {
+        self.p.cbox(INDENT);
+        self.p.word(&format!("struct {name};"));
+        self.p.end();
+        self.p.hardbreak();
+    }
+
+    /// A struct with named fields (`head` is `pub struct Name`), each
+    /// field's attributes already written into a `Code` of its own.
+    pub(crate) fn struct_(&mut self, head: &str, generics: &[&str], fields: Vec<Field>) {
+        self.p.cbox(INDENT);
+        self.p.word(head);
+        self.generic_params(generics);
+        self.p.word(" {");
+        if !fields.is_empty() {
+            self.p.hardbreak();
+            for f in fields {
+                self.p.append(f.attrs.p);
+                self.p.word(&f.head);
+                self.ty(&f.ty);
+                self.p.word(",");
+                self.p.hardbreak();
+            }
+            self.p.offset(-INDENT);
+        }
+        self.p.end();
+        self.p.word("}");
+        self.p.hardbreak();
+    }
+
+    /// `impl<generics> Trait for Type { members }` (`header` from
+    /// [`ImplHeader`]); members written by `members`.
+    pub(crate) fn impl_(&mut self, header: &ImplHeader<'_>, members: impl FnOnce(&mut Code)) {
+        self.p.cbox(INDENT);
+        self.p.ibox(-INDENT);
+        self.p.cbox(INDENT);
+        self.p.word("impl");
+        self.generic_params(header.generics);
+        self.p.end();
+        self.p.nbsp();
+        if let Some(t) = header.trait_ {
+            self.ty(t);
+            self.p.space();
+            self.p.word("for ");
+        }
+        self.ty(header.self_ty);
+        self.p.end();
+        self.p.nbsp();
+        self.p.word("{");
+        let mut inner = Code::new();
+        members(&mut inner);
+        if !inner.p.is_empty() {
+            self.p.hardbreak();
+            self.p.append(inner.p);
+            self.p.offset(-INDENT);
+        }
+        self.p.end();
+        self.p.word("}");
+        self.p.hardbreak();
+    }
+
+    /// `<params>` of a declaration: each `Name` or `Name: Bound` or a lifetime.
+    fn generic_params(&mut self, params: &[&str]) {
+        if params.is_empty() {
+            return;
+        }
+        self.p.word("<");
+        self.p.cbox(0);
+        self.p.zerobreak();
+        for (i, param) in params.iter().enumerate() {
+            match param.split_once(": ") {
+                Some((name, bound)) => {
+                    self.p.word(name);
+                    self.p.ibox(INDENT);
+                    self.p.word(": ");
+                    self.ty(bound);
+                    self.p.end();
+                }
+                None => {
+                    self.p.word(param);
+                    if !param.starts_with('\'') {
+                        self.p.ibox(INDENT);
+                        self.p.end();
+                    }
+                }
+            }
+            self.p.trailing_comma(i + 1 == params.len());
+        }
+        self.p.offset(-INDENT);
+        self.p.end();
+        self.p.word(">");
+    }
+
+    /// A function: `head` is its visibility and `fn name` (`pub fn f`),
+    /// then generic parameters, arguments (`&self`, `name: Type`), return
+    /// type, `where` predicates (`(bounded, bound)`) and body.
+    pub(crate) fn fn_(&mut self, sig: &Signature<'_>, body: impl FnOnce(&mut Code)) {
+        self.p.cbox(INDENT);
+        self.p.word(sig.head);
+        self.generic_params(sig.generics);
+        self.p.word("(");
+        self.p.neverbreak();
+        if !sig.args.is_empty() {
+            self.p.cbox(0);
+            self.p.zerobreak();
+            for (i, arg) in sig.args.iter().enumerate() {
+                match arg.split_once(": ") {
+                    Some((name, ty)) => {
+                        self.p.word(&format!("{name}: "));
+                        self.ty(ty);
+                    }
+                    None => self.p.word(arg),
+                }
+                self.p.trailing_comma(i + 1 == sig.args.len());
+            }
+            self.p.offset(-INDENT);
+            self.p.end();
+        }
+        self.p.word(")");
+        self.p.cbox(-INDENT);
+        if let Some(ret) = sig.ret {
+            self.p.word(" -> ");
+            self.ty(ret);
+        }
+        self.p.end();
+        if sig.where_.is_empty() {
+            self.p.nbsp();
+        } else {
+            self.p.hardbreak();
+            self.p.offset(-INDENT);
+            self.p.word("where");
+            self.p.hardbreak();
+            for (bounded, bound) in sig.where_ {
+                self.ty(bounded);
+                self.p.word(":");
+                self.p.ibox(0);
+                self.p.nbsp();
+                self.ty(bound);
+                self.p.end();
+                self.p.word(",");
+                self.p.hardbreak();
+            }
+            self.p.offset(-INDENT);
+        }
+        self.p.word("{");
+        self.p.hardbreak();
+        body(self);
+        self.p.offset(-INDENT);
+        self.p.end();
+        self.p.word("}");
+        self.p.hardbreak();
+    }
+
+    /// `head = Type;`: a type alias (`pub type Name`) or an associated
+    /// type (`type Name`).
+    pub(crate) fn type_(&mut self, head: &str, ty: &str, alias: bool) {
+        self.p.cbox(INDENT);
+        self.p.word(head);
+        if alias {
+            self.p.nbsp();
+            self.p.word("= ");
+        } else {
+            self.p.word(" = ");
+        }
+        self.p.neverbreak();
+        self.p.ibox(-INDENT);
+        self.ty(ty);
+        self.p.end();
+        self.p.word(";");
+        self.p.end();
+        self.p.hardbreak();
+    }
+}
+
+/// An attribute's content.
+#[derive(Debug, Clone)]
+pub(crate) enum Meta {
+    /// A path: `Debug`, `::serde::Serialize`.
+    Word(String),
+    /// `name = literal`.
+    NameValue(String, String),
+    /// `path(items)`.
+    List(String, Vec<Meta>),
+}
+
+/// A field of a struct: its attributes (docs included), `pub name: `, its type.
+pub(crate) struct Field {
+    pub(crate) attrs: Code,
+    pub(crate) head: String,
+    pub(crate) ty: String,
+}
+
+/// What an `impl` block is of.
+pub(crate) struct ImplHeader<'a> {
+    pub(crate) generics: &'a [&'a str],
+    pub(crate) trait_: Option<&'a str>,
+    pub(crate) self_ty: &'a str,
+}
+
+/// A function's signature.
+pub(crate) struct Signature<'a> {
+    /// Visibility and `fn name`: `pub fn send`.
+    pub(crate) head: &'a str,
+    pub(crate) generics: &'a [&'a str],
+    /// `&self`, `mut self`, `name: Type`.
+    pub(crate) args: &'a [String],
+    pub(crate) ret: Option<&'a str>,
+    /// `(bounded type, bound)`.
+    pub(crate) where_: &'a [(&'a str, &'a str)],
+}
+
+/// The receiver of a method call, if `e` is one.
+fn method_receiver(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Method(r, ..) => Some(r),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_list_that_fits_stays_on_one_line() {
-        let mut l = Lines::new();
-        l.fit(1, "f(", &["a".to_owned(), "b".to_owned()], ")?;");
-        assert_eq!(l.finish(), "    f(a, b)?;\n");
+    /// Whether prettyplease prints `text` (a file of items) as it is.
+    fn judged(text: &str) -> Result<(), String> {
+        let file = syn::parse_file(text).map_err(|e| format!("does not parse: {e}\n{text}"))?;
+        let printed = prettyplease::unparse(&file);
+        if printed == text {
+            Ok(())
+        } else {
+            Err(format!("--- written\n{text}--- prettyplease\n{printed}"))
+        }
+    }
+
+    /// An item with every shape the writers use, its names `n` long, so
+    /// that each line crosses the margin at some length.
+    fn item(n: usize) -> String {
+        let name = "x".repeat(n);
+        let ty = format!("crate::models::{}", "T".repeat(n));
+        let mut c = Code::new();
+        c.docs(&[
+            format!(" Docs of {name}."),
+            String::new(),
+            "/starts with a slash".to_owned(),
+        ]);
+        c.attr(&Meta::List(
+            "cfg".to_owned(),
+            vec![Meta::List(
+                "any".to_owned(),
+                vec![
+                    Meta::NameValue("feature".to_owned(), lit(&name)),
+                    Meta::NameValue("feature".to_owned(), lit("b")),
+                ],
+            )],
+        ));
+        let header = ImplHeader {
+            generics: &["'a"],
+            trait_: Some("::std::future::IntoFuture"),
+            self_ty: &format!("Builder{name}<'a>"),
+        };
+        c.impl_(&header, |c| {
+            c.type_("type Output", &format!("Result<{ty}, crate::Error<{ty}>>"), false);
+            let args = ["mut self".to_owned(), format!("{name}: impl Into<{ty}>")];
+            let sig = Signature {
+                head: &format!("pub fn {name}"),
+                generics: &["I"],
+                args: &args,
+                ret: Some(&format!("(Vec<{ty}>, Option<String>)")),
+                where_: &[("I", "IntoIterator"), ("I::Item", &format!("Into<{ty}>"))],
+            };
+            c.fn_(&sig, |c| {
+                c.local(
+                    "mut path",
+                    &Expr::Binary(
+                        Box::new(w("2")),
+                        "+",
+                        Box::new(call(
+                            "count",
+                            vec![Expr::Array(vec![w(&name).method("is_some", vec![]); 3]).borrow()],
+                        )),
+                    ),
+                );
+                c.stmt(&w("query").method("push", vec![w(lit(&name)), w("self").field(&name).borrow()]));
+                c.stmt(&w("req").method("query", vec![w("self").field(&name).borrow()]).try_());
+                c.stmt(&Expr::Assign(
+                    Box::new(w("self").field(&name)),
+                    Box::new(call(
+                        "Some",
+                        vec![
+                            w("values")
+                                .method("iter", vec![])
+                                .method(
+                                    "map",
+                                    vec![Expr::Closure("v".to_owned(), Box::new(call("f", vec![w("v")])))],
+                                )
+                                .method_turbofish("collect", "Vec<_>", vec![]),
+                        ],
+                    )),
+                ));
+                c.if_let("Some", "v", &w("self").field(&name).borrow(), |c| {
+                    c.stmt(&call(&name, vec![w("v"), w(lit(&name))]).try_());
+                });
+                c.while_(
+                    "Some",
+                    "__key",
+                    &call("next_key", vec![w("__map").borrow_mut()]).try_(),
+                    |c| {
+                        c.match_(
+                            &w("__key"),
+                            &[
+                                (
+                                    "0".to_owned(),
+                                    call("read", vec![w(&name).borrow_mut(), w(lit(&name))]).try_(),
+                                ),
+                                ("_".to_owned(), call("skip", vec![])),
+                            ],
+                        );
+                    },
+                );
+                c.tail(&call(
+                    "Ok",
+                    vec![Expr::Struct(
+                        format!("S{name}"),
+                        vec![
+                            ("a".to_owned(), None),
+                            (name.clone(), Some(w(&name).method("unwrap_or_default", vec![]))),
+                        ],
+                    )],
+                ));
+            });
+        });
+        c.finish(0)
     }
 
     #[test]
-    fn a_list_too_wide_gets_one_item_a_line() {
-        let item = "x".repeat(60);
-        let mut l = Lines::new();
-        l.fit(2, "call(", &[item.clone(), item.clone()], ")?,");
-        assert_eq!(
-            l.finish(),
-            format!("        call(\n            {item},\n            {item},\n        )?,\n")
-        );
+    fn items_come_out_as_prettyplease_prints_them_at_every_width() {
+        for n in 1..90 {
+            if let Err(e) = judged(&item(n)) {
+                panic!("names {n} long:\n{e}");
+            }
+        }
     }
 
     #[test]
-    fn docs_fall_back_to_the_attribute_where_a_comment_cannot_hold_them() {
-        let mut l = Lines::new();
-        l.doc(
-            0,
-            &[
-                " plain  ".to_owned(),
-                String::new(),
-                "/x".to_owned(),
-                " a\rb".to_owned(),
-            ],
-        );
-        assert_eq!(l.finish(), "/// plain\n///\n#[doc = \"/x\"]\n#[doc = \" a\\rb\"]\n");
+    fn an_empty_struct_literal_too_wide_keeps_its_break() {
+        let mut c = Code::new();
+        let sig = Signature {
+            head: "fn f",
+            generics: &[],
+            args: &[],
+            ret: None,
+            where_: &[],
+        };
+        c.fn_(&sig, |c| {
+            c.stmt(&call("Ok", vec![Expr::Struct("A".repeat(40), Vec::new())]));
+            c.tail(&call("Ok", vec![Expr::Struct("A".to_owned(), Vec::new())]));
+        });
+        let text = c.finish(0);
+        judged(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(text.contains(&format!("Ok({} {{\n    }});", "A".repeat(40))), "{text}");
+        assert!(text.contains("Ok(A {})"), "{text}");
     }
 
     #[test]

@@ -15,9 +15,6 @@ use crate::diag::Sink;
 use crate::naming::{Namespace, field_name};
 
 pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>, skip_unsupported: bool) -> Ir {
-    // Names are remembered for one spec at a time: memory stays bounded
-    // in a process that generates many.
-    crate::naming::forget_cased_names();
     let mut schemas = Schemas::new(api, sink, &[]);
     schemas.define_components();
     let mut ops = operations(api, &mut schemas, skipped, skip_unsupported);

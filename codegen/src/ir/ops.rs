@@ -13,7 +13,7 @@ use super::{
     StatusMatch, TypeRef,
 };
 use crate::diag::{Severity, push_pointer};
-use crate::naming::{BUILDER_MEMBERS, CLIENT_METHODS, Namespace, PRELUDE, field_name, type_name};
+use crate::naming::{BUILDER_MEMBERS, CLIENT_METHODS, Namespace, PRELUDE};
 use crate::spec::validate::template_names;
 
 fn resolve<'a, T>(
@@ -51,11 +51,11 @@ pub(crate) fn operations<'a>(
                 continue;
             }
             let preferred = match &op.operation_id {
-                Some(id) => field_name(id, "operation"),
-                None => derived_name(method, path),
+                Some(id) => schemas.cased.field_name(id, "operation"),
+                None => derived_name(&mut schemas.cased, method, path),
             };
             let method_name = methods.claim(&preferred);
-            let type_name_ = types.claim(&type_name(&method_name, "Operation"));
+            let type_name_ = types.claim(&schemas.cased.type_name(&method_name, "Operation"));
             let authenticated = match &op.security {
                 Some(reqs) => reqs.iter().any(|r| requires_auth(api, r)),
                 None => global_auth,
@@ -160,7 +160,7 @@ fn requires_auth(api: &OpenAPI, requirement: &openapiv3::SecurityRequirement) ->
 }
 
 /// `get /companies({id})/items` → `get_companies_items_by_id`.
-fn derived_name(method: &str, path: &str) -> String {
+fn derived_name(cased: &mut crate::naming::Cased, method: &str, path: &str) -> String {
     let mut words = vec![method.to_owned()];
     // The template is read in one place (`template_names`); here its
     // parameters are dropped from the words and named after `by`.
@@ -174,7 +174,7 @@ fn derived_name(method: &str, path: &str) -> String {
         words.push("by".to_owned());
         words.push(params.join(" and "));
     }
-    field_name(&words.join(" "), "operation")
+    cased.field_name(&words.join(" "), "operation")
 }
 
 /// Splits the path template into literals and parameter slots.
@@ -260,7 +260,11 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             let ParameterSchemaOrContent::Schema(schema) = &data.format else {
                 continue;
             };
-            let hint = format!("{}{}", self.type_name, type_name(&data.name, "Param"));
+            let hint = format!(
+                "{}{}",
+                self.type_name,
+                self.schemas.cased.type_name(&data.name, "Param")
+            );
             let is_etag = location == ParamLocation::Header
                 && (data.name.eq_ignore_ascii_case("if-match") || data.name.eq_ignore_ascii_case("if-none-match"));
             let ty = if is_etag {
@@ -297,7 +301,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             };
             out.push(Param {
                 name: data.name.clone(),
-                ident: ns.claim(&field_name(&data.name, "param")),
+                ident: ns.claim(&self.schemas.cased.field_name(&data.name, "param")),
                 location,
                 required: data.required || location == ParamLocation::Path,
                 ty,
@@ -460,8 +464,8 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                     let hint = format!(
                         "{}{}{}Body",
                         self.type_name,
-                        type_name(name, "Callback"),
-                        type_name(method, "Request")
+                        self.schemas.cased.type_name(name, "Callback"),
+                        self.schemas.cased.type_name(method, "Request")
                     );
                     let (t, _) =
                         self.schemas
@@ -606,7 +610,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                     let preferred = if ty == HeaderType::ETag {
                         "etag".to_owned()
                     } else {
-                        field_name(name, "header")
+                        self.schemas.cased.field_name(name, "header")
                     };
                     headers.push(HeaderField {
                         name: name.clone(),

@@ -15,7 +15,7 @@ use super::{
     EnumVariant, Field, FieldMode, IntVariant, Prim, Struct, TaggedVariant, TypeDef, TypeKind, TypeRef, Uses, Variant,
 };
 use crate::diag::{Sink, push_pointer};
-use crate::naming::{Namespace, field_name, type_name};
+use crate::naming::{Cased, Namespace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Mode {
@@ -197,6 +197,8 @@ pub(crate) struct Schemas<'a> {
     api: &'a OpenAPI,
     pub(crate) sink: &'a mut Sink,
     pub(crate) names: Namespace,
+    /// The spec's names in each case, remembered while it is lowered.
+    pub(crate) cased: Cased,
     /// Component key to its response-view name.
     response_names: BTreeMap<String, String>,
     request_names: HashMap<String, String>,
@@ -220,11 +222,12 @@ pub(crate) struct Schemas<'a> {
 impl<'a> Schemas<'a> {
     pub(crate) fn new(api: &'a OpenAPI, sink: &'a mut Sink, reserved: &[&str]) -> Schemas<'a> {
         let mut names = Namespace::with_reserved(reserved);
+        let mut cased = Cased::default();
         let mut response_names = BTreeMap::new();
         let mut order = Vec::new();
         if let Some(c) = &api.components {
             for key in c.schemas.keys() {
-                let name = names.claim(&type_name(key, "Schema"));
+                let name = names.claim(&cased.type_name(key, "Schema"));
                 // Keys as written: references are unescaped to match them.
                 response_names.insert(key.clone(), name);
                 order.push(key.clone());
@@ -234,6 +237,7 @@ impl<'a> Schemas<'a> {
             api,
             sink,
             names,
+            cased,
             response_names,
             request_names: HashMap::new(),
             differs: HashMap::new(),
@@ -470,7 +474,7 @@ impl<'a> Schemas<'a> {
         if let Some(existing) = enum_key.as_ref().and_then(|k| self.inline_enums.get(k)) {
             return (TypeRef::Named(existing.clone()), nullable);
         }
-        let name = self.names.claim(&type_name(hint, "Inline"));
+        let name = self.names.claim(&self.cased.type_name(hint, "Inline"));
         self.defined.insert(name.clone());
         let def = self.define(&name, s, mode, pointer);
         self.push_type(def);
@@ -547,7 +551,7 @@ impl<'a> Schemas<'a> {
                     .iter()
                     .filter_map(Value::as_str)
                     .map(|v| EnumVariant {
-                        ident: ns.claim(&type_name(v, "Empty")),
+                        ident: ns.claim(&self.cased.type_name(v, "Empty")),
                         value: v.to_owned(),
                     })
                     .collect();
@@ -570,7 +574,7 @@ impl<'a> Schemas<'a> {
                     .enumerate()
                     .map(|(i, v)| {
                         let preferred = match names.get(i) {
-                            Some(Some(n)) => type_name(n, "Value"),
+                            Some(Some(n)) => self.cased.type_name(n, "Value"),
                             _ if v < 0 => format!("ValueMinus{}", v.unsigned_abs()),
                             _ => format!("Value{v}"),
                         };
@@ -639,7 +643,7 @@ impl<'a> Schemas<'a> {
             if (mode == Mode::Request && read_only) || (mode == Mode::Response && write_only) {
                 continue;
             }
-            let hint = format!("{name}{}", type_name(json, "Field"));
+            let hint = format!("{name}{}", self.cased.type_name(json, "Field"));
             let (ty, nullable) = self.use_schema(*prop, &hint, mode, &pp);
             let is_required = required.iter().any(|r| r == json);
             let field_mode = match (mode, is_required, nullable) {
@@ -659,7 +663,7 @@ impl<'a> Schemas<'a> {
                 .and_then(|(s, _)| s.schema_data.default.clone())
                 .filter(|d| matches!(field_mode, FieldMode::Optional) && primitive_default_fits(&ty, d));
             fields.push(Field {
-                ident: ns.claim(&field_name(json, "field")),
+                ident: ns.claim(&self.cased.field_name(json, "field")),
                 json: json.clone(),
                 ty,
                 mode: field_mode,
@@ -792,7 +796,7 @@ impl<'a> Schemas<'a> {
                         };
                         let tag = by_key.get(&key).cloned().unwrap_or_else(|| key.clone());
                         let (ty, _) = self.use_schema(m, "", mode, &mp);
-                        let ident = ns.claim(&type_name(&key, "Variant"));
+                        let ident = ns.claim(&self.cased.type_name(&key, "Variant"));
                         variants.push(TaggedVariant { ident, tag, ty });
                     }
                     ReferenceOr::Item(_) => all_refs = false,
@@ -814,7 +818,7 @@ impl<'a> Schemas<'a> {
             let mp = push_pointer(pointer, &i.to_string());
             let preferred = match m {
                 ReferenceOr::Reference { reference } => {
-                    super::refs::component_name(reference, "schemas").map(|k| type_name(&k, "Variant"))
+                    super::refs::component_name(reference, "schemas").map(|k| self.cased.type_name(&k, "Variant"))
                 }
                 ReferenceOr::Item(s) => match kind_of(s) {
                     Kind::String { values, .. } if values.is_empty() => Some("String".to_owned()),
@@ -822,7 +826,11 @@ impl<'a> Schemas<'a> {
                     Kind::Number { .. } => Some("Number".to_owned()),
                     Kind::Boolean => Some("Boolean".to_owned()),
                     Kind::Array { .. } => Some("Array".to_owned()),
-                    _ => s.schema_data.title.as_deref().map(|t| type_name(t, "Variant")),
+                    _ => s
+                        .schema_data
+                        .title
+                        .as_deref()
+                        .map(|t| self.cased.type_name(t, "Variant")),
                 },
             }
             .unwrap_or_else(|| format!("Variant{i}"));
