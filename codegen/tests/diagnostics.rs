@@ -623,3 +623,59 @@ fn openapi31_lost_reference_under_lenient() {
     let models = file(&out, "src/models.rs");
     assert!(models.contains("pub c: Option<::serde_json::Value>"), "{models}");
 }
+
+/// A nullable reference is rewritten once, in the upgrade, before
+/// validation, and what moved is recorded: a problem inside it points where
+/// the user wrote it, in each version's way of writing one.
+#[test]
+fn a_nullable_reference_points_where_it_was_written() {
+    // 3.0: `nullable` beside the `$ref` (which 3.0 ignores).
+    let v30 = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    A:
+      type: object
+      properties:
+        b:
+          nullable: true
+          $ref: "#/components/schemas/Missing"
+"##;
+    let d = diagnose(v30);
+    assert!(
+        d.iter().any(|l| l.starts_with("broken.yaml:11:")
+            && l.contains("unresolved reference `#/components/schemas/Missing`")
+            && l.ends_with("(at /components/schemas/A/properties/b/$ref)")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter()
+            .any(|l| l.contains("1 `$ref`(s) carry `nullable: true` beside them")),
+        "{d:#?}"
+    );
+    // 3.1: `anyOf` with `null`, the one member left an inline schema.
+    let v31 = r##"openapi: 3.1.0
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    A:
+      type: object
+      properties:
+        b:
+          anyOf:
+            - type: "null"
+            - type: object
+              properties:
+                c: {type: string}
+              discriminator: {propertyName: c}
+"##;
+    let (_, warnings) = generate_with(v31, |_| {});
+    assert!(
+        warnings.iter().any(|w| w.starts_with("broken.yaml:15:")
+            && w.contains("a `discriminator` without `oneOf` or `anyOf` is ignored")
+            && w.ends_with("(at /components/schemas/A/properties/b/anyOf/1/discriminator)")),
+        "{warnings:#?}"
+    );
+}

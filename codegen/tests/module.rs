@@ -23,20 +23,33 @@ fn strings(tokens: TokenStream, out: &mut Vec<String>) {
 
 #[test]
 fn a_modules_strings_are_the_specs_and_its_paths_its_own() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hostile_names.yaml"))
-        .expect("fixture");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile_names.yaml"
+    ))
+    .expect("fixture");
     let config = codegen::Config::new("fixture", "hostile_names.yaml");
     let module = codegen::generate_module(&text, &config, "api").expect("generates").text;
     let tokens = TokenStream::from_str(&module).expect("the module lexes");
     let mut literals = Vec::new();
     strings(tokens, &mut literals);
-    for value in ["crate::models::Shadowing", "crate::", "crate::api::x", "crate::runtime::Client"] {
+    for value in [
+        "crate::models::Shadowing",
+        "crate::",
+        "crate::api::x",
+        "crate::runtime::Client",
+    ] {
         assert!(
             literals.iter().any(|l| l == value),
             "the spec's value `{value}` is not in the module as written"
         );
     }
-    for rewritten in ["crate::api::models::Shadowing", "crate::api::", "crate::api::api::x", "crate::api::runtime::Client"] {
+    for rewritten in [
+        "crate::api::models::Shadowing",
+        "crate::api::",
+        "crate::api::api::x",
+        "crate::api::runtime::Client",
+    ] {
         assert!(
             !literals.iter().any(|l| l == rewritten),
             "the module holds `{rewritten}`, a spec value rewritten"

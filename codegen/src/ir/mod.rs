@@ -219,6 +219,36 @@ pub(crate) enum TypeRef {
     Any,
 }
 
+impl TypeRef {
+    /// The type of a value that may also be null: an `Option` of it (never
+    /// one of an `Option`). Nullability is part of a type: lowering hands
+    /// types on with it, and each place that takes one decides what null
+    /// means there.
+    pub(crate) fn nullable_if(self, nullable: bool) -> TypeRef {
+        match self {
+            TypeRef::Option(_) => self,
+            t if nullable => TypeRef::Option(Box::new(t)),
+            t => t,
+        }
+    }
+
+    /// The type without its `Option`, and whether it had one: a field
+    /// keeps nullability in its mode (`FieldMode`).
+    pub(crate) fn split_null(self) -> (TypeRef, bool) {
+        match self {
+            TypeRef::Option(inner) => (*inner, true),
+            t => (t, false),
+        }
+    }
+
+    /// The type where null cannot be sent or told apart: a parameter (a
+    /// URL or header has no null), a form body, a tagged variant, an
+    /// alias's target (its users make it nullable).
+    pub(crate) fn non_null(self) -> TypeRef {
+        self.split_null().0
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Prim {
     String,

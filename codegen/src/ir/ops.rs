@@ -385,6 +385,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         {
             let item = match &a.items {
                 Some(items) => {
+                    // A list in a URL or header holds no null.
                     self.schemas
                         .use_schema(
                             items,
@@ -392,7 +393,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                             Mode::Request,
                             &push_pointer(pointer, "items"),
                         )
-                        .0
+                        .non_null()
                 }
                 None => TypeRef::Prim(super::Prim::String),
             };
@@ -408,7 +409,8 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 delimiter: ',',
             };
         }
-        let (ty, _) = self.schemas.use_schema(schema, hint, Mode::Request, pointer);
+        // A URL or header has no null: a nullable parameter is an optional one.
+        let ty = self.schemas.use_schema(schema, hint, Mode::Request, pointer).non_null();
         if scalar(&ty, self.schemas) {
             return ParamType::Scalar(ty);
         }
@@ -467,9 +469,10 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                         self.schemas.cased.type_name(name, "Callback"),
                         self.schemas.cased.type_name(method, "Request")
                     );
-                    let (t, _) =
-                        self.schemas
-                            .use_schema(schema, &hint, Mode::Response, &push_pointer(&pointer, "schema"));
+                    let t = self
+                        .schemas
+                        .use_schema(schema, &hint, Mode::Response, &push_pointer(&pointer, "schema"))
+                        .non_null();
                     if let TypeRef::Named(n) = t {
                         models.push(format!("`{n}`"));
                     }
@@ -509,19 +512,17 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         let binary_schema = matches!(&mt.schema, Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(s)), .. })) if matches!(s.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)));
         if is_json(&m) && !binary_schema {
             return match &mt.schema {
-                Some(s) => {
-                    let (t, nullable) = self.schemas.use_schema(s, hint, mode, &push_pointer(pointer, "schema"));
-                    BodyKind::Json(if nullable { TypeRef::Option(Box::new(t)) } else { t })
-                }
+                Some(s) => BodyKind::Json(self.schemas.use_schema(s, hint, mode, &push_pointer(pointer, "schema"))),
                 None => BodyKind::Json(TypeRef::Any),
             };
         }
         if m == "application/x-www-form-urlencoded" {
             return match &mt.schema {
+                // A form is fields, never null.
                 Some(s) => BodyKind::Form(
                     self.schemas
                         .use_schema(s, hint, mode, &push_pointer(pointer, "schema"))
-                        .0,
+                        .non_null(),
                 ),
                 None => BodyKind::Form(TypeRef::Map(Box::new(TypeRef::Prim(super::Prim::String)))),
             };

@@ -418,50 +418,50 @@ impl<'a> Schemas<'a> {
     }
 
     /// The type of a schema used in a field, an item, a body or a parameter;
-    /// `hint` names it if it needs a name of its own. The flag says whether
-    /// null is allowed.
+    /// `hint` names it if it needs a name of its own. An `Option` when null
+    /// is allowed.
     pub(crate) fn use_schema<T: Borrow<Schema>>(
         &mut self,
         r: &ReferenceOr<T>,
         hint: &str,
         mode: Mode,
         pointer: &str,
-    ) -> (TypeRef, bool) {
+    ) -> TypeRef {
         match r {
             ReferenceOr::Reference { reference } => self.use_reference(reference, mode, pointer),
             ReferenceOr::Item(s) => self.use_inline(s.borrow(), hint, mode, pointer),
         }
     }
 
-    fn use_reference(&mut self, reference: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
+    fn use_reference(&mut self, reference: &str, mode: Mode, pointer: &str) -> TypeRef {
         match super::refs::component_name(reference, "schemas") {
             Some(key) => {
                 let nullable = self.component_nullable(&key);
-                (self.component(&key, mode, pointer), nullable)
+                self.component(&key, mode, pointer).nullable_if(nullable)
             }
             None => {
                 self.sink.error(pointer, format!("unsupported reference `{reference}`"));
-                (TypeRef::Any, false)
+                TypeRef::Any
             }
         }
     }
 
-    fn use_inline(&mut self, s: &Schema, hint: &str, mode: Mode, pointer: &str) -> (TypeRef, bool) {
+    fn use_inline(&mut self, s: &Schema, hint: &str, mode: Mode, pointer: &str) -> TypeRef {
         let nullable = s.schema_data.nullable || enum_has_null(s);
         // A one-member allOf/oneOf/anyOf around a reference is the reference.
         if let Kind::AllOf(members, None) | Kind::OneOf(members) | Kind::AnyOf(members) = kind_of(s) {
             if members.len() == 1 {
-                let (t, n) = self.use_schema(
+                let t = self.use_schema(
                     &members[0],
                     hint,
                     mode,
                     &push_pointer(&push_pointer(pointer, kind_word(s)), "0"),
                 );
-                return (t, nullable || n);
+                return t.nullable_if(nullable);
             }
         }
         if let Some(t) = self.anonymous(s, hint, mode, pointer) {
-            return (t, nullable);
+            return t.nullable_if(nullable);
         }
         // Inline enums with the same values and docs are one type: a spec that
         // repeats `$select` lists per operation gets one enum per list.
@@ -472,7 +472,7 @@ impl<'a> Schemas<'a> {
             _ => None,
         };
         if let Some(existing) = enum_key.as_ref().and_then(|k| self.inline_enums.get(k)) {
-            return (TypeRef::Named(existing.clone()), nullable);
+            return TypeRef::Named(existing.clone()).nullable_if(nullable);
         }
         let name = self.names.claim(&self.cased.type_name(hint, "Inline"));
         self.defined.insert(name.clone());
@@ -481,7 +481,7 @@ impl<'a> Schemas<'a> {
         if let Some(k) = enum_key {
             self.inline_enums.insert(k, name.clone());
         }
-        (TypeRef::Named(name), nullable)
+        TypeRef::Named(name).nullable_if(nullable)
     }
 
     /// The type of a schema that needs no name of its own, if it is one.
@@ -515,9 +515,7 @@ impl<'a> Schemas<'a> {
             Kind::Array { items } => {
                 let item = match items {
                     Some(items) => {
-                        let (t, n) =
-                            self.use_schema(items, &format!("{hint}Item"), mode, &push_pointer(pointer, "items"));
-                        if n { TypeRef::Option(Box::new(t)) } else { t }
+                        self.use_schema(items, &format!("{hint}Item"), mode, &push_pointer(pointer, "items"))
                     }
                     None => TypeRef::Any,
                 };
@@ -527,13 +525,13 @@ impl<'a> Schemas<'a> {
                 properties, additional, ..
             } if properties.is_empty() => match additional {
                 Some(AdditionalProperties::Schema(v)) => {
-                    let (t, n) = self.use_schema(
+                    let t = self.use_schema(
                         v,
                         &format!("{hint}Value"),
                         mode,
                         &push_pointer(pointer, "additionalProperties"),
                     );
-                    TypeRef::Map(Box::new(if n { TypeRef::Option(Box::new(t)) } else { t }))
+                    TypeRef::Map(Box::new(t))
                 }
                 _ => TypeRef::Map(Box::new(TypeRef::Any)),
             },
@@ -644,7 +642,7 @@ impl<'a> Schemas<'a> {
                 continue;
             }
             let hint = format!("{name}{}", self.cased.type_name(json, "Field"));
-            let (ty, nullable) = self.use_schema(*prop, &hint, mode, &pp);
+            let (ty, nullable) = self.use_schema(*prop, &hint, mode, &pp).split_null();
             let is_required = required.iter().any(|r| r == json);
             let field_mode = match (mode, is_required, nullable) {
                 (_, true, false) => FieldMode::Required,
@@ -681,13 +679,13 @@ impl<'a> Schemas<'a> {
         let additional = match additional {
             Some(AdditionalProperties::Any(true)) => Some(TypeRef::Any),
             Some(AdditionalProperties::Schema(s)) => {
-                let (t, n) = self.use_schema(
+                let t = self.use_schema(
                     s,
                     &format!("{name}Value"),
                     mode,
                     &push_pointer(pointer, "additionalProperties"),
                 );
-                Some(if n { TypeRef::Option(Box::new(t)) } else { t })
+                Some(t)
             }
             _ => None,
         }
@@ -756,7 +754,7 @@ impl<'a> Schemas<'a> {
         }
         if let Some(m) = non_object {
             if props.is_empty() {
-                let (t, _) = self.use_schema(m, &format!("{name}Value"), mode, pointer);
+                let t = self.use_schema(m, &format!("{name}Value"), mode, pointer).non_null();
                 return TypeKind::Alias(t);
             }
             self.sink.warning(
@@ -795,7 +793,7 @@ impl<'a> Schemas<'a> {
                             continue;
                         };
                         let tag = by_key.get(&key).cloned().unwrap_or_else(|| key.clone());
-                        let (ty, _) = self.use_schema(m, "", mode, &mp);
+                        let ty = self.use_schema(m, "", mode, &mp).non_null();
                         let ident = ns.claim(&self.cased.type_name(&key, "Variant"));
                         variants.push(TaggedVariant { ident, tag, ty });
                     }
@@ -834,8 +832,7 @@ impl<'a> Schemas<'a> {
                 },
             }
             .unwrap_or_else(|| format!("Variant{i}"));
-            let (ty, nullable) = self.use_schema(m, &format!("{name}{preferred}"), mode, &mp);
-            let ty = if nullable { TypeRef::Option(Box::new(ty)) } else { ty };
+            let ty = self.use_schema(m, &format!("{name}{preferred}"), mode, &mp);
             variants.push(Variant {
                 ident: ns.claim(&preferred),
                 ty,

@@ -52,10 +52,6 @@ pub(crate) fn read(
     sink.origins = upgrade::upgrade(&mut raw, sink, lenient);
     sink.aliases = refs::hoist(&mut raw, sink, lenient);
     let outcome = validate::check(&raw, sink, skip_unsupported, lenient);
-    let rewritten = nullable_refs(&mut raw);
-    if rewritten > 0 {
-        sink.warning("", format!("{rewritten} `$ref`(s) carry `nullable: true` beside them, which OpenAPI 3.0 ignores; they are read as nullable references, as their authors meant"));
-    }
     // Even with errors, the document may still read as OpenAPI: then the
     // caller lowers it too, so one run reports every problem.
     match serde_json::from_value::<OpenAPI>(raw) {
@@ -246,28 +242,4 @@ pub(crate) fn syntax_diagnostics(file: &str, e: SyntaxError) -> Diagnostics {
         pointer: String::new(),
         message: e.message,
     }])
-}
-
-/// Rewrites `{$ref: X, nullable: true}` to `{allOf: [{$ref: X}], nullable: true}`
-/// so the nullability survives the typed read; returns how many there were.
-fn nullable_refs(v: &mut serde_json::Value) -> usize {
-    match v {
-        serde_json::Value::Object(m) => {
-            let mut n = 0;
-            if m.contains_key("$ref") && m.get("nullable") == Some(&serde_json::Value::Bool(true)) {
-                if let Some(r) = m.remove("$ref") {
-                    let mut inner = serde_json::Map::new();
-                    inner.insert("$ref".to_owned(), r);
-                    m.insert(
-                        "allOf".to_owned(),
-                        serde_json::Value::Array(vec![serde_json::Value::Object(inner)]),
-                    );
-                    n += 1;
-                }
-            }
-            n + m.values_mut().map(nullable_refs).sum::<usize>()
-        }
-        serde_json::Value::Array(a) => a.iter_mut().map(nullable_refs).sum(),
-        _ => 0,
-    }
 }

@@ -60,7 +60,15 @@ pub(crate) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool) -> Origi
     match Version::of(root) {
         Version::OpenApi31 => openapi31::upgrade(root, sink, lenient, &mut origins),
         Version::Swagger2 => swagger2::upgrade(root, sink, lenient, &mut origins),
-        Version::OpenApi30 | Version::Other => {}
+        Version::OpenApi30 => {
+            // `nullable` beside a `$ref` means nothing in 3.0, but its
+            // authors meant the reference nullable: read as they meant.
+            let rewritten = schemas(root, Dialect::OpenApi30, sink, lenient, &mut origins);
+            if rewritten > 0 {
+                sink.warning("", format!("{rewritten} `$ref`(s) carry `nullable: true` beside them, which OpenAPI 3.0 ignores; they are read as nullable references, as their authors meant"));
+            }
+        }
+        Version::Other => {}
     }
     origins
 }
@@ -68,6 +76,8 @@ pub(crate) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool) -> Origi
 /// The JSON Schema dialect a schema was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dialect {
+    /// OpenAPI 3.0's own: only a nullable `$ref` is rewritten.
+    OpenApi30,
     /// Swagger 2.0's schema object: `x-nullable`, `type: file`, a
     /// discriminator that is a property name.
     Swagger2,
@@ -269,17 +279,29 @@ const ANNOTATIONS: &[&str] = &[
 /// vocabulary it speaks: meaningless once references are JSON pointers.
 const RESOURCE_KEYWORDS: &[&str] = &["$schema", "$id", "$anchor", "$dynamicAnchor", "$vocabulary", "$comment"];
 
+/// What the walk over a document's schemas needs: how they were written,
+/// where to report, and where to record what moved.
+struct Walk<'a> {
+    dialect: Dialect,
+    sink: &'a mut Sink,
+    lenient: bool,
+    origins: &'a mut Origins,
+    /// How many `$ref`s with `nullable: true` beside them were made
+    /// nullable references.
+    nullable_refs: usize,
+}
+
 /// Brings `schema` and every schema inside it to OpenAPI 3.0's schema
 /// object. The walk keeps its own stack, so a deeply nested schema cannot
 /// exhaust the thread's.
-fn schema(root: &mut Value, pointer: &str, dialect: Dialect, sink: &mut Sink, lenient: bool) {
+fn schema(root: &mut Value, pointer: &str, walk: &mut Walk<'_>) {
     let mut pending: Vec<String> = vec![String::new()];
     // Addresses in the tree change as it is rewritten; walk by relative
     // pointer from `root` instead, one level at a time.
     while let Some(rel) = pending.pop() {
         let Some(v) = root.pointer_mut(&rel) else { continue };
         let at = format!("{pointer}{rel}");
-        one_schema(v, &at, dialect, sink, lenient);
+        one_schema(v, &at, walk);
         if let Value::Object(m) = v {
             let mut children = Vec::new();
             for_each_child(m, &rel, &mut |_, p| children.push(p.to_owned()));
@@ -289,7 +311,17 @@ fn schema(root: &mut Value, pointer: &str, dialect: Dialect, sink: &mut Sink, le
 }
 
 /// The rewrites of one schema object, not of the schemas inside it.
-fn one_schema(v: &mut Value, p: &str, dialect: Dialect, sink: &mut Sink, lenient: bool) {
+fn one_schema(v: &mut Value, p: &str, walk: &mut Walk<'_>) {
+    let dialect = walk.dialect;
+    if dialect == Dialect::OpenApi30 {
+        if let Value::Object(m) = v {
+            if m.contains_key("$ref") && m.get("nullable") == Some(&Value::Bool(true)) {
+                reference_in_all_of(m, None, p, walk.origins);
+                walk.nullable_refs += 1;
+            }
+        }
+        return;
+    }
     match v {
         Value::Bool(true) => {
             *v = Value::Object(Map::new());
@@ -322,14 +354,14 @@ fn one_schema(v: &mut Value, p: &str, dialect: Dialect, sink: &mut Sink, lenient
     }
     if m.get("$ref").is_some_and(Value::is_null) {
         let rp = push_pointer(p, "$ref");
-        if lenient {
-            sink.warning(
+        if walk.lenient {
+            walk.sink.warning(
                 &rp,
                 "`$ref` has no value: YAML reads an unquoted `#…` as a comment, so the reference was lost; read as any JSON value (--lenient); quote the reference",
             );
             m.remove("$ref");
         } else {
-            sink.error(
+            walk.sink.error(
                 &rp,
                 "`$ref` has no value: YAML reads an unquoted `#…` as a comment; quote the reference, or pass --lenient to read it as any JSON value",
             );
@@ -340,14 +372,38 @@ fn one_schema(v: &mut Value, p: &str, dialect: Dialect, sink: &mut Sink, lenient
         m.remove(*key);
     }
     if dialect == Dialect::OpenApi31 {
-        openapi31::keywords(m, p, sink);
+        openapi31::keywords(m, p, walk.sink);
     }
     item_list(m);
     type_list(m);
-    null_members(m);
+    null_members(m, p, walk.origins);
     if m.contains_key("$ref") {
-        ref_siblings(m, dialect);
+        ref_siblings(m, dialect, p, walk.origins);
     }
+}
+
+/// Moves a schema's `$ref` into `allOf`, with `rest` (other keywords) as a
+/// second member: OpenAPI 3.0 reads nothing beside a `$ref`, so what stands
+/// beside one (`nullable`, and in 3.1 keywords that apply too) can only
+/// apply to an `allOf` that holds it. Every rewrite that wraps a reference
+/// goes through here (lowering reads a one-member `allOf` as its member);
+/// the members' pointers map back to where they were written.
+fn reference_in_all_of(m: &mut Map<String, Value>, rest: Option<Map<String, Value>>, p: &str, origins: &mut Origins) {
+    let Some(r) = m.remove("$ref") else { return };
+    let mut reference = Map::new();
+    reference.insert("$ref".to_owned(), r);
+    let mut members = vec![Value::Object(reference)];
+    members.extend(rest.map(Value::Object));
+    all_of(m, members, &[p, p], p, origins);
+}
+
+/// `allOf` of `members`, each written at the pointer `from` gives.
+fn all_of(m: &mut Map<String, Value>, members: Vec<Value>, from: &[&str], p: &str, origins: &mut Origins) {
+    let at = push_pointer(p, "allOf");
+    for (i, written) in from.iter().take(members.len()).enumerate() {
+        origins.add(push_pointer(&at, &i.to_string()), origins.original(written));
+    }
+    m.insert("allOf".to_owned(), Value::Array(members));
 }
 
 /// `items` written as a list (the draft-04 tuple, which neither 2.0 nor
@@ -483,25 +539,30 @@ fn json_type_is(v: &Value, t: &str) -> bool {
 /// `anyOf`/`oneOf` with a member that is only `null` (JSON Schema's way of
 /// writing nullable): the member goes, the schema becomes nullable, and a
 /// single member left is read through `allOf`.
-fn null_members(m: &mut Map<String, Value>) {
+fn null_members(m: &mut Map<String, Value>, p: &str, origins: &mut Origins) {
     for key in ["anyOf", "oneOf"] {
         let Some(Value::Array(members)) = m.get_mut(key) else {
             continue;
         };
         let before = members.len();
+        // Where the one member left was written, should one be left.
+        let kept = members.iter().position(|s| !is_null_schema(s));
         members.retain(|s| !is_null_schema(s));
         if members.len() == before {
             continue;
         }
         m.insert("nullable".to_owned(), Value::Bool(true));
-        if let Some(Value::Array(members)) = m.get(key) {
-            if members.len() == 1 && !m.contains_key("allOf") {
+        match m.get(key) {
+            Some(Value::Array(members)) if members.len() == 1 && !m.contains_key("allOf") => {
                 if let Some(Value::Array(members)) = m.remove(key) {
-                    m.insert("allOf".to_owned(), Value::Array(members));
+                    let from = push_pointer(&push_pointer(p, key), &kept.unwrap_or(0).to_string());
+                    all_of(m, members, &[&from], p, origins);
                 }
-            } else if members.is_empty() {
+            }
+            Some(Value::Array(members)) if members.is_empty() => {
                 m.remove(key);
             }
+            _ => {}
         }
     }
 }
@@ -522,7 +583,7 @@ fn is_null_schema(s: &Value) -> bool {
 /// What stands beside a `$ref`: in 3.1 it applies too. Annotations go;
 /// `nullable` makes the reference one member of an `allOf`, as do schema
 /// keywords, which become the other member.
-fn ref_siblings(m: &mut Map<String, Value>, dialect: Dialect) {
+fn ref_siblings(m: &mut Map<String, Value>, dialect: Dialect, p: &str, origins: &mut Origins) {
     // 3.1 applies them, 2.0 ignores them; neither changes a type.
     for key in ANNOTATIONS {
         m.remove(*key);
@@ -536,20 +597,16 @@ fn ref_siblings(m: &mut Map<String, Value>, dialect: Dialect) {
     if !nullable && (schema_keys.is_empty() || dialect == Dialect::Swagger2) {
         return;
     }
-    let Some(r) = m.remove("$ref") else { return };
-    let mut reference = Map::new();
-    reference.insert("$ref".to_owned(), r);
-    let mut all = vec![Value::Object(reference)];
-    if dialect == Dialect::OpenApi31 && !schema_keys.is_empty() {
+    let rest = (dialect == Dialect::OpenApi31 && !schema_keys.is_empty()).then(|| {
         let mut rest = Map::new();
         for k in schema_keys {
             if let Some(v) = m.remove(&k) {
                 rest.insert(k, v);
             }
         }
-        all.push(Value::Object(rest));
-    }
-    m.insert("allOf".to_owned(), Value::Array(all));
+        rest
+    });
+    reference_in_all_of(m, rest, p, origins);
 }
 
 /// Rewrites every `$ref` string outside `x-` extensions and examples that
@@ -577,9 +634,19 @@ fn rewrite_refs(v: &mut Value, f: &mut dyn FnMut(&str) -> Option<String>) {
     }
 }
 
-/// Normalizes every schema of a document that is 3.0-shaped otherwise.
-fn schemas(root: &mut Value, dialect: Dialect, sink: &mut Sink, lenient: bool) {
-    for_each_schema_root(root, &mut |s, p| schema(s, p, dialect, sink, lenient));
+/// Normalizes every schema of a document that is 3.0-shaped otherwise;
+/// returns how many nullable references it made (3.0's `nullable` beside
+/// a `$ref`).
+fn schemas(root: &mut Value, dialect: Dialect, sink: &mut Sink, lenient: bool, origins: &mut Origins) -> usize {
+    let mut walk = Walk {
+        dialect,
+        sink,
+        lenient,
+        origins,
+        nullable_refs: 0,
+    };
+    for_each_schema_root(root, &mut |s, p| schema(s, p, &mut walk));
+    walk.nullable_refs
 }
 
 #[cfg(test)]
@@ -611,7 +678,15 @@ mod tests {
 
     fn normalized(mut v: Value, dialect: Dialect) -> Value {
         let mut sink = Sink::default();
-        schema(&mut v, "", dialect, &mut sink, false);
+        let mut origins = Origins::default();
+        let mut walk = Walk {
+            dialect,
+            sink: &mut sink,
+            lenient: false,
+            origins: &mut origins,
+            nullable_refs: 0,
+        };
+        schema(&mut v, "", &mut walk);
         v
     }
 

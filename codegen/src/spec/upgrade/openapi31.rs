@@ -64,7 +64,7 @@ pub(super) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool, origins:
     }
     mutual_tls(root, sink);
     webhooks(root, &path_items, sink, origins);
-    schemas(root, Dialect::OpenApi31, sink, lenient);
+    schemas(root, Dialect::OpenApi31, sink, lenient, origins);
 }
 
 /// A path item that is a `$ref` to `components/pathItems` (which 3.0 does

@@ -109,7 +109,7 @@ pub(super) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool, origins:
         }
         None
     });
-    schemas(root, Dialect::Swagger2, up.sink, lenient);
+    schemas(root, Dialect::Swagger2, up.sink, lenient, up.origins);
     named_enums(root, up.origins);
 }
 
