@@ -77,6 +77,9 @@ pub(crate) struct Sink {
     /// Where the parts of an upgraded (3.1 or 2.0) document were written
     /// (`spec::upgrade`): applied after `aliases`.
     pub(crate) origins: Origins,
+    /// Pointers of the operations left out under `--skip-unsupported`,
+    /// whichever stage found why.
+    pub(crate) skipped: std::collections::BTreeSet<String>,
 }
 
 impl Sink {
@@ -86,6 +89,29 @@ impl Sink {
 
     pub(crate) fn warning(&mut self, pointer: &str, message: impl Into<String>) {
         self.items.push((Severity::Warning, pointer.to_owned(), message.into()));
+    }
+
+    /// A construct the generator cannot express (`what` says which and
+    /// that it is not supported), at `pointer`, in the operation at
+    /// `operation` if it is in one. The one decision of what that does,
+    /// whether validation or lowering finds it: an error that names
+    /// `--skip-unsupported`, or under it a warning, and the operation is
+    /// left out.
+    pub(crate) fn unsupported(&mut self, skip: bool, operation: Option<&str>, pointer: &str, what: &str) {
+        match (operation, skip) {
+            (Some(op), true) => {
+                self.warning(
+                    pointer,
+                    format!("{what}; the operation at {op} is skipped (--skip-unsupported)"),
+                );
+                self.skipped.insert(op.to_owned());
+            }
+            (Some(_), false) => self.error(
+                pointer,
+                format!("{what} (pass --skip-unsupported to leave the operation out)"),
+            ),
+            (None, _) => self.error(pointer, what),
+        }
     }
 
     pub(crate) fn has_errors(&self) -> bool {

@@ -15,6 +15,7 @@ mod ir;
 mod module;
 mod naming;
 mod spec;
+mod template;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use module::{ModuleOutput, generate_module};
@@ -182,8 +183,11 @@ pub(crate) fn lowered<T>(
         // Lowering finds what validation does not look for: report it in
         // the same run, leaving out what sits where validation already
         // found something (the same problem seen twice).
-        let mut more = Sink::default();
-        let _ = ir::lower(&doc.api, &mut more, &doc.skipped, config.skip_unsupported);
+        let mut more = Sink {
+            skipped: sink.skipped.clone(),
+            ..Sink::default()
+        };
+        let _ = ir::lower(&doc.api, &mut more, config.skip_unsupported);
         let known: Vec<String> = sink
             .items
             .iter()
@@ -202,7 +206,7 @@ pub(crate) fn lowered<T>(
         }
         return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
     }
-    let ir = ir::lower(&doc.api, &mut sink, &doc.skipped, config.skip_unsupported);
+    let ir = ir::lower(&doc.api, &mut sink, config.skip_unsupported);
     if sink.has_errors() {
         return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
     }

@@ -17,6 +17,12 @@ pub enum SpecError {
     Yaml(String),
     #[error("no schema at {0}")]
     NoSchema(String),
+    #[error("the reference `{reference}` at {at} does not resolve: {why}")]
+    Unresolved {
+        reference: String,
+        at: String,
+        why: &'static str,
+    },
     #[error("the schema at {pointer} does not compile to JSON Schema: {message}")]
     Schema { pointer: String, message: String },
 }
@@ -136,44 +142,55 @@ impl Spec {
         let Some(response) = response else {
             return Ok(None);
         };
-        let response = self.deref(response);
+        let response = self.deref(response, &format!("{op_pointer}/responses/{status}"))?;
         match response.pointer("/content/application~1json/schema") {
             Some(schema) => self.validator(schema).map(Some),
             None => Ok(None),
         }
     }
 
-    fn deref<'a>(&'a self, v: &'a Value) -> &'a Value {
+    /// What `v` stands for: `v`, or what its chain of `$ref`s (pointers
+    /// into this document) ends at. A reference that leads nowhere, out of
+    /// the document or in a loop is an error, never the `$ref` itself.
+    fn deref<'a>(&'a self, v: &'a Value, at: &str) -> Result<&'a Value, SpecError> {
+        const HOPS: usize = 16;
         let mut current = v;
-        for _ in 0..16 {
-            match current
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix('#'))
-            {
-                Some(p) => match self.doc.pointer(p) {
-                    Some(t) => current = t,
-                    None => return current,
-                },
-                None => return current,
-            }
+        for _ in 0..HOPS {
+            let Some(reference) = current.get("$ref") else {
+                return Ok(current);
+            };
+            let miss = |why| SpecError::Unresolved {
+                reference: reference.to_string(),
+                at: at.to_owned(),
+                why,
+            };
+            let pointer = reference
+                .as_str()
+                .ok_or_else(|| miss("it is not a string"))?
+                .strip_prefix('#')
+                .ok_or_else(|| miss("it points outside the document"))?;
+            current = self.doc.pointer(pointer).ok_or_else(|| miss("nothing is there"))?;
         }
-        current
+        Err(SpecError::Unresolved {
+            reference: v.get("$ref").map(Value::to_string).unwrap_or_default(),
+            at: at.to_owned(),
+            why: "a chain of more than 16 references (a loop?)",
+        })
     }
 
     /// Every example (media type `example`/`examples`, schema `example`) with
     /// the schema it belongs to.
-    pub fn examples(&self) -> Vec<Example> {
+    pub fn examples(&self) -> Result<Vec<Example>, SpecError> {
         let mut out = Vec::new();
-        collect_examples(&self.doc, "", self, &mut out);
-        out
+        collect_examples(&self.doc, "", self, &mut out)?;
+        Ok(out)
     }
 
     /// The component examples by name: the `value` of each named example of
     /// every media type, keyed by the example's name.
-    pub fn named_examples(&self) -> BTreeMap<String, Vec<Example>> {
+    pub fn named_examples(&self) -> Result<BTreeMap<String, Vec<Example>>, SpecError> {
         let mut map: BTreeMap<String, Vec<Example>> = BTreeMap::new();
-        for e in self.examples() {
+        for e in self.examples()? {
             if let Some(name) = e
                 .pointer
                 .rsplit('/')
@@ -183,7 +200,7 @@ impl Spec {
                 map.entry(name.to_owned()).or_default().push(e);
             }
         }
-        map
+        Ok(map)
     }
 }
 
@@ -191,14 +208,14 @@ fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-fn collect_examples(v: &Value, pointer: &str, spec: &Spec, out: &mut Vec<Example>) {
+fn collect_examples(v: &Value, pointer: &str, spec: &Spec, out: &mut Vec<Example>) -> Result<(), SpecError> {
     let Value::Object(m) = v else {
         if let Value::Array(a) = v {
             for (i, item) in a.iter().enumerate() {
-                collect_examples(item, &format!("{pointer}/{i}"), spec, out);
+                collect_examples(item, &format!("{pointer}/{i}"), spec, out)?;
             }
         }
-        return;
+        return Ok(());
     };
     // A media type object: `schema` with `example` or `examples`.
     if let Some(schema) = m.get("schema") {
@@ -211,7 +228,8 @@ fn collect_examples(v: &Value, pointer: &str, spec: &Spec, out: &mut Vec<Example
         }
         if let Some(Value::Object(examples)) = m.get("examples") {
             for (name, e) in examples {
-                let e = spec.deref(e);
+                let at = format!("{pointer}/examples/{}", escape(name));
+                let e = spec.deref(e, &at)?;
                 if let Some(value) = e.get("value") {
                     out.push(Example {
                         pointer: format!("{pointer}/examples/{}/value", escape(name)),
@@ -239,8 +257,9 @@ fn collect_examples(v: &Value, pointer: &str, spec: &Spec, out: &mut Vec<Example
         if k == "example" || k == "examples" && m.contains_key("schema") {
             continue;
         }
-        collect_examples(child, &format!("{pointer}/{}", escape(k)), spec, out);
+        collect_examples(child, &format!("{pointer}/{}", escape(k)), spec, out)?;
     }
+    Ok(())
 }
 
 /// OpenAPI 3.0 schema object to JSON Schema (2020-12): `nullable` becomes a
@@ -350,7 +369,7 @@ mod tests {
     #[test]
     fn every_example_validates_against_its_schema() {
         let spec = Spec::embedded().expect("the embedded spec parses");
-        let examples = spec.examples();
+        let examples = spec.examples().expect("every example's reference resolves");
         // The documented GET and PATCH exchanges, the error examples, the parameter examples.
         assert!(examples.len() >= 10, "found only {} examples", examples.len());
         let mut failures = Vec::new();
@@ -370,7 +389,7 @@ mod tests {
     #[test]
     fn the_documented_exchanges_are_there_with_guid_ids() {
         let spec = Spec::embedded().expect("parses");
-        let named = spec.named_examples();
+        let named = spec.named_examples().expect("resolves");
         let documented = &named["documented"];
         assert_eq!(documented.len(), 3, "GET response, PATCH request, PATCH response");
         for e in documented {
@@ -384,11 +403,60 @@ mod tests {
         ] {
             assert!(
                 spec.examples()
+                    .expect("resolves")
                     .iter()
                     .any(|e| e.value.pointer("/error/code") == Some(&Value::String(code.into()))),
                 "no error example with {code}"
             );
         }
+    }
+
+    #[test]
+    fn a_reference_that_leads_nowhere_is_an_error() {
+        let spec = Spec::parse(
+            r##"
+paths:
+  /a:
+    get:
+      responses:
+        "200": {$ref: "#/components/responses/Missing"}
+        "201": {$ref: "#/components/responses/Loop"}
+        "202": {$ref: "other.yaml#/x"}
+components:
+  responses:
+    Loop: {$ref: "#/components/responses/Loop"}
+"##,
+        )
+        .expect("parses");
+        for (status, why) in [
+            (200, "nothing is there"),
+            (201, "a chain of more than 16 references"),
+            (202, "it points outside the document"),
+        ] {
+            let e = spec
+                .response_validator("/a", "get", status)
+                .expect_err("a miss is an error");
+            assert!(e.to_string().contains(why), "{status}: {e}");
+            assert!(e.to_string().contains(&format!("/responses/{status}")), "{status}: {e}");
+        }
+        let examples = Spec::parse(
+            r##"
+paths:
+  /a:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: string}
+              examples:
+                gone: {$ref: "#/components/examples/Gone"}
+"##,
+        )
+        .expect("parses");
+        let e = examples.examples().expect_err("a miss is an error");
+        assert!(e.to_string().contains("#/components/examples/Gone"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! From a checked document to the IR: schemas, then operations, then the
 //! passes that need the whole picture (recursion, error and page shapes).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as Scheme};
 
@@ -14,10 +14,13 @@ use super::{
 use crate::diag::Sink;
 use crate::naming::{Namespace, field_name};
 
-pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>, skip_unsupported: bool) -> Ir {
+/// Lowers a checked document; the operations `sink.skipped` names are left
+/// out, and so is any whose lowering finds a construct it cannot express
+/// under `skip_unsupported`.
+pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skip_unsupported: bool) -> Ir {
     let mut schemas = Schemas::new(api, sink, &[]);
     schemas.define_components();
-    let mut ops = operations(api, &mut schemas, skipped, skip_unsupported);
+    let mut ops = operations(api, &mut schemas, skip_unsupported);
     let uses = schemas.uses;
     let mut types = std::mem::take(&mut schemas.types);
 
@@ -77,6 +80,8 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skipped: &BTreeSet<String>, 
             };
             Server {
                 url: s.url.clone(),
+                template: crate::template::parse(&s.url)
+                    .unwrap_or_else(|_| vec![crate::template::Part::Literal(s.url.clone())]),
                 description: s.description.clone(),
                 ident: server_names.claim(&base),
                 variables,

@@ -42,6 +42,9 @@ pub(crate) struct SecurityScheme {
 #[derive(Debug)]
 pub(crate) struct Server {
     pub(crate) url: String,
+    /// The URL's text and `{variable}` slots (all text when the URL does
+    /// not parse as a template).
+    pub(crate) template: Vec<crate::template::Part>,
     pub(crate) description: Option<String>,
     /// Function name for a server with variables, constant name otherwise.
     pub(crate) ident: String,

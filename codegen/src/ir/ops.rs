@@ -1,7 +1,5 @@
 //! Lowering operations: parameters, bodies, responses and their headers.
 
-use std::collections::BTreeSet;
-
 use openapiv3::{
     Header, MediaType, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response, Schema,
     SchemaKind, StatusCode, Type,
@@ -12,9 +10,9 @@ use super::{
     Body, BodyKind, HeaderField, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase,
     StatusMatch, TypeRef,
 };
-use crate::diag::{Severity, push_pointer};
+use crate::diag::push_pointer;
 use crate::naming::{BUILDER_MEMBERS, CLIENT_METHODS, Namespace, PRELUDE};
-use crate::spec::validate::template_names;
+use crate::template::{self, Part};
 
 fn resolve<'a, T>(
     api: &'a OpenAPI,
@@ -25,12 +23,7 @@ fn resolve<'a, T>(
     super::refs::follow(api, r, section_key, section).map(|(t, _)| t)
 }
 
-pub(crate) fn operations<'a>(
-    api: &'a OpenAPI,
-    schemas: &mut Schemas<'a>,
-    skipped: &BTreeSet<String>,
-    skip_unsupported: bool,
-) -> Vec<Operation> {
+pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skip_unsupported: bool) -> Vec<Operation> {
     let mut methods = Namespace::with_reserved(CLIENT_METHODS);
     // Builder and error names never take a prelude name, so the operations
     // module can use the prelude unqualified.
@@ -45,14 +38,18 @@ pub(crate) fn operations<'a>(
             continue;
         };
         let path_pointer = push_pointer("/paths", path);
+        // Parsed once for every operation of the path. A template that
+        // does not parse (validation said so) is all text.
+        let template = template::parse(path).unwrap_or_else(|_| vec![Part::Literal(path.clone())]);
+        let slots: Vec<String> = template::slots(&template).map(str::to_owned).collect();
         for (method, op) in item.iter() {
             let pointer = push_pointer(&path_pointer, method);
-            if skipped.contains(&pointer) {
+            if schemas.sink.skipped.contains(&pointer) {
                 continue;
             }
             let preferred = match &op.operation_id {
                 Some(id) => schemas.cased.field_name(id, "operation"),
-                None => derived_name(&mut schemas.cased, method, path),
+                None => derived_name(&mut schemas.cased, method, &template),
             };
             let method_name = methods.claim(&preferred);
             let type_name_ = types.claim(&schemas.cased.type_name(&method_name, "Operation"));
@@ -60,31 +57,22 @@ pub(crate) fn operations<'a>(
                 Some(reqs) => reqs.iter().any(|r| requires_auth(api, r)),
                 None => global_auth,
             };
-            let problems_before = schemas.sink.items.len();
             let mut lowering = OpLowering {
                 api,
                 schemas,
                 type_name: &type_name_,
                 pointer: &pointer,
+                skip_unsupported,
             };
-            let template = template_names(path).unwrap_or_default();
-            let mut params = lowering.params(&item.parameters, &op.parameters, &path_pointer, &template);
-            let segments = segments(path, &mut params);
+            let params = lowering.params(&item.parameters, &op.parameters, &path_pointer, &slots);
+            let segments = segments(&template, &params);
             let body = op.request_body.as_ref().and_then(|b| lowering.body(b));
             lowering.callbacks(&op.callbacks);
             let (success, errors, response_headers, accept) = lowering.responses(&op.responses);
-            // One policy for what cannot be generated, wherever it is
-            // found: under --skip-unsupported the operation is left out
-            // and each problem becomes a warning that says so.
-            if skip_unsupported {
-                let new = &mut schemas.sink.items[problems_before..];
-                if new.iter().any(|(s, _, _)| *s == Severity::Error) {
-                    for (severity, _, message) in new.iter_mut().filter(|(s, _, _)| *s == Severity::Error) {
-                        *severity = Severity::Warning;
-                        message.push_str(&format!("; the operation at {pointer} is skipped (--skip-unsupported)"));
-                    }
-                    continue;
-                }
+            // Lowering found something it cannot express, and the operation
+            // is left out (`Sink::unsupported`).
+            if schemas.sink.skipped.contains(&pointer) {
+                continue;
             }
             let page = None;
             let pageable = pageable(op, &mut *schemas.sink, &pointer);
@@ -160,47 +148,44 @@ fn requires_auth(api: &OpenAPI, requirement: &openapiv3::SecurityRequirement) ->
 }
 
 /// `get /companies({id})/items` → `get_companies_items_by_id`.
-fn derived_name(cased: &mut crate::naming::Cased, method: &str, path: &str) -> String {
+fn derived_name(cased: &mut crate::naming::Cased, method: &str, template: &[Part]) -> String {
+    // The template's text, its slots dropped; then the slots' names after `by`.
     let mut words = vec![method.to_owned()];
-    // The template is read in one place (`template_names`); here its
-    // parameters are dropped from the words and named after `by`.
-    let params = template_names(path).unwrap_or_default();
-    let mut literal = path.to_owned();
-    for name in &params {
-        literal = literal.replace(&format!("{{{name}}}"), " ");
-    }
+    let literal: String = template
+        .iter()
+        .map(|p| match p {
+            Part::Literal(text) => text.as_str(),
+            Part::Slot(_) => " ",
+        })
+        .collect();
     words.push(literal);
-    if !params.is_empty() {
+    let slots: Vec<&str> = template::slots(template).collect();
+    if !slots.is_empty() {
         words.push("by".to_owned());
-        words.push(params.join(" and "));
+        words.push(slots.join(" and "));
     }
     cased.field_name(&words.join(" "), "operation")
 }
 
-/// Splits the path template into literals and parameter slots.
-fn segments(path: &str, params: &mut [Param]) -> Vec<PathPiece> {
+/// The path template as literals and parameter slots: a slot is quoted
+/// when the template has `'{x}'`.
+fn segments(template: &[Part], params: &[Param]) -> Vec<PathPiece> {
     let mut out = Vec::new();
-    let names = template_names(path).unwrap_or_default();
-    let mut rest = path;
-    for name in names {
-        let marker = format!("{{{name}}}");
-        let Some(at) = rest.find(&marker) else { break };
-        let before = &rest[..at];
-        let after = &rest[at + marker.len()..];
-        let quoted = before.ends_with('\'') && after.starts_with('\'');
-        if !before.is_empty() {
-            out.push(PathPiece::Literal(before.to_owned()));
+    for (i, part) in template.iter().enumerate() {
+        match part {
+            Part::Literal(text) => out.push(PathPiece::Literal(text.clone())),
+            Part::Slot(name) => {
+                let before = i.checked_sub(1).and_then(|j| template.get(j));
+                let quoted = matches!(before, Some(Part::Literal(t)) if t.ends_with('\''))
+                    && matches!(template.get(i + 1), Some(Part::Literal(t)) if t.starts_with('\''));
+                if let Some(index) = params
+                    .iter()
+                    .position(|p| p.location == ParamLocation::Path && p.name == *name)
+                {
+                    out.push(PathPiece::Param { index, quoted });
+                }
+            }
         }
-        if let Some(index) = params
-            .iter()
-            .position(|p| p.location == ParamLocation::Path && p.name == name)
-        {
-            out.push(PathPiece::Param { index, quoted });
-        }
-        rest = after;
-    }
-    if !rest.is_empty() {
-        out.push(PathPiece::Literal(rest.to_owned()));
     }
     out
 }
@@ -210,6 +195,7 @@ struct OpLowering<'x, 'a> {
     schemas: &'x mut Schemas<'a>,
     type_name: &'x str,
     pointer: &'x str,
+    skip_unsupported: bool,
 }
 
 impl<'x, 'a> OpLowering<'x, 'a> {
@@ -321,28 +307,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         pointer: &str,
     ) -> ParamType {
         // Through every `$ref` hop: a list behind two is still a list.
-        let mut resolved = None;
-        let mut current = schema;
-        for _ in 0..64 {
-            match current {
-                ReferenceOr::Item(s) => {
-                    resolved = Some(s);
-                    break;
-                }
-                ReferenceOr::Reference { reference } => {
-                    match reference.strip_prefix("#/components/schemas/").and_then(|k| {
-                        self.api
-                            .components
-                            .as_ref()?
-                            .schemas
-                            .get(&k.replace("~1", "/").replace("~0", "~"))
-                    }) {
-                        Some(next) => current = next,
-                        None => break,
-                    }
-                }
-            }
-        }
+        let resolved = super::refs::follow(self.api, schema, "schemas", |c| &c.schemas).map(|(s, _)| s);
         // "A string, or a list of them" (a comma-separated string is the
         // list's own text): sent as the list.
         if let Some(Schema {
@@ -398,7 +363,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 None => TypeRef::Prim(super::Prim::String),
             };
             if !scalar(&item, self.schemas) {
-                self.schemas.sink.error(
+                self.unsupported(
                     pointer,
                     "a list parameter must hold strings, numbers, booleans or string enums",
                 );
@@ -429,8 +394,16 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         } else {
             "this parameter's schema cannot be written as text: a parameter can be a scalar, a list of scalars, a union of scalars, or (in the query) an object whose members are those"
         };
-        self.schemas.sink.error(&at, what);
+        self.unsupported(&at, what);
         ParamType::Scalar(ty)
+    }
+
+    /// Something this operation holds that the generator cannot express
+    /// (see `Sink::unsupported`).
+    fn unsupported(&mut self, at: &str, what: &str) {
+        self.schemas
+            .sink
+            .unsupported(self.skip_unsupported, Some(self.pointer), at, what);
     }
 
     /// Callbacks are requests the API sends, not ones a client makes: no

@@ -1,19 +1,20 @@
-//! Following references while lowering. By then `spec::refs` has made every
-//! reference name a whole component (`#/components/<section>/<name>`) and
-//! validation has reported missing links and cycles, so one function
+//! Following references while lowering, the typed document's one follower
+//! (`spec::refs::target` is the raw tree's). By then `spec::refs` has made
+//! every reference name a whole component (`#/components/<section>/<name>`)
+//! and validation has reported missing links and cycles, so one function
 //! follows a chain of them for every kind of object.
 
 use indexmap::IndexMap;
 use openapiv3::{Components, OpenAPI, ReferenceOr};
 
 /// The component a reference names in `section` (`schemas`, `parameters`,
-/// …), with `~1` and `~0` unescaped.
+/// …), unescaped as a JSON pointer's segment.
 pub(crate) fn component_name(reference: &str, section: &str) -> Option<String> {
     let key = reference
         .strip_prefix("#/components/")?
         .strip_prefix(section)?
         .strip_prefix('/')?;
-    Some(key.replace("~1", "/").replace("~0", "~"))
+    crate::spec::refs::segments(&format!("/{key}")).pop()
 }
 
 /// Follows `r` through the components of one section: the object at the
@@ -28,7 +29,7 @@ pub(crate) fn follow<'a, T>(
 ) -> Option<(&'a T, Option<String>)> {
     let mut current = r;
     let mut last = None;
-    for _ in 0..64 {
+    for _ in 0..crate::spec::refs::MAX_HOPS {
         match current {
             ReferenceOr::Item(t) => return Some((t, last)),
             ReferenceOr::Reference { reference } => {

@@ -6,8 +6,6 @@ pub(crate) mod refs;
 pub(crate) mod upgrade;
 pub(crate) mod validate;
 
-use std::collections::BTreeSet;
-
 use openapiv3::OpenAPI;
 
 use crate::diag::{Diagnostic, Diagnostics, Severity, Sink};
@@ -17,8 +15,6 @@ pub(crate) use locate::Positions;
 /// A document that passed the structural check.
 pub(crate) struct Document {
     pub(crate) api: OpenAPI,
-    /// Pointers of operations left out under `skip_unsupported`.
-    pub(crate) skipped: BTreeSet<String>,
 }
 
 /// Parses and checks `text`. Problems are left in `sink`; the document is
@@ -51,14 +47,11 @@ pub(crate) fn read(
     let mut raw = raw;
     sink.origins = upgrade::upgrade(&mut raw, sink, lenient);
     sink.aliases = refs::hoist(&mut raw, sink, lenient);
-    let outcome = validate::check(&raw, sink, skip_unsupported, lenient);
+    validate::check(&raw, sink, skip_unsupported, lenient);
     // Even with errors, the document may still read as OpenAPI: then the
     // caller lowers it too, so one run reports every problem.
     match serde_json::from_value::<OpenAPI>(raw) {
-        Ok(api) => Ok(Document {
-            api,
-            skipped: outcome.skipped,
-        }),
+        Ok(api) => Ok(Document { api }),
         Err(e) => {
             if !sink.has_errors() {
                 sink.error("", format!("the document does not match OpenAPI 3.0: {e}"));

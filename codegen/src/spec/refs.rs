@@ -146,6 +146,20 @@ fn rewrite(v: &mut Value, renames: &HashMap<String, String>) {
     }
 }
 
+/// The most `$ref`s one chain of references may run through before it is
+/// read as a loop; the typed follower of lowering (`ir::refs`) keeps it too.
+pub(crate) const MAX_HOPS: usize = 64;
+
+/// The one way a reference is followed in the document as read: a local
+/// `$ref` (`#/…`), through every `$ref` on its way (bundlers write pointers
+/// that run through one) and at its end, to the value it stands for and
+/// that value's pointer. `None` when it is not local, leads nowhere or
+/// loops: validation reports that where the reference is used.
+pub(crate) fn target<'v>(root: &'v Value, reference: &str) -> Option<(&'v Value, String)> {
+    let at = locate_through(root, reference.strip_prefix('#')?)?;
+    Some((root.pointer(&at)?, at))
+}
+
 /// Where `local` points, as a pointer that does not run through a `$ref`.
 /// Bundlers write pointers such as `#/paths/…/items/allOf/0` where `items`
 /// is itself a `$ref`: the walk follows such a `$ref` and goes on in its
@@ -169,7 +183,7 @@ fn locate_through(root: &Value, local: &str) -> Option<String> {
             // Not here: through this node's `$ref`, if it has one.
             let target = node.get("$ref")?.as_str()?.strip_prefix('#')?;
             hops += 1;
-            if hops > 64 {
+            if hops > MAX_HOPS {
                 return None;
             }
             node = root.pointer(target)?;
@@ -185,7 +199,7 @@ fn locate_through(root: &Value, local: &str) -> Option<String> {
         .and_then(|r| r.strip_prefix('#'))
     {
         hops += 1;
-        if hops > 64 {
+        if hops > MAX_HOPS {
             return None;
         }
         node = root.pointer(target)?;

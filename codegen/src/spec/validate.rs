@@ -48,21 +48,15 @@ const SCHEMA_KEYWORDS: &[&str] = &[
     "deprecated",
 ];
 
-/// What the check found besides errors: the operations to leave out.
-#[derive(Debug, Default)]
-pub(crate) struct Outcome {
-    /// Pointers of operations skipped because of an unsupported construct.
-    pub(crate) skipped: BTreeSet<String>,
-}
-
-pub(crate) fn check(root: &Value, sink: &mut Sink, skip_unsupported: bool, lenient: bool) -> Outcome {
+/// Checks the document, reporting into `sink` (operations left out under
+/// `skip_unsupported` go to its `skipped`).
+pub(crate) fn check(root: &Value, sink: &mut Sink, skip_unsupported: bool, lenient: bool) {
     let mut v = Validator {
         root,
         sink,
         skip_unsupported,
         lenient,
         operation: None,
-        outcome: Outcome::default(),
         seen_schemas: BTreeSet::new(),
         cycles: BTreeSet::new(),
         pending_schemas: Vec::new(),
@@ -72,7 +66,6 @@ pub(crate) fn check(root: &Value, sink: &mut Sink, skip_unsupported: bool, lenie
         v.operation = None;
         v.schema_inner(schema, &pointer);
     }
-    v.outcome
 }
 
 struct Validator<'a> {
@@ -83,7 +76,6 @@ struct Validator<'a> {
     lenient: bool,
     /// The operation being checked, for unsupported constructs.
     operation: Option<String>,
-    outcome: Outcome,
     /// Component schemas already checked through a `$ref`.
     seen_schemas: BTreeSet<String>,
     /// `$ref` cycles already reported, by their members.
@@ -112,24 +104,12 @@ impl<'a> Validator<'a> {
         self.sink.warning(pointer, message);
     }
 
-    /// A construct the generator cannot express: an error, or under
-    /// `skip_unsupported` a warning that leaves the current operation out.
+    /// A construct the generator cannot express, in the operation being
+    /// checked (see `Sink::unsupported`).
     fn unsupported(&mut self, pointer: &str, what: &str) {
-        match (&self.operation, self.skip_unsupported) {
-            (Some(op), true) => {
-                let op = op.clone();
-                self.warning(
-                    pointer,
-                    format!("{what} is not supported; the operation at {op} is skipped"),
-                );
-                self.outcome.skipped.insert(op);
-            }
-            (Some(_), false) => self.error(
-                pointer,
-                format!("{what} is not supported (pass --skip-unsupported to leave the operation out)"),
-            ),
-            (None, _) => self.error(pointer, format!("{what} is not supported")),
-        }
+        let what = format!("{what} is not supported");
+        self.sink
+            .unsupported(self.skip_unsupported, self.operation.as_deref(), pointer, &what);
     }
 
     fn mapping<'v>(&mut self, value: &'v Value, pointer: &str, what: &str) -> Option<&'v Map<String, Value>> {
@@ -321,7 +301,8 @@ impl<'a> Validator<'a> {
             );
             return;
         }
-        let template = template_names(path);
+        let template = crate::template::parse(path)
+            .map(|parts| crate::template::slots(&parts).map(str::to_owned).collect::<Vec<_>>());
         if let Err(msg) = &template {
             self.error(pointer, msg.clone());
         }
@@ -1097,28 +1078,6 @@ impl<'a> Validator<'a> {
             }
         }
     }
-}
-
-/// Names in a path template, in order; an error for unbalanced braces.
-pub(crate) fn template_names(path: &str) -> Result<Vec<String>, String> {
-    let mut names = Vec::new();
-    let mut rest = path;
-    while let Some(open) = rest.find(['{', '}']) {
-        if rest.as_bytes()[open] == b'}' {
-            return Err(format!("unbalanced `}}` in path template `{path}`"));
-        }
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else {
-            return Err(format!("unclosed `{{` in path template `{path}`"));
-        };
-        let name = &after[..close];
-        if name.is_empty() || name.contains('{') {
-            return Err(format!("malformed parameter `{{{name}}}` in path template `{path}`"));
-        }
-        names.push(name.to_owned());
-        rest = &after[close + 1..];
-    }
-    Ok(names)
 }
 
 fn describe(v: &Value) -> String {

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{Dialect, METHODS, rewrite_refs, schemas};
 use crate::diag::{Origins, Sink, push_pointer};
-use crate::spec::refs::{section_mut, segments};
+use crate::spec::refs::{section_mut, segments, target};
 
 /// What a top-level parameter became.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,8 @@ enum Kind {
 struct Upgrade<'a> {
     sink: &'a mut Sink,
     origins: &'a mut Origins,
+    /// The document as written.
+    doc: &'a Value,
     /// Top-level parameters, as written.
     parameters: Map<String, Value>,
     consumes: Vec<String>,
@@ -32,12 +34,15 @@ struct Upgrade<'a> {
 }
 
 pub(super) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool, origins: &mut Origins) {
-    let Value::Object(old) = std::mem::take(root) else {
+    let written = std::mem::take(root);
+    let Value::Object(old) = &written else {
+        *root = written;
         return;
     };
     let mut up = Upgrade {
         sink,
         origins,
+        doc: &written,
         parameters: match old.get("parameters") {
             Some(Value::Object(p)) => p.clone(),
             _ => Map::new(),
@@ -52,12 +57,12 @@ pub(super) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool, origins:
             doc.insert(key.to_owned(), v.clone());
         }
     }
-    for (k, v) in &old {
+    for (k, v) in old {
         if k.starts_with("x-") && k != "x-ms-paths" && k != "x-ms-parameterized-host" {
             doc.insert(k.clone(), v.clone());
         }
     }
-    doc.insert("servers".to_owned(), Value::Array(up.servers(&old)));
+    doc.insert("servers".to_owned(), Value::Array(up.servers(old)));
     let mut paths = Map::new();
     for key in ["paths", "x-ms-paths"] {
         let Some(Value::Object(list)) = old.get(key) else {
@@ -83,7 +88,7 @@ pub(super) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool, origins:
         }
     }
     doc.insert("paths".to_owned(), Value::Object(paths));
-    let components = up.components(&old);
+    let components = up.components(old);
     if !components.is_empty() {
         doc.insert("components".to_owned(), Value::Object(components));
     }
@@ -210,7 +215,7 @@ impl Upgrade<'_> {
             let with_scheme = host.get("useSchemePrefix").and_then(Value::as_bool).unwrap_or(true);
             let mut variables = Map::new();
             for p in host.get("parameters").and_then(Value::as_array).into_iter().flatten() {
-                let p = self.resolve_parameter(p).unwrap_or(p.clone());
+                let p = self.resolve_parameter(p).map_or(p.clone(), |(r, _)| r);
                 let Some(name) = p.get("name").and_then(Value::as_str) else {
                     continue;
                 };
@@ -254,10 +259,13 @@ impl Upgrade<'_> {
         }
     }
 
-    /// A top-level parameter that `p` refers to, if it is a reference.
-    fn resolve_parameter(&self, p: &Value) -> Option<Value> {
-        let name = top_level_parameter(p)?;
-        self.parameters.get(&name).cloned()
+    /// The top-level parameter `p` refers to, with its pointer, when it
+    /// is a reference to one (followed as every reference is followed in
+    /// the document as read: `spec::refs::target`).
+    fn resolve_parameter(&self, p: &Value) -> Option<(Value, String)> {
+        let (found, at) = target(self.doc, p.get("$ref")?.as_str()?)?;
+        let top_level = at.starts_with("/parameters/") && segments(&at).len() == 2;
+        top_level.then(|| (found.clone(), at))
     }
 
     fn components(&mut self, old: &Map<String, Value>) -> Map<String, Value> {
@@ -392,7 +400,7 @@ impl Upgrade<'_> {
             for (i, p) in list.iter().enumerate() {
                 let pw = push_pointer(&push_pointer(written, "parameters"), &i.to_string());
                 let resolved = self.resolve_parameter(p);
-                match kind_of(resolved.as_ref().unwrap_or(p)) {
+                match kind_of(resolved.as_ref().map_or(p, |(r, _)| r)) {
                     Kind::Plain => {
                         let pu = push_pointer(&push_pointer(upgraded, "parameters"), &plain.len().to_string());
                         plain.push(match resolved {
@@ -465,13 +473,13 @@ impl Upgrade<'_> {
             .collect();
         let declares_body = own.iter().any(|(p, _)| {
             let r = self.resolve_parameter(p);
-            matches!(kind_of(r.as_ref().unwrap_or(p)), Kind::Body | Kind::Form)
+            matches!(kind_of(r.as_ref().map_or(p, |(r, _)| r)), Kind::Body | Kind::Form)
         });
         let inherited = if declares_body { &[][..] } else { shared };
         let body_pointer = push_pointer(upgraded, "requestBody");
         for (p, pw) in own.iter().chain(inherited) {
             let resolved = self.resolve_parameter(p);
-            match kind_of(resolved.as_ref().unwrap_or(p)) {
+            match kind_of(resolved.as_ref().map_or(p, |(r, _)| r)) {
                 Kind::Plain => {
                     let pu = push_pointer(&push_pointer(upgraded, "parameters"), &params.len().to_string());
                     params.push(match resolved {
@@ -488,9 +496,9 @@ impl Upgrade<'_> {
                     self.origins.add(body_pointer.clone(), pw.clone());
                 }
                 Kind::Form => {
-                    let (p, pw) = match (&resolved, top_level_parameter(p)) {
-                        (Some(r), Some(name)) => (r.clone(), push_pointer("/parameters", &name)),
-                        _ => (p.clone(), pw.clone()),
+                    let (p, pw) = match resolved {
+                        Some((r, at)) => (r, at),
+                        None => (p.clone(), pw.clone()),
                     };
                     form.push((p, pw));
                 }
@@ -697,17 +705,6 @@ impl Upgrade<'_> {
             out.insert("content".to_owned(), Value::Object(content));
         }
         Value::Object(out)
-    }
-}
-
-/// The name of the top-level parameter that `p` refers to.
-fn top_level_parameter(p: &Value) -> Option<String> {
-    let r = p.get("$ref")?.as_str()?;
-    let rest = r.strip_prefix("#/parameters/")?;
-    let seg = segments(&format!("/{rest}"));
-    match seg.as_slice() {
-        [name] => Some(name.clone()),
-        _ => None,
     }
 }
 
