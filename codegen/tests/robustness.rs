@@ -156,3 +156,82 @@ proptest! {
         generate(&serde_json::to_string(&doc).expect("json"));
     }
 }
+
+/// Generates `text` on a thread with a 2 MiB stack (what a build script or
+/// a small worker may have): the diagnostics, or `None` when it generated.
+/// A stack overflow aborts the whole test binary, so a pass means none.
+fn on_small_stack(name: &str, text: String) -> Option<String> {
+    let config = codegen::Config::new("deep", name);
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || codegen::generate(&text, &config).err().map(|d| d.to_string()))
+        .expect("a thread")
+        .join()
+        .expect("no panic")
+}
+
+/// Depth is bounded once, when reading, whatever the reader: JSON, YAML
+/// through serde, and YAML through the fallback reader (taken for values
+/// serde refuses, here an integer beyond 64 bits). 10,000 levels deep, each
+/// is refused where the nesting passes the bound; nothing overflows.
+#[test]
+fn a_10000_deep_document_is_refused_where_it_gets_too_deep() {
+    const DEEP: usize = 10_000;
+    let head = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n";
+    let mut block = format!("{head}x-deep:\n");
+    for i in 0..DEEP {
+        block.push_str(&" ".repeat(2 + 2 * i));
+        block.push_str("x:\n");
+    }
+    let flow = format!("{head}x-deep: {}{}\n", "[".repeat(DEEP), "]".repeat(DEEP));
+    let beyond_64_bits = format!(
+        "{head}x-big: 99999999999999999999999\nx-deep: {}{}\n",
+        "[".repeat(DEEP),
+        "]".repeat(DEEP)
+    );
+    let json = format!(
+        "{{\"openapi\": \"3.0.3\", \"info\": {{\"title\": \"t\", \"version\": \"1\"}}, \"paths\": {{}}, \"x-deep\": {}{}}}",
+        "[".repeat(DEEP),
+        "]".repeat(DEEP)
+    );
+    for (name, text, at) in [
+        ("block.yaml", block, "block.yaml:132:"),
+        ("flow.yaml", flow, "flow.yaml:4:"),
+        ("beyond-64-bits.yaml", beyond_64_bits, "beyond-64-bits.yaml:5:"),
+        ("deep.json", json, "deep.json:1:"),
+    ] {
+        let found = on_small_stack(name, text).expect("refused");
+        assert!(found.starts_with(at), "{name}: {found}");
+        assert!(
+            found.contains("error: the document nests mappings and sequences more than 128 deep"),
+            "{name}: {found}"
+        );
+    }
+}
+
+/// The deepest document the readers take, nested in the places every
+/// stage walks (inline schemas in properties, in a response), goes through
+/// upgrade, hoisting, validation, the typed read and lowering on a 2 MiB
+/// stack.
+#[test]
+fn the_deepest_document_read_goes_through_every_stage() {
+    // Each inline schema is two levels (`properties`, then the property).
+    let levels = 55;
+    let mut schema = String::from("{type: string}");
+    for _ in 0..levels {
+        schema = format!("{{type: object, properties: {{p: {schema}}}}}");
+    }
+    for version in ["openapi: 3.0.3", "openapi: 3.1.0", "swagger: '2.0'"] {
+        let text = if version.starts_with("swagger") {
+            format!(
+                "{version}\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          schema: {schema}\n"
+            )
+        } else {
+            format!(
+                "{version}\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {schema}\n"
+            )
+        };
+        let found = on_small_stack("deep.yaml", text);
+        assert_eq!(found, None, "{version}");
+    }
+}

@@ -131,7 +131,7 @@ impl JsonScanner<'_> {
 
     /// Passes over one value, building nothing.
     fn skip_value(&mut self, depth: usize) -> Option<()> {
-        if depth > 256 {
+        if depth > 2 * super::MAX_DEPTH {
             return None;
         }
         self.skip_ws();
@@ -183,7 +183,7 @@ impl JsonScanner<'_> {
         }
         map.entry(pointer.clone())
             .or_insert(key_at.unwrap_or((self.line, self.col)));
-        if depth > 256 {
+        if depth > 2 * super::MAX_DEPTH {
             return None;
         }
         match *self.chars.peek()? {

@@ -26,24 +26,7 @@ pub(crate) fn read(
     skip_unsupported: bool,
     lenient: bool,
 ) -> Result<Document, SyntaxError> {
-    let raw: serde_json::Value = if is_json(text) {
-        serde_json::from_str(text).map_err(|e| SyntaxError {
-            line: e.line(),
-            column: e.column(),
-            message: format!("invalid JSON: {}", strip_location(&e.to_string())),
-        })?
-    } else {
-        serde_yaml::from_str(text)
-            .or_else(|e| yaml_through_value(text).ok_or(e))
-            .map_err(|e| {
-                let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-                SyntaxError {
-                    line,
-                    column,
-                    message: format!("invalid YAML: {}", strip_location(&e.to_string())),
-                }
-            })?
-    };
+    let raw = parse(text)?;
     let mut raw = raw;
     sink.origins = upgrade::upgrade(&mut raw, sink, lenient);
     sink.aliases = refs::hoist(&mut raw, sink, lenient);
@@ -65,65 +48,157 @@ pub(crate) fn read(
     }
 }
 
+/// How deep a document may nest (mappings and sequences in one another).
+/// Every reader refuses more, with the place it happened: serde_json's and
+/// yaml_serde's own limit is this, and the fallback reader keeps it. So
+/// every walk of the document after reading, recursive or not, is bounded
+/// (the deepest published spec we know nests about 40 levels).
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// The text as a JSON value: JSON read as JSON, YAML as YAML; nesting
+/// deeper than [`MAX_DEPTH`] is refused where it happens.
+fn parse(text: &str) -> Result<serde_json::Value, SyntaxError> {
+    if is_json(text) {
+        return serde_json::from_str(text).map_err(|e| {
+            let message = e.to_string();
+            SyntaxError {
+                line: e.line(),
+                column: e.column(),
+                message: if message.starts_with("recursion limit exceeded") {
+                    too_deep()
+                } else {
+                    format!("invalid JSON: {}", strip_location(&message))
+                },
+            }
+        });
+    }
+    let yaml_error = |e: serde_yaml::Error, message: String| {
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        SyntaxError { line, column, message }
+    };
+    match serde_yaml::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => Err(yaml_error(e, too_deep())),
+        Err(e) => match yaml_through_events(text) {
+            Ok(value) => Ok(value),
+            Err(Some(deep)) => Err(deep),
+            Err(None) => {
+                let message = format!("invalid YAML: {}", strip_location(&e.to_string()));
+                Err(yaml_error(e, message))
+            }
+        },
+    }
+}
+
+fn too_deep() -> String {
+    format!("the document nests mappings and sequences more than {MAX_DEPTH} deep, more than the generator reads")
+}
+
 /// The YAML read by the YAML 1.2 core-schema reader that also scans
 /// positions, where reading it straight as JSON values failed on a value
 /// JSON has: an integer beyond 64 bits (`-9223372036854776000`, which JSON
 /// tools write for the smallest 64-bit integer) becomes a float, as JSON
-/// readers take it. `None` when that reader fails too.
-fn yaml_through_value(text: &str) -> Option<serde_json::Value> {
+/// readers take it. Built from the parser's events on a stack of its own,
+/// refusing (`Err(Some(..))`, located) nesting deeper than [`MAX_DEPTH`];
+/// `Err(None)` when this reader fails too. Aliases read as null; tags are
+/// not applied (a plain scalar is resolved by the core schema, a quoted one
+/// is a string).
+fn yaml_through_events(text: &str) -> Result<serde_json::Value, Option<SyntaxError>> {
     use serde_json::Value as J;
     use yaml_rust2::Yaml;
-    fn scalar_key(k: &Yaml) -> String {
-        match k {
-            Yaml::String(s) | Yaml::Real(s) => s.clone(),
-            Yaml::Integer(i) => i.to_string(),
-            Yaml::Boolean(b) => b.to_string(),
-            _ => String::new(),
-        }
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+    enum Open {
+        Seq(Vec<J>),
+        /// A mapping, and the key whose value comes next.
+        Map(serde_json::Map<String, J>, Option<String>),
     }
-    // An explicit stack: a deeply nested document must not exhaust ours.
-    enum Step<'a> {
-        Visit(&'a Yaml),
-        Array(usize),
-        Object(Vec<String>),
+    #[derive(Default)]
+    struct Builder {
+        open: Vec<Open>,
+        done: Option<J>,
+        too_deep: Option<Marker>,
     }
-    let docs = yaml_rust2::YamlLoader::load_from_str(text).ok()?;
-    let root = docs.first()?;
-    let mut steps = vec![Step::Visit(root)];
-    let mut done: Vec<J> = Vec::new();
-    while let Some(step) = steps.pop() {
-        match step {
-            Step::Visit(y) => match y {
-                Yaml::Real(s) => done.push(
-                    s.parse::<f64>()
-                        .ok()
-                        .and_then(serde_json::Number::from_f64)
-                        .map_or(J::Null, J::Number),
-                ),
-                Yaml::Integer(i) => done.push(J::from(*i)),
-                Yaml::String(s) => done.push(J::String(s.clone())),
-                Yaml::Boolean(b) => done.push(J::Bool(*b)),
-                Yaml::Null | Yaml::BadValue | Yaml::Alias(_) => done.push(J::Null),
-                Yaml::Array(list) => {
-                    steps.push(Step::Array(list.len()));
-                    steps.extend(list.iter().rev().map(Step::Visit));
+    impl Builder {
+        fn put(&mut self, value: J, raw_key: Option<String>) {
+            match self.open.last_mut() {
+                None => {
+                    self.done.get_or_insert(value);
                 }
-                Yaml::Hash(map) => {
-                    steps.push(Step::Object(map.keys().map(scalar_key).collect()));
-                    steps.extend(map.values().rev().map(Step::Visit));
-                }
-            },
-            Step::Array(n) => {
-                let items = done.split_off(done.len() - n);
-                done.push(J::Array(items));
-            }
-            Step::Object(keys) => {
-                let values = done.split_off(done.len() - keys.len());
-                done.push(J::Object(keys.into_iter().zip(values).collect()));
+                Some(Open::Seq(items)) => items.push(value),
+                Some(Open::Map(map, key)) => match key.take() {
+                    Some(k) => {
+                        map.insert(k, value);
+                    }
+                    // A key: its text (a mapping or sequence as a key reads as "").
+                    None => *key = Some(raw_key.unwrap_or_default()),
+                },
             }
         }
     }
-    done.pop()
+    impl MarkedEventReceiver for Builder {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            if self.too_deep.is_some() || (self.done.is_some() && self.open.is_empty()) {
+                return;
+            }
+            match ev {
+                Event::SequenceStart(..) | Event::MappingStart(..) if self.open.len() >= MAX_DEPTH => {
+                    self.too_deep = Some(mark);
+                }
+                Event::SequenceStart(..) => self.open.push(Open::Seq(Vec::new())),
+                Event::MappingStart(..) => self.open.push(Open::Map(serde_json::Map::new(), None)),
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let value = match self.open.pop() {
+                        Some(Open::Seq(items)) => J::Array(items),
+                        Some(Open::Map(map, _)) => J::Object(map),
+                        None => return,
+                    };
+                    self.put(value, None);
+                }
+                Event::Scalar(text, style, ..) => {
+                    let value = if style != TScalarStyle::Plain {
+                        J::String(text.clone())
+                    } else {
+                        match Yaml::from_str(&text) {
+                            Yaml::Real(r) => r
+                                .parse::<f64>()
+                                .ok()
+                                .and_then(serde_json::Number::from_f64)
+                                .map_or(J::Null, J::Number),
+                            Yaml::Integer(i) => J::from(i),
+                            Yaml::String(s) => J::String(s),
+                            Yaml::Boolean(b) => J::Bool(b),
+                            _ => J::Null,
+                        }
+                    };
+                    self.put(value, Some(text));
+                }
+                Event::Alias(_) => self.put(J::Null, None),
+                _ => {}
+            }
+        }
+    }
+    let deep = |mark: Marker| {
+        Some(SyntaxError {
+            line: mark.line(),
+            column: mark.col() + 1,
+            message: too_deep(),
+        })
+    };
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    let loaded = parser.load(&mut builder, false);
+    if let Some(mark) = builder.too_deep {
+        return Err(deep(mark));
+    }
+    match loaded {
+        // The scanner's own bound on flow nesting (`[[[…`), met while it
+        // reads ahead of the events.
+        Err(e) if e.info() == "recursion limit exceeded" => Err(deep(*e.marker())),
+        Err(_) => Err(None),
+        Ok(()) => builder.done.ok_or(None),
+    }
 }
 
 /// Whether the text is JSON: its first character (after white space) opens
