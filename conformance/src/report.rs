@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::suite::contract::{REQUIREMENTS, Strength};
-use crate::suite::http::Exchange;
+use crate::contract::{Id, REQUIREMENTS, Strength};
+use crate::exchange::Exchange;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", content = "reason", rename_all = "lowercase")]
@@ -24,7 +24,7 @@ pub enum Status {
 /// One check's verdict on one requirement.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
-    pub id: &'static str,
+    pub id: Id,
     pub check: String,
     #[serde(flatten)]
     pub status: Status,
@@ -63,7 +63,7 @@ impl Verdict {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RequirementResult {
-    pub id: &'static str,
+    pub id: Id,
     pub strength: Strength,
     pub summary: &'static str,
     pub verdict: Verdict,
@@ -120,7 +120,7 @@ impl Report {
         writes: bool,
         deletes: bool,
         strict: bool,
-        only: &BTreeSet<String>,
+        only: &BTreeSet<Id>,
         outcomes: Vec<Outcome>,
         all_exchanges: Vec<Exchange>,
         elapsed: Duration,
@@ -146,7 +146,7 @@ impl Report {
         let mut counts = Counts::default();
         let mut requirements = Vec::new();
         for r in REQUIREMENTS {
-            if !only.is_empty() && !only.contains(r.id) {
+            if !only.is_empty() && !only.contains(&r.id) {
                 continue;
             }
             let checks: Vec<Outcome> = outcomes.iter().filter(|o| o.id == r.id).cloned().collect();
@@ -203,7 +203,7 @@ impl Report {
     }
 
     /// The requirement ids that failed (warnings excluded).
-    pub fn failed_ids(&self) -> Vec<&'static str> {
+    pub fn failed_ids(&self) -> Vec<Id> {
         self.requirements
             .iter()
             .filter(|r| r.verdict == Verdict::Failed)
@@ -444,7 +444,7 @@ pub fn render_junit(r: &Report) -> String {
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\"",
-            xml(req.id),
+            xml(req.id.as_str()),
             xml(&format!("{} ({})", c.check, req.strength.as_str()))
         );
         match &c.status {

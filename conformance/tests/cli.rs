@@ -69,7 +69,11 @@ fn bad_arguments_exit_2() {
         "NOPE-9",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).contains("`NOPE-9` is not a requirement"), "{}", text(&o));
+    assert!(
+        text(&o).contains("--only: `NOPE-9` is not a requirement of CONTRACT.md; its ids are AUTH-1, AUTH-2, REP-1,"),
+        "{}",
+        text(&o)
+    );
     let o = bin(&["run", "--base-url", "ftp://x", "--token", "t"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("expected http or https"), "{}", text(&o));

@@ -180,7 +180,11 @@ async fn a_server_that_hangs_after_discovery() {
     let (r, elapsed) = run(&base).await;
     let report = r.expect("the run is done");
     assert!(!report.conformant);
-    assert!(report.failed_ids().contains(&"COL-1"), "{:?}", report.failed_ids());
+    assert!(
+        report.failed_ids().iter().any(|i| *i == "COL-1"),
+        "{:?}",
+        report.failed_ids()
+    );
     // Three dead requests of 0.5 s, then nothing more is sent.
     assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
 }
@@ -255,7 +259,7 @@ async fn endless_new_next_links_end() {
         .expect("the run is done");
     let text = bc_conformance::report::render_human(&report, false);
     assert!(text.contains("stopped following"), "{text}");
-    assert!(report.failed_ids().contains(&"COL-1"), "{text}");
+    assert!(report.failed_ids().iter().any(|i| *i == "COL-1"), "{text}");
     assert!(started.elapsed() < Duration::from_secs(60));
 }
 

@@ -59,10 +59,48 @@ async fn the_reference_server_passes_everything() {
         .requirements
         .iter()
         .filter(|q| q.verdict != Verdict::Passed)
-        .map(|q| q.id)
+        .map(|q| q.id.as_str())
         .collect();
     assert!(not_passed.is_empty(), "not passed: {not_passed:?}\n{}", failures(&r));
     assert_eq!(r.requirements.len(), 39);
+}
+
+/// `--only` runs only the checks that name its ids, and the listing they
+/// need: a run for COL-2 with every flag sends no write, no delete, no
+/// query option and no pdfDocument request, and reports COL-2 alone.
+#[tokio::test]
+async fn only_runs_the_checks_that_name_its_ids() {
+    let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = requests.clone();
+    let running = variant(Arc::new(Store::open(None).expect("store")), move |r: Router| {
+        r.layer(middleware::from_fn(move |req: Request, next: Next| {
+            let seen = seen.clone();
+            async move {
+                let line = format!("{} {}", req.method(), req.uri());
+                seen.lock().expect("lock").push(line);
+                next.run(req).await
+            }
+        }))
+    })
+    .await;
+    let mut opts = RunOptions::new(&running.base_url, TOKEN);
+    opts.allow_writes = true;
+    opts.allow_delete = true;
+    opts.only = ["COL-2".parse().expect("an id")].into();
+    let report = suite::run(opts).await.expect("the run is done");
+    running.stop().await.expect("stop");
+    let ids: Vec<&str> = report.requirements.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["COL-2"]);
+    assert_eq!(report.verdict("COL-2"), Some(Verdict::Passed), "{}", failures(&report));
+    let requests = requests.lock().expect("lock").clone();
+    assert!(
+        requests.iter().all(|r| r.starts_with("GET ")
+            && !r.contains("pdfDocument")
+            && !["$top", "$orderby", "$select", "$filter"].iter().any(|o| r.contains(o))),
+        "{requests:#?}"
+    );
+    // Discovery, the listing, and the paged listing.
+    assert!(requests.len() >= 3, "{requests:#?}");
 }
 
 async fn assert_breaks(expected: &[&str], layer: impl FnOnce(Router) -> Router) {

@@ -417,3 +417,57 @@ pub(crate) fn pdf_content(app: &App, company: Uuid, id: Uuid) -> Result<Response
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
     Ok(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server's contact is the spec's: the properties queries may name,
+    /// a value for each, and a PATCH rule for each (the spec, through
+    /// `bc-spec`, is the one list; the suite reads it the same way).
+    #[test]
+    fn the_contact_is_the_specs() {
+        let spec = bc_spec::Spec::embedded().expect("parses");
+        let properties: Vec<bc_spec::Property> = spec
+            .properties("customerContact")
+            .expect("listed")
+            .into_iter()
+            .filter(|p| !p.name.starts_with("@odata."))
+            .collect();
+        let names: Vec<&str> = properties.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(CONTACT_TYPE.properties, names.as_slice());
+        let id = Uuid::new_v4();
+        let contact = Contact {
+            id,
+            company_id: Uuid::new_v4(),
+            customer_id: Uuid::new_v4(),
+            customer_name: "Contoso".to_owned(),
+            customer_number: "C1".to_owned(),
+            email: "a@contoso.com".to_owned(),
+            first_name: "A".to_owned(),
+            last_name: "B".to_owned(),
+            professional_title: "C".to_owned(),
+            phone: "1".to_owned(),
+            version: 1,
+        };
+        for p in &properties {
+            assert!(
+                !matches!(contact.get(&p.name), odata::Value::Null),
+                "no value for `{}`",
+                p.name
+            );
+            // A value of the property's kind: the key itself for the id,
+            // which a PATCH may repeat.
+            let value = match p.name.as_str() {
+                "id" => id.to_string(),
+                "email" => "d@contoso.com".to_owned(),
+                _ if p.guid => Uuid::new_v4().to_string(),
+                _ => "1".to_owned(),
+            };
+            let body = serde_json::json!({ p.name.clone(): value }).to_string();
+            if let Err(e) = patch::changes(body.as_bytes(), id) {
+                panic!("a PATCH of `{}` is refused: {e:?}", p.name);
+            }
+        }
+    }
+}

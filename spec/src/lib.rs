@@ -59,6 +59,16 @@ impl Validator {
     }
 }
 
+/// A property of a component schema, as the spec declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub name: String,
+    /// `readOnly`: the server's to send; a write may not change it.
+    pub read_only: bool,
+    /// `format: uuid`: a GUID.
+    pub guid: bool,
+}
+
 /// An example of the spec and the schema it illustrates.
 #[derive(Debug, Clone)]
 pub struct Example {
@@ -111,6 +121,30 @@ impl Spec {
                 message: e.to_string(),
             })?;
         Ok(Validator { inner })
+    }
+
+    /// The properties of the component schema `name`, in the spec's
+    /// order: the one list of an entity's properties that the suite and
+    /// the reference server work from.
+    pub fn properties(&self, name: &str) -> Result<Vec<Property>, SpecError> {
+        let at = format!("/components/schemas/{}", escape(name));
+        let schema = self.doc.pointer(&at).ok_or_else(|| SpecError::NoSchema(at.clone()))?;
+        let schema = self.deref(schema, &at)?;
+        let properties = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .ok_or_else(|| SpecError::NoSchema(format!("{at}/properties")))?;
+        properties
+            .iter()
+            .map(|(property, p)| {
+                let p = self.deref(p, &format!("{at}/properties/{}", escape(property)))?;
+                Ok(Property {
+                    name: property.clone(),
+                    read_only: p.get("readOnly") == Some(&Value::Bool(true)),
+                    guid: p.get("format").and_then(Value::as_str) == Some("uuid"),
+                })
+            })
+            .collect()
     }
 
     /// A validator for the component schema `name`.
@@ -409,6 +443,36 @@ mod tests {
                 "no error example with {code}"
             );
         }
+    }
+
+    #[test]
+    fn a_contacts_properties_are_the_specs() {
+        let spec = Spec::embedded().expect("parses");
+        let properties = spec.properties("customerContact").expect("listed");
+        let names: Vec<&str> = properties.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "@odata.etag",
+                "id",
+                "email",
+                "firstName",
+                "lastName",
+                "professionalTitle",
+                "customerId",
+                "customerName",
+                "primaryPhoneNumber"
+            ]
+        );
+        let read_only: Vec<&str> = properties
+            .iter()
+            .filter(|p| p.read_only)
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(read_only, ["@odata.etag", "id", "customerName"]);
+        let guids: Vec<&str> = properties.iter().filter(|p| p.guid).map(|p| p.name.as_str()).collect();
+        assert_eq!(guids, ["id", "customerId"]);
+        assert!(matches!(spec.properties("nothing"), Err(SpecError::NoSchema(_))));
     }
 
     #[test]

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, Url};
-use serde::Serialize;
 use serde_json::Value;
+
+use crate::exchange::Exchange;
 
 /// How many transport failures in a row mean the server is gone: later
 /// requests fail at once, so a dead server cannot stretch the run.
@@ -191,26 +192,6 @@ impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
-}
-
-/// One request and what came back, token masked.
-#[derive(Debug, Clone, Serialize)]
-pub struct Exchange {
-    pub method: String,
-    pub url: String,
-    pub request_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    pub response_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    pub elapsed_ms: u64,
-    /// A command that sends the same request (`$BC_TOKEN` for the token).
-    pub curl: String,
 }
 
 pub struct Http {

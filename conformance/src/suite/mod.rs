@@ -1,9 +1,18 @@
-//! The suite: discovers the company and its contacts, runs one or more
-//! checks per contract id (reads by default, writes and deletes only when
-//! allowed), replays the documented exchanges, and returns a [`Report`].
+//! The suite: discovers the company and its contacts, runs the registered
+//! checks (`checks`: each names the contract ids it verifies and what it
+//! needs) that the run asks for, and returns a [`Report`].
+//!
+//! - `checks`: the registry, in the order the checks run;
+//! - `reads`, `writes`, `deletes`: the checks;
+//! - `listing`: a collection followed through its pages, bounded;
+//! - `contact`: the contact as the spec describes it;
+//! - `http`: every request (timeouts, size limits, the token masked).
 
-pub mod contract;
+mod checks;
+mod contact;
+mod deletes;
 pub mod http;
+mod listing;
 mod reads;
 mod writes;
 
@@ -15,8 +24,11 @@ use serde_json::Value;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::contract::Id;
 use crate::report::{Outcome, Report, Status};
 use http::{Http, HttpError, Reply, Req};
+
+pub use checks::{Check, Needs, registry};
 
 /// What to run and how.
 #[derive(Debug, Clone)]
@@ -28,8 +40,9 @@ pub struct RunOptions {
     pub allow_writes: bool,
     pub allow_delete: bool,
     pub strict: bool,
-    /// Only these ids are checked and reported; all when empty.
-    pub only: BTreeSet<String>,
+    /// Only the checks that name one of these ids run, and only these ids
+    /// are reported; every check when empty.
+    pub only: BTreeSet<Id>,
     pub timeout: Duration,
     pub max_body_bytes: usize,
     /// The whole run ends by then; changed values are still put back.
@@ -73,14 +86,21 @@ pub(crate) struct Listed {
     pub(crate) last_name: Option<String>,
 }
 
-/// The documented contact of the seed pages, as the spec's examples carry it.
-pub(crate) const DOCUMENTED_ID: &str = "e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f";
+/// A check that could not go on: its failure is recorded, the rest of it
+/// would say nothing more. Checks return `Result<(), Stop>` and use `?`.
+#[derive(Debug)]
+pub(crate) struct Stop;
+
+/// What a check returns.
+pub(crate) type Checked = Result<(), Stop>;
 
 /// Shared state of the checks.
 pub(crate) struct Ctx {
     pub(crate) http: Http,
     pub(crate) opts: RunOptions,
-    pub(crate) spec: Option<bc_spec::Spec>,
+    pub(crate) spec: bc_spec::Spec,
+    /// The contact as the spec describes it.
+    pub(crate) contact: contact::Contact,
     pub(crate) company: Uuid,
     /// Every contact listed (all pages), once each, by id and lastName.
     pub(crate) listed: Vec<Listed>,
@@ -88,77 +108,70 @@ pub(crate) struct Ctx {
     /// look at. Only these are kept, so memory does not grow with the list.
     pub(crate) contacts: Vec<Value>,
     pub(crate) outcomes: Vec<Outcome>,
-    /// A contact the write checks are changing, and the values to put back
-    /// if the run stops before they do.
+    /// The contact the write checks change, once they have begun.
+    pub(crate) write_target: Option<String>,
+    /// The values to put back on it if the run stops before the write
+    /// checks have put them back themselves.
     pub(crate) pending_restore: Option<(String, Value)>,
+    /// Contacts the delete checks may delete, in the order they take them.
+    pub(crate) victims: Vec<String>,
 }
 
 impl Ctx {
-    pub(crate) fn wants(&self, id: &str) -> bool {
-        self.opts.only.is_empty() || self.opts.only.contains(id)
+    pub(crate) fn wants(&self, id: Id) -> bool {
+        self.opts.only.is_empty() || self.opts.only.contains(&id)
     }
 
-    fn push(&mut self, id: &'static str, check: &str, status: Status) {
-        if self.wants(id) {
-            self.outcomes.push(Outcome {
-                id,
-                check: check.to_owned(),
-                status,
-                expected: None,
-                found: None,
-                exchange: None,
-                diff: None,
-            });
+    fn push(&mut self, outcome: Outcome) {
+        if self.wants(outcome.id) {
+            self.outcomes.push(outcome);
         }
     }
 
-    pub(crate) fn pass(&mut self, id: &'static str, check: &str) {
-        self.push(id, check, Status::Pass);
-    }
-
-    pub(crate) fn skip(&mut self, id: &'static str, check: &str, reason: &str) {
-        self.push(id, check, Status::Skip(reason.to_owned()));
-    }
-
-    pub(crate) fn fail(&mut self, id: &'static str, check: &str, expected: &str, found: &str, exchange: Option<usize>) {
-        if self.wants(id) {
-            self.outcomes.push(Outcome {
-                id,
-                check: check.to_owned(),
-                status: Status::Fail,
-                expected: Some(expected.to_owned()),
-                found: Some(self.http.mask(found)),
-                exchange,
-                diff: None,
-            });
+    fn outcome(id: Id, check: &str, status: Status) -> Outcome {
+        Outcome {
+            id,
+            check: check.to_owned(),
+            status,
+            expected: None,
+            found: None,
+            exchange: None,
+            diff: None,
         }
+    }
+
+    pub(crate) fn pass(&mut self, id: Id, check: &str) {
+        self.push(Ctx::outcome(id, check, Status::Pass));
+    }
+
+    pub(crate) fn skip(&mut self, id: Id, check: &str, reason: &str) {
+        self.push(Ctx::outcome(id, check, Status::Skip(reason.to_owned())));
+    }
+
+    pub(crate) fn fail(&mut self, id: Id, check: &str, expected: &str, found: &str, exchange: Option<usize>) {
+        let found = self.http.mask(found);
+        self.push(Outcome {
+            expected: Some(expected.to_owned()),
+            found: Some(found),
+            exchange,
+            ..Ctx::outcome(id, check, Status::Fail)
+        });
     }
 
     /// A failure showing how two JSON values differ.
-    pub(crate) fn fail_diff(
-        &mut self,
-        id: &'static str,
-        check: &str,
-        expected: &Value,
-        found: &Value,
-        exchange: Option<usize>,
-    ) {
-        if self.wants(id) {
-            let diff = crate::report::json_diff(expected, found);
-            self.outcomes.push(Outcome {
-                id,
-                check: check.to_owned(),
-                status: Status::Fail,
-                expected: Some("the values on the left".to_owned()),
-                found: Some("the values on the right".to_owned()),
-                exchange,
-                diff: Some(self.http.mask(&diff)),
-            });
-        }
+    pub(crate) fn fail_diff(&mut self, id: Id, check: &str, expected: &Value, found: &Value, exchange: Option<usize>) {
+        let diff = self.http.mask(&crate::report::json_diff(expected, found));
+        self.push(Outcome {
+            expected: Some("the values on the left".to_owned()),
+            found: Some("the values on the right".to_owned()),
+            exchange,
+            diff: Some(diff),
+            ..Ctx::outcome(id, check, Status::Fail)
+        });
     }
 
     /// Pass when `ok`, else fail with `expected` and what the reply was.
-    pub(crate) fn expect(&mut self, id: &'static str, check: &str, ok: bool, expected: &str, reply: &Reply) {
+    pub(crate) fn expect(&mut self, id: Id, check: &str, ok: bool, expected: &str, reply: &Reply) {
         if ok {
             self.pass(id, check);
         } else {
@@ -167,8 +180,38 @@ impl Ctx {
         }
     }
 
+    /// Sends `req` for a check of `id`: the reply, or, when none came, the
+    /// check's failure (`expected`, and why there was no reply) and
+    /// [`Stop`].
+    pub(crate) async fn send_for(&mut self, id: Id, check: &str, expected: &str, req: Req) -> Result<Reply, Stop> {
+        match self.http.send(req).await {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                self.transport_failure(id, check, expected, &e);
+                Err(Stop)
+            }
+        }
+    }
+
+    /// The one way a check sends a request and expects something of the
+    /// reply: `ok` decides pass or fail, `expected` says what was wanted
+    /// (said once, for both the failure and a reply that never came).
+    pub(crate) async fn expect_reply(
+        &mut self,
+        id: Id,
+        check: &str,
+        expected: &str,
+        req: Req,
+        ok: impl FnOnce(&Reply) -> bool,
+    ) -> Result<Reply, Stop> {
+        let r = self.send_for(id, check, expected, req).await?;
+        let passed = ok(&r);
+        self.expect(id, check, passed, expected, &r);
+        Ok(r)
+    }
+
     /// A request that got no response fails the check.
-    pub(crate) fn transport_failure(&mut self, id: &'static str, check: &str, expected: &str, e: &HttpError) {
+    fn transport_failure(&mut self, id: Id, check: &str, expected: &str, e: &HttpError) {
         self.fail(
             id,
             check,
@@ -205,10 +248,7 @@ impl Ctx {
 
     /// The schema errors of `body`, a response of `status`.
     pub(crate) fn schema_errors_of(&self, template: &str, method: &str, status: u16, body: &Value) -> Vec<String> {
-        let Some(spec) = &self.spec else {
-            return Vec::new();
-        };
-        match spec.response_validator(template, method, status) {
+        match self.spec.response_validator(template, method, status) {
             Ok(Some(v)) => v.errors(body),
             Ok(None) => Vec::new(),
             Err(e) => vec![format!("the spec has no schema for it: {e}")],
@@ -242,16 +282,6 @@ pub(crate) fn describe_reply(r: &Reply) -> String {
     s
 }
 
-/// The etag of an entity body.
-pub(crate) fn etag_of(v: &Value) -> Option<String> {
-    v.get("@odata.etag").and_then(Value::as_str).map(str::to_owned)
-}
-
-/// The id of an entity body.
-pub(crate) fn id_of(v: &Value) -> Option<String> {
-    v.get("id").and_then(Value::as_str).map(str::to_owned)
-}
-
 /// Why a run stopped before its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Interruption {
@@ -270,21 +300,26 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
     if opts.token.trim().is_empty() {
         return Err(Aborted("no token: pass --token or set BC_TOKEN".to_owned()));
     }
-    let spec = bc_spec::Spec::embedded().ok();
+    let bug = |e: bc_spec::SpecError| Aborted(format!("the embedded spec cannot be used (a bug of the suite): {e}"));
+    let spec = bc_spec::Spec::embedded().map_err(bug)?;
+    let contact = contact::Contact::from_spec(&spec).map_err(bug)?;
     let deadline = opts.deadline;
     let stop = opts.stop.clone();
     let mut ctx = Ctx {
         http,
         opts,
         spec,
+        contact,
         company: Uuid::nil(),
         listed: Vec::new(),
         contacts: Vec::new(),
         outcomes: Vec::new(),
+        write_target: None,
         pending_restore: None,
+        victims: Vec::new(),
     };
     let interrupted = {
-        let work = checks(&mut ctx);
+        let work = run_checks(&mut ctx);
         tokio::pin!(work);
         tokio::select! {
             done = &mut work => {
@@ -338,8 +373,8 @@ async fn stopped(stop: Option<watch::Receiver<bool>>) {
     }
 }
 
-/// Discovery, then every check.
-async fn checks(ctx: &mut Ctx) -> Result<(), Aborted> {
+/// Discovery, then the registered checks the run asks for, in order.
+async fn run_checks(ctx: &mut Ctx) -> Result<(), Aborted> {
     // Discovery: the company. Whether the run can be done is decided here.
     let companies = match ctx.send(Req::get("/companies")).await {
         Ok(r) => r,
@@ -359,7 +394,7 @@ async fn checks(ctx: &mut Ctx) -> Result<(), Aborted> {
             companies.status
         )));
     }
-    reads::companies(ctx, &companies).await;
+    reads::companies(ctx, &companies);
     let company = match ctx.opts.company {
         Some(c) => Some(c),
         None => companies.json().and_then(|v| {
@@ -376,39 +411,61 @@ async fn checks(ctx: &mut Ctx) -> Result<(), Aborted> {
             return Ok(());
         }
     }
-
-    reads::run(ctx).await;
-    if ctx.opts.allow_writes {
-        writes::run(ctx).await;
-    } else {
-        for id in writes::WRITE_IDS {
-            ctx.skip(
-                id,
-                "write checks",
-                "skipped: it writes; run with --allow-writes (every changed value is put back)",
-            );
+    let selected: Vec<&Check> = registry()
+        .iter()
+        .filter(|c| ctx.opts.only.is_empty() || c.ids.iter().any(|i| ctx.opts.only.contains(i)))
+        .collect();
+    // The listing is where every check that needs a contact finds one: it
+    // runs whenever such a check does, its outcomes reported if asked for.
+    let needs_contacts = selected
+        .iter()
+        .any(|c| c.needs.contacts > 0 || c.needs.writes || c.needs.deletes);
+    let mut writing = false;
+    for check in registry() {
+        if !(selected.iter().any(|c| std::ptr::eq(*c, check)) || (check.listing && needs_contacts)) {
+            continue;
         }
-    }
-    if ctx.opts.allow_delete {
-        writes::run_deletes(ctx).await;
-    } else {
-        for id in writes::DELETE_IDS {
-            ctx.skip(
-                id,
-                "delete checks",
-                "skipped: it deletes contacts; run with --allow-delete",
-            );
+        if let Some(why) = check.cannot_run(ctx) {
+            for id in check.ids {
+                ctx.skip(*id, check.name, &why);
+            }
+            continue;
         }
+        if check.needs.writes && !writing {
+            writing = true;
+            if let Err(why) = writes::begin(ctx).await {
+                // Without the contact to write to no write check can run.
+                for c in selected.iter().filter(|c| c.needs.writes) {
+                    for id in c.ids {
+                        ctx.skip(*id, c.name, &why);
+                    }
+                }
+                continue;
+            }
+        }
+        if check.needs.writes && ctx.write_target.is_none() {
+            continue;
+        }
+        if !check.needs.writes && writing && ctx.write_target.is_some() {
+            writes::end(ctx).await;
+        }
+        if check.needs.deletes && ctx.victims.is_empty() {
+            deletes::begin(ctx);
+        }
+        // A check that stopped has recorded why.
+        let _ = (check.run)(ctx).await;
     }
-    reads::aggregate(ctx);
+    if ctx.write_target.is_some() {
+        writes::end(ctx).await;
+    }
     Ok(())
 }
 
 fn skip_all(ctx: &mut Ctx, reason: &str) {
-    let done: BTreeSet<&str> = ctx.outcomes.iter().map(|o| o.id).collect();
-    for r in contract::REQUIREMENTS {
-        if !done.contains(r.id) {
-            ctx.skip(r.id, "all checks", reason);
+    let done: BTreeSet<Id> = ctx.outcomes.iter().map(|o| o.id).collect();
+    for id in Id::ALL {
+        if !done.contains(id) {
+            ctx.skip(*id, "all checks", reason);
         }
     }
 }

@@ -7,26 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::contact::{
+    DOCUMENTED_ID, ENTITY, LIST, PDF, documented_differences, documented_example, etag_of, id_of, is_guid,
+};
 use super::http::{Auth, Reply, Req};
-use super::{Ctx, DOCUMENTED_ID, Listed, SAMPLE, describe_reply, etag_of, id_of};
-
-const CONTACT_PROPS: [&str; 8] = [
-    "id",
-    "email",
-    "firstName",
-    "lastName",
-    "professionalTitle",
-    "customerId",
-    "customerName",
-    "primaryPhoneNumber",
-];
-const LIST: &str = "/companies({companyId})/customerContacts";
-const ENTITY: &str = "/companies({companyId})/customerContacts({customerContactId})";
-const PDF: &str = "/companies({companyId})/customerContacts({customerContactId})/pdfDocument";
-
-fn is_guid(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| s.len() == 36 && Uuid::parse_str(s).is_ok())
-}
+use super::listing::{MAX_PAGES, collect_pages, listing, page_len};
+use super::{Checked, Ctx, Listed, SAMPLE, describe_reply};
+use crate::contract::Id;
 
 fn is_json_type(r: &Reply) -> bool {
     r.header("content-type").is_some_and(|c| {
@@ -36,43 +23,10 @@ fn is_json_type(r: &Reply) -> bool {
     })
 }
 
-/// What is wrong with one contact representation; `full` when every property must be there.
-pub(crate) fn contact_problems(v: &Value, full: bool) -> Vec<String> {
-    let Value::Object(m) = v else {
-        return vec![format!("expected a JSON object, found {v}")];
-    };
-    let mut p = Vec::new();
-    for (k, val) in m {
-        if k.starts_with("@odata.") || k.contains("@odata.") {
-            continue;
-        }
-        if k == "pdfDocument" {
-            continue;
-        }
-        if !CONTACT_PROPS.contains(&k.as_str()) {
-            p.push(format!("unexpected property `{k}`"));
-        } else if matches!(k.as_str(), "id" | "customerId") {
-            if !is_guid(val) {
-                p.push(format!("`{k}` is not a GUID string: {val}"));
-            }
-        } else if !val.is_string() {
-            p.push(format!("`{k}` is not a string: {val}"));
-        }
-    }
-    if full {
-        for prop in CONTACT_PROPS {
-            if !m.contains_key(prop) {
-                p.push(format!("missing property `{prop}`"));
-            }
-        }
-    }
-    p
-}
-
 /// REP-2 and REP-3 of one JSON response.
 fn envelope(ctx: &mut Ctx, check: &str, r: &Reply) {
     ctx.expect(
-        "REP-2",
+        Id::Rep2,
         &format!("{check}: Content-Type is application/json"),
         is_json_type(r),
         "Content-Type: application/json",
@@ -87,7 +41,7 @@ fn envelope(ctx: &mut Ctx, check: &str, r: &Reply) {
     let has_context =
         serde_json::from_slice::<Context>(&r.body).is_ok_and(|c| c.context.as_ref().is_some_and(Value::is_string));
     ctx.expect(
-        "REP-3",
+        Id::Rep3,
         &format!("{check}: carries @odata.context"),
         has_context,
         "a top-level @odata.context string",
@@ -95,7 +49,8 @@ fn envelope(ctx: &mut Ctx, check: &str, r: &Reply) {
     );
 }
 
-pub(crate) async fn companies(ctx: &mut Ctx, r: &Reply) {
+/// COMP-1 (and REP-2, REP-3) of the discovery's `GET /companies`.
+pub(crate) fn companies(ctx: &mut Ctx, r: &Reply) {
     let check = "GET /companies lists companies with id, name and displayName";
     let mut problems = Vec::new();
     if r.status != 200 {
@@ -130,10 +85,10 @@ pub(crate) async fn companies(ctx: &mut Ctx, r: &Reply) {
         );
     }
     if problems.is_empty() {
-        ctx.pass("COMP-1", check);
+        ctx.pass(Id::Comp1, check);
     } else {
         ctx.fail(
-            "COMP-1",
+            Id::Comp1,
             check,
             "200 and {\"value\":[{\"id\":<GUID>,\"name\":…,\"displayName\":…}]}",
             &problems.join("; "),
@@ -151,7 +106,7 @@ pub(crate) async fn companies(ctx: &mut Ctx, r: &Reply) {
             })
             .unwrap_or(false);
         ctx.expect(
-            "REP-2",
+            Id::Rep2,
             "every company carries @odata.etag",
             all_etags,
             "@odata.etag on every entity",
@@ -160,206 +115,7 @@ pub(crate) async fn companies(ctx: &mut Ctx, r: &Reply) {
     }
 }
 
-/// The most pages one listing follows, whatever `max_pages` asks.
-pub(crate) const MAX_PAGES: usize = 2_000;
-
-/// Pages up to this size are checked against the schema whole; of a larger
-/// page, its first [`SCHEMA_SAMPLE`] entities are.
-const SCHEMA_WHOLE: usize = 4 * 1024 * 1024;
-const SCHEMA_SAMPLE: usize = 500;
-
-/// A page read without building its entities all at once: `value` stays
-/// raw text until each entity is parsed in turn.
-#[derive(serde::Deserialize)]
-struct RawPage<'a> {
-    #[serde(borrow, default)]
-    value: Option<&'a serde_json::value::RawValue>,
-    #[serde(rename = "@odata.nextLink", default)]
-    next_link: Option<Value>,
-    #[serde(rename = "@odata.context", default)]
-    context: Option<Value>,
-}
-
-/// What a listing found. Its entities went to the caller's sink one by one.
-pub(crate) struct Pages {
-    /// Each page's reply; only the first keeps its body.
-    pub(crate) replies: Vec<Reply>,
-    /// Per page: how many entities it held, and whether it had a nextLink.
-    pub(crate) pages: Vec<(usize, bool)>,
-    pub(crate) problems: Vec<(String, Option<usize>)>,
-    /// The schema errors of the pages, when `schema` named a path.
-    pub(crate) schema: Vec<String>,
-    pub(crate) items: usize,
-}
-
-impl Pages {
-    /// The last page's reply, or the first problem and where it was.
-    fn outcome(self) -> Result<Reply, (String, Option<usize>)> {
-        match (self.problems.into_iter().next(), self.replies.into_iter().last()) {
-            (None, Some(last)) => Ok(last),
-            (Some(problem), _) => Err(problem),
-            (None, None) => Err(("no page was read".to_owned(), None)),
-        }
-    }
-}
-
-/// Follows the list from `first` through every nextLink, handing each
-/// entity to `sink`. It stops at `max_pages` pages (and [`MAX_PAGES`]), at a
-/// nextLink seen before, and once the pages add up to more than `--max-body`
-/// bytes. A page is parsed entity by entity and its body dropped once read,
-/// so memory stays near one page whatever the server sends.
-pub(crate) async fn collect_pages(
-    ctx: &Ctx,
-    first: Req,
-    max_pages: usize,
-    schema: Option<&str>,
-    mut sink: impl FnMut(Value),
-) -> Pages {
-    let max_pages = max_pages.min(MAX_PAGES);
-    let budget = ctx.opts.max_body_bytes;
-    let mut total_bytes = 0usize;
-    let mut out = Pages {
-        replies: Vec::new(),
-        pages: Vec::new(),
-        problems: Vec::new(),
-        schema: Vec::new(),
-        items: 0,
-    };
-    let mut next = Some(first);
-    let mut seen_links = BTreeSet::new();
-    while let Some(req) = next.take() {
-        if out.replies.len() >= max_pages {
-            out.problems
-                .push((format!("more than {max_pages} pages; stopped following"), None));
-            break;
-        }
-        if total_bytes > budget {
-            out.problems.push((
-                format!("the pages add up to more than {budget} bytes (--max-body); stopped following"),
-                out.replies.last().map(|r: &Reply| r.exchange),
-            ));
-            break;
-        }
-        let headers = req.headers.clone();
-        let mut r = match ctx.send(req).await {
-            Ok(r) => r,
-            Err(e) => {
-                out.problems
-                    .push((format!("a page gave no usable response: {e}"), Some(e.exchange)));
-                break;
-            }
-        };
-        if r.status != 200 {
-            out.problems
-                .push((format!("a page answered {}", describe_reply(&r)), Some(r.exchange)));
-            out.replies.push(r);
-            break;
-        }
-        total_bytes = total_bytes.saturating_add(r.body.len());
-        let Ok(page) = serde_json::from_slice::<RawPage<'_>>(&r.body) else {
-            let what = if serde_json::from_slice::<serde::de::IgnoredAny>(&r.body).is_ok() {
-                "a page is not a JSON object"
-            } else {
-                "a page is not JSON"
-            };
-            out.problems.push((what.to_owned(), Some(r.exchange)));
-            out.replies.push(r);
-            break;
-        };
-        let raw_items = page
-            .value
-            .and_then(|raw| serde_json::from_str::<Vec<&serde_json::value::RawValue>>(raw.get()).ok());
-        match &raw_items {
-            Some(items) => {
-                out.pages.push((items.len(), page.next_link.is_some()));
-                out.items += items.len();
-                if let Some(template) = schema {
-                    out.schema
-                        .extend(page_schema_errors(ctx, template, &r, items, page.context.as_ref()));
-                }
-                for raw in items {
-                    if let Ok(v) = serde_json::from_str::<Value>(raw.get()) {
-                        sink(v);
-                    }
-                }
-            }
-            None => {
-                out.pages.push((0, page.next_link.is_some()));
-                out.problems
-                    .push(("a page has no `value` array".to_owned(), Some(r.exchange)));
-            }
-        }
-        if let Some(link) = &page.next_link {
-            match link.as_str() {
-                Some(l) if !ctx.http.same_origin(l) && (l.starts_with("http://") || l.starts_with("https://")) => {
-                    out.problems.push((format!("a nextLink points to another origin ({l}); it was not followed, and the token is never sent there"), Some(r.exchange)));
-                }
-                Some(l) if !seen_links.insert(l.to_owned()) => {
-                    out.problems
-                        .push((format!("the nextLink {l} was already followed once"), Some(r.exchange)));
-                }
-                Some(l) => {
-                    let target = if l.starts_with("http://") || l.starts_with("https://") {
-                        l.to_owned()
-                    } else {
-                        format!("{}{}", ctx.http.base_url(), l.trim_start_matches('.'))
-                    };
-                    let mut req = Req::get(target);
-                    req.headers = headers;
-                    next = Some(req);
-                }
-                None => out
-                    .problems
-                    .push(("@odata.nextLink is not a string".to_owned(), Some(r.exchange))),
-            }
-        }
-        drop(raw_items);
-        if !out.replies.is_empty() {
-            r.body = bytes::Bytes::new();
-        }
-        out.replies.push(r);
-    }
-    out
-}
-
-/// A page's schema errors: the whole page when it is small, else a page of
-/// its first entities (with its `@odata.context`).
-fn page_schema_errors(
-    ctx: &Ctx,
-    template: &str,
-    r: &Reply,
-    items: &[&serde_json::value::RawValue],
-    context: Option<&Value>,
-) -> Vec<String> {
-    if r.body.len() <= SCHEMA_WHOLE {
-        return ctx.schema_errors(template, "get", r);
-    }
-    let mut sample = serde_json::Map::new();
-    if let Some(c) = context {
-        sample.insert("@odata.context".to_owned(), c.clone());
-    }
-    let values: Vec<Value> = items
-        .iter()
-        .take(SCHEMA_SAMPLE)
-        .filter_map(|raw| serde_json::from_str(raw.get()).ok())
-        .collect();
-    sample.insert("value".to_owned(), Value::Array(values));
-    ctx.schema_errors_of(template, "get", r.status, &Value::Object(sample))
-}
-
-pub(crate) async fn run(ctx: &mut Ctx) {
-    list(ctx).await;
-    unknown_company(ctx).await;
-    auth(ctx).await;
-    single(ctx).await;
-    keys(ctx).await;
-    paging(ctx).await;
-    options(ctx).await;
-    pdf(ctx).await;
-    malformed(ctx).await;
-}
-
-async fn list(ctx: &mut Ctx) {
+pub(crate) async fn list(ctx: &mut Ctx) -> Checked {
     let check = "the list, following every nextLink, has each contact once";
     let mut ids: BTreeMap<String, usize> = BTreeMap::new();
     let mut no_id = false;
@@ -369,10 +125,11 @@ async fn list(ctx: &mut Ctx) {
     let mut etags_missing = 0usize;
     let mut listed = Vec::new();
     let mut sample = Vec::new();
+    let contact = ctx.contact.clone();
     let pages = collect_pages(ctx, Req::get(ctx.contacts_path()), MAX_PAGES, Some(LIST), |it| {
         let id = id_of(&it);
         // Representation of every listed contact (a few examples kept).
-        let problems = contact_problems(&it, true);
+        let problems = contact.problems(&it, true);
         rep_count += problems.len();
         if rep.len() < 8 {
             rep.extend(
@@ -430,11 +187,11 @@ async fn list(ctx: &mut Ctx) {
         ));
     }
     match problems.first() {
-        None => ctx.pass("COL-1", check),
+        None => ctx.pass(Id::Col1, check),
         Some((_, exchange)) => {
             let all: Vec<&str> = problems.iter().map(|(p, _)| p.as_str()).collect();
             ctx.fail(
-                "COL-1",
+                Id::Col1,
                 check,
                 "{\"value\":[…]} pages whose nextLinks lead to each contact exactly once",
                 &all.join("; "),
@@ -449,25 +206,32 @@ async fn list(ctx: &mut Ctx) {
     let ex = replies.first().map(|r| r.exchange);
     if pages.items == 0 {
         ctx.skip(
-            "REP-1",
+            Id::Rep1,
             "listed contacts have the documented properties",
             "skipped: the list has no contacts to look at",
         );
     } else if rep_count == 0 {
-        ctx.pass("REP-1", "listed contacts have the documented properties");
+        ctx.pass(Id::Rep1, "listed contacts have the documented properties");
     } else {
         let mut found = rep.iter().take(8).cloned().collect::<Vec<_>>().join("; ");
         if rep_count > 8 {
             found.push_str(&format!("; … {rep_count} problems in all"));
         }
-        ctx.fail("REP-1", "listed contacts have the documented properties", "id, email, firstName, lastName, professionalTitle, customerId, customerName, primaryPhoneNumber; GUID ids, string values", &found, ex);
+        let expected = ctx.contact.expected();
+        ctx.fail(
+            Id::Rep1,
+            "listed contacts have the documented properties",
+            &expected,
+            &found,
+            ex,
+        );
     }
     if pages.items > 0 {
         if etags_missing == 0 {
-            ctx.pass("REP-2", "every listed contact carries @odata.etag");
+            ctx.pass(Id::Rep2, "every listed contact carries @odata.etag");
         } else {
             ctx.fail(
-                "REP-2",
+                Id::Rep2,
                 "every listed contact carries @odata.etag",
                 "an @odata.etag string on each entity",
                 &format!("missing on {etags_missing}, such as {}", etags.join(", ")),
@@ -480,23 +244,23 @@ async fn list(ctx: &mut Ctx) {
     }
     ctx.listed = listed;
     ctx.contacts = sample;
+    Ok(())
 }
 
-async fn unknown_company(ctx: &mut Ctx) {
+pub(crate) async fn unknown_company(ctx: &mut Ctx) -> Checked {
     let check = "any path under an unknown company gets 404";
     let unknown = Uuid::new_v4();
     for path in [
         format!("/companies({unknown})/customerContacts"),
         format!("/companies({unknown})/customerContacts({})", Uuid::new_v4()),
     ] {
-        match ctx.send(Req::get(path)).await {
-            Ok(r) => ctx.expect("COMP-1", check, r.status == 404, "404", &r),
-            Err(e) => ctx.transport_failure("COMP-1", check, "404", &e),
-        }
+        ctx.expect_reply(Id::Comp1, check, "404", Req::get(path), |r| r.status == 404)
+            .await?;
     }
+    Ok(())
 }
 
-async fn auth(ctx: &mut Ctx) {
+pub(crate) async fn auth(ctx: &mut Ctx) -> Checked {
     let mut targets = vec!["/companies".to_owned(), ctx.contacts_path()];
     if let Some(id) = ctx.contacts.first().and_then(id_of) {
         targets.push(ctx.contact_path(&id));
@@ -507,42 +271,31 @@ async fn auth(ctx: &mut Ctx) {
             "GET {} without a token gets 401",
             t.replace(&ctx.company.to_string(), "{company}")
         );
-        match ctx.send(Req::get(t.clone()).auth(Auth::None)).await {
-            Ok(r) => ctx.expect("AUTH-1", &check, r.status == 401, "401", &r),
-            Err(e) => ctx.transport_failure("AUTH-1", &check, "401", &e),
-        }
+        let req = Req::get(t.clone()).auth(Auth::None);
+        ctx.expect_reply(Id::Auth1, &check, "401", req, |r| r.status == 401)
+            .await?;
     }
     let check = "a token the server does not accept gets 401";
-    match ctx.send(Req::get(ctx.contacts_path()).auth(Auth::Bogus)).await {
-        Ok(r) => ctx.expect("AUTH-2", check, r.status == 401, "401", &r),
-        Err(e) => ctx.transport_failure("AUTH-2", check, "401", &e),
-    }
+    let req = Req::get(ctx.contacts_path()).auth(Auth::Bogus);
+    ctx.expect_reply(Id::Auth2, check, "401", req, |r| r.status == 401)
+        .await?;
+    Ok(())
 }
 
 /// GET-1, REP-1/2/3/4 on single entities, COL-4 for every listed contact,
 /// and the documented GET exchange.
-async fn single(ctx: &mut Ctx) {
-    if ctx.contacts.is_empty() {
-        for id in ["GET-1", "COL-4", "REP-4"] {
-            ctx.skip(id, "single-entity GET", "skipped: the list has no contacts to read");
-        }
-    }
+pub(crate) async fn single(ctx: &mut Ctx) -> Checked {
     let listed = ctx.contacts.clone();
     let mut col4 = Vec::new();
     let mut col4_exchange = None;
     for (i, item) in listed.iter().enumerate().take(200) {
         let Some(id) = id_of(item) else { continue };
-        let r = match ctx.send(Req::get(ctx.contact_path(&id))).await {
-            Ok(r) => r,
-            Err(e) => {
-                ctx.transport_failure(
-                    "GET-1",
-                    "GET of a listed contact returns 200 and the contact",
-                    "200 and the contact",
-                    &e,
-                );
-                continue;
-            }
+        let check = "GET of a listed contact returns 200 and the contact";
+        let Ok(r) = ctx
+            .send_for(Id::Get1, check, "200 and the contact", Req::get(ctx.contact_path(&id)))
+            .await
+        else {
+            continue;
         };
         let body = r.json();
         if i == 0 || id.eq_ignore_ascii_case(DOCUMENTED_ID) {
@@ -553,7 +306,7 @@ async fn single(ctx: &mut Ctx) {
                     .and_then(id_of)
                     .is_some_and(|b| b.eq_ignore_ascii_case(&id));
             ctx.expect(
-                "GET-1",
+                Id::Get1,
                 "GET of a listed contact returns 200 and that contact",
                 ok,
                 "200 and a body whose id is the key",
@@ -564,7 +317,7 @@ async fn single(ctx: &mut Ctx) {
                 let header = r.header("etag").map(str::to_owned);
                 let body_etag = body.as_ref().and_then(etag_of);
                 ctx.expect(
-                    "REP-2",
+                    Id::Rep2,
                     "a single contact carries @odata.etag",
                     body_etag.is_some(),
                     "@odata.etag in the body",
@@ -572,7 +325,7 @@ async fn single(ctx: &mut Ctx) {
                 );
                 let same = header.is_some() && header == body_etag;
                 ctx.expect(
-                    "REP-4",
+                    Id::Rep4,
                     "GET sends an ETag header equal to @odata.etag",
                     same,
                     "an ETag header equal to the body's @odata.etag",
@@ -606,13 +359,14 @@ async fn single(ctx: &mut Ctx) {
     if !listed.is_empty() {
         let check = "each listed contact equals its single GET, etag included";
         match col4.first() {
-            None => ctx.pass("COL-4", check),
+            None => ctx.pass(Id::Col4, check),
             Some((a, b)) => {
                 let (a, b) = (a.clone(), b.clone());
-                ctx.fail_diff("COL-4", check, &a, &b, col4_exchange)
+                ctx.fail_diff(Id::Col4, check, &a, &b, col4_exchange)
             }
         }
     }
+    Ok(())
 }
 
 /// The documented GET exchange replayed on a contact: the id is the one
@@ -621,7 +375,7 @@ async fn single(ctx: &mut Ctx) {
 async fn documented_get(ctx: &mut Ctx, id: &str, r: &Reply) {
     let check = "documented GET exchange: 200 with the contact, as the seed page shows";
     if r.status != 200 {
-        ctx.expect("GET-1", check, false, "200", r);
+        ctx.expect(Id::Get1, check, false, "200", r);
         return;
     }
     let mut problems: Vec<String> = ctx
@@ -630,12 +384,12 @@ async fn documented_get(ctx: &mut Ctx, id: &str, r: &Reply) {
         .map(|e| format!("schema: {e}"))
         .collect();
     let body = r.json().unwrap_or(Value::Null);
-    problems.extend(contact_problems(&body, true));
+    problems.extend(ctx.contact.problems(&body, true));
     if problems.is_empty() {
-        ctx.pass("REP-1", "a single contact has the documented properties");
+        ctx.pass(Id::Rep1, "a single contact has the documented properties");
     } else {
         ctx.fail(
-            "REP-1",
+            Id::Rep1,
             "a single contact has the documented properties",
             "the customerContact schema",
             &problems.join("; "),
@@ -645,53 +399,20 @@ async fn documented_get(ctx: &mut Ctx, id: &str, r: &Reply) {
     if id.eq_ignore_ascii_case(DOCUMENTED_ID) {
         if let Some(documented) = documented_example(ctx, "get") {
             match documented_differences(&documented, &body, |_| true) {
-                None => ctx.pass("GET-1", check),
-                Some((expected, found)) => ctx.fail_diff("GET-1", check, &expected, &found, Some(r.exchange)),
+                None => ctx.pass(Id::Get1, check),
+                Some((expected, found)) => ctx.fail_diff(Id::Get1, check, &expected, &found, Some(r.exchange)),
             }
         }
     } else {
-        ctx.pass("GET-1", check);
+        ctx.pass(Id::Get1, check);
     }
 }
 
-/// The values of `found` that differ from a documented example, on the
-/// example's own properties (ids and annotations aside): `(expected, found)`.
-pub(crate) fn documented_differences(
-    documented: &Value,
-    found: &Value,
-    keys: impl Fn(&str) -> bool,
-) -> Option<(Value, Value)> {
-    let (Value::Object(doc), Value::Object(got)) = (documented, found) else {
-        return Some((documented.clone(), found.clone()));
-    };
-    let mut expected = serde_json::Map::new();
-    let mut actual = serde_json::Map::new();
-    for (k, v) in doc {
-        if k.starts_with("@odata.") || k == "id" || k == "customerId" || !keys(k) {
-            continue;
-        }
-        expected.insert(k.clone(), v.clone());
-        actual.insert(k.clone(), got.get(k).cloned().unwrap_or(Value::Null));
-    }
-    (expected != actual).then(|| (Value::Object(expected), Value::Object(actual)))
-}
-
-/// The documented response example of the single-contact `method`.
-pub(crate) fn documented_example(ctx: &Ctx, method: &str) -> Option<Value> {
-    let spec = ctx.spec.as_ref()?;
-    let path = format!(
-        "/paths/{}/{method}/responses/200/content/application~1json/examples/documented/value",
-        ENTITY.replace('/', "~1")
-    );
-    spec.document().pointer(&path).cloned()
-}
-
-async fn keys(ctx: &mut Ctx) {
+pub(crate) async fn keys(ctx: &mut Ctx) -> Checked {
     let check = "a well-formed id of no contact gets 404";
-    match ctx.send(Req::get(ctx.contact_path(&Uuid::new_v4().to_string()))).await {
-        Ok(r) => ctx.expect("GET-2", check, r.status == 404, "404", &r),
-        Err(e) => ctx.transport_failure("GET-2", check, "404", &e),
-    }
+    let req = Req::get(ctx.contact_path(&Uuid::new_v4().to_string()));
+    ctx.expect_reply(Id::Get2, check, "404", req, |r| r.status == 404)
+        .await?;
     // A listed id with white space around it is not a GUID either: a server
     // that trims keys would answer 200.
     let listed = ctx
@@ -712,24 +433,18 @@ async fn keys(ctx: &mut Ctx) {
     for key in fixed.iter().map(|k| (*k).to_owned()).chain(padded) {
         let key = key.as_str();
         let check = format!("the key `{key}` gets 400 or 404");
-        match ctx.send(Req::get(ctx.contact_path(key))).await {
-            Ok(r) => ctx.expect("GET-3", &check, r.status == 400 || r.status == 404, "400 or 404", &r),
-            Err(e) => ctx.transport_failure("GET-3", &check, "400 or 404", &e),
-        }
+        let req = Req::get(ctx.contact_path(key));
+        ctx.expect_reply(Id::Get3, &check, "400 or 404", req, |r| {
+            r.status == 400 || r.status == 404
+        })
+        .await?;
     }
+    Ok(())
 }
 
-async fn paging(ctx: &mut Ctx) {
+pub(crate) async fn paging(ctx: &mut Ctx) -> Checked {
     let check = "Prefer: odata.maxpagesize=N gives pages of at most N, with a nextLink while more remain";
     let total = ctx.listed.len();
-    if total < 2 {
-        ctx.skip(
-            "COL-2",
-            check,
-            "skipped: needs at least two contacts to see more than one page",
-        );
-        return;
-    }
     // Small pages, but no more than about a thousand of them.
     let n = if total > 4 { total.div_ceil(1_000).max(2) } else { 1 };
     let first = Req::get(ctx.contacts_path()).header("Prefer", format!("odata.maxpagesize={n}"));
@@ -765,56 +480,30 @@ async fn paging(ctx: &mut Ctx) {
         ));
     }
     if issues.is_empty() {
-        ctx.pass("COL-2", check);
+        ctx.pass(Id::Col2, check);
     } else {
         ctx.fail(
-            "COL-2",
+            Id::Col2,
             check,
             &format!("pages of at most {n} covering all {total} contacts"),
             &issues.join("; "),
             exchange.or(pages.replies.first().map(|r| r.exchange)),
         );
     }
-}
-
-/// How many entities a page holds, read without building them.
-fn page_len(r: &Reply) -> Option<usize> {
-    let page = serde_json::from_slice::<RawPage<'_>>(&r.body).ok()?;
-    serde_json::from_str::<Vec<serde::de::IgnoredAny>>(page.value?.get())
-        .ok()
-        .map(|v| v.len())
-}
-
-/// What `keep` takes of every entity of a listing, following its
-/// nextLinks, and the last page's reply or what went wrong and where.
-async fn listing<T>(
-    ctx: &Ctx,
-    target: String,
-    expected: usize,
-    mut keep: impl FnMut(&Value) -> T,
-) -> (Vec<T>, Result<Reply, (String, Option<usize>)>) {
-    let mut kept = Vec::new();
-    let pages = collect_pages(ctx, Req::get(target), expected + 5, None, |v| kept.push(keep(&v))).await;
-    (kept, pages.outcome())
+    Ok(())
 }
 
 /// `$top`, `$skip`, `$select`, `$orderby`, `$filter` and their refusals.
-async fn options(ctx: &mut Ctx) {
+pub(crate) async fn options(ctx: &mut Ctx) -> Checked {
     let total = ctx.listed.len();
-    if total == 0 {
-        ctx.skip("COL-3", "query options", "skipped: the list has no contacts to query");
-        return;
-    }
     let base = ctx.contacts_path();
     // $top
     let check = "$top=1 returns one contact";
-    match ctx.send(Req::get(format!("{base}?$top=1"))).await {
-        Ok(r) => {
-            let ok = r.status == 200 && page_len(&r) == Some(1);
-            ctx.expect("COL-3", check, ok, "200 with exactly one contact", &r)
-        }
-        Err(e) => ctx.transport_failure("COL-3", check, "200 with one contact", &e),
-    }
+    let req = Req::get(format!("{base}?$top=1"));
+    ctx.expect_reply(Id::Col3, check, "200 with exactly one contact", req, |r| {
+        r.status == 200 && page_len(r) == Some(1)
+    })
+    .await?;
     // $orderby and $skip, compared on ids; every page followed, since a
     // server may page its answers.
     let check = "$orderby=id with $skip=1 leaves out the first contact of the same order";
@@ -829,7 +518,7 @@ async fn options(ctx: &mut Ctx) {
                 .all(|w| w[0].to_ascii_lowercase() <= w[1].to_ascii_lowercase());
             let ok = ia.len() == total && sorted && ib.as_slice() == ia.get(1..).unwrap_or_default();
             ctx.expect(
-                "COL-3",
+                Id::Col3,
                 check,
                 ok,
                 "the ordered list, then the same list without its first contact",
@@ -837,7 +526,7 @@ async fn options(ctx: &mut Ctx) {
             )
         }
         (Err((found, exchange)), _) | (_, Err((found, exchange))) => {
-            ctx.fail("COL-3", check, "two ordered lists", &found, exchange)
+            ctx.fail(Id::Col3, check, "two ordered lists", &found, exchange)
         }
     }
     // $orderby desc on a string property. Business Central orders text
@@ -848,9 +537,9 @@ async fn options(ctx: &mut Ctx) {
         (v, Ok(r)) => {
             let names: Vec<String> = v.into_iter().flatten().collect();
             let ok = names.len() == total && names.windows(2).all(|w| w[0] >= w[1]);
-            ctx.expect("COL-3", check, ok, "every contact, lastName descending", &r)
+            ctx.expect(Id::Col3, check, ok, "every contact, lastName descending", &r)
         }
-        (_, Err((found, exchange))) => ctx.fail("COL-3", check, "a sorted list", &found, exchange),
+        (_, Err((found, exchange))) => ctx.fail(Id::Col3, check, "a sorted list", &found, exchange),
     }
     // $select
     let check = "$select=email returns email (and annotations) only";
@@ -863,14 +552,14 @@ async fn options(ctx: &mut Ctx) {
         (v, Ok(r)) => {
             let ok = v.len() == total && v.iter().all(|c| *c);
             ctx.expect(
-                "COL-3",
+                Id::Col3,
                 check,
                 ok,
                 "every contact with email and no other property (id allowed)",
                 &r,
             )
         }
-        (_, Err((found, exchange))) => ctx.fail("COL-3", check, "a selected list", &found, exchange),
+        (_, Err((found, exchange))) => ctx.fail(Id::Col3, check, "a selected list", &found, exchange),
     }
     // $filter eq on a property of the first contact.
     if let Some(last) = ctx.listed[0].last_name.clone() {
@@ -896,9 +585,9 @@ async fn options(ctx: &mut Ctx) {
         match listing(ctx, format!("{base}?$filter={q}"), expected.len(), id_of).await {
             (v, Ok(r)) => {
                 let got: BTreeSet<String> = v.into_iter().flatten().collect();
-                ctx.expect("COL-3", check, got == expected, &wanted, &r)
+                ctx.expect(Id::Col3, check, got == expected, &wanted, &r)
             }
-            (_, Err((found, exchange))) => ctx.fail("COL-3", check, &wanted, &found, exchange),
+            (_, Err((found, exchange))) => ctx.fail(Id::Col3, check, &wanted, &found, exchange),
         }
     }
     for (option, value) in [
@@ -907,122 +596,94 @@ async fn options(ctx: &mut Ctx) {
         ("$orderby", "nickName"),
     ] {
         let check = format!("an unknown property in {option} gets 400");
-        match ctx.send(Req::get(format!("{base}?{option}={value}"))).await {
-            Ok(r) => ctx.expect("COL-3", &check, r.status == 400, "400", &r),
-            Err(e) => ctx.transport_failure("COL-3", &check, "400", &e),
-        }
+        let req = Req::get(format!("{base}?{option}={value}"));
+        ctx.expect_reply(Id::Col3, &check, "400", req, |r| r.status == 400)
+            .await?;
     }
+    Ok(())
 }
 
-async fn pdf(ctx: &mut Ctx) {
+pub(crate) async fn pdf(ctx: &mut Ctx) -> Checked {
     let Some(id) = ctx.contacts.first().and_then(id_of) else {
-        for id in ["PDF-1", "PDF-2"] {
-            ctx.skip(id, "pdfDocument", "skipped: the list has no contacts");
-        }
-        pdf_unknown(ctx).await;
-        return;
+        return Ok(());
     };
     let check = "pdfDocument is one object with id, parentId (the contact), parentType and the media link";
-    match ctx
-        .send(Req::get(format!("{}/pdfDocument", ctx.contact_path(&id))))
-        .await
+    let expected = "200 and the pdfDocument object";
+    let req = Req::get(format!("{}/pdfDocument", ctx.contact_path(&id)));
+    let r = ctx.send_for(Id::Pdf1, check, expected, req).await?;
+    let body = r.json().unwrap_or(Value::Null);
+    let mut problems: Vec<String> = Vec::new();
+    if r.status != 200 {
+        problems.push(format!("status {}", r.status));
+    } else {
+        problems.extend(
+            ctx.schema_errors(PDF, "get", &r)
+                .into_iter()
+                .map(|e| format!("schema: {e}")),
+        );
+    }
+    if body.get("value").is_some() {
+        problems.push("a collection (`value`) instead of one object".to_owned());
+    }
+    if !body.get("id").is_some_and(is_guid) {
+        problems.push("no GUID `id`".to_owned());
+    }
+    if !body
+        .get("parentId")
+        .and_then(Value::as_str)
+        .is_some_and(|p| p.eq_ignore_ascii_case(&id))
     {
-        Ok(r) => {
-            let body = r.json().unwrap_or(Value::Null);
-            let mut problems: Vec<String> = Vec::new();
-            if r.status != 200 {
-                problems.push(format!("status {}", r.status));
-            } else {
-                problems.extend(
-                    ctx.schema_errors(PDF, "get", &r)
-                        .into_iter()
-                        .map(|e| format!("schema: {e}")),
-                );
-            }
-            if body.get("value").is_some() {
-                problems.push("a collection (`value`) instead of one object".to_owned());
-            }
-            if !body.get("id").is_some_and(is_guid) {
-                problems.push("no GUID `id`".to_owned());
-            }
-            if !body
-                .get("parentId")
-                .and_then(Value::as_str)
-                .is_some_and(|p| p.eq_ignore_ascii_case(&id))
-            {
-                problems.push("`parentId` is not the contact's id".to_owned());
-            }
-            if !body.get("parentType").is_some_and(Value::is_string) {
-                problems.push("no `parentType`".to_owned());
-            }
-            if !body
-                .get("pdfDocumentContent@odata.mediaReadLink")
-                .is_some_and(Value::is_string)
-            {
-                problems.push("no `pdfDocumentContent@odata.mediaReadLink`".to_owned());
-            }
-            if problems.is_empty() {
-                ctx.pass("PDF-1", check);
-            } else {
-                ctx.fail(
-                    "PDF-1",
-                    check,
-                    "200 and the pdfDocument object",
-                    &problems.join("; "),
-                    Some(r.exchange),
-                );
-            }
-        }
-        Err(e) => ctx.transport_failure("PDF-1", check, "200 and the pdfDocument object", &e),
+        problems.push("`parentId` is not the contact's id".to_owned());
+    }
+    if !body.get("parentType").is_some_and(Value::is_string) {
+        problems.push("no `parentType`".to_owned());
+    }
+    if !body
+        .get("pdfDocumentContent@odata.mediaReadLink")
+        .is_some_and(Value::is_string)
+    {
+        problems.push("no `pdfDocumentContent@odata.mediaReadLink`".to_owned());
+    }
+    if problems.is_empty() {
+        ctx.pass(Id::Pdf1, check);
+    } else {
+        ctx.fail(Id::Pdf1, check, expected, &problems.join("; "), Some(r.exchange));
     }
     let check = "pdfDocumentContent is a PDF";
-    match ctx
-        .send(
-            Req::get(format!("{}/pdfDocument/pdfDocumentContent", ctx.contact_path(&id)))
-                .header("Accept", "application/pdf, application/octet-stream"),
-        )
-        .await
-    {
-        Ok(r) => {
-            let media = r
-                .header("content-type")
-                .and_then(|c| c.split(';').next())
-                .map(|m| m.trim().to_ascii_lowercase())
-                .unwrap_or_default();
-            let ok = r.status == 200
-                && (media == "application/pdf" || media == "application/octet-stream")
-                && r.body.starts_with(b"%PDF-");
-            let found = format!("{} {media}, body starting {:?}", r.status, r.masker.excerpt(&r.body, 8));
-            if ok {
-                ctx.pass("PDF-2", check);
-            } else {
-                ctx.fail(
-                    "PDF-2",
-                    check,
-                    "200, application/pdf or application/octet-stream, a body starting with %PDF-",
-                    &found,
-                    Some(r.exchange),
-                );
-            }
-        }
-        Err(e) => ctx.transport_failure("PDF-2", check, "a PDF", &e),
+    let expected = "200, application/pdf or application/octet-stream, a body starting with %PDF-";
+    let req = Req::get(format!("{}/pdfDocument/pdfDocumentContent", ctx.contact_path(&id)))
+        .header("Accept", "application/pdf, application/octet-stream");
+    let r = ctx.send_for(Id::Pdf2, check, expected, req).await?;
+    let media = r
+        .header("content-type")
+        .and_then(|c| c.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let ok = r.status == 200
+        && (media == "application/pdf" || media == "application/octet-stream")
+        && r.body.starts_with(b"%PDF-");
+    if ok {
+        ctx.pass(Id::Pdf2, check);
+    } else {
+        let found = format!("{} {media}, body starting {:?}", r.status, r.masker.excerpt(&r.body, 8));
+        ctx.fail(Id::Pdf2, check, expected, &found, Some(r.exchange));
     }
-    pdf_unknown(ctx).await;
+    Ok(())
 }
 
-async fn pdf_unknown(ctx: &mut Ctx) {
+pub(crate) async fn pdf_unknown(ctx: &mut Ctx) -> Checked {
     let unknown = ctx.contact_path(&Uuid::new_v4().to_string());
     for suffix in ["/pdfDocument", "/pdfDocument/pdfDocumentContent"] {
         let check = format!("{suffix} of an unknown contact gets 404");
-        match ctx.send(Req::get(format!("{unknown}{suffix}"))).await {
-            Ok(r) => ctx.expect("PDF-3", &check, r.status == 404, "404", &r),
-            Err(e) => ctx.transport_failure("PDF-3", &check, "404", &e),
-        }
+        let req = Req::get(format!("{unknown}{suffix}"));
+        ctx.expect_reply(Id::Pdf3, &check, "404", req, |r| r.status == 404)
+            .await?;
     }
+    Ok(())
 }
 
 /// Malformed reads: every answer must be a 4xx (checked by ERR-1/ERR-2).
-async fn malformed(ctx: &mut Ctx) {
+pub(crate) async fn malformed(ctx: &mut Ctx) -> Checked {
     let base = ctx.contacts_path();
     let long = "a".repeat(8000);
     let requests = vec![
@@ -1065,14 +726,13 @@ async fn malformed(ctx: &mut Ctx) {
     }
     // The server must still be there to answer.
     let check = "the server still answers after malformed and deeply nested requests";
-    match ctx.send(Req::get(base)).await {
-        Ok(r) => ctx.expect("ERR-2", check, r.status == 200, "200", &r),
-        Err(e) => ctx.transport_failure("ERR-2", check, "200", &e),
-    }
+    ctx.expect_reply(Id::Err2, check, "200", Req::get(base), |r| r.status == 200)
+        .await?;
+    Ok(())
 }
 
 /// ERR-1 and ERR-2 over every exchange of the run.
-pub(crate) fn aggregate(ctx: &mut Ctx) {
+pub(crate) async fn aggregate(ctx: &mut Ctx) -> Checked {
     let exchanges = ctx.http.exchanges();
     let mut err1 = Vec::new();
     let mut err2 = Vec::new();
@@ -1107,7 +767,7 @@ pub(crate) fn aggregate(ctx: &mut Ctx) {
     }
     let check = "every 4xx and 5xx of the run has an OData error body";
     match err1.first() {
-        None => ctx.pass("ERR-1", check),
+        None => ctx.pass(Id::Err1, check),
         Some((i, _)) => {
             let found = format!(
                 "{} response(s) without one: {}",
@@ -1115,7 +775,7 @@ pub(crate) fn aggregate(ctx: &mut Ctx) {
                 err1.iter().take(3).map(|e| e.1.as_str()).collect::<Vec<_>>().join("; ")
             );
             ctx.fail(
-                "ERR-1",
+                Id::Err1,
                 check,
                 "{\"error\":{\"code\":\"<non-empty>\",\"message\":\"<string>\"}}",
                 &found,
@@ -1125,14 +785,15 @@ pub(crate) fn aggregate(ctx: &mut Ctx) {
     }
     let check = "no request of the run, malformed ones included, got a 5xx";
     match err2.first() {
-        None => ctx.pass("ERR-2", check),
+        None => ctx.pass(Id::Err2, check),
         Some((i, _)) => {
             let found = format!(
                 "{} 5xx response(s): {}",
                 err2.len(),
                 err2.iter().take(3).map(|e| e.1.as_str()).collect::<Vec<_>>().join("; ")
             );
-            ctx.fail("ERR-2", check, "no 5xx", &found, Some(*i));
+            ctx.fail(Id::Err2, check, "no 5xx", &found, Some(*i));
         }
     }
+    Ok(())
 }
