@@ -1,19 +1,18 @@
 //! `operations.rs`: a builder per operation, its error and header types, and
 //! the `Client` method that starts it.
 //!
-//! The regular items are text: the `Client` method, the builder struct and
-//! its `impl` (`new`, setters, `send`, `request`), its `IntoFuture` and its
-//! result alias. The items whose shape follows the operation closely are
-//! tokens: a second `impl` of the builder (`decode`, and `stream` or
-//! `send_stream` where the operation has them), the error enum with its
-//! `ErrorDetails`, the headers struct and the success enum.
+//! Per operation: the `Client` method, the builder struct and its `impl`
+//! (`new`, setters, `send`, `request`), its `IntoFuture` and its result
+//! alias ([`operation_text`]); then what reads its responses: a second
+//! `impl` of the builder (`decode`, and `stream` or `send_stream` where the
+//! operation has them), the error enum with its `ErrorDetails`, the headers
+//! struct and the success enum ([`decoding_text`]).
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
-use super::common::{Ctx, doc_lines, find, ident, lines_tokens, tokens};
-use super::features::Gate;
-use super::text::{Code, Expr, ImplHeader, Meta, Signature, call, lit, w};
+use super::common::{Ctx, doc_lines, find};
+use super::features::{Gate, write_gate};
+use super::text::{
+    Arm, ArmBody, Code, Expr, Field, ImplHeader, Meta, Pat, Signature, Stmt, Variant, arm, call, lit, ptuple, pw, w,
+};
 use crate::ir::{
     BodyKind, ErrorShape, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase, StatusMatch,
     TypeRef,
@@ -22,16 +21,16 @@ use crate::ir::{
 /// The `Client` methods that start the operations `ops` (a run of
 /// `ir.operations`): members of the one `impl Client` block, one level in.
 pub(crate) fn client_methods(ctx: Ctx<'_>, ops: &[Operation]) -> String {
-    let mut out = String::new();
+    let c = &mut Code::new();
     for op in ops {
-        out.push_str(&client_method(ctx, op, ctx.gates.op(op)));
+        client_method(ctx, c, op, ctx.gates.op(op));
     }
-    out
+    if c.is_empty() { String::new() } else { c.take(1) }
 }
 
 /// The `impl Client` block around its methods, as prettyplease prints it,
-/// after the file's own doc.
-pub(crate) fn client_block(ctx: Ctx<'_>, methods: &[&str]) -> String {
+/// after the file's own doc: the pieces of its text.
+pub(crate) fn client_block(ctx: Ctx<'_>, methods: Vec<String>) -> Vec<String> {
     let mut c = Code::new();
     let first = format!(
         " One request builder per operation. Start one from a [`{}`]",
@@ -41,27 +40,31 @@ pub(crate) fn client_block(ctx: Ctx<'_>, methods: &[&str]) -> String {
         &first,
         " method, set optional parameters, then `.await` it (or call `send`).",
     ]);
-    let mut out = c.finish(0);
-    if methods.iter().all(|m| m.is_empty()) {
-        out.push_str(&format!("impl {} {{}}\n", ctx.item("Client")));
-        return out;
+    let mut head = c.take(0);
+    if methods.iter().all(String::is_empty) {
+        head.push_str(&format!("impl {} {{}}\n", ctx.item("Client")));
+        return vec![head];
     }
-    out.push_str(&format!("impl {} {{\n", ctx.item("Client")));
-    methods.iter().for_each(|m| out.push_str(m));
-    out.push_str("}\n");
+    head.push_str(&format!("impl {} {{\n", ctx.item("Client")));
+    let mut out = Vec::with_capacity(methods.len() + 2);
+    out.push(head);
+    out.extend(methods);
+    out.push("}\n".to_owned());
     out
 }
 
 /// The items of the operations `ops`, which follow the `Client` block:
 /// each operation's, with its `#[cfg(..)]`, if any.
-pub(crate) fn builders(ctx: Ctx<'_>, ops: &[Operation]) -> Vec<super::Piece> {
-    let mut out = Vec::with_capacity(2 * ops.len());
+pub(crate) fn builders(ctx: Ctx<'_>, ops: &[Operation]) -> String {
+    // Each item starts a line at the top level, so the run is laid out as
+    // one text.
+    let c = &mut Code::new();
     for op in ops {
         let gate = ctx.gates.op(op);
-        out.push(super::Piece::Text(operation_text(ctx, op, gate)));
-        out.push(super::Piece::Tokens(operation_tokens(ctx, op, gate)));
+        operation_text(ctx, c, op, gate);
+        decoding_text(ctx, c, op, gate);
     }
-    out
+    if c.is_empty() { String::new() } else { c.take(0) }
 }
 
 /// How a parameter is held in the builder and taken by a method.
@@ -125,7 +128,7 @@ fn headers_type(op: &Operation) -> String {
     }
 }
 
-fn client_method(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> String {
+fn client_method(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'_>>) {
     let builder = &op.type_name;
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     let mut args = vec!["&self".to_owned()];
@@ -156,11 +159,8 @@ fn client_method(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> String
     doc.push_str(&format!("`{} {}`", op.http_method, op.path.replace('`', "'")));
     let mut lines = doc_lines(&doc);
     lines.extend(example(ctx, op));
-    let mut c = Code::new();
     c.docs(&lines);
-    if let Some(g) = gate {
-        g.write(&mut c);
-    }
+    write_gate(c, gate);
     if op.deprecated {
         c.attr(&Meta::List(
             "deprecated".to_owned(),
@@ -174,12 +174,11 @@ fn client_method(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> String
     let sig = Signature {
         head: &format!("pub fn {}", op.method_name),
         generics: &[],
-        args: &args,
+        args: &args.iter().map(String::as_str).collect::<Vec<_>>(),
         ret: Some(&ret),
         where_: &[],
     };
     c.fn_(&sig, |c| c.tail(&call(format!("{builder}::new"), inits)));
-    c.finish(1)
 }
 
 /// A doc example that compiles: the values come in as arguments. In a
@@ -237,19 +236,13 @@ fn example(ctx: Ctx<'_>, op: &Operation) -> Vec<String> {
 
 /// An operation's items written as text: the builder, its `impl`, its
 /// `IntoFuture` and its result alias.
-fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> String {
+fn operation_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'_>>) {
     let builder = &op.type_name;
     let result = &op.result_name;
     let call_ty = format!("{}<'a, {result}>", ctx.rt("Call"));
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-    let gate_attr = |c: &mut Code| {
-        if let Some(g) = gate {
-            g.write(c);
-        }
-    };
     let builder_ty = format!("{builder}<'a>");
 
-    let mut c = Code::new();
     let summary = op
         .summary
         .clone()
@@ -260,31 +253,34 @@ fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> Strin
         op.method_name,
         summary.replace(['\n', '\r'], " ")
     )]);
-    gate_attr(&mut c);
+    write_gate(c, gate);
     c.attr_name_value("must_use", &lit("a request does nothing until it is sent or awaited"));
     let mut fields = vec![super::text::Field {
-        attrs: Code::new(),
+        docs: Vec::new(),
+        attrs: Vec::new(),
         head: "client: ".to_owned(),
         ty: format!("&'a {}", ctx.item("Client")),
     }];
     for p in &op.params {
         let ty = param_type(ctx, p);
         fields.push(super::text::Field {
-            attrs: Code::new(),
+            docs: Vec::new(),
+            attrs: Vec::new(),
             head: format!("{}: ", p.ident),
             ty: if p.required { ty } else { format!("Option<{ty}>") },
         });
     }
     if let Some(t) = body_type(ctx, op) {
         fields.push(super::text::Field {
-            attrs: Code::new(),
+            docs: Vec::new(),
+            attrs: Vec::new(),
             head: "body: ".to_owned(),
             ty: format!("Option<{t}>"),
         });
     }
     c.struct_(&format!("pub struct {builder}"), &["'a"], fields);
 
-    gate_attr(&mut c);
+    write_gate(c, gate);
     let header = ImplHeader {
         generics: &["'a"],
         trait_: None,
@@ -299,7 +295,7 @@ fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> Strin
         let sig = Signature {
             head: "pub(crate) fn new",
             generics: &[],
-            args: &new_args,
+            args: &new_args.iter().map(String::as_str).collect::<Vec<_>>(),
             ret: Some("Self"),
             where_: &[],
         };
@@ -323,7 +319,8 @@ fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> Strin
         max_page_size(c, op);
         if let (Some(false), Some(t)) = (op.body.as_ref().map(|b| b.required), body_type(ctx, op)) {
             c.docs(&[" The request body (optional for this operation).".to_owned()]);
-            let args = ["mut self".to_owned(), format!("value: {t}")];
+            let value = format!("value: {t}");
+            let args = ["mut self", value.as_str()];
             let sig = Signature {
                 head: "pub fn body",
                 generics: &[],
@@ -341,7 +338,7 @@ fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> Strin
         let sig = Signature {
             head: "pub fn send",
             generics: &[],
-            args: &["self".to_owned()],
+            args: &["self"],
             ret: Some(&call_ty),
             where_: &[],
         };
@@ -356,7 +353,7 @@ fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> Strin
         request_fn(ctx, c, op);
     });
 
-    gate_attr(&mut c);
+    write_gate(c, gate);
     let header = ImplHeader {
         generics: &["'a"],
         trait_: Some("::std::future::IntoFuture"),
@@ -368,7 +365,7 @@ fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> Strin
         let sig = Signature {
             head: "fn into_future",
             generics: &[],
-            args: &["self".to_owned()],
+            args: &["self"],
             ret: Some("Self::IntoFuture"),
             where_: &[],
         };
@@ -378,7 +375,7 @@ fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> Strin
     c.docs(&[format!(
         " What [`{builder}::send`] gives: the typed response, or why the call failed."
     )]);
-    gate_attr(&mut c);
+    write_gate(c, gate);
     let alias = format!(
         "Result<{}<{}, {}>, {}<{}>>",
         ctx.item("Response"),
@@ -388,7 +385,6 @@ fn operation_text(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> Strin
         op.error_name
     );
     c.type_(&format!("pub type {result}"), &alias, true);
-    c.finish(0)
 }
 
 fn setter(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
@@ -419,7 +415,7 @@ fn setter(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
             let sig = Signature {
                 head: &head,
                 generics: &["I"],
-                args: &["mut self".to_owned(), "values: I".to_owned()],
+                args: &["mut self", "values: I"],
                 ret: Some("Self"),
                 where_: &[("I", "IntoIterator"), ("I::Item", &item_bound)],
             };
@@ -435,7 +431,8 @@ fn setter(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
             return;
         }
     };
-    let args = ["mut self".to_owned(), format!("value: {value_ty}")];
+    let value = format!("value: {value_ty}");
+    let args = ["mut self", value.as_str()];
     let sig = Signature {
         head: &head,
         generics: &[],
@@ -470,14 +467,14 @@ fn max_page_size(c: &mut Code, op: &Operation) {
     let sig = Signature {
         head: "pub fn max_page_size",
         generics: &[],
-        args: &["mut self".to_owned(), "size: u32".to_owned()],
+        args: &["mut self", "size: u32"],
         ret: Some("Self"),
         where_: &[],
     };
     c.fn_(&sig, |c| {
         let value = call(
             "Some",
-            vec![Expr::Macro("::std::format".to_owned(), lit("odata.maxpagesize={size}"))],
+            vec![Expr::Macro("::std::format".into(), lit("odata.maxpagesize={size}"))],
         );
         c.stmt(&Expr::Assign(Box::new(w("self").field(&p.ident)), Box::new(value)));
         c.tail(&w("self"));
@@ -503,7 +500,7 @@ fn request_fn(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
     let sig = Signature {
         head: "fn request",
         generics: &[],
-        args: &["&self".to_owned()],
+        args: &["&self"],
         ret: Some(&ret),
         where_: &[],
     };
@@ -600,7 +597,7 @@ fn joined(ctx: Ctx<'_>, list: Expr, item: &TypeRef) -> Expr {
     list.method("iter", vec![])
         .method(
             "map",
-            vec![Expr::Closure("v".to_owned(), Box::new(ctx.text_of(item, w("v"))))],
+            vec![Expr::Closure("v".into(), Box::new(ctx.text_of(item, w("v"))))],
         )
         .method_turbofish("collect", "Vec<_>", vec![])
         .method("join", vec![w(lit(","))])
@@ -625,14 +622,14 @@ fn param_step(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
     let each = |item: &TypeRef| {
         list.clone().method("iter", vec![]).method(
             "map",
-            vec![Expr::Closure("x".to_owned(), Box::new(ctx.text_of(item, w("x"))))],
+            vec![Expr::Closure("x".into(), Box::new(ctx.text_of(item, w("x"))))],
         )
     };
     let value = |v: Expr| -> Expr {
         match &p.ty {
             ParamType::Scalar(t) => ctx.text_of(t, v),
             ParamType::List { item, .. } => {
-                let x = Expr::Closure("x".to_owned(), Box::new(ctx.text_of(item, w("x"))));
+                let x = Expr::Closure("x".into(), Box::new(ctx.text_of(item, w("x"))));
                 list.clone()
                     .method("iter", vec![])
                     .method("map", vec![x])
@@ -684,324 +681,344 @@ fn param_step(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
     }
 }
 
-/// An operation's items built as tokens: the builder's second `impl`
-/// (`decode`, and `stream` or `send_stream`), the error enum, the headers
-/// struct and the success enum.
-fn operation_tokens(ctx: Ctx<'_>, op: &Operation, gate: Option<Gate<'_>>) -> TokenStream {
-    let root = ctx.root_tokens();
-    let builder = ident(&op.type_name);
-    let error = ident(&op.error_name);
-    let headers = ident(&op.headers_name);
-    let gate = gate.map(|g| g.tokens());
-    let (decode_fn, error_enum, headers_struct, response_enum_def) = decode_parts(ctx, op, gate.as_ref());
-    let stream_fn = if is_binary(op) {
-        let headers_expr = headers_expr(ctx, op);
-        let headers_ty = if op.response_headers.is_empty() {
-            quote!(())
-        } else {
-            quote!(#headers)
-        };
-        quote! {
-            /// Sends the request and hands the body over as it arrives,
-            /// without reading it into memory or applying the size limit.
-            pub async fn send_stream(self) -> Result<#root::Response<#root::ByteStream, #headers_ty>, #root::Error<#error>> {
-                let req = self.request()?;
-                let response = self.client.execute_stream(&req).await?;
-                if response.status().is_success() {
-                    let raw_headers = response.headers().clone();
-                    let raw = #root::runtime::RawResponse::new(response.status(), raw_headers.clone(), ::bytes::Bytes::new());
-                    let headers = #headers_expr;
-                    let stream = #root::ByteStream::new(response.bytes_stream());
-                    return Ok(#root::Response::new(raw.status, headers, raw_headers, stream));
-                }
-                let raw = self.client.finish(response).await?;
-                match Self::decode(raw) {
-                    Err(e) => Err(e),
-                    // Only success statuses decode to success, and this one is not.
-                    Ok(r) => Err(#root::Error::Decode { status: r.status, message: ToString::to_string("a non-success status decoded as success"), body: ::bytes::Bytes::new() }),
-                }
-            }
-        }
-    } else {
-        TokenStream::new()
+/// An operation's items that read its responses: a second `impl` of the
+/// builder (`send_stream` or `stream` where the operation has them, and
+/// `decode`), the error enum with its `ErrorDetails`, the headers struct
+/// and the success enum.
+fn decoding_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'_>>) {
+    let root = ctx.root;
+    let error = op.error_name.as_str();
+    let builder_ty = format!("{}<'a>", op.type_name);
+    write_gate(c, gate);
+    let header = ImplHeader {
+        generics: &["'a"],
+        trait_: None,
+        self_ty: &builder_ty,
     };
-    let page_fn = op.page.as_ref().map(|p| {
-        let item = ctx.type_tokens(&p.item);
-        quote! {
-            /// Every item of every page: sends the request, then follows each
-            /// `@odata.nextLink` (only to the base URL's origin) until the last page.
-            pub fn stream(self) -> impl ::futures::Stream<Item = Result<#item, #root::Error<#error>>> + 'a {
-                use ::futures::StreamExt as _;
-                match self.request() {
-                    Ok(req) => #root::runtime::pages(self.client, req, |raw| Self::decode(raw).map(|r| r.body)).left_stream(),
-                    Err(e) => ::futures::stream::once(async move { Err(e) }).right_stream(),
-                }
-            }
+    c.impl_(&header, |c| {
+        if is_binary(op) {
+            send_stream(ctx, c, op);
         }
+        if let Some(p) = &op.page {
+            c.docs(&[
+                " Every item of every page: sends the request, then follows each".to_owned(),
+                " `@odata.nextLink` (only to the base URL's origin) until the last page.".to_owned(),
+            ]);
+            let ret = format!(
+                "impl ::futures::Stream<Item = Result<{}, {root}::Error<{error}>>> + 'a",
+                ctx.type_text(&p.item)
+            );
+            c.fn_(&Signature::method("pub fn stream", &["self"], Some(&ret)), |c| {
+                c.use_("::futures::StreamExt as _", &[]);
+                let decode = call("Self::decode", vec![w("raw")])
+                    .method("map", vec![Expr::Closure("r".into(), Box::new(w("r").field("body")))]);
+                let pages = call(
+                    format!("{root}::runtime::pages"),
+                    vec![
+                        w("self").field("client"),
+                        w("req"),
+                        Expr::Closure("raw".into(), Box::new(decode)),
+                    ],
+                );
+                let failed = call(
+                    "::futures::stream::once",
+                    vec![Expr::AsyncMove(Box::new(call("Err", vec![w("e")])))],
+                );
+                let arms = vec![
+                    arm(ptuple("Ok", &["req"]), pages.method("left_stream", vec![])),
+                    arm(ptuple("Err", &["e"]), failed.method("right_stream", vec![])),
+                ];
+                c.tail(&Expr::Match(Box::new(w("self").method("request", vec![])), arms));
+            });
+        }
+        let raw = format!("raw: {root}::runtime::RawResponse");
+        let args = [raw.as_str()];
+        let sig = Signature::method("fn decode", &args, Some(&op.result_name));
+        c.fn_(&sig, |c| {
+            let status = w("raw").field("status").method("as_u16", vec![]);
+            c.tail(&Expr::Match(Box::new(status), decode_arms(ctx, op)));
+        });
     });
-    quote! {
-        #gate
-        impl<'a> #builder<'a> {
-            #stream_fn
-            #page_fn
-            #decode_fn
-        }
-        #error_enum
-        #headers_struct
-        #response_enum_def
-    }
-}
-
-/// The expression building the typed headers from `raw`.
-fn headers_expr(ctx: Ctx<'_>, op: &Operation) -> TokenStream {
-    if op.response_headers.is_empty() {
-        return quote!(());
-    }
-    let root = ctx.root_tokens();
-    let headers = ident(&op.headers_name);
-    let fields: Vec<TokenStream> = op
-        .response_headers
-        .iter()
-        .map(|h| {
-            let name = ident(&h.ident);
-            let wire = h.name.to_ascii_lowercase();
-            let value = match h.ty {
-                HeaderType::ETag => quote!(raw.header(#wire).map(#root::ETag::from)),
-                HeaderType::String => {
-                    quote!(raw.header(#wire).map(ToString::to_string))
-                }
-                HeaderType::I64 => {
-                    quote!(raw.header(#wire).and_then(|v| v.trim().parse::<i64>().ok()))
-                }
-                HeaderType::F64 => {
-                    quote!(raw.header(#wire).and_then(|v| v.trim().parse::<f64>().ok()))
-                }
-                HeaderType::Bool => {
-                    quote!(raw.header(#wire).and_then(|v| v.trim().parse::<bool>().ok()))
-                }
-            };
-            quote!(#name: #value,)
-        })
-        .collect();
-    quote!(#headers { #(#fields)* })
-}
-
-fn status_pattern(m: StatusMatch) -> TokenStream {
-    match m {
-        StatusMatch::Code(c) => quote!(#c),
-        StatusMatch::Range(r) => {
-            let lo = r * 100;
-            let hi = r * 100 + 99;
-            quote!(#lo..=#hi)
-        }
-        StatusMatch::Default => quote!(_),
-    }
-}
-
-/// `decode`, the error enum with its `ErrorDetails`, the headers struct
-/// and the success enum, each item with the operation's gate.
-fn decode_parts(
-    ctx: Ctx<'_>,
-    op: &Operation,
-    gate: Option<&TokenStream>,
-) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
-    let root = ctx.root_tokens();
-    let error = ident(&op.error_name);
-    let headers = ident(&op.headers_name);
-    let response_enum = ident(&op.response_name);
-    let headers_expr = headers_expr(ctx, op);
-    // Exact codes first, then ranges, then the default.
-    let mut success: Vec<&ResponseCase> = op.success.iter().collect();
-    success.sort_by_key(|c| c.status);
-    let mut errors: Vec<&ResponseCase> = op.errors.iter().collect();
-    errors.sort_by_key(|c| c.status);
-    // Each arm is one call of a runtime helper: the decoding is written once.
-    let (ha, headers_let) = if op.response_headers.is_empty() {
-        (quote!(()), TokenStream::new())
-    } else {
-        (quote!(headers), quote!(let headers = #headers_expr;))
-    };
-    let mut arms = Vec::new();
-    for case in &success {
-        let pat = status_pattern(case.status);
-        let call = if op.success.len() > 1 {
-            let v = ident(&case.variant);
-            match case.body {
-                BodyKind::Json(_) | BodyKind::Form(_) => quote!(raw.ok_json_as(#ha, #response_enum::#v)),
-                BodyKind::Text => quote!(raw.ok_text_as(#ha, #response_enum::#v)),
-                BodyKind::Binary => quote!(raw.ok_bytes_as(#ha, #response_enum::#v)),
-                BodyKind::Empty => quote!(raw.ok_with(#ha, #response_enum::#v)),
-            }
-        } else {
-            match case.body {
-                BodyKind::Json(_) | BodyKind::Form(_) => quote!(raw.ok_json(#ha)),
-                BodyKind::Text => quote!(raw.ok_text(#ha)),
-                BodyKind::Binary => quote!(raw.ok_bytes(#ha)),
-                BodyKind::Empty => quote!(raw.ok_with(#ha, ())),
-            }
-        };
-        if op.response_headers.is_empty() {
-            arms.push(quote!(#pat => #call,));
-        } else {
-            arms.push(quote!(#pat => { #headers_let #call }));
-        }
-    }
-    if op.success.is_empty() {
-        if op.response_headers.is_empty() {
-            arms.push(quote!(200..=299 => raw.ok_with((), ()),));
-        } else {
-            arms.push(quote!(200..=299 => { #headers_let raw.ok_with(headers, ()) }));
-        }
-    }
-    let mut has_default = false;
-    for case in &errors {
-        has_default |= case.status == StatusMatch::Default;
-        let pat = status_pattern(case.status);
-        let v = ident(&case.variant);
-        let call = match case.body {
-            BodyKind::Json(_) | BodyKind::Form(_) => quote!(raw.fail_json(#error::#v)),
-            BodyKind::Text => quote!(raw.fail_text(#error::#v)),
-            BodyKind::Binary => quote!(raw.fail_bytes(#error::#v)),
-            BodyKind::Empty => quote!(raw.fail_with(#error::#v)),
-        };
-        arms.push(quote!(#pat => #call,));
-    }
-    if !has_default {
-        arms.push(quote!(_ => raw.unexpected(),));
-    }
-    let result = ident(&op.result_name);
-    let decode = quote! {
-        fn decode(raw: #root::runtime::RawResponse) -> #result {
-            match raw.status.as_u16() {
-                #(#arms)*
-            }
-        }
-    };
 
     // The error enum, with code and message read where the schema has them.
-    let variants: Vec<TokenStream> = errors
-        .iter()
-        .map(|c| {
-            let v = ident(&c.variant);
-            let doc = lines_tokens(&doc_lines(&format!(
-                "{}{}",
-                status_doc(c.status),
-                c.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
-            )));
-            match &c.body {
-                BodyKind::Empty => quote!(#doc #v,),
-                other => {
-                    let t = tokens(&body_text(ctx, other));
-                    quote!(#doc #v(#t),)
-                }
-            }
-        })
-        .collect();
-    let code_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(ctx, c, &error, true)).collect();
-    let message_arms: Vec<TokenStream> = errors.iter().map(|c| detail_arm(ctx, c, &error, false)).collect();
-    let (code_body, message_body) = if errors.is_empty() {
-        (quote!(match *self {}), quote!(match *self {}))
-    } else {
-        (
-            quote!(match self { #(#code_arms)* }),
-            quote!(match self { #(#message_arms)* }),
-        )
-    };
-    let error_doc = lines_tokens(&[format!(
-        " The documented error responses of [`{}::{}`].",
-        ctx.item("Client"),
-        op.method_name
-    )]);
-    let error_enum = quote! {
-        #error_doc
-        #gate
-        #[derive(Debug, Clone, PartialEq)]
-        pub enum #error {
-            #(#variants)*
+    let mut errors: Vec<&ResponseCase> = op.errors.iter().collect();
+    errors.sort_by_key(|c| c.status);
+    responses_enum(ctx, c, op, gate, error, &errors, true);
+    write_gate(c, gate);
+    let details = format!("{root}::ErrorDetails");
+    c.impl_(&ImplHeader::of(&details, error), |c| {
+        for (name, code) in [("fn code", true), ("fn message", false)] {
+            c.fn_(&Signature::method(name, &["&self"], Some("Option<&str>")), |c| {
+                let value = if errors.is_empty() {
+                    Expr::Match(Box::new(w("*self")), Vec::new())
+                } else {
+                    let arms = errors.iter().map(|case| detail_arm(ctx, case, error, code)).collect();
+                    Expr::Match(Box::new(w("self")), arms)
+                };
+                c.tail(&value);
+            });
         }
+    });
 
-        #gate
-        impl #root::ErrorDetails for #error {
-            fn code(&self) -> Option<&str> {
-                #code_body
-            }
-            fn message(&self) -> Option<&str> {
-                #message_body
-            }
-        }
-    };
-
-    let headers_struct = if op.response_headers.is_empty() {
-        TokenStream::new()
-    } else {
-        let fields: Vec<TokenStream> = op
+    if !op.response_headers.is_empty() {
+        c.docs(&[format!(
+            " The response headers of [`{}::{}`] that the spec declares.",
+            ctx.item("Client"),
+            op.method_name
+        )]);
+        write_gate(c, gate);
+        c.derive(&["Debug", "Clone", "PartialEq"]);
+        let fields = op
             .response_headers
             .iter()
             .map(|h| {
-                let name = ident(&h.ident);
                 let ty = match h.ty {
-                    HeaderType::ETag => quote!(#root::ETag),
-                    HeaderType::String => quote!(String),
-                    HeaderType::I64 => quote!(i64),
-                    HeaderType::F64 => quote!(f64),
-                    HeaderType::Bool => quote!(bool),
+                    HeaderType::ETag => ctx.item("ETag"),
+                    HeaderType::String => "String".to_owned(),
+                    HeaderType::I64 => "i64".to_owned(),
+                    HeaderType::F64 => "f64".to_owned(),
+                    HeaderType::Bool => "bool".to_owned(),
                 };
                 let mut doc = h.doc.clone().unwrap_or_default();
                 if !doc.is_empty() {
                     doc.push_str("\n\n");
                 }
                 doc.push_str(&format!("The `{}` response header, if sent and well-formed.", h.name));
-                let lines = lines_tokens(&doc_lines(&doc));
-                quote!(#lines pub #name: Option<#ty>,)
-            })
-            .collect();
-        let doc = lines_tokens(&[format!(
-            " The response headers of [`{}::{}`] that the spec declares.",
-            ctx.item("Client"),
-            op.method_name
-        )]);
-        quote! {
-            #doc
-            #gate
-            #[derive(Debug, Clone, PartialEq)]
-            pub struct #headers {
-                #(#fields)*
-            }
-        }
-    };
-
-    let response_def = if op.success.len() > 1 {
-        let variants: Vec<TokenStream> = success
-            .iter()
-            .map(|c| {
-                let v = ident(&c.variant);
-                let doc = lines_tokens(&doc_lines(&status_doc(c.status)));
-                match c.body {
-                    BodyKind::Empty => quote!(#doc #v,),
-                    _ => {
-                        let t = tokens(&body_text(ctx, &c.body));
-                        quote!(#doc #v(#t),)
-                    }
+                Field {
+                    docs: doc_lines(&doc),
+                    attrs: Vec::new(),
+                    head: format!("pub {}: ", h.ident),
+                    ty: format!("Option<{ty}>"),
                 }
             })
             .collect();
-        let doc = lines_tokens(&[format!(
-            " The documented success responses of [`{}::{}`].",
-            ctx.item("Client"),
-            op.method_name
-        )]);
-        quote! {
-            #doc
-            #gate
-            #[derive(Debug, Clone, PartialEq)]
-            pub enum #response_enum {
-                #(#variants)*
+        c.struct_(&format!("pub struct {}", op.headers_name), &[], fields);
+    }
+
+    if op.success.len() > 1 {
+        let mut success: Vec<&ResponseCase> = op.success.iter().collect();
+        success.sort_by_key(|c| c.status);
+        responses_enum(ctx, c, op, gate, &op.response_name, &success, false);
+    }
+}
+
+/// The enum of an operation's documented error (`errors`) or success
+/// responses: a variant per case, documented by its status (and for
+/// errors, its description).
+fn responses_enum(
+    ctx: Ctx<'_>,
+    c: &mut Code,
+    op: &Operation,
+    gate: Option<Gate<'_>>,
+    name: &str,
+    cases: &[&ResponseCase],
+    errors: bool,
+) {
+    c.docs(&[format!(
+        " The documented {} responses of [`{}::{}`].",
+        if errors { "error" } else { "success" },
+        ctx.item("Client"),
+        op.method_name
+    )]);
+    write_gate(c, gate);
+    c.derive(&["Debug", "Clone", "PartialEq"]);
+    let variants: Vec<Variant> = cases
+        .iter()
+        .map(|case| {
+            let mut doc = status_doc(case.status);
+            if let (true, Some(d)) = (errors, &case.description) {
+                doc.push_str(": ");
+                doc.push_str(d);
             }
+            Variant {
+                docs: doc_lines(&doc),
+                name: case.variant.clone(),
+                ty: (!matches!(case.body, BodyKind::Empty)).then(|| body_text(ctx, &case.body)),
+            }
+        })
+        .collect();
+    c.enum_(&format!("pub enum {name}"), &variants);
+}
+
+/// `send_stream`: the body handed over as it arrives.
+fn send_stream(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
+    let root = ctx.root;
+    c.docs(&[
+        " Sends the request and hands the body over as it arrives,".to_owned(),
+        " without reading it into memory or applying the size limit.".to_owned(),
+    ]);
+    let ret = format!(
+        "Result<{root}::Response<{root}::ByteStream, {}>, {root}::Error<{}>>",
+        headers_type(op),
+        op.error_name
+    );
+    c.fn_(
+        &Signature::method("pub async fn send_stream", &["self"], Some(&ret)),
+        |c| {
+            let bytes = || call("::bytes::Bytes::new", vec![]);
+            c.local("req", &w("self").method("request", vec![]).try_());
+            let execute = w("self")
+                .field("client")
+                .method("execute_stream", vec![w("req").borrow()]);
+            c.local("response", &Expr::Await(Box::new(execute)).try_());
+            let success = w("response").method("status", vec![]).method("is_success", vec![]);
+            c.if_(&success, |c| {
+                c.local(
+                    "raw_headers",
+                    &w("response").method("headers", vec![]).method("clone", vec![]),
+                );
+                let raw = call(
+                    format!("{root}::runtime::RawResponse::new"),
+                    vec![
+                        w("response").method("status", vec![]),
+                        w("raw_headers").method("clone", vec![]),
+                        bytes(),
+                    ],
+                );
+                c.local("raw", &raw);
+                c.local("headers", &headers_expr(ctx, op));
+                let stream = call(
+                    format!("{root}::ByteStream::new"),
+                    vec![w("response").method("bytes_stream", vec![])],
+                );
+                c.local("stream", &stream);
+                let response = call(
+                    format!("{root}::Response::new"),
+                    vec![w("raw").field("status"), w("headers"), w("raw_headers"), w("stream")],
+                );
+                c.stmt(&Expr::Return(Some(Box::new(call("Ok", vec![response])))));
+            });
+            let finish = w("self").field("client").method("finish", vec![w("response")]);
+            c.local("raw", &Expr::Await(Box::new(finish)).try_());
+            let not_success = Expr::Struct(
+                format!("{root}::Error::Decode"),
+                vec![
+                    ("status".to_owned(), Some(w("r").field("status"))),
+                    (
+                        "message".to_owned(),
+                        Some(call(
+                            "ToString::to_string",
+                            vec![w(lit("a non-success status decoded as success"))],
+                        )),
+                    ),
+                    ("body".to_owned(), Some(bytes())),
+                ],
+            );
+            let arms = vec![
+                arm(ptuple("Err", &["e"]), call("Err", vec![w("e")])),
+                arm(ptuple("Ok", &["r"]), call("Err", vec![not_success])),
+            ];
+            c.tail(&Expr::Match(Box::new(call("Self::decode", vec![w("raw")])), arms));
+        },
+    );
+}
+
+/// The value building the typed headers from `raw`.
+fn headers_expr(ctx: Ctx<'_>, op: &Operation) -> Expr {
+    if op.response_headers.is_empty() {
+        return w("()");
+    }
+    let fields = op
+        .response_headers
+        .iter()
+        .map(|h| {
+            let header = w("raw").method("header", vec![w(lit(&h.name.to_ascii_lowercase()))]);
+            let parse = |ty: &str| {
+                let value = w("v")
+                    .method("trim", vec![])
+                    .method_turbofish("parse", ty, vec![])
+                    .method("ok", vec![]);
+                header
+                    .clone()
+                    .method("and_then", vec![Expr::Closure("v".into(), Box::new(value))])
+            };
+            let value = match h.ty {
+                HeaderType::ETag => header
+                    .clone()
+                    .method("map", vec![w(format!("{}::ETag::from", ctx.root))]),
+                HeaderType::String => header.clone().method("map", vec![w("ToString::to_string")]),
+                HeaderType::I64 => parse("i64"),
+                HeaderType::F64 => parse("f64"),
+                HeaderType::Bool => parse("bool"),
+            };
+            (h.ident.clone(), Some(value))
+        })
+        .collect();
+    Expr::Struct(op.headers_name.clone(), fields)
+}
+
+fn status_pattern(m: StatusMatch) -> Pat {
+    match m {
+        StatusMatch::Code(c) => pw(format!("{c}u16")),
+        StatusMatch::Range(r) => pw(format!("{}u16..={}u16", r * 100, r * 100 + 99)),
+        StatusMatch::Default => pw("_"),
+    }
+}
+
+/// The arms of `decode`: exact codes first, then ranges, then the default;
+/// each arm is one call of a runtime helper, so the decoding is written
+/// once.
+fn decode_arms(ctx: Ctx<'_>, op: &Operation) -> Vec<Arm> {
+    let mut success: Vec<&ResponseCase> = op.success.iter().collect();
+    success.sort_by_key(|c| c.status);
+    let mut errors: Vec<&ResponseCase> = op.errors.iter().collect();
+    errors.sort_by_key(|c| c.status);
+    let headers = !op.response_headers.is_empty();
+    let ha = || w(if headers { "headers" } else { "()" });
+    // With headers, an arm reads them first.
+    let success_arm = |pat: Pat, value: Expr| {
+        if headers {
+            Arm {
+                pat,
+                body: ArmBody::Block(vec![Stmt::Let(pw("headers"), headers_expr(ctx, op)), Stmt::Tail(value)]),
+            }
+        } else {
+            arm(pat, value)
         }
-    } else {
-        TokenStream::new()
     };
-    (decode, error_enum, headers_struct, response_def)
+    let raw = || w("raw");
+    let mut arms = Vec::new();
+    for case in &success {
+        let value = if op.success.len() > 1 {
+            let v = w(format!("{}::{}", op.response_name, case.variant));
+            match case.body {
+                BodyKind::Json(_) | BodyKind::Form(_) => raw().method("ok_json_as", vec![ha(), v]),
+                BodyKind::Text => raw().method("ok_text_as", vec![ha(), v]),
+                BodyKind::Binary => raw().method("ok_bytes_as", vec![ha(), v]),
+                BodyKind::Empty => raw().method("ok_with", vec![ha(), v]),
+            }
+        } else {
+            match case.body {
+                BodyKind::Json(_) | BodyKind::Form(_) => raw().method("ok_json", vec![ha()]),
+                BodyKind::Text => raw().method("ok_text", vec![ha()]),
+                BodyKind::Binary => raw().method("ok_bytes", vec![ha()]),
+                BodyKind::Empty => raw().method("ok_with", vec![ha(), w("()")]),
+            }
+        };
+        arms.push(success_arm(status_pattern(case.status), value));
+    }
+    if op.success.is_empty() {
+        arms.push(success_arm(
+            pw("200..=299"),
+            raw().method("ok_with", vec![ha(), w("()")]),
+        ));
+    }
+    let mut has_default = false;
+    for case in &errors {
+        has_default |= case.status == StatusMatch::Default;
+        let v = w(format!("{}::{}", op.error_name, case.variant));
+        let value = match case.body {
+            BodyKind::Json(_) | BodyKind::Form(_) => raw().method("fail_json", vec![v]),
+            BodyKind::Text => raw().method("fail_text", vec![v]),
+            BodyKind::Binary => raw().method("fail_bytes", vec![v]),
+            BodyKind::Empty => raw().method("fail_with", vec![v]),
+        };
+        arms.push(arm(status_pattern(case.status), value));
+    }
+    if !has_default {
+        arms.push(arm(pw("_"), raw().method("unexpected", vec![])));
+    }
+    arms
 }
 
 fn status_doc(m: StatusMatch) -> String {
@@ -1013,18 +1030,22 @@ fn status_doc(m: StatusMatch) -> String {
 }
 
 /// A match arm reading the code (or message) out of one error variant.
-fn detail_arm(ctx: Ctx<'_>, c: &ResponseCase, error: &proc_macro2::Ident, code: bool) -> TokenStream {
-    let v = ident(&c.variant);
-    let none = quote!(None);
+fn detail_arm(ctx: Ctx<'_>, c: &ResponseCase, error: &str, code: bool) -> Arm {
+    let v = format!("{error}::{}", c.variant);
+    let none = |v: String| arm(ptuple(v, &["_"]), w("None"));
     match &c.body {
-        BodyKind::Empty => quote!(#error::#v => #none,),
+        BodyKind::Empty => arm(pw(v), w("None")),
         BodyKind::Json(TypeRef::Any) => {
             let pointer = if code { "/error/code" } else { "/error/message" };
-            quote!(#error::#v(b) => b.pointer(#pointer).and_then(::serde_json::Value::as_str),)
+            let value = w("b")
+                .method("pointer", vec![w(lit(pointer))])
+                .method("and_then", vec![w("::serde_json::Value::as_str")]);
+            arm(ptuple(v, &["b"]), value)
         }
         BodyKind::Json(TypeRef::Named(n)) => {
             let shape = find(ctx.types(), n).and_then(|t| t.error_shape.clone());
-            let expr = match shape {
+            let as_str = |e: Expr| call("Some", vec![e.method("as_str", vec![])]);
+            let value = match shape {
                 Some(ErrorShape::Nested {
                     error_field,
                     code_field,
@@ -1038,23 +1059,23 @@ fn detail_arm(ctx: Ctx<'_>, c: &ResponseCase, error: &proc_macro2::Ident, code: 
                     } else {
                         (message_field, message_optional)
                     };
-                    match field {
-                        None => none.clone(),
-                        Some(f) => {
-                            let ef = ident(&error_field);
-                            let f = ident(&f);
-                            match (error_optional, optional) {
-                                (false, false) => {
-                                    quote!(Some(b.#ef.#f.as_str()))
-                                }
-                                (false, true) => quote!(b.#ef.#f.as_deref()),
-                                (true, false) => quote!(b.#ef.as_ref().map(|e| e.#f.as_str())),
-                                (true, true) => {
-                                    quote!(b.#ef.as_ref().and_then(|e| e.#f.as_deref()))
-                                }
+                    field.map(|f| {
+                        let ef = w("b").field(error_field);
+                        match (error_optional, optional) {
+                            (false, false) => as_str(ef.field(f)),
+                            (false, true) => ef.field(f).method("as_deref", vec![]),
+                            (true, false) => {
+                                let read = w("e").field(f).method("as_str", vec![]);
+                                ef.method("as_ref", vec![])
+                                    .method("map", vec![Expr::Closure("e".into(), Box::new(read))])
+                            }
+                            (true, true) => {
+                                let read = w("e").field(f).method("as_deref", vec![]);
+                                ef.method("as_ref", vec![])
+                                    .method("and_then", vec![Expr::Closure("e".into(), Box::new(read))])
                             }
                         }
-                    }
+                    })
                 }
                 Some(ErrorShape::Flat {
                     code_field,
@@ -1067,26 +1088,21 @@ fn detail_arm(ctx: Ctx<'_>, c: &ResponseCase, error: &proc_macro2::Ident, code: 
                     } else {
                         (message_field, message_optional)
                     };
-                    match field {
-                        None => none.clone(),
-                        Some(f) => {
-                            let f = ident(&f);
-                            if optional {
-                                quote!(b.#f.as_deref())
-                            } else {
-                                quote!(Some(b.#f.as_str()))
-                            }
+                    field.map(|f| {
+                        if optional {
+                            w("b").field(f).method("as_deref", vec![])
+                        } else {
+                            as_str(w("b").field(f))
                         }
-                    }
+                    })
                 }
-                None => none.clone(),
+                None => None,
             };
-            if expr.to_string() == none.to_string() {
-                quote!(#error::#v(_) => #none,)
-            } else {
-                quote!(#error::#v(b) => #expr,)
+            match value {
+                Some(value) => arm(ptuple(v, &["b"]), value),
+                None => none(v),
             }
         }
-        _ => quote!(#error::#v(_) => #none,),
+        _ => none(v),
     }
 }

@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use super::features::Gates;
-use super::text::{Code, Expr, call};
+use super::text::{Expr, call};
 use crate::ir::{Ir, Prim, TypeDef, TypeKind, TypeRef};
 
 /// What every writer of the emitter reads: the IR, the feature gates, how
@@ -54,11 +54,6 @@ impl<'a> Ctx<'a> {
         format!("{}::runtime::{name}", self.root)
     }
 
-    /// The root path as tokens, for the items built as tokens.
-    pub(crate) fn root_tokens(&self) -> TokenStream {
-        tokens(self.root)
-    }
-
     /// A prelude item, short where that is safe: `Option`, `Some`, `ToString`, …
     pub(crate) fn std(&self, name: &'static str) -> &'static str {
         if self.short {
@@ -83,11 +78,6 @@ impl<'a> Ctx<'a> {
             "Send" => "::std::marker::Send",
             _ => name,
         }
-    }
-
-    /// [`Ctx::std`] as tokens.
-    pub(crate) fn std_tokens(&self, name: &'static str) -> TokenStream {
-        tokens(self.std(name))
     }
 
     /// The fully qualified type of a reference: emitted code never relies
@@ -118,11 +108,6 @@ impl<'a> Ctx<'a> {
             TypeRef::Option(inner) => format!("{}<{}>", self.std("Option"), self.type_text(inner)),
             TypeRef::Any => "::serde_json::Value".to_owned(),
         }
-    }
-
-    /// [`Ctx::type_text`] as tokens.
-    pub(crate) fn type_tokens(&self, t: &TypeRef) -> TokenStream {
-        tokens(&self.type_text(t))
     }
 
     /// How a value of type `t` (`v`, a reference) is written into a URL or
@@ -186,25 +171,6 @@ pub(crate) fn tokens(text: &str) -> TokenStream {
         let bug = format!("generator bug: `{text}` does not lex: {e}");
         quote!(::core::compile_error!(#bug))
     })
-}
-
-/// Doc comments of `text` (see [`doc_lines`]) as tokens: the lines the
-/// text writers print, lexed.
-pub(crate) fn doc_tokens(text: Option<&str>) -> TokenStream {
-    match text {
-        Some(text) => lines_tokens(&doc_lines(text)),
-        None => TokenStream::new(),
-    }
-}
-
-/// Doc lines as tokens.
-pub(crate) fn lines_tokens(lines: &[String]) -> TokenStream {
-    if lines.is_empty() {
-        return TokenStream::new();
-    }
-    let mut c = Code::new();
-    c.docs(lines);
-    tokens(&c.finish(0))
 }
 
 /// Doc comment lines of `text`. Code blocks without a language become

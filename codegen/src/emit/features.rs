@@ -11,9 +11,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use heck::ToKebabCase;
-use proc_macro2::TokenStream;
 
-use super::common::{find, tokens};
+use super::common::find;
 use super::text::{Code, Meta, lit};
 use crate::FeatureGroups;
 use crate::ir::{BodyKind, Ir, Operation, ParamType, TypeRef};
@@ -69,13 +68,12 @@ impl Gate<'_> {
         };
         c.attr(&Meta::List("cfg".to_owned(), vec![condition]));
     }
+}
 
-    /// The attribute as tokens, for an item built as tokens: the text
-    /// [`Gate::write`] writes, lexed.
-    pub(crate) fn tokens(&self) -> TokenStream {
-        let mut c = Code::new();
-        self.write(&mut c);
-        tokens(&c.finish(0))
+/// Writes the `#[cfg(..)]` of an item that has one.
+pub(crate) fn write_gate(c: &mut Code, gate: Option<Gate<'_>>) {
+    if let Some(g) = gate {
+        g.write(c);
     }
 }
 

@@ -23,16 +23,19 @@ const INFINITY: isize = 0xffff;
 
 #[derive(Debug, Clone, Copy)]
 struct Break {
-    /// Spaces printed when the break does not become a newline.
-    blank: isize,
+    /// Spaces printed when the break does not become a newline
+    /// (`INFINITY` for a hard break).
+    blank: u16,
     /// Added to the box's indentation on the new line.
-    offset: isize,
-    /// Printed before the newline, when there is one (a trailing comma).
-    before_newline: Option<char>,
-    /// Printed after the newline's indentation.
-    after_newline: &'static str,
-    /// Printed instead of the blank when the break stays on the line.
-    on_the_line: Option<char>,
+    offset: i16,
+    /// Printed before the newline, when there is one (a trailing comma); 0
+    /// for none.
+    before_newline: u8,
+    /// Printed after the newline's indentation: `}` or `),`; 0 for none.
+    after_newline: u8,
+    /// Printed instead of the blank when the break stays on the line; 0
+    /// for none.
+    on_the_line: u8,
     /// Never becomes a newline (but still ends what the size of a box or
     /// break counts).
     never: bool,
@@ -43,12 +46,15 @@ struct Break {
 const NO_BREAK: Break = Break {
     blank: 0,
     offset: 0,
-    before_newline: None,
-    after_newline: "",
-    on_the_line: None,
+    before_newline: 0,
+    after_newline: 0,
+    on_the_line: 0,
     never: false,
     if_nonempty: false,
 };
+
+/// What `after_newline` stands for.
+const AFTER_NEWLINE: [&str; 3] = ["", "}", "),"];
 
 #[derive(Debug, Clone, Copy)]
 enum Tok {
@@ -60,57 +66,85 @@ enum Tok {
     Break(Break),
     Begin {
         consistent: bool,
-        offset: isize,
+        offset: i16,
     },
     End,
     /// Prints nothing but makes everything around it too large to fit.
     Huge,
 }
 
-/// Words, breaks and boxes, laid out by [`Printer::finish`].
+/// A point in what a [`Printer`] was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mark {
+    toks: usize,
+    words: usize,
+}
+
+/// Words, breaks and boxes, laid out by [`Printer::take`]. One printer
+/// serves many items in turn: what it holds is cleared, not freed.
 pub(crate) struct Printer {
     words: String,
     toks: Vec<Tok>,
     /// The open boxes: index of each `Begin`.
     open: Vec<usize>,
+    /// The layout's own buffers, kept between items.
+    sizes: Vec<isize>,
+    waiting: Vec<(usize, usize, isize)>,
 }
 
 impl Printer {
     pub(crate) fn new() -> Printer {
         Printer {
-            words: String::with_capacity(4096),
-            toks: Vec::with_capacity(1024),
+            words: String::new(),
+            toks: Vec::new(),
             open: Vec::new(),
+            sizes: Vec::new(),
+            waiting: Vec::new(),
         }
     }
 
+    /// Where the writing stands: what [`Printer::truncate`] goes back to,
+    /// and equal to a later mark when nothing was written in between.
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            toks: self.toks.len(),
+            words: self.words.len(),
+        }
+    }
+
+    /// Whether nothing has been written.
     pub(crate) fn is_empty(&self) -> bool {
         self.toks.is_empty()
     }
 
-    /// Everything `other` holds, after what this one holds.
-    pub(crate) fn append(&mut self, other: Printer) {
-        let base = self.words.len() as u32;
-        self.words.push_str(&other.words);
-        let at = self.toks.len();
-        self.toks.extend(other.toks.into_iter().map(|t| match t {
-            Tok::Word { start, end } => Tok::Word {
-                start: start + base,
-                end: end + base,
-            },
-            other => other,
-        }));
-        self.open.extend(other.open.into_iter().map(|i| i + at));
+    /// Drops what was written after `mark`.
+    pub(crate) fn truncate(&mut self, mark: Mark) {
+        self.toks.truncate(mark.toks);
+        self.words.truncate(mark.words);
+        // A word written after the mark may have joined the one before it.
+        if let Some(Tok::Word { end, .. }) = self.toks.last_mut() {
+            *end = (*end).min(mark.words as u32);
+        }
+        self.open.retain(|&i| i < mark.toks);
     }
 
     /// Text that never breaks.
     pub(crate) fn word(&mut self, text: &str) {
         let start = self.words.len() as u32;
         self.words.push_str(text);
-        self.toks.push(Tok::Word {
-            start,
-            end: self.words.len() as u32,
-        });
+        let end = self.words.len() as u32;
+        // Words in a row are one word to the layout.
+        match self.toks.last_mut() {
+            Some(Tok::Word { end: last, .. }) if *last == start => *last = end,
+            _ => self.toks.push(Tok::Word { start, end }),
+        }
+    }
+
+    /// Pieces of text that never break, as one word.
+    pub(crate) fn words(&mut self, pieces: &[&str]) {
+        for piece in pieces {
+            self.word(piece);
+        }
     }
 
     /// A box whose breaks all become newlines when it does not fit.
@@ -118,7 +152,7 @@ impl Printer {
         self.open.push(self.toks.len());
         self.toks.push(Tok::Begin {
             consistent: true,
-            offset,
+            offset: offset as i16,
         });
     }
 
@@ -127,7 +161,7 @@ impl Printer {
         self.open.push(self.toks.len());
         self.toks.push(Tok::Begin {
             consistent: false,
-            offset,
+            offset: offset as i16,
         });
     }
 
@@ -156,7 +190,7 @@ impl Printer {
                 .iter()
                 .map(|t| match t {
                     Tok::Word { start, end } => (end - start) as isize,
-                    Tok::Break(b) => b.blank,
+                    Tok::Break(b) => b.blank as isize,
                     Tok::Huge => INFINITY,
                     Tok::Begin { .. } | Tok::End => 0,
                 })
@@ -194,7 +228,16 @@ impl Printer {
     /// Always a newline.
     pub(crate) fn hardbreak(&mut self) {
         self.brk(Break {
-            blank: INFINITY,
+            blank: INFINITY as u16,
+            ..NO_BREAK
+        });
+    }
+
+    /// Always a newline, unless its box ends right after it.
+    pub(crate) fn hardbreak_if_nonempty(&mut self) {
+        self.brk(Break {
+            blank: INFINITY as u16,
+            if_nonempty: true,
             ..NO_BREAK
         });
     }
@@ -217,7 +260,7 @@ impl Printer {
     pub(crate) fn trailing_comma(&mut self, last: bool) {
         if last {
             self.brk(Break {
-                before_newline: Some(','),
+                before_newline: b',',
                 ..NO_BREAK
             });
         } else {
@@ -232,7 +275,7 @@ impl Printer {
         if last {
             self.brk(Break {
                 blank: 1,
-                before_newline: Some(','),
+                before_newline: b',',
                 ..NO_BREAK
             });
         } else {
@@ -244,20 +287,19 @@ impl Printer {
     /// A break that wraps what follows in `{ … }` (or `( … )`) when it
     /// becomes a newline: `open` before the newline; the matching
     /// [`Printer::unwrap_break`] closes it.
-    pub(crate) fn wrap_break(&mut self, open: char) {
+    pub(crate) fn wrap_break(&mut self, open: u8) {
         self.brk(Break {
-            before_newline: Some(open),
+            before_newline: open,
             ..NO_BREAK
         });
     }
 
-    /// Closes [`Printer::wrap_break`]: `semi` before the newline, `close`
-    /// after it; `on_the_line` when it stays on the line.
-    pub(crate) fn unwrap_break(&mut self, semi: Option<char>, close: &'static str, on_the_line: Option<char>) {
+    /// Closes [`Printer::wrap_break`]: `}` after the newline;
+    /// `on_the_line` (0 for none) when it stays on the line.
+    pub(crate) fn unwrap_break(&mut self, on_the_line: u8) {
         self.brk(Break {
-            offset: -INDENT,
-            before_newline: semi,
-            after_newline: close,
+            offset: -(INDENT as i16),
+            after_newline: 1,
             on_the_line,
             ..NO_BREAK
         });
@@ -271,22 +313,23 @@ impl Printer {
     /// Moves the last break's new line by `offset` columns.
     pub(crate) fn offset(&mut self, offset: isize) {
         if let Some(Tok::Break(b)) = self.toks.last_mut() {
-            b.offset += offset;
+            b.offset += offset as i16;
         }
     }
 
     /// The text, laid out from a line start `depth` levels in (as the
-    /// members of an `impl` are). Ends with a newline.
-    pub(crate) fn finish(self, depth: usize) -> String {
-        let sizes = self.sizes();
-        let mut out = String::with_capacity(self.words.len() + self.words.len() / 4);
+    /// members of an `impl` are), ending with a newline; the printer is
+    /// empty again for the next item.
+    pub(crate) fn take(&mut self, depth: usize) -> String {
+        self.compute_sizes();
+        let mut out = String::with_capacity(self.words.len() + self.words.len() / 3 + 64);
         let start = depth as isize * INDENT;
         let mut space = (MARGIN - start).max(MIN_SPACE);
         let mut indent = start;
         let mut pending = start;
-        // Each open box: whether it was broken, and the indentation to
-        // return to at its end.
-        let mut frames: Vec<(bool, bool, isize)> = Vec::new();
+        // Each open box: whether it was broken, whether it is consistent,
+        // and the indentation to return to at its end.
+        let mut frames: Vec<(bool, bool, isize)> = Vec::with_capacity(16);
         for (i, tok) in self.toks.iter().enumerate() {
             match *tok {
                 Tok::Word { start, end } => {
@@ -296,9 +339,9 @@ impl Printer {
                 }
                 Tok::Huge => {}
                 Tok::Begin { consistent, offset } => {
-                    if sizes[i] > space {
+                    if self.sizes[i] > space {
                         frames.push((true, consistent, indent));
-                        indent += offset;
+                        indent += offset as isize;
                     } else {
                         frames.push((false, consistent, indent));
                     }
@@ -312,27 +355,28 @@ impl Printer {
                     // Outside every box, the emitter's own boxes (a file,
                     // an `impl`) are broken and consistent.
                     let (broken, consistent) = frames.last().map_or((true, true), |f| (f.0, f.1));
-                    let stays = b.never || !broken || (!consistent && sizes[i] <= space);
+                    let stays = b.never || !broken || (!consistent && self.sizes[i] <= space);
                     if stays {
-                        pending += b.blank;
-                        space -= b.blank;
-                        if let Some(c) = b.on_the_line {
-                            out.push(c);
+                        pending += b.blank as isize;
+                        space -= b.blank as isize;
+                        if b.on_the_line != 0 {
+                            out.push(b.on_the_line as char);
                             space -= 1;
                         }
                     } else {
-                        if let Some(c) = b.before_newline {
+                        if b.before_newline != 0 {
                             push_spaces(&mut out, &mut pending);
-                            out.push(c);
+                            out.push(b.before_newline as char);
                         }
                         out.push('\n');
-                        let at = indent + b.offset;
+                        let at = indent + b.offset as isize;
                         pending = at;
                         space = (MARGIN - at).max(MIN_SPACE);
-                        if !b.after_newline.is_empty() {
+                        let after = AFTER_NEWLINE[b.after_newline as usize];
+                        if !after.is_empty() {
                             push_spaces(&mut out, &mut pending);
-                            out.push_str(b.after_newline);
-                            space -= b.after_newline.len() as isize;
+                            out.push_str(after);
+                            space -= after.len() as isize;
                         }
                     }
                 }
@@ -341,17 +385,23 @@ impl Printer {
         if !out.ends_with('\n') {
             out.push('\n');
         }
+        self.words.clear();
+        self.toks.clear();
+        self.open.clear();
         out
     }
 
     /// The size of each box and break: how much of a line it and what
     /// follows it take up to the next break outside it (for a break, the
     /// next break at its level or outside it).
-    fn sizes(&self) -> Vec<isize> {
-        let mut sizes = vec![0isize; self.toks.len()];
+    fn compute_sizes(&mut self) {
+        let sizes = &mut self.sizes;
+        sizes.clear();
+        sizes.resize(self.toks.len(), 0);
         // Boxes and breaks whose size is not known yet: (index, the depth
         // of breaks that end it, where it starts).
-        let mut waiting: Vec<(usize, usize, isize)> = Vec::new();
+        let waiting = &mut self.waiting;
+        waiting.clear();
         let mut total = 0isize;
         let mut depth = 0usize;
         for (i, tok) in self.toks.iter().enumerate() {
@@ -372,20 +422,23 @@ impl Printer {
                         waiting.pop();
                     }
                     waiting.push((i, depth, total));
-                    total += b.blank;
+                    total += b.blank as isize;
                 }
             }
         }
-        for (j, _, from) in waiting {
+        for &(j, _, from) in waiting.iter() {
             sizes[j] = total - from;
         }
-        sizes
     }
 }
 
 fn push_spaces(out: &mut String, pending: &mut isize) {
-    for _ in 0..*pending {
-        out.push(' ');
+    const SPACES: &str = "                                                                ";
+    let mut n = (*pending).max(0) as usize;
+    while n > 0 {
+        let now = n.min(SPACES.len());
+        out.push_str(&SPACES[..now]);
+        n -= now;
     }
     *pending = 0;
 }

@@ -3,23 +3,25 @@
 //! One rule decides how an item is written, and each kind of item has one
 //! writer:
 //!
-//! - **Text**, through [`text::Code`]: the items whose shape is the same
-//!   for every model and operation, which are most of a large crate's
-//!   lines (a struct model with its setters, serde impls and page impl; the
-//!   defaults' functions; each operation's `Client` method, builder,
-//!   builder `impl`, `IntoFuture` and result alias).
-//! - **Tokens**, built with `quote!` and printed by prettyplease: the items
-//!   whose shape branches with the IR (enums, unions, aliases, newtypes;
-//!   each operation's `decode`, streams, error and success enums, headers
-//!   struct; `lib.rs` and its `servers` module).
+//! - **Text**, through [`text::Code`]: every item written once per model
+//!   or per operation, which is all of `models.rs` and `operations.rs` and
+//!   nearly all of a large crate's lines (models of every kind with their
+//!   impls, the defaults' functions, each operation's `Client` method,
+//!   builder, `impl`s, error, headers and success types).
+//! - **Tokens**, built with `quote!` and printed by prettyplease: what is
+//!   written once per crate (`lib.rs`, or a build script module's head,
+//!   with the `servers` module).
 //!
 //! An item is wholly one or the other: nothing is spliced from one into the
-//! other. What both need is spelled once, as text (a type, a value, a doc
-//! comment, a feature gate), and the token items lex that text. prettyplease
-//! is the layout's judge: [`layout`] breaks lines by its rules, so an item
-//! written as text comes out as prettyplease prints it, and a test holds
-//! every emitted file to be a fixed point of it (parse it, print it: nothing
-//! changes). The runtime is copied as written.
+//! other. What both need is spelled once, as text (a type, a doc comment),
+//! and the token items lex that text. prettyplease is the layout's judge:
+//! [`layout`] breaks lines by its rules, so an item written as text comes
+//! out as prettyplease prints it, and a test holds every emitted file to
+//! be a fixed point of it (parse it, print it: nothing changes). Where
+//! prettyplease's first print of some code is not its own fixed point (a
+//! `return` arm, a closure body it puts in braces), the text is written as
+//! prettyplease prints it when it reads it again. The runtime is copied as
+//! written.
 //!
 //! Every writer reads a [`common::Ctx`]: the IR, the gates, how the prelude
 //! is named in the file, and the root path emitted code starts from
@@ -89,24 +91,27 @@ pub(crate) const ALLOWED_LINTS: &[&str] = &[
     "rustdoc::invalid_rust_codeblocks",
 ];
 
-/// Items of an emitted file: text already laid out, or tokens that
-/// prettyplease prints.
-pub(crate) enum Piece {
-    Text(String),
-    Tokens(TokenStream),
-}
-
 /// The crate's files.
 pub(crate) fn emit(ir: &Ir, config: &Config) -> Result<Vec<GeneratedFile>, String> {
     emit_in_parts(ir, config, PART_SIZES)
 }
 
-/// The parts of a crate's source files, by section, for a crate (`root`
-/// is `crate`) or a build script's module (`root` names it).
+/// The texts of a crate's source files, each in the pieces that follow
+/// one another in it, for a crate (`root` is `crate`) or a build script's
+/// module (`root` names it). A large spec's files are megabytes: they are
+/// put together once, into a buffer of their size ([`join`]).
 struct Sources {
-    lib: String,
-    models: String,
-    operations: String,
+    lib: Vec<String>,
+    models: Vec<String>,
+    operations: Vec<String>,
+}
+
+/// `head` then `pieces`, into one string sized once.
+fn join(head: &str, pieces: &[String]) -> String {
+    let mut out = String::with_capacity(head.len() + pieces.iter().map(String::len).sum::<usize>());
+    out.push_str(head);
+    pieces.iter().for_each(|p| out.push_str(p));
+    out
 }
 
 /// Writes models and operations in runs of the given sizes, on a few
@@ -127,56 +132,51 @@ fn sources(ir: &Ir, config: &Config, gates: &features::Gates, root: &str, sizes:
     };
     let mut parts: Vec<Part<'_>> = vec![Box::new(move || {
         let lib = if module {
-            pieces_text(
-                "the module",
-                vec![Piece::Tokens(lib_items(ctx.with_short(models_short), config))],
-            )?
+            tokens_text("the module", lib_items(ctx.with_short(models_short), config))?
         } else {
-            let tokens = lib_rs(ctx.with_short(models_short), config);
-            pieces_text("src/lib.rs", vec![Piece::Tokens(tokens)])?
+            tokens_text("src/lib.rs", lib_rs(ctx.with_short(models_short), config))?
         };
         Ok(vec![(Section::Lib, lib)])
     })];
     for (i, types) in runs(&ir.types, sizes.types).into_iter().enumerate() {
         parts.push(Box::new(move || {
-            let (items, defaults) = models::models(ctx.with_short(models_short), types, i == 0);
-            Ok(vec![
-                (Section::Models, pieces_text("src/models.rs", items)?),
-                (Section::Defaults, defaults.concat()),
-            ])
+            let (models, defaults) = models::models(ctx.with_short(models_short), types, i == 0);
+            Ok(vec![(Section::Models, models), (Section::Defaults, defaults.concat())])
         }));
     }
     for ops in runs(&ir.operations, sizes.operations) {
         parts.push(Box::new(move || {
             let methods = client::client_methods(ctx, ops);
-            let builders = pieces_text("src/operations.rs", client::builders(ctx, ops))?;
+            let builders = client::builders(ctx, ops);
             Ok(vec![(Section::Methods, methods), (Section::Builders, builders)])
         }));
     }
-    let mut texts: Vec<Vec<(Section, String)>> = Vec::with_capacity(parts.len());
+    let mut texts: Vec<(Section, String)> = Vec::with_capacity(2 * parts.len());
     for formatted in run_parts(&parts) {
-        texts.push(formatted?);
+        texts.extend(formatted?);
     }
-    let section = |s: Section| -> Vec<&str> {
-        texts
-            .iter()
-            .flatten()
-            .filter(|(t, _)| *t == s)
-            .map(|(_, text)| text.as_str())
-            .collect()
-    };
-    let mut models = section(Section::Models).concat();
-    let defaults: Vec<&str> = section(Section::Defaults)
-        .into_iter()
-        .filter(|d| !d.is_empty())
-        .collect();
+    let mut lib = Vec::new();
+    let mut models = Vec::new();
+    let mut defaults = Vec::new();
+    let mut methods = Vec::new();
+    let mut builders = Vec::new();
+    for (section, text) in texts {
+        match section {
+            Section::Lib => lib.push(text),
+            Section::Models => models.push(text),
+            Section::Defaults if text.is_empty() => {}
+            Section::Defaults => defaults.push(text),
+            Section::Methods => methods.push(text),
+            Section::Builders => builders.push(text),
+        }
+    }
     if !defaults.is_empty() {
-        models.push_str(&models::defaults_module(&defaults));
+        models.extend(models::defaults_module(defaults));
     }
-    let mut operations = client::client_block(ctx, &section(Section::Methods));
-    operations.push_str(&section(Section::Builders).concat());
+    let mut operations = client::client_block(ctx, methods);
+    operations.extend(builders);
     Ok(Sources {
-        lib: section(Section::Lib).concat(),
+        lib,
         models,
         operations,
     })
@@ -198,19 +198,15 @@ fn emit_in_parts(ir: &Ir, config: &Config, sizes: PartSizes) -> Result<Vec<Gener
         path: "Cargo.toml".to_owned(),
         contents: cargo_toml(ir, config, &gates),
     }];
-    for (path, text) in [
+    let head = format!("{header}{SKIP_RUSTFMT}\n");
+    for (path, pieces) in [
         ("src/lib.rs", sources.lib),
         ("src/models.rs", sources.models),
         ("src/operations.rs", sources.operations),
     ] {
-        let mut contents = String::with_capacity(header.len() + SKIP_RUSTFMT.len() + 1 + text.len());
-        contents.push_str(&header);
-        contents.push_str(SKIP_RUSTFMT);
-        contents.push('\n');
-        contents.push_str(&text);
         files.push(GeneratedFile {
             path: path.to_owned(),
-            contents,
+            contents: join(&head, &pieces),
         });
     }
     let runtime_dir = match &config.runtime {
@@ -270,9 +266,9 @@ pub(crate) fn module_parts(ir: &Ir, config: &Config, root: &str) -> Result<Modul
         .map(|t| format!("[{}", t.trim_end()))
         .unwrap_or_default();
     Ok(ModuleParts {
-        lib_items: sources.lib,
-        models: sources.models,
-        operations: sources.operations,
+        lib_items: join("", &sources.lib),
+        models: join("", &sources.models),
+        operations: join("", &sources.operations),
         dependencies,
         recursion_limit: recursion_limit(crate::ir::nesting_depth(&ir.types)),
     })
@@ -286,7 +282,7 @@ pub(crate) fn allow_attr(lints: &[&str]) -> String {
         "allow".to_owned(),
         lints.iter().map(|l| Meta::Word((*l).to_owned())).collect(),
     ));
-    c.finish(0)
+    c.take(0)
 }
 
 /// How many models, and how many operations, are written as one part.
@@ -375,37 +371,11 @@ pub(crate) fn normalize(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
-/// The text of items in order: text as it is, each run of token items in
-/// a row printed by prettyplease.
-fn pieces_text(path: &str, pieces: Vec<Piece>) -> Result<String, String> {
-    let bug = |e: syn::Error| format!("generator bug: the code emitted for {path} does not parse: {e}");
-    let mut out = String::new();
-    let mut run = TokenStream::new();
-    let flush = |run: &mut TokenStream, out: &mut String| -> Result<(), String> {
-        if !run.is_empty() {
-            let file = syn::parse2::<syn::File>(std::mem::take(run)).map_err(bug)?;
-            out.push_str(&prettyplease::unparse(&file));
-        }
-        Ok(())
-    };
-    for piece in pieces {
-        match piece {
-            Piece::Tokens(t) => run.extend(t),
-            Piece::Text(text) => {
-                flush(&mut run, &mut out)?;
-                out.push_str(&text);
-            }
-        }
-    }
-    flush(&mut run, &mut out)?;
-    Ok(out)
-}
-
-/// An expression written as text, as tokens.
-pub(crate) fn expr_tokens(e: &text::Expr) -> TokenStream {
-    let mut c = Code::new();
-    c.expr(e);
-    tokens(&c.finish(0))
+/// Items built as tokens, as prettyplease prints them.
+fn tokens_text(path: &str, items: TokenStream) -> Result<String, String> {
+    let file = syn::parse2::<syn::File>(items)
+        .map_err(|e| format!("generator bug: the code emitted for {path} does not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file))
 }
 
 fn cargo_toml(ir: &Ir, config: &Config, gates: &features::Gates) -> String {

@@ -1,18 +1,17 @@
 //! `models.rs`: one Rust type per named schema.
 //!
-//! A struct, its setters, its `Serialize`/`Deserialize` and its `Page`
-//! impl are written as text (the same few shapes for every schema, and
-//! most of a large crate's lines); the other kinds of model (enums,
-//! unions, aliases, newtypes) as tokens.
+//! A struct with its setters, its `Serialize`/`Deserialize` and its
+//! `Page` impl; an enum of values with its conversions and serde impls; a
+//! union, an alias, a newtype.
 
-use proc_macro2::TokenStream;
-use quote::quote;
 use serde_json::Value;
 
-use super::Piece;
-use super::common::{Ctx, doc_lines, doc_tokens, ident, lines_tokens, tokens};
-use super::features::Gate;
-use super::text::{Code, Expr, Field as TextField, ImplHeader, Meta, Signature, call, lit, w};
+use super::common::{Ctx, doc_lines};
+use super::features::{Gate, write_gate};
+use super::text::{
+    Arm, Code, Expr, Field as TextField, ImplHeader, Meta, Pat, Signature, Variant as TextVariant, arm, call, lit,
+    ptuple, pw, w,
+};
 use crate::ir::{Field, FieldMode, PageShape, Struct, TypeDef, TypeKind, TypeRef};
 use crate::naming::{Namespace, field_name};
 
@@ -21,285 +20,413 @@ use crate::naming::{Namespace, field_name};
 /// the first run carries the file's own doc. Any split of `ir.types` into
 /// runs, written apart and joined in order, gives the text of the whole
 /// file.
-pub(crate) fn models(ctx: Ctx<'_>, types: &[TypeDef], first: bool) -> (Vec<Piece>, Vec<String>) {
+pub(crate) fn models(ctx: Ctx<'_>, types: &[TypeDef], first: bool) -> (String, Vec<String>) {
     let mut defaults = Vec::new();
-    let mut items: Vec<Piece> = Vec::with_capacity(2 * types.len() + 1);
+    // Each item starts a line at the top level, so the run is laid out as
+    // one text.
+    let c = &mut Code::new();
     if first {
-        let mut c = Code::new();
         c.inner_docs(&[" The schemas of the spec as Rust types."]);
-        items.push(Piece::Text(c.finish(0)));
     }
     for t in types {
         let gate = ctx.gates.model(&t.name);
         match &t.kind {
-            TypeKind::Struct(s) => {
-                // A default's function is compiled with its model, or it
-                // would name a type that is not there.
-                items.extend(struct_def(ctx, t, s, gate, &mut defaults).into_iter().map(Piece::Text));
-            }
-            _ => items.push(Piece::Tokens(token_model(ctx, t, gate))),
+            TypeKind::Struct(s) => struct_def(ctx, c, t, s, gate, &mut defaults),
+            _ => other_model(ctx, c, t, gate),
         }
         if let Some(p) = &t.page {
-            items.push(Piece::Text(page_impl(ctx, &t.name, p, gate)));
+            page_impl(ctx, c, &t.name, p, gate);
         }
     }
-    (items, defaults)
+    let text = if c.is_empty() { String::new() } else { c.take(0) };
+    (text, defaults)
 }
 
-/// `mod defaults` around its functions, as prettyplease prints a module.
-pub(crate) fn defaults_module(members: &[&str]) -> String {
-    let mut out = String::from(
-        "/// Values the spec gives as `default` for fields left out of a response.\npub(crate) mod defaults {\n",
+/// `mod defaults` around its functions, as prettyplease prints a module:
+/// the pieces of its text.
+pub(crate) fn defaults_module(members: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(members.len() + 2);
+    out.push(
+        "/// Values the spec gives as `default` for fields left out of a response.\npub(crate) mod defaults {\n"
+            .to_owned(),
     );
-    members.iter().for_each(|m| out.push_str(m));
-    out.push_str("}\n");
+    out.extend(members);
+    out.push("}\n".to_owned());
     out
 }
 
-/// A model that is not a struct, as tokens.
-fn token_model(ctx: Ctx<'_>, t: &TypeDef, gate: Option<Gate<'_>>) -> TokenStream {
-    let err = ctx.std_tokens("Err");
-    let from = ctx.std_tokens("From");
-    let none = ctx.std_tokens("None");
-    let ok = ctx.std_tokens("Ok");
-    let result = ctx.std_tokens("Result");
-    let some = ctx.std_tokens("Some");
-    let string = ctx.std_tokens("String");
-    let to_string = tokens(&format!("{}::to_string", ctx.std("ToString")));
-    let name = ident(&t.name);
-    let doc = doc_tokens(t.doc.as_deref());
-    let gate = gate.map(|g| g.tokens());
+/// A model that is not a struct: an enum of values, a union, an alias or
+/// a newtype.
+fn other_model(ctx: Ctx<'_>, c: &mut Code, t: &TypeDef, gate: Option<Gate<'_>>) {
+    let name = t.name.as_str();
+    let mut docs = t.doc.as_deref().map(doc_lines).unwrap_or_default();
+    let head = format!("pub enum {name}");
     match &t.kind {
-        TypeKind::Struct(_) => TokenStream::new(),
+        TypeKind::Struct(_) => {}
         TypeKind::StringEnum(variants) => {
-            let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
-            let values: Vec<_> = variants.iter().map(|v| v.value.as_str()).collect();
-            let value_docs: Vec<TokenStream> = variants
+            let listed = variants
                 .iter()
-                .map(|v| lines_tokens(&[format!(" `{}`", v.value.replace('`', "'").replace(['\r', '\n'], " "))]))
+                .map(|v| {
+                    let doc = format!(" `{}`", v.value.replace('`', "'").replace(['\r', '\n'], " "));
+                    (v.ident.as_str(), lit(&v.value), doc)
+                })
                 .collect();
-            let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
-            quote! {
-                #doc
-                #gate
-                #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-                pub enum #name {
-                    #(#value_docs #idents,)*
-                    /// A value the spec does not list, kept as sent.
-                    #unknown(#string),
-                }
-                #gate
-                impl #name {
-                    /// The value as it is written in JSON.
-                    pub fn as_str(&self) -> &str {
-                        match self {
-                            #(Self::#idents => #values,)*
-                            Self::#unknown(v) => v.as_str(),
-                        }
-                    }
-                }
-                #gate
-                impl #from<&str> for #name {
-                    fn from(value: &str) -> Self {
-                        match value {
-                            #(#values => Self::#idents,)*
-                            other => Self::#unknown(#to_string(other)),
-                        }
-                    }
-                }
-                #gate
-                impl ::std::str::FromStr for #name {
-                    type Err = ::std::convert::Infallible;
-                    fn from_str(value: &str) -> #result<Self, Self::Err> {
-                        #ok(Self::from(value))
-                    }
-                }
-                #gate
-                impl ::std::fmt::Display for #name {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(self.as_str())
-                    }
-                }
-                #gate
-                impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
-                        serializer.serialize_str(self.as_str())
-                    }
-                }
-                #gate
-                impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
-                        let value = <#string as ::serde::Deserialize>::deserialize(deserializer)?;
-                        #ok(Self::from(value.as_str()))
-                    }
-                }
-            }
+            c.docs(&docs);
+            value_enum(ctx, c, name, gate, listed, true);
         }
         TypeKind::IntEnum(variants) => {
-            let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
-            let values: Vec<_> = variants.iter().map(|v| v.value).collect();
-            let value_docs: Vec<TokenStream> = variants
+            let listed = variants
                 .iter()
-                .map(|v| lines_tokens(&[format!(" `{}`", v.value)]))
+                .map(|v| (v.ident.as_str(), format!("{}i64", v.value), format!(" `{}`", v.value)))
                 .collect();
-            let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
-            quote! {
-                #doc
-                #gate
-                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-                pub enum #name {
-                    #(#value_docs #idents,)*
-                    /// A value the spec does not list, kept as sent.
-                    #unknown(i64),
-                }
-                #gate
-                impl #name {
-                    /// The value as it is written in JSON.
-                    pub fn value(&self) -> i64 {
-                        match self {
-                            #(Self::#idents => #values,)*
-                            Self::#unknown(v) => *v,
-                        }
-                    }
-                }
-                #gate
-                impl #from<i64> for #name {
-                    fn from(value: i64) -> Self {
-                        match value {
-                            #(#values => Self::#idents,)*
-                            other => Self::#unknown(other),
-                        }
-                    }
-                }
-                #gate
-                impl ::std::fmt::Display for #name {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        ::std::fmt::Display::fmt(&self.value(), f)
-                    }
-                }
-                #gate
-                impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
-                        serializer.serialize_i64(self.value())
-                    }
-                }
-                #gate
-                impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
-                        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
-                        #ok(Self::from(value))
-                    }
-                }
-            }
+            c.docs(&docs);
+            value_enum(ctx, c, name, gate, listed, false);
         }
         TypeKind::Untagged(variants) => {
-            let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
-            let types: Vec<_> = variants.iter().map(|v| ctx.type_tokens(&v.ty)).collect();
+            docs.push(String::new());
+            docs.push(" Decoded as the first variant, in this order, that the value fits.".to_owned());
+            c.docs(&docs);
+            write_gate(c, gate);
+            serde_derive(c, "untagged");
+            let listed: Vec<TextVariant> = variants
+                .iter()
+                .map(|v| TextVariant {
+                    docs: Vec::new(),
+                    name: v.ident.clone(),
+                    ty: Some(ctx.type_text(&v.ty)),
+                })
+                .collect();
+            c.enum_(&head, &listed);
             // A union of scalars can be a parameter: it shows as the value it holds.
-            let display = ctx.scalar_union(variants).then(|| {
-                let texts: Vec<_> = variants
+            if ctx.scalar_union(variants) {
+                let arms: Vec<Arm> = variants
                     .iter()
-                    .map(|v| super::expr_tokens(&ctx.text_of(&v.ty, w("v"))))
+                    .map(|v| {
+                        let text = ctx.text_of(&v.ty, w("v"));
+                        arm(
+                            ptuple(format!("Self::{}", v.ident), &["v"]),
+                            w("f").method("write_str", vec![text.borrow()]),
+                        )
+                    })
                     .collect();
-                quote! {
-                    #gate
-                    impl ::std::fmt::Display for #name {
-                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                            match self {
-                                #(Self::#idents(v) => f.write_str(&#texts),)*
-                            }
-                        }
-                    }
-                }
-            });
-            quote! {
-                #doc
-                ///
-                /// Decoded as the first variant, in this order, that the value fits.
-                #gate
-                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-                #[serde(untagged)]
-                pub enum #name {
-                    #(#idents(#types),)*
-                }
-                #display
+                display(c, gate, name, Expr::Match(Box::new(w("self")), arms));
             }
         }
         TypeKind::Tagged { property, variants } => {
-            let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
-            let types: Vec<_> = variants.iter().map(|v| ctx.type_tokens(&v.ty)).collect();
-            let tags: Vec<_> = variants.iter().map(|v| v.tag.as_str()).collect();
-            let tag_docs: Vec<TokenStream> = variants
+            docs.push(String::new());
+            docs.push(format!(
+                " Which variant a value is depends on its `{property}` property."
+            ));
+            c.docs(&docs);
+            write_gate(c, gate);
+            c.derive(&["Debug", "Clone", "PartialEq"]);
+            let unknown = unknown_name(variants.iter().map(|v| v.ident.as_str()));
+            let mut listed: Vec<TextVariant> = variants
                 .iter()
-                .map(|v| {
-                    lines_tokens(&[format!(
+                .map(|v| TextVariant {
+                    docs: vec![format!(
                         " `{property}` is `{}`.",
                         v.tag.replace('`', "'").replace(['\r', '\n'], " ")
-                    )])
+                    )],
+                    name: v.ident.clone(),
+                    ty: Some(ctx.type_text(&v.ty)),
                 })
                 .collect();
-            let unknown = ident(&unknown_name(variants.iter().map(|v| v.ident.as_str())));
-            let missing = format!("missing or non-string discriminator `{property}`");
-            quote! {
-                #doc
-                ///
-                #[doc = concat!(" Which variant a value is depends on its `", #property, "` property.")]
-                #gate
-                #[derive(Debug, Clone, PartialEq)]
-                pub enum #name {
-                    #(#tag_docs #idents(#types),)*
-                    /// A discriminator value the spec does not list, kept as sent.
-                    #unknown(::serde_json::Value),
-                }
-                #gate
-                impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> #result<S::Ok, S::Error> {
-                        let (tag, value) = match self {
-                            #(Self::#idents(v) => (#tags, ::serde_json::to_value(v).map_err(<S::Error as ::serde::ser::Error>::custom)?),)*
-                            Self::#unknown(v) => return ::serde::Serialize::serialize(v, serializer),
-                        };
-                        let mut value = value;
-                        if let ::serde_json::Value::Object(map) = &mut value {
-                            map.insert(#to_string(#property), ::serde_json::Value::String(#to_string(tag)));
-                        }
-                        ::serde::Serialize::serialize(&value, serializer)
-                    }
-                }
-                #gate
-                impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> #result<Self, D::Error> {
-                        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-                        let tag = match value.get(#property).and_then(::serde_json::Value::as_str) {
-                            #some(tag) => #to_string(tag),
-                            #none => return #err(<D::Error as ::serde::de::Error>::custom(#missing)),
-                        };
-                        match tag.as_str() {
-                            #(#tags => ::serde_json::from_value(value).map(Self::#idents).map_err(<D::Error as ::serde::de::Error>::custom),)*
-                            _ => #ok(Self::#unknown(value)),
-                        }
-                    }
-                }
-            }
+            listed.push(TextVariant {
+                docs: vec![" A discriminator value the spec does not list, kept as sent.".to_owned()],
+                name: unknown.clone(),
+                ty: Some("::serde_json::Value".to_owned()),
+            });
+            c.enum_(&head, &listed);
+            tagged_serde(ctx, c, gate, name, property, variants, &unknown);
         }
         TypeKind::Alias(target) => {
-            let target = ctx.type_tokens(target);
-            quote! {
-                #doc
-                #gate
-                pub type #name = #target;
-            }
+            c.docs(&docs);
+            write_gate(c, gate);
+            c.type_(&format!("pub type {name}"), &ctx.type_text(target), true);
         }
         TypeKind::Newtype(target) => {
-            let target = ctx.type_tokens(target);
-            quote! {
-                #doc
-                #gate
-                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-                #[serde(transparent)]
-                pub struct #name(pub #target);
-            }
+            c.docs(&docs);
+            write_gate(c, gate);
+            serde_derive(c, "transparent");
+            c.newtype(&format!("pub struct {name}"), &ctx.type_text(target));
         }
     }
+}
+
+/// An enum of the values a schema lists (each variant's name, literal and
+/// doc line), strings or integers, with a variant that keeps any other
+/// value as sent; its accessor (`as_str` or `value`), `From` the wire
+/// value (and `FromStr` for strings), `Display` and serde impls.
+fn value_enum(
+    ctx: Ctx<'_>,
+    c: &mut Code,
+    name: &str,
+    gate: Option<Gate<'_>>,
+    listed: Vec<(&str, String, String)>,
+    strings: bool,
+) {
+    let unknown = unknown_name(listed.iter().map(|(ident, ..)| *ident));
+    let unknown_path = format!("Self::{unknown}");
+    let (held, accessor, returns, wire) = if strings {
+        (ctx.std("String"), "pub fn as_str", "&str", "&str")
+    } else {
+        ("i64", "pub fn value", "i64", "i64")
+    };
+    let mut variants: Vec<TextVariant> = listed
+        .iter()
+        .map(|(ident, _, doc)| TextVariant {
+            docs: vec![doc.clone()],
+            name: (*ident).to_owned(),
+            ty: None,
+        })
+        .collect();
+    variants.push(TextVariant {
+        docs: vec![" A value the spec does not list, kept as sent.".to_owned()],
+        name: unknown.clone(),
+        ty: Some(held.to_owned()),
+    });
+    write_gate(c, gate);
+    let mut derives = vec!["Debug", "Clone", "Copy", "PartialEq", "Eq", "Hash", "PartialOrd", "Ord"];
+    if strings {
+        derives.remove(2);
+    }
+    c.derive(&derives);
+    c.enum_(&format!("pub enum {name}"), &variants);
+
+    let mut to_value: Vec<Arm> = listed
+        .iter()
+        .map(|(ident, value, _)| arm(pw(format!("Self::{ident}")), w(value.clone())))
+        .collect();
+    let kept = if strings {
+        w("v").method("as_str", vec![])
+    } else {
+        w("*v")
+    };
+    to_value.push(arm(ptuple(unknown_path.clone(), &["v"]), kept));
+    write_gate(c, gate);
+    c.impl_(&ImplHeader::inherent(name), |c| {
+        c.docs(&[" The value as it is written in JSON.".to_owned()]);
+        c.fn_(&Signature::method(accessor, &["&self"], Some(returns)), |c| {
+            c.tail(&Expr::Match(Box::new(w("self")), to_value));
+        });
+    });
+
+    let mut from: Vec<Arm> = listed
+        .into_iter()
+        .map(|(ident, value, _)| arm(pw(value), w(format!("Self::{ident}"))))
+        .collect();
+    let other = if strings {
+        call(format!("{}::to_string", ctx.std("ToString")), vec![w("other")])
+    } else {
+        w("other")
+    };
+    from.push(arm(pw("other"), call(unknown_path, vec![other])));
+    write_gate(c, gate);
+    let trait_ = format!("{}<{wire}>", ctx.std("From"));
+    let arg = format!("value: {wire}");
+    c.impl_(&ImplHeader::of(&trait_, name), |c| {
+        c.fn_(&Signature::method("fn from", &[arg.as_str()], Some("Self")), |c| {
+            c.tail(&Expr::Match(Box::new(w("value")), from));
+        });
+    });
+
+    let value = || w("self").method(if strings { "as_str" } else { "value" }, vec![]);
+    if strings {
+        write_gate(c, gate);
+        c.impl_(&ImplHeader::of("::std::str::FromStr", name), |c| {
+            c.type_("type Err", "::std::convert::Infallible", false);
+            let ret = format!("{}<Self, Self::Err>", ctx.std("Result"));
+            c.fn_(&Signature::method("fn from_str", &["value: &str"], Some(&ret)), |c| {
+                c.tail(&call(ctx.std("Ok"), vec![call("Self::from", vec![w("value")])]));
+            });
+        });
+        display(c, gate, name, w("f").method("write_str", vec![value()]));
+        let body = w("serializer").method("serialize_str", vec![value()]);
+        serialize_as(ctx, c, gate, name, body);
+        deserialize_from(ctx, c, gate, name, held, w("value").method("as_str", vec![]));
+    } else {
+        display(
+            c,
+            gate,
+            name,
+            call("::std::fmt::Display::fmt", vec![value().borrow(), w("f")]),
+        );
+        let body = w("serializer").method("serialize_i64", vec![value()]);
+        serialize_as(ctx, c, gate, name, body);
+        deserialize_from(ctx, c, gate, name, held, w("value"));
+    }
+}
+
+/// serde's derives, with `#[serde(option)]`.
+fn serde_derive(c: &mut Code, option: &str) {
+    c.derive(&[
+        "Debug",
+        "Clone",
+        "PartialEq",
+        "::serde::Serialize",
+        "::serde::Deserialize",
+    ]);
+    c.attr(&Meta::List("serde".to_owned(), vec![Meta::Word(option.to_owned())]));
+}
+
+/// `impl Display` whose `fmt` is `body`.
+fn display(c: &mut Code, gate: Option<Gate<'_>>, name: &str, body: Expr) {
+    write_gate(c, gate);
+    c.impl_(&ImplHeader::of("::std::fmt::Display", name), |c| {
+        let sig = Signature::method(
+            "fn fmt",
+            &["&self", "f: &mut ::std::fmt::Formatter<'_>"],
+            Some("::std::fmt::Result"),
+        );
+        c.fn_(&sig, |c| c.tail(&body));
+    });
+}
+
+/// `impl Serialize` whose `serialize` is `body`.
+fn serialize_as(ctx: Ctx<'_>, c: &mut Code, gate: Option<Gate<'_>>, name: &str, body: Expr) {
+    serialize_with(ctx, c, gate, name, |c| c.tail(&body));
+}
+
+fn serialize_with(ctx: Ctx<'_>, c: &mut Code, gate: Option<Gate<'_>>, name: &str, body: impl FnOnce(&mut Code)) {
+    write_gate(c, gate);
+    c.impl_(&ImplHeader::of("::serde::Serialize", name), |c| {
+        let ret = format!("{}<S::Ok, S::Error>", ctx.std("Result"));
+        let sig = Signature {
+            head: "fn serialize",
+            generics: &["S: ::serde::Serializer"],
+            args: &["&self", "serializer: S"],
+            ret: Some(&ret),
+            where_: &[],
+        };
+        c.fn_(&sig, body);
+    });
+}
+
+/// `impl Deserialize` that reads a `from` and gives `Self::from(arg)`.
+fn deserialize_from(ctx: Ctx<'_>, c: &mut Code, gate: Option<Gate<'_>>, name: &str, from: &str, arg: Expr) {
+    deserialize_with(ctx, c, gate, name, |c| {
+        c.local("value", &deserialize_as(from));
+        c.tail(&call(ctx.std("Ok"), vec![call("Self::from", vec![arg])]));
+    });
+}
+
+/// `<T as Deserialize>::deserialize(deserializer)?`
+fn deserialize_as(ty: &str) -> Expr {
+    call(
+        format!("<{ty} as ::serde::Deserialize>::deserialize"),
+        vec![w("deserializer")],
+    )
+    .try_()
+}
+
+fn deserialize_with(ctx: Ctx<'_>, c: &mut Code, gate: Option<Gate<'_>>, name: &str, body: impl FnOnce(&mut Code)) {
+    write_gate(c, gate);
+    let header = ImplHeader {
+        generics: &["'de"],
+        trait_: Some("::serde::Deserialize<'de>"),
+        self_ty: name,
+    };
+    c.impl_(&header, |c| {
+        let ret = format!("{}<Self, D::Error>", ctx.std("Result"));
+        let sig = Signature {
+            head: "fn deserialize",
+            generics: &["D: ::serde::Deserializer<'de>"],
+            args: &["deserializer: D"],
+            ret: Some(&ret),
+            where_: &[],
+        };
+        c.fn_(&sig, body);
+    });
+}
+
+/// The serde impls of a union told apart by a property: the variant's
+/// JSON with the property added, and the property read first.
+fn tagged_serde(
+    ctx: Ctx<'_>,
+    c: &mut Code,
+    gate: Option<Gate<'_>>,
+    name: &str,
+    property: &str,
+    variants: &[crate::ir::TaggedVariant],
+    unknown: &str,
+) {
+    let to_string = format!("{}::to_string", ctx.std("ToString"));
+    let property_lit = lit(property);
+    serialize_with(ctx, c, gate, name, |c| {
+        let mut arms: Vec<Arm> = variants
+            .iter()
+            .map(|v| {
+                let value = call("::serde_json::to_value", vec![w("v")])
+                    .method("map_err", vec![w("<S::Error as ::serde::ser::Error>::custom")])
+                    .try_();
+                arm(
+                    ptuple(format!("Self::{}", v.ident), &["v"]),
+                    Expr::Tuple(vec![w(lit(&v.tag)), value]),
+                )
+            })
+            .collect();
+        arms.push(arm(
+            ptuple(format!("Self::{unknown}"), &["v"]),
+            Expr::Return(Some(Box::new(call(
+                "::serde::Serialize::serialize",
+                vec![w("v"), w("serializer")],
+            )))),
+        ));
+        let pair = Pat::Tuple(vec!["tag".into(), "value".into()]);
+        c.local_pat(&pair, &Expr::Match(Box::new(w("self")), arms));
+        c.local("mut value", &w("value"));
+        c.if_let("::serde_json::Value::Object", "map", &w("value").borrow_mut(), |c| {
+            let tag = call(
+                "::serde_json::Value::String",
+                vec![call(to_string.clone(), vec![w("tag")])],
+            );
+            c.stmt(&w("map").method(
+                "insert",
+                vec![call(to_string.clone(), vec![w(property_lit.clone())]), tag],
+            ));
+        });
+        c.tail(&call(
+            "::serde::Serialize::serialize",
+            vec![w("value").borrow(), w("serializer")],
+        ));
+    });
+    deserialize_with(ctx, c, gate, name, |c| {
+        let custom = "<D::Error as ::serde::de::Error>::custom";
+        c.local("value", &deserialize_as("::serde_json::Value"));
+        let missing = lit(&format!("missing or non-string discriminator `{property}`"));
+        let read = w("value")
+            .method("get", vec![w(property_lit.clone())])
+            .method("and_then", vec![w("::serde_json::Value::as_str")]);
+        let tag = vec![
+            arm(
+                ptuple(ctx.std("Some"), &["tag"]),
+                call(to_string.clone(), vec![w("tag")]),
+            ),
+            arm(
+                pw(ctx.std("None")),
+                Expr::Return(Some(Box::new(call(
+                    ctx.std("Err"),
+                    vec![call(custom, vec![w(missing)])],
+                )))),
+            ),
+        ];
+        c.local("tag", &Expr::Match(Box::new(read), tag));
+        let mut arms: Vec<Arm> = variants
+            .iter()
+            .map(|v| {
+                let value = call("::serde_json::from_value", vec![w("value")])
+                    .method("map", vec![w(format!("Self::{}", v.ident))])
+                    .method("map_err", vec![w(custom)]);
+                arm(pw(lit(&v.tag)), value)
+            })
+            .collect();
+        arms.push(arm(
+            pw("_"),
+            call(ctx.std("Ok"), vec![call(format!("Self::{unknown}"), vec![w("value")])]),
+        ));
+        c.tail(&Expr::Match(Box::new(w("tag").method("as_str", vec![])), arms));
+    });
 }
 
 /// The catch-all variant's name: `Unknown`, unless a listed value took it.
@@ -311,14 +438,7 @@ fn unknown_name<'a>(taken: impl Iterator<Item = &'a str>) -> String {
     ns.claim("Unknown")
 }
 
-/// The gate of an item written as text, after its docs.
-fn gate_attr(c: &mut Code, gate: Option<Gate<'_>>) {
-    if let Some(g) = gate {
-        g.write(c);
-    }
-}
-
-fn page_impl(ctx: Ctx<'_>, name: &str, p: &PageShape, gate: Option<Gate<'_>>) -> String {
+fn page_impl(ctx: Ctx<'_>, c: &mut Code, name: &str, p: &PageShape, gate: Option<Gate<'_>>) {
     let this = || w("self");
     let value = if p.value_optional {
         this().field(&p.value_field).method("unwrap_or_default", vec![])
@@ -330,8 +450,7 @@ fn page_impl(ctx: Ctx<'_>, name: &str, p: &PageShape, gate: Option<Gate<'_>>) ->
     } else {
         call(ctx.std("Some"), vec![this().field(&p.next_field)])
     };
-    let mut c = Code::new();
-    gate_attr(&mut c, gate);
+    write_gate(c, gate);
     let page = ctx.rt("Page");
     let header = ImplHeader {
         generics: &[],
@@ -350,23 +469,18 @@ fn page_impl(ctx: Ctx<'_>, name: &str, p: &PageShape, gate: Option<Gate<'_>>) ->
         let sig = Signature {
             head: "fn into_parts",
             generics: &[],
-            args: &["self".to_owned()],
+            args: &["self"],
             ret: Some(&ret),
             where_: &[],
         };
         c.fn_(&sig, |c| c.tail(&Expr::Tuple(vec![value, next])));
     });
-    c.finish(0)
 }
 
-/// A struct, its setters and (unless derived) its serde impls, as text.
-fn struct_def(
-    ctx: Ctx<'_>,
-    t: &TypeDef,
-    s: &Struct,
-    gate: Option<Gate<'_>>,
-    defaults: &mut Vec<String>,
-) -> Vec<String> {
+/// A struct, its setters and (unless derived) its serde impls, as text;
+/// a spec's `default` becomes a function of `models::defaults` (compiled
+/// with its model, or it would name a type that is not there).
+fn struct_def(ctx: Ctx<'_>, c: &mut Code, t: &TypeDef, s: &Struct, gate: Option<Gate<'_>>, defaults: &mut Vec<String>) {
     let name = t.name.as_str();
     // A struct that captures unlisted members keeps the derive (serde's
     // `flatten`); every other one gets the compact impls of `serde_impls`.
@@ -384,31 +498,31 @@ fn struct_def(
             }
             doc_text.push_str(note);
         }
-        let mut attrs = Code::new();
-        if !doc_text.is_empty() {
-            attrs.docs(&doc_lines(&doc_text));
-        }
+        let mut attrs = Vec::new();
         if derive_serde {
             if f.ident != f.json {
                 let rename = Meta::NameValue("rename".to_owned(), lit(&f.json));
-                attrs.attr(&Meta::List("serde".to_owned(), vec![rename]));
+                attrs.push(Meta::List("serde".to_owned(), vec![rename]));
             }
             if !attr.is_empty() {
-                attrs.attr(&Meta::List("serde".to_owned(), attr));
+                attrs.push(Meta::List("serde".to_owned(), attr));
             }
         }
         fields.push(TextField {
+            docs: if doc_text.is_empty() {
+                Vec::new()
+            } else {
+                doc_lines(&doc_text)
+            },
             attrs,
             head: format!("pub {}: ", f.ident),
             ty,
         });
     }
     if let Some((field, ty)) = &s.additional {
-        let mut attrs = Code::new();
-        attrs.docs(&[" Properties the schema does not list.".to_owned()]);
-        attrs.attr(&Meta::List("serde".to_owned(), vec![Meta::Word("flatten".to_owned())]));
         fields.push(TextField {
-            attrs,
+            docs: vec![" Properties the schema does not list.".to_owned()],
+            attrs: vec![Meta::List("serde".to_owned(), vec![Meta::Word("flatten".to_owned())])],
             head: format!("pub {field}: "),
             ty: format!(
                 "::std::collections::BTreeMap<{}, {}>",
@@ -417,7 +531,6 @@ fn struct_def(
             ),
         });
     }
-    let mut c = Code::new();
     c.docs(&t.doc.as_deref().map(doc_lines).unwrap_or_default());
     if s.request {
         c.docs(&[
@@ -429,7 +542,7 @@ fn struct_def(
             ),
         ]);
     }
-    gate_attr(&mut c, gate);
+    write_gate(c, gate);
     let mut derives = vec!["Debug", "Clone", "PartialEq"];
     if s.all_optional() && !has_default_fn {
         derives.push("Default");
@@ -437,20 +550,15 @@ fn struct_def(
     if derive_serde {
         derives.extend(["::serde::Serialize", "::serde::Deserialize"]);
     }
-    c.attr(&Meta::List(
-        "derive".to_owned(),
-        derives.into_iter().map(|d| Meta::Word(d.to_owned())).collect(),
-    ));
+    c.derive(&derives);
     c.struct_(&format!("pub struct {name}"), &[], fields);
-    let mut items = vec![c.finish(0)];
     if s.request {
-        items.extend(setters(ctx, name, s, gate));
+        setters(ctx, c, name, s, gate);
     }
     if !derive_serde {
-        items.push(serialize_impl(ctx, name, s, gate));
-        items.push(deserialize_impl(ctx, name, s, &missing, gate));
+        serialize_impl(ctx, c, name, s, gate);
+        deserialize_impl(ctx, c, name, s, &missing, gate);
     }
-    items
 }
 
 /// What a struct's `Deserialize` gives a field whose member is absent.
@@ -475,97 +583,86 @@ fn optional(f: &Field) -> bool {
 /// only and so compiled once per type for the whole crate. A derive
 /// inlines all of that into every struct, and on a spec of hundreds of
 /// schemas is most of the crate's compile time. The JSON is the derive's.
-fn serialize_impl(ctx: Ctx<'_>, name: &str, s: &Struct, gate: Option<Gate<'_>>) -> String {
-    let result = format!("{}<S::Ok, S::Error>", ctx.std("Result"));
+fn serialize_impl(ctx: Ctx<'_>, c: &mut Code, name: &str, s: &Struct, gate: Option<Gate<'_>>) {
     let object = ctx.rt("object");
-    let mut c = Code::new();
-    gate_attr(&mut c, gate);
-    let header = ImplHeader {
-        generics: &[],
-        trait_: Some("::serde::Serialize"),
-        self_ty: name,
-    };
-    c.impl_(&header, |c| {
-        let sig = Signature {
-            head: "fn serialize",
-            generics: &["S: ::serde::Serializer"],
-            args: &["&self".to_owned(), "serializer: S".to_owned()],
-            ret: Some(&result),
-            where_: &[],
-        };
-        c.fn_(&sig, |c| {
-            c.use_("::serde::ser::SerializeStruct as _", &[]);
-            let type_name = w(lit(name));
-            if s.fields.is_empty() {
-                let start = w("serializer").method("serialize_struct", vec![type_name, w("0")]);
-                c.tail(&start.try_().method("end", vec![]));
-                return;
-            }
-            let this = |f: &Field| w("self").field(&f.ident);
-            let present: Vec<Expr> = s
-                .fields
-                .iter()
-                .filter_map(|f| {
-                    if optional(f) {
-                        Some(this(f).method("is_some", vec![]))
-                    } else if f.mode == FieldMode::Tristate {
-                        Some(Expr::Not(Box::new(this(f).method("is_absent", vec![]))))
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            let always = s.fields.len() - present.len();
-            let mut uses = Vec::new();
-            if !present.is_empty() {
-                uses.push("count");
-            }
-            if s.fields.iter().any(optional) {
-                uses.push("optional");
-            }
-            if s.fields.iter().any(|f| f.mode == FieldMode::Tristate) {
-                uses.push("tristate");
-            }
-            if !uses.is_empty() {
-                c.use_(&object, &uses);
-            }
-            let len = if present.is_empty() {
-                w(always.to_string())
-            } else {
-                let count = call("count", vec![Expr::Array(present).borrow()]);
-                let value = if always > 0 {
-                    Expr::Binary(Box::new(w(always.to_string())), "+", Box::new(count))
-                } else {
-                    count
-                };
-                c.local("__len", &value);
-                w("__len")
-            };
-            let start = w("serializer").method("serialize_struct", vec![type_name, len]);
-            c.local("mut __s", &start.try_());
-            for f in &s.fields {
-                let json = w(lit(&f.json));
-                let field = this(f).borrow();
-                let step = if optional(f) {
-                    call("optional", vec![w("__s").borrow_mut(), json, field])
+    serialize_with(ctx, c, gate, name, |c| {
+        c.use_("::serde::ser::SerializeStruct as _", &[]);
+        let type_name = w(lit(name));
+        if s.fields.is_empty() {
+            let start = w("serializer").method("serialize_struct", vec![type_name, w("0")]);
+            c.tail(&start.try_().method("end", vec![]));
+            return;
+        }
+        let this = |f: &Field| w("self").field(&f.ident);
+        let present: Vec<Expr> = s
+            .fields
+            .iter()
+            .filter_map(|f| {
+                if optional(f) {
+                    Some(this(f).method("is_some", vec![]))
                 } else if f.mode == FieldMode::Tristate {
-                    call("tristate", vec![w("__s").borrow_mut(), json, field])
+                    Some(Expr::Not(Box::new(this(f).method("is_absent", vec![]))))
                 } else {
-                    w("__s").method("serialize_field", vec![json, field])
-                };
-                c.stmt(&step.try_());
-            }
-            c.tail(&w("__s").method("end", vec![]));
-        });
+                    None
+                }
+            })
+            .collect();
+        let always = s.fields.len() - present.len();
+        let mut uses = Vec::new();
+        if !present.is_empty() {
+            uses.push("count");
+        }
+        if s.fields.iter().any(optional) {
+            uses.push("optional");
+        }
+        if s.fields.iter().any(|f| f.mode == FieldMode::Tristate) {
+            uses.push("tristate");
+        }
+        if !uses.is_empty() {
+            c.use_(&object, &uses);
+        }
+        let len = if present.is_empty() {
+            w(always.to_string())
+        } else {
+            let count = call("count", vec![Expr::Array(present).borrow()]);
+            let value = if always > 0 {
+                Expr::Binary(Box::new(w(always.to_string())), "+", Box::new(count))
+            } else {
+                count
+            };
+            c.local("__len", &value);
+            w("__len")
+        };
+        let start = w("serializer").method("serialize_struct", vec![type_name, len]);
+        c.local("mut __s", &start.try_());
+        for f in &s.fields {
+            let json = w(lit(&f.json));
+            let field = this(f).borrow();
+            let step = if optional(f) {
+                call("optional", vec![w("__s").borrow_mut(), json, field])
+            } else if f.mode == FieldMode::Tristate {
+                call("tristate", vec![w("__s").borrow_mut(), json, field])
+            } else {
+                w("__s").method("serialize_field", vec![json, field])
+            };
+            c.stmt(&step.try_());
+        }
+        c.tail(&w("__s").method("end", vec![]));
     });
-    c.finish(0)
 }
 
 /// `impl<'de> ::serde::Deserialize<'de> for Name`, written out: read as a
 /// map, which for JSON is the same as a struct without the array form (an
 /// object schema does not allow that one), and a fraction of the code to
 /// compile.
-fn deserialize_impl(ctx: Ctx<'_>, name: &str, s: &Struct, missing: &[WhenMissing], gate: Option<Gate<'_>>) -> String {
+fn deserialize_impl(
+    ctx: Ctx<'_>,
+    c: &mut Code,
+    name: &str,
+    s: &Struct,
+    missing: &[WhenMissing],
+    gate: Option<Gate<'_>>,
+) {
     // The runtime's functions are imported by name, unless a field's local
     // would shadow one: then every call is written with its path.
     const DE_FNS: [&str; 4] = ["next_key", "skip", "read", "required"];
@@ -580,59 +677,41 @@ fn deserialize_impl(ctx: Ctx<'_>, name: &str, s: &Struct, missing: &[WhenMissing
     };
     let jsons: Vec<String> = s.fields.iter().map(|f| lit(&f.json)).collect();
     let result = ctx.std("Result");
-    let mut c = Code::new();
-    gate_attr(&mut c, gate);
-    let header = ImplHeader {
-        generics: &["'de"],
-        trait_: Some("::serde::Deserialize<'de>"),
-        self_ty: name,
-    };
-    c.impl_(&header, |c| {
-        let ret = format!("{result}<Self, D::Error>");
-        let sig = Signature {
-            head: "fn deserialize",
-            generics: &["D: ::serde::Deserializer<'de>"],
-            args: &["deserializer: D".to_owned()],
-            ret: Some(&ret),
-            where_: &[],
+    deserialize_with(ctx, c, gate, name, |c| {
+        let fields = Expr::Array(jsons.iter().map(|j| w(j.clone())).collect()).borrow();
+        c.const_("FIELDS", "&[&str]", &fields);
+        c.unit_struct("__Visitor");
+        let visitor = ImplHeader {
+            generics: &["'de"],
+            trait_: Some("::serde::de::Visitor<'de>"),
+            self_ty: "__Visitor",
         };
-        c.fn_(&sig, |c| {
-            let fields = Expr::Array(jsons.iter().map(|j| w(j.clone())).collect()).borrow();
-            c.const_("FIELDS", "&[&str]", &fields);
-            c.unit_struct("__Visitor");
-            let visitor = ImplHeader {
-                generics: &["'de"],
-                trait_: Some("::serde::de::Visitor<'de>"),
-                self_ty: "__Visitor",
+        c.impl_(&visitor, |c| {
+            c.type_("type Value", name, false);
+            let sig = Signature {
+                head: "fn expecting",
+                generics: &[],
+                args: &["&self", "f: &mut ::std::fmt::Formatter<'_>"],
+                ret: Some("::std::fmt::Result"),
+                where_: &[],
             };
-            c.impl_(&visitor, |c| {
-                c.type_("type Value", name, false);
-                let sig = Signature {
-                    head: "fn expecting",
-                    generics: &[],
-                    args: &["&self".to_owned(), "f: &mut ::std::fmt::Formatter<'_>".to_owned()],
-                    ret: Some("::std::fmt::Result"),
-                    where_: &[],
-                };
-                c.fn_(&sig, |c| {
-                    c.tail(&w("f").method("write_str", vec![w(lit(&format!("struct {name}")))]));
-                });
-                let ret = format!("{result}<{name}, A::Error>");
-                let sig = Signature {
-                    head: "fn visit_map",
-                    generics: &["A: ::serde::de::MapAccess<'de>"],
-                    args: &["self".to_owned(), "mut __map: A".to_owned()],
-                    ret: Some(&ret),
-                    where_: &[],
-                };
-                c.fn_(&sig, |c| {
-                    visit_map(ctx, c, name, s, missing, &jsons, &object, shadowed, &path)
-                });
+            c.fn_(&sig, |c| {
+                c.tail(&w("f").method("write_str", vec![w(lit(&format!("struct {name}")))]));
             });
-            c.tail(&w("deserializer").method("deserialize_map", vec![w("__Visitor")]));
+            let ret = format!("{result}<{name}, A::Error>");
+            let sig = Signature {
+                head: "fn visit_map",
+                generics: &["A: ::serde::de::MapAccess<'de>"],
+                args: &["self", "mut __map: A"],
+                ret: Some(&ret),
+                where_: &[],
+            };
+            c.fn_(&sig, |c| {
+                visit_map(ctx, c, name, s, missing, &jsons, &object, shadowed, &path)
+            });
         });
+        c.tail(&w("deserializer").method("deserialize_map", vec![w("__Visitor")]));
     });
-    c.finish(0)
 }
 
 /// The body of `visit_map`: each member read into its local, then the
@@ -671,18 +750,18 @@ fn visit_map(
         return;
     }
     c.while_(ctx.std("Some"), "__key", &next_key, |c| {
-        let mut arms: Vec<(String, Expr)> = s
+        let mut arms: Vec<Arm> = s
             .fields
             .iter()
             .zip(jsons)
             .enumerate()
             .map(|(i, (f, json))| {
-                let read = call(path("read"), vec![map(), w(&f.ident).borrow_mut(), w(json.clone())]);
-                (i.to_string(), read.try_())
+                let read = call(path("read"), vec![map(), w(&f.ident).borrow_mut(), w(json)]);
+                arm(pw(i.to_string()), read.try_())
             })
             .collect();
-        arms.push(("_".to_owned(), skip.clone()));
-        c.match_(&w("__key"), &arms);
+        arms.push(arm(pw("_"), skip.clone()));
+        c.tail(&Expr::Match(Box::new(w("__key")), arms));
     });
     let values = s
         .fields
@@ -725,8 +804,9 @@ fn field_parts(
             Some(value) => {
                 let fn_name = format!("{}_{}", field_name(owner, "type"), f.ident);
                 let path = ctx.model(&format!("defaults::{fn_name}"));
+                // Rare: a writer of its own, not the item's.
                 let mut c = Code::new();
-                gate_attr(&mut c, gate);
+                write_gate(&mut c, gate);
                 let sig = Signature {
                     head: &format!("pub(crate) fn {fn_name}"),
                     generics: &[],
@@ -735,7 +815,7 @@ fn field_parts(
                     where_: &[],
                 };
                 c.fn_(&sig, |c| c.tail(&default_expr(ctx, &f.ty, value)));
-                defaults.push(c.finish(1));
+                defaults.push(c.take(1));
                 *has_default_fn = true;
                 (
                     inner,
@@ -788,13 +868,12 @@ fn default_expr(ctx: Ctx<'_>, ty: &TypeRef, v: &Value) -> Expr {
 }
 
 /// `Request::default().email("…")`: a setter per optional field of a request view.
-fn setters(ctx: Ctx<'_>, name: &str, s: &Struct, gate: Option<Gate<'_>>) -> Option<String> {
+fn setters(ctx: Ctx<'_>, c: &mut Code, name: &str, s: &Struct, gate: Option<Gate<'_>>) {
     let tristate: Vec<&Field> = s.fields.iter().filter(|f| f.mode == FieldMode::Tristate).collect();
     if tristate.is_empty() {
-        return None;
+        return;
     }
-    let mut c = Code::new();
-    gate_attr(&mut c, gate);
+    write_gate(c, gate);
     let header = ImplHeader {
         generics: &[],
         trait_: None,
@@ -805,10 +884,8 @@ fn setters(ctx: Ctx<'_>, name: &str, s: &Struct, gate: Option<Gate<'_>>) -> Opti
             let field = &f.ident;
             c.docs(&[format!(" Sets `{}`.", f.json.replace('`', "'"))]);
             c.attr_path("must_use");
-            let args = [
-                "mut self".to_owned(),
-                format!("value: impl {}<{}>", ctx.std("Into"), ctx.type_text(&f.ty)),
-            ];
+            let value = format!("value: impl {}<{}>", ctx.std("Into"), ctx.type_text(&f.ty));
+            let args = ["mut self", value.as_str()];
             let sig = Signature {
                 head: &format!("pub fn {field}"),
                 generics: &[],
@@ -823,5 +900,4 @@ fn setters(ctx: Ctx<'_>, name: &str, s: &Struct, gate: Option<Gate<'_>>) -> Opti
             });
         }
     });
-    Some(c.finish(0))
 }

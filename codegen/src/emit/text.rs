@@ -7,18 +7,54 @@ use super::layout::{INDENT, Printer};
 
 /// A Rust string literal of `s`.
 pub(crate) fn lit(s: &str) -> String {
+    // Printable ASCII other than `"` and `\\` stands for itself; anything
+    // else is escaped as proc_macro2 escapes it.
+    if s.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\') {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     proc_macro2::Literal::string(s).to_string()
+}
+
+/// A word of an expression: the text writers' own words are borrowed,
+/// the spec's names owned.
+pub(crate) type Word = std::borrow::Cow<'static, str>;
+
+/// What can be a [`Word`].
+pub(crate) trait IntoWord {
+    fn into_word(self) -> Word;
+}
+
+impl IntoWord for &'static str {
+    fn into_word(self) -> Word {
+        Word::Borrowed(self)
+    }
+}
+
+impl IntoWord for String {
+    fn into_word(self) -> Word {
+        Word::Owned(self)
+    }
+}
+
+impl IntoWord for &String {
+    fn into_word(self) -> Word {
+        Word::Owned(self.clone())
+    }
 }
 
 /// An expression of the emitted code.
 #[derive(Debug, Clone)]
 pub(crate) enum Expr {
     /// A path, an identifier or a literal: one word.
-    Word(String),
+    Word(Word),
     Call(Box<Expr>, Vec<Expr>),
     /// Receiver, method (with its turbofish, if any, as a type), arguments.
-    Method(Box<Expr>, String, Option<String>, Vec<Expr>),
-    Field(Box<Expr>, String),
+    Method(Box<Expr>, Word, Option<String>, Vec<Expr>),
+    Field(Box<Expr>, Word),
     /// `&value`, or `&mut value`.
     Ref(bool, Box<Expr>),
     Try(Box<Expr>),
@@ -30,35 +66,101 @@ pub(crate) enum Expr {
     Array(Vec<Expr>),
     Tuple(Vec<Expr>),
     /// A closure of one parameter.
-    Closure(String, Box<Expr>),
+    Closure(Word, Box<Expr>),
     /// A macro call with one literal argument: `format!("…")`.
-    Macro(String, String),
+    Macro(Word, String),
+    /// `match value { arms }`.
+    Match(Box<Expr>, Vec<Arm>),
+    /// `return`, or `return value`.
+    Return(Option<Box<Expr>>),
+    /// `value.await`.
+    Await(Box<Expr>),
+    /// `async move { value }`.
+    AsyncMove(Box<Expr>),
+}
+
+/// A pattern.
+#[derive(Debug, Clone)]
+pub(crate) enum Pat {
+    /// A name, `_`, a literal, a range or a path: one word.
+    Word(Word),
+    /// `Path(a, b)`.
+    TupleStruct(Word, Vec<Word>),
+    /// `(a, b)`.
+    Tuple(Vec<Word>),
+}
+
+/// A pattern of one word.
+pub(crate) fn pw(text: impl IntoWord) -> Pat {
+    Pat::Word(text.into_word())
+}
+
+/// `path(bindings)` as a pattern.
+pub(crate) fn ptuple(path: impl IntoWord, bindings: &[&'static str]) -> Pat {
+    Pat::TupleStruct(path.into_word(), bindings.iter().map(|b| Word::Borrowed(*b)).collect())
+}
+
+/// An arm of a `match`.
+#[derive(Debug, Clone)]
+pub(crate) struct Arm {
+    pub(crate) pat: Pat,
+    pub(crate) body: ArmBody,
+}
+
+/// What an arm gives: an expression, or a block of statements.
+#[derive(Debug, Clone)]
+pub(crate) enum ArmBody {
+    Expr(Expr),
+    Block(Vec<Stmt>),
+}
+
+/// `pat => value`; `pat => { return …; }` for a `return`. (prettyplease
+/// prints `pat => return …,` when it fits and in braces when not, without
+/// counting the `;` it adds; that is a block when read again, whose `;`
+/// counts. A block from the start prints the same every time.)
+pub(crate) fn arm(pat: Pat, value: Expr) -> Arm {
+    let body = match value {
+        Expr::Return(_) => ArmBody::Block(vec![Stmt::Semi(value)]),
+        value => ArmBody::Expr(value),
+    };
+    Arm { pat, body }
+}
+
+/// A statement of a block written as data (an arm's block).
+#[derive(Debug, Clone)]
+pub(crate) enum Stmt {
+    /// `let pattern = value;`
+    Let(Pat, Expr),
+    /// `value;`
+    Semi(Expr),
+    /// `value` ending its block.
+    Tail(Expr),
 }
 
 /// One word.
-pub(crate) fn w(text: impl Into<String>) -> Expr {
-    Expr::Word(text.into())
+pub(crate) fn w(text: impl IntoWord) -> Expr {
+    Expr::Word(text.into_word())
 }
 
 /// `f(args)`.
-pub(crate) fn call(f: impl Into<String>, args: Vec<Expr>) -> Expr {
+pub(crate) fn call(f: impl IntoWord, args: Vec<Expr>) -> Expr {
     Expr::Call(Box::new(w(f)), args)
 }
 
 impl Expr {
     /// `self.method(args)`.
-    pub(crate) fn method(self, name: impl Into<String>, args: Vec<Expr>) -> Expr {
-        Expr::Method(Box::new(self), name.into(), None, args)
+    pub(crate) fn method(self, name: impl IntoWord, args: Vec<Expr>) -> Expr {
+        Expr::Method(Box::new(self), name.into_word(), None, args)
     }
 
     /// `self.method::<turbofish>(args)`.
-    pub(crate) fn method_turbofish(self, name: impl Into<String>, turbofish: &str, args: Vec<Expr>) -> Expr {
-        Expr::Method(Box::new(self), name.into(), Some(turbofish.to_owned()), args)
+    pub(crate) fn method_turbofish(self, name: impl IntoWord, turbofish: &str, args: Vec<Expr>) -> Expr {
+        Expr::Method(Box::new(self), name.into_word(), Some(turbofish.to_owned()), args)
     }
 
     /// `self.field`.
-    pub(crate) fn field(self, name: impl Into<String>) -> Expr {
-        Expr::Field(Box::new(self), name.into())
+    pub(crate) fn field(self, name: impl IntoWord) -> Expr {
+        Expr::Field(Box::new(self), name.into_word())
     }
 
     /// `self?`.
@@ -82,7 +184,7 @@ impl Expr {
     fn blocklike(&self) -> bool {
         matches!(
             self,
-            Expr::Struct(..) | Expr::Array(_) | Expr::Tuple(_) | Expr::Closure(..)
+            Expr::Struct(..) | Expr::Array(_) | Expr::Tuple(_) | Expr::Closure(..) | Expr::AsyncMove(_)
         )
     }
 
@@ -96,15 +198,18 @@ impl Expr {
     /// plain space) before its block.
     fn newline_if_wrapped(&self) -> bool {
         match self {
-            Expr::Method(..) | Expr::Field(..) | Expr::Binary(..) | Expr::Assign(..) => true,
+            Expr::Method(..) | Expr::Field(..) | Expr::Binary(..) | Expr::Assign(..) | Expr::Await(_) => true,
             Expr::Call(f, _) => f.newline_if_wrapped(),
-            Expr::Ref(_, e) | Expr::Try(e) | Expr::Not(e) => e.newline_if_wrapped(),
+            Expr::Ref(_, e) | Expr::Try(e) | Expr::Not(e) | Expr::Return(Some(e)) => e.newline_if_wrapped(),
             Expr::Word(_)
             | Expr::Struct(..)
             | Expr::Array(_)
             | Expr::Tuple(_)
             | Expr::Closure(..)
-            | Expr::Macro(..) => false,
+            | Expr::Macro(..)
+            | Expr::Match(..)
+            | Expr::Return(None)
+            | Expr::AsyncMove(_) => false,
         }
     }
 }
@@ -119,9 +224,14 @@ impl Code {
         Code { p: Printer::new() }
     }
 
-    /// The text, laid out `depth` levels in.
-    pub(crate) fn finish(self, depth: usize) -> String {
-        self.p.finish(depth)
+    pub(crate) fn is_empty(&self) -> bool {
+        self.p.is_empty()
+    }
+
+    /// The text written so far (whole items, one after another), laid out
+    /// `depth` levels in; the writer is empty again (its buffers kept).
+    pub(crate) fn take(&mut self, depth: usize) -> String {
+        self.p.take(depth)
     }
 
     // Attributes and docs.
@@ -133,7 +243,7 @@ impl Code {
             if line.starts_with('/') || line.contains(['\r', '\n']) {
                 self.attr_name_value("doc", &lit(line));
             } else {
-                self.p.word(&format!("///{}", line.trim_end_matches(' ')));
+                self.p.words(&["///", line.trim_end_matches(' ')]);
                 self.p.hardbreak();
             }
         }
@@ -142,20 +252,20 @@ impl Code {
     /// Inner doc comment lines (a module's own docs).
     pub(crate) fn inner_docs(&mut self, lines: &[&str]) {
         for line in lines {
-            self.p.word(&format!("//!{}", line.trim_end_matches(' ')));
+            self.p.words(&["//!", line.trim_end_matches(' ')]);
             self.p.hardbreak();
         }
     }
 
     /// `#[name]`.
     pub(crate) fn attr_path(&mut self, name: &str) {
-        self.p.word(&format!("#[{name}]"));
+        self.p.words(&["#[", name, "]"]);
         self.p.space();
     }
 
     /// `#[name = value]`, `value` a literal.
     pub(crate) fn attr_name_value(&mut self, name: &str, value: &str) {
-        self.p.word(&format!("#[{name} = {value}]"));
+        self.p.words(&["#[", name, " = ", value, "]"]);
         self.p.space();
     }
 
@@ -167,12 +277,18 @@ impl Code {
         self.p.space();
     }
 
+    /// `#[derive(derives)]`.
+    pub(crate) fn derive(&mut self, derives: &[&str]) {
+        let words = derives.iter().map(|d| Meta::Word((*d).to_owned())).collect();
+        self.attr(&Meta::List("derive".to_owned(), words));
+    }
+
     /// An attribute's content, as prettyplease prints its tokens: inside
     /// parentheses, a break after each comma and at both ends.
     fn meta(&mut self, a: &Meta) {
         match a {
             Meta::Word(w) => self.p.word(w),
-            Meta::NameValue(name, value) => self.p.word(&format!("{name} = {value}")),
+            Meta::NameValue(name, value) => self.p.words(&[name, " = ", value]),
             Meta::List(path, items) => {
                 self.p.word(path);
                 self.p.word("(");
@@ -429,16 +545,56 @@ impl Code {
                 if matches!(**body, Expr::Call(..)) || body.blocklike() {
                     self.expr(body);
                 } else {
+                    // Broken over lines, the body is in braces, which
+                    // prettyplease reads again as a block: its value starts
+                    // a line (a short receiver keeps its first `.`).
                     self.p.cbox(INDENT);
-                    self.p.wrap_break('{');
-                    self.expr(body);
-                    self.p.unwrap_break(None, "}", None);
+                    self.p.wrap_break(b'{');
+                    self.expr_at(body, true);
+                    self.p.unwrap_break(0);
                     self.p.end();
                 }
                 self.p.end();
             }
+            Expr::Match(value, arms) => {
+                self.p.ibox(0);
+                self.p.word("match ");
+                self.condition(value, |c| c.expr(value));
+                self.block_body(|c| {
+                    for arm in arms {
+                        c.arm(arm);
+                        c.p.hardbreak();
+                    }
+                });
+                self.p.end();
+            }
+            Expr::Return(value) => {
+                self.p.word("return");
+                if let Some(value) = value {
+                    self.p.nbsp();
+                    self.expr(value);
+                }
+            }
+            Expr::Await(_) => {
+                self.p.cbox(INDENT);
+                self.await_chain(e, line_start);
+                self.p.end();
+            }
+            Expr::AsyncMove(value) => {
+                self.p.word("async move ");
+                self.p.cbox(INDENT);
+                self.p.word("{");
+                self.p.space();
+                self.p.ibox(0);
+                self.expr_at(value, true);
+                self.p.end();
+                self.p.space();
+                self.p.offset(-INDENT);
+                self.p.word("}");
+                self.p.end();
+            }
             Expr::Macro(path, literal) => {
-                self.p.word(&format!("{path}!("));
+                self.p.words(&[path, "!("]);
                 self.p.cbox(INDENT);
                 self.p.zerobreak();
                 self.p.ibox(0);
@@ -485,6 +641,7 @@ impl Code {
             }
             Expr::Method(..) => self.method_chain(e, line_start, false),
             Expr::Field(..) => self.field_chain(e, line_start),
+            Expr::Await(..) => self.await_chain(e, line_start),
             Expr::Try(inner) => {
                 self.prefix(inner, line_start);
                 self.p.word("?");
@@ -505,7 +662,7 @@ impl Code {
         if !(line_start && receiver.short_ident()) {
             self.p.dot_break();
         }
-        self.p.word(&format!(".{name}"));
+        self.p.words(&[".", name]);
         if let Some(t) = turbofish {
             self.p.word("::");
             self.generic_args();
@@ -525,10 +682,82 @@ impl Code {
         if !(line_start && base.short_ident()) {
             self.p.dot_break();
         }
-        self.p.word(&format!(".{name}"));
+        self.p.words(&[".", name]);
+    }
+
+    fn await_chain(&mut self, e: &Expr, line_start: bool) {
+        let Expr::Await(base) = e else {
+            return;
+        };
+        self.prefix(base, line_start);
+        if !(line_start && base.short_ident()) {
+            self.p.dot_break();
+        }
+        self.p.word(".await");
+    }
+
+    /// An arm of a `match`: a broken expression goes in braces; a block
+    /// takes no comma.
+    fn arm(&mut self, arm: &Arm) {
+        self.p.ibox(0);
+        self.pat(&arm.pat);
+        self.p.word(" => ");
+        match &arm.body {
+            ArmBody::Block(stmts) => self.block_body(|c| c.stmts(stmts)),
+            ArmBody::Expr(value) => {
+                self.p.neverbreak();
+                self.p.cbox(INDENT);
+                self.p.wrap_break(b'{');
+                self.expr_at(value, true);
+                self.p.unwrap_break(b',');
+                self.p.end();
+            }
+        }
+        self.p.end();
+    }
+
+    // Patterns.
+
+    fn pat(&mut self, pat: &Pat) {
+        match pat {
+            Pat::Word(w) => self.p.word(w),
+            Pat::TupleStruct(path, elems) => {
+                self.p.words(&[path, "("]);
+                self.pat_elems(elems);
+                self.p.word(")");
+            }
+            Pat::Tuple(elems) => {
+                self.p.word("(");
+                self.pat_elems(elems);
+                self.p.word(")");
+            }
+        }
+    }
+
+    /// The elements of a tuple pattern, after its `(`.
+    fn pat_elems<S: AsRef<str>>(&mut self, elems: &[S]) {
+        self.p.cbox(INDENT);
+        self.p.zerobreak();
+        for (i, elem) in elems.iter().enumerate() {
+            self.p.word(elem.as_ref());
+            self.p.trailing_comma(i + 1 == elems.len());
+        }
+        self.p.offset(-INDENT);
+        self.p.end();
     }
 
     // Statements.
+
+    /// Statements written as data.
+    pub(crate) fn stmts(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            match s {
+                Stmt::Let(pat, value) => self.let_(|c| c.pat(pat), value),
+                Stmt::Semi(value) => self.stmt(value),
+                Stmt::Tail(value) => self.tail(value),
+            }
+        }
+    }
 
     /// `e;`
     pub(crate) fn stmt(&mut self, e: &Expr) {
@@ -549,8 +778,19 @@ impl Code {
 
     /// `let pattern = value;` (`pattern` a name, maybe `mut name`).
     pub(crate) fn local(&mut self, pattern: &str, value: &Expr) {
+        self.let_(|c| c.p.word(pattern), value);
+    }
+
+    /// `let pattern = value;`, any pattern.
+    pub(crate) fn local_pat(&mut self, pattern: &Pat, value: &Expr) {
+        self.let_(|c| c.pat(pattern), value);
+    }
+
+    fn let_(&mut self, pattern: impl FnOnce(&mut Code), value: &Expr) {
         self.p.ibox(0);
-        self.p.word(&format!("let {pattern} = "));
+        self.p.word("let ");
+        pattern(self);
+        self.p.word(" = ");
         self.p.neverbreak();
         self.expr(value);
         self.p.end();
@@ -581,13 +821,8 @@ impl Code {
         self.p.ibox(0);
         self.p.word("let ");
         self.p.ibox(0);
-        self.p.word(&format!("{variant}("));
-        self.p.cbox(INDENT);
-        self.p.zerobreak();
-        self.p.word(binding);
-        self.p.trailing_comma(true);
-        self.p.offset(-INDENT);
-        self.p.end();
+        self.p.words(&[variant, "("]);
+        self.pat_elems(&[binding]);
         self.p.word(")");
         self.p.end();
         self.p.word(" = ");
@@ -600,20 +835,30 @@ impl Code {
 
     /// `if let Variant(binding) = value { body }` as a statement.
     pub(crate) fn if_let(&mut self, variant: &str, binding: &str, value: &Expr, body: impl FnOnce(&mut Code)) {
+        self.if_block(|c| c.let_condition(variant, binding, value), body);
+    }
+
+    /// `if condition { body }` as a statement.
+    pub(crate) fn if_(&mut self, condition: &Expr, body: impl FnOnce(&mut Code)) {
+        self.if_block(|c| c.condition(condition, |c| c.expr(condition)), body);
+    }
+
+    fn if_block(&mut self, condition: impl FnOnce(&mut Code), body: impl FnOnce(&mut Code)) {
         self.p.ibox(0);
         self.p.cbox(INDENT);
         self.p.word("if ");
         self.p.cbox(-INDENT);
-        self.let_condition(variant, binding, value);
+        condition(self);
         self.p.end();
-        let mut inner = Code::new();
-        body(&mut inner);
-        if inner.p.is_empty() {
+        let at = self.p.mark();
+        self.p.word("{");
+        self.p.hardbreak();
+        let before = self.p.mark();
+        body(self);
+        if self.p.mark() == before {
+            self.p.truncate(at);
             self.p.word("{}");
         } else {
-            self.p.word("{");
-            self.p.hardbreak();
-            self.p.append(inner.p);
             self.p.offset(-INDENT);
             self.p.word("}");
         }
@@ -637,41 +882,17 @@ impl Code {
         self.p.hardbreak();
     }
 
-    /// `{`, the statements, `}`: the body of a loop or a match.
+    /// `{`, the statements (or arms), `}`: the body of a loop, a match or
+    /// a match arm.
     fn block_body(&mut self, body: impl FnOnce(&mut Code)) {
         self.p.word("{");
         self.p.neverbreak();
         self.p.cbox(INDENT);
-        self.p.hardbreak();
+        self.p.hardbreak_if_nonempty();
         body(self);
         self.p.offset(-INDENT);
         self.p.end();
         self.p.word("}");
-    }
-
-    /// `match value { pattern => arm, … }` as a statement.
-    pub(crate) fn match_(&mut self, value: &Expr, arms: &[(String, Expr)]) {
-        self.p.ibox(0);
-        self.p.ibox(0);
-        self.p.word("match ");
-        self.condition(value, |c| c.expr(value));
-        self.block_body(|c| {
-            for (pattern, arm) in arms {
-                c.p.ibox(0);
-                c.p.word(&format!("{pattern} => "));
-                c.p.neverbreak();
-                c.p.cbox(INDENT);
-                c.p.wrap_break('{');
-                c.expr_at(arm, true);
-                c.p.unwrap_break(None, "}", Some(','));
-                c.p.end();
-                c.p.end();
-                c.p.hardbreak();
-            }
-        });
-        self.p.end();
-        self.p.end();
-        self.p.hardbreak();
     }
 
     // Items.
@@ -679,10 +900,10 @@ impl Code {
     /// `use path;`, or `use path::{names};`.
     pub(crate) fn use_(&mut self, path: &str, names: &[&str]) {
         match names {
-            [] => self.p.word(&format!("use {path};")),
-            [one] if *one != "self" => self.p.word(&format!("use {path}::{one};")),
+            [] => self.p.words(&["use ", path, ";"]),
+            [one] if *one != "self" => self.p.words(&["use ", path, "::", one, ";"]),
             _ => {
-                self.p.word(&format!("use {path}::"));
+                self.p.words(&["use ", path, "::"]);
                 self.p.cbox(INDENT);
                 self.p.word("{");
                 self.p.zerobreak();
@@ -708,7 +929,7 @@ impl Code {
     /// `const NAME: Type = value;`
     pub(crate) fn const_(&mut self, name: &str, ty: &str, value: &Expr) {
         self.p.cbox(0);
-        self.p.word(&format!("const {name}: "));
+        self.p.words(&["const ", name, ": "]);
         self.ty(ty);
         self.p.word(" = ");
         self.p.neverbreak();
@@ -721,29 +942,70 @@ impl Code {
     /// `struct Name;`
     pub(crate) fn unit_struct(&mut self, name: &str) {
         self.p.cbox(INDENT);
-        self.p.word(&format!("struct {name};"));
+        self.p.words(&["struct ", name, ";"]);
         self.p.end();
         self.p.hardbreak();
     }
 
-    /// A struct with named fields (`head` is `pub struct Name`), each
-    /// field's attributes already written into a `Code` of its own.
+    /// A struct with named fields (`head` is `pub struct Name`).
     pub(crate) fn struct_(&mut self, head: &str, generics: &[&str], fields: Vec<Field>) {
+        self.braced_item(head, generics, &fields, |c, f| {
+            c.docs(&f.docs);
+            for a in &f.attrs {
+                c.attr(a);
+            }
+            c.p.word(&f.head);
+            c.ty(&f.ty);
+        });
+    }
+
+    /// An enum (`head` is `pub enum Name`).
+    pub(crate) fn enum_(&mut self, head: &str, variants: &[Variant]) {
+        self.braced_item(head, &[], variants, |c, v| {
+            c.docs(&v.docs);
+            c.p.word(&v.name);
+            if let Some(ty) = &v.ty {
+                c.p.cbox(INDENT);
+                c.unnamed_field("", ty);
+                c.p.end();
+            }
+        });
+    }
+
+    /// A struct of one public unnamed field (`head` is `pub struct Name`).
+    pub(crate) fn newtype(&mut self, head: &str, ty: &str) {
+        self.p.cbox(INDENT);
+        self.p.word(head);
+        self.unnamed_field("pub ", ty);
+        self.p.word(";");
+        self.p.end();
+        self.p.hardbreak();
+    }
+
+    /// `(vis ty)`, in the box of its item or variant.
+    fn unnamed_field(&mut self, vis: &str, ty: &str) {
+        self.p.word("(");
+        self.p.zerobreak();
+        self.p.word(vis);
+        self.ty(ty);
+        self.p.trailing_comma(true);
+        self.p.offset(-INDENT);
+        self.p.word(")");
+    }
+
+    /// `head<generics> { member, … }`, each member written by `write`.
+    fn braced_item<T>(&mut self, head: &str, generics: &[&str], members: &[T], write: impl Fn(&mut Code, &T)) {
         self.p.cbox(INDENT);
         self.p.word(head);
         self.generic_params(generics);
         self.p.word(" {");
-        if !fields.is_empty() {
+        self.p.hardbreak_if_nonempty();
+        for m in members {
+            write(self, m);
+            self.p.word(",");
             self.p.hardbreak();
-            for f in fields {
-                self.p.append(f.attrs.p);
-                self.p.word(&f.head);
-                self.ty(&f.ty);
-                self.p.word(",");
-                self.p.hardbreak();
-            }
-            self.p.offset(-INDENT);
         }
+        self.p.offset(-INDENT);
         self.p.end();
         self.p.word("}");
         self.p.hardbreak();
@@ -768,11 +1030,13 @@ impl Code {
         self.p.end();
         self.p.nbsp();
         self.p.word("{");
-        let mut inner = Code::new();
-        members(&mut inner);
-        if !inner.p.is_empty() {
-            self.p.hardbreak();
-            self.p.append(inner.p);
+        let at = self.p.mark();
+        self.p.hardbreak();
+        let before = self.p.mark();
+        members(self);
+        if self.p.mark() == before {
+            self.p.truncate(at);
+        } else {
             self.p.offset(-INDENT);
         }
         self.p.end();
@@ -827,7 +1091,7 @@ impl Code {
             for (i, arg) in sig.args.iter().enumerate() {
                 match arg.split_once(": ") {
                     Some((name, ty)) => {
-                        self.p.word(&format!("{name}: "));
+                        self.p.words(&[name, ": "]);
                         self.ty(ty);
                     }
                     None => self.p.word(arg),
@@ -904,9 +1168,10 @@ pub(crate) enum Meta {
     List(String, Vec<Meta>),
 }
 
-/// A field of a struct: its attributes (docs included), `pub name: `, its type.
+/// A field of a struct: its doc lines, its attributes, `pub name: `, its type.
 pub(crate) struct Field {
-    pub(crate) attrs: Code,
+    pub(crate) docs: Vec<String>,
+    pub(crate) attrs: Vec<Meta>,
     pub(crate) head: String,
     pub(crate) ty: String,
 }
@@ -918,16 +1183,56 @@ pub(crate) struct ImplHeader<'a> {
     pub(crate) self_ty: &'a str,
 }
 
+impl<'a> ImplHeader<'a> {
+    /// `impl Type`.
+    pub(crate) fn inherent(self_ty: &'a str) -> ImplHeader<'a> {
+        ImplHeader {
+            generics: &[],
+            trait_: None,
+            self_ty,
+        }
+    }
+
+    /// `impl Trait for Type`.
+    pub(crate) fn of(trait_: &'a str, self_ty: &'a str) -> ImplHeader<'a> {
+        ImplHeader {
+            generics: &[],
+            trait_: Some(trait_),
+            self_ty,
+        }
+    }
+}
+
+/// A variant of an enum: its doc lines, its name, the type it holds.
+pub(crate) struct Variant {
+    pub(crate) docs: Vec<String>,
+    pub(crate) name: String,
+    pub(crate) ty: Option<String>,
+}
+
 /// A function's signature.
 pub(crate) struct Signature<'a> {
     /// Visibility and `fn name`: `pub fn send`.
     pub(crate) head: &'a str,
     pub(crate) generics: &'a [&'a str],
     /// `&self`, `mut self`, `name: Type`.
-    pub(crate) args: &'a [String],
+    pub(crate) args: &'a [&'a str],
     pub(crate) ret: Option<&'a str>,
     /// `(bounded type, bound)`.
     pub(crate) where_: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> Signature<'a> {
+    /// A function without generics.
+    pub(crate) fn method(head: &'a str, args: &'a [&'a str], ret: Option<&'a str>) -> Signature<'a> {
+        Signature {
+            head,
+            generics: &[],
+            args,
+            ret,
+            where_: &[],
+        }
+    }
 }
 
 /// The receiver of a method call, if `e` is one.
@@ -981,7 +1286,8 @@ mod tests {
         };
         c.impl_(&header, |c| {
             c.type_("type Output", &format!("Result<{ty}, crate::Error<{ty}>>"), false);
-            let args = ["mut self".to_owned(), format!("{name}: impl Into<{ty}>")];
+            let arg = format!("{name}: impl Into<{ty}>");
+            let args = ["mut self", arg.as_str()];
             let sig = Signature {
                 head: &format!("pub fn {name}"),
                 generics: &["I"],
@@ -1012,7 +1318,7 @@ mod tests {
                                 .method("iter", vec![])
                                 .method(
                                     "map",
-                                    vec![Expr::Closure("v".to_owned(), Box::new(call("f", vec![w("v")])))],
+                                    vec![Expr::Closure("v".into(), Box::new(call("f", vec![w("v")])))],
                                 )
                                 .method_turbofish("collect", "Vec<_>", vec![]),
                         ],
@@ -1026,16 +1332,13 @@ mod tests {
                     "__key",
                     &call("next_key", vec![w("__map").borrow_mut()]).try_(),
                     |c| {
-                        c.match_(
-                            &w("__key"),
-                            &[
-                                (
-                                    "0".to_owned(),
-                                    call("read", vec![w(&name).borrow_mut(), w(lit(&name))]).try_(),
-                                ),
-                                ("_".to_owned(), call("skip", vec![])),
+                        c.tail(&Expr::Match(
+                            Box::new(w("__key")),
+                            vec![
+                                arm(pw("0"), call("read", vec![w(&name).borrow_mut(), w(lit(&name))]).try_()),
+                                arm(pw("_"), call("skip", vec![])),
                             ],
-                        );
+                        ));
                     },
                 );
                 c.tail(&call(
@@ -1050,13 +1353,112 @@ mod tests {
                 ));
             });
         });
-        c.finish(0)
+        c.take(0)
+    }
+
+    /// Enums, a newtype, matches with every kind of arm, `if`, `.await`,
+    /// `async move`, `return`, with names `n` long.
+    fn decoding_item(n: usize) -> String {
+        let name = "x".repeat(n);
+        let ty = format!("T{name}");
+        let mut c = Code::new();
+        c.enum_(
+            &format!("pub enum E{name}"),
+            &[
+                Variant {
+                    docs: vec![format!(" Status 404: {name}")],
+                    name: format!("V{name}"),
+                    ty: Some(format!("crate::models::{ty}")),
+                },
+                Variant {
+                    docs: Vec::new(),
+                    name: "Unit".to_owned(),
+                    ty: None,
+                },
+            ],
+        );
+        c.enum_("pub enum Empty", &[]);
+        c.newtype(&format!("pub struct N{name}"), &format!("Vec<{ty}>"));
+        let self_ty = format!("B{name}<'a>");
+        let header = ImplHeader {
+            generics: &["'a"],
+            trait_: None,
+            self_ty: &self_ty,
+        };
+        c.impl_(&header, |c| {
+            let ret = format!("impl ::futures::Stream<Item = Result<{ty}, crate::Error<E{name}>>> + 'a");
+            c.fn_(&Signature::method("pub async fn stream", &["self"], Some(&ret)), |c| {
+                c.use_("::futures::StreamExt as _", &[]);
+                let execute = w("self").field("client").method(&name, vec![w("req").borrow()]);
+                c.local("response", &Expr::Await(Box::new(execute)).try_());
+                let short = Expr::Await(Box::new(call(&name, vec![])));
+                c.stmt(&short);
+                c.if_(&w("response").method("is_success", vec![]), |c| {
+                    let value = call("Ok", vec![call(&name, vec![w("raw").field("status"), w("headers")])]);
+                    c.stmt(&Expr::Return(Some(Box::new(value))));
+                });
+                c.if_(&w(&name), |_| {});
+                let pair = Pat::Tuple(vec!["tag".into(), name.clone().into()]);
+                let arms = vec![
+                    arm(
+                        ptuple(format!("Self::V{name}"), &["v"]),
+                        Expr::Tuple(vec![w(lit(&name)), call(&name, vec![w("v")]).try_()]),
+                    ),
+                    arm(
+                        ptuple("Self::Unknown", &["v"]),
+                        Expr::Return(Some(Box::new(call(&name, vec![w("v"), w("serializer")])))),
+                    ),
+                ];
+                c.local_pat(&pair, &Expr::Match(Box::new(w("self")), arms));
+                let read = w("v").method("trim", vec![]).method_turbofish("parse", "i64", vec![]);
+                let headers = Expr::Struct(
+                    format!("H{name}"),
+                    vec![(
+                        name.clone(),
+                        Some(
+                            w("raw")
+                                .method("header", vec![w(lit(&name))])
+                                .method("and_then", vec![Expr::Closure("v".into(), Box::new(read))]),
+                        ),
+                    )],
+                );
+                let arms = vec![
+                    Arm {
+                        pat: pw(format!("{n}u16")),
+                        body: ArmBody::Block(vec![
+                            Stmt::Let(pw("headers"), headers),
+                            Stmt::Tail(w("raw").method("ok_json", vec![w("headers")])),
+                        ]),
+                    },
+                    arm(pw("200u16..=299u16"), w("raw").method(&name, vec![w("()"), w("()")])),
+                    arm(
+                        ptuple("Ok", &["req"]),
+                        call(
+                            &name,
+                            vec![w("req"), Expr::Closure("r".into(), Box::new(w("r").field(&name)))],
+                        )
+                        .method("left_stream", vec![]),
+                    ),
+                    arm(
+                        ptuple("Err", &["e"]),
+                        call(&name, vec![Expr::AsyncMove(Box::new(call("Err", vec![w("e")])))])
+                            .method("right_stream", vec![]),
+                    ),
+                ];
+                c.local("x", &Expr::Match(Box::new(w("*self")), Vec::new()));
+                c.tail(&Expr::Match(Box::new(w("self").method("request", vec![])), arms));
+            });
+        });
+        c.take(0)
     }
 
     #[test]
     fn items_come_out_as_prettyplease_prints_them_at_every_width() {
         for n in 1..90 {
             if let Err(e) = judged(&item(n)) {
+                panic!("names {n} long:\n{e}");
+            }
+            if let Err(e) = judged(&decoding_item(n)) {
                 panic!("names {n} long:\n{e}");
             }
         }
@@ -1076,7 +1478,7 @@ mod tests {
             c.stmt(&call("Ok", vec![Expr::Struct("A".repeat(40), Vec::new())]));
             c.tail(&call("Ok", vec![Expr::Struct("A".to_owned(), Vec::new())]));
         });
-        let text = c.finish(0);
+        let text = c.take(0);
         judged(&text).unwrap_or_else(|e| panic!("{e}"));
         assert!(text.contains(&format!("Ok({} {{\n    }});", "A".repeat(40))), "{text}");
         assert!(text.contains("Ok(A {})"), "{text}");
@@ -1085,5 +1487,12 @@ mod tests {
     #[test]
     fn literals_are_escaped() {
         assert_eq!(lit("a\"b\\c\n"), r#""a\"b\\c\n""#);
+        // The quick path for plain text gives what proc_macro2 gives, for
+        // every ASCII character alone and beside others, and for non-ASCII.
+        let mut samples: Vec<String> = (0u8..128).map(|b| format!("x{}y", b as char)).collect();
+        samples.extend(["", "plain words", "it's", "\0", "\u{7f}", "é", "\u{200b}", "\0\u{31}"].map(String::from));
+        for s in samples {
+            assert_eq!(lit(&s), proc_macro2::Literal::string(&s).to_string(), "{s:?}");
+        }
     }
 }
