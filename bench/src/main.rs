@@ -23,7 +23,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use serde::Deserialize;
 
-/// Generation builds and drops many small token trees: a faster allocator
+/// Generation builds and drops many small strings and trees: a faster allocator
 /// than the system one pays for itself.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
