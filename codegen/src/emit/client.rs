@@ -171,13 +171,9 @@ fn client_method(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'
         ));
     }
     let ret = format!("{builder}<'_>");
-    let sig = Signature {
-        head: &format!("pub fn {}", op.method_name),
-        generics: &[],
-        args: &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        ret: Some(&ret),
-        where_: &[],
-    };
+    let head = format!("pub fn {}", op.method_name);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let sig = Signature::method(&head, &args, Some(&ret));
     c.fn_(&sig, |c| c.tail(&call(format!("{builder}::new"), inits)));
 }
 
@@ -280,25 +276,14 @@ fn operation_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<
     }
     c.struct_(&format!("pub struct {builder}"), &["'a"], fields);
 
-    write_gate(c, gate);
-    let header = ImplHeader {
-        generics: &["'a"],
-        trait_: None,
-        self_ty: &builder_ty,
-    };
-    c.impl_(&header, |c| {
+    builder_impl(c, op, gate, |c| {
         let mut new_args = vec![format!("client: &'a {}", ctx.item("Client"))];
         new_args.extend(required.iter().map(|p| format!("{}: {}", p.ident, param_type(ctx, p))));
         if let Some(t) = body_type(ctx, op) {
             new_args.push(format!("body: Option<{t}>"));
         }
-        let sig = Signature {
-            head: "pub(crate) fn new",
-            generics: &[],
-            args: &new_args.iter().map(String::as_str).collect::<Vec<_>>(),
-            ret: Some("Self"),
-            where_: &[],
-        };
+        let new_args: Vec<&str> = new_args.iter().map(String::as_str).collect();
+        let sig = Signature::method("pub(crate) fn new", &new_args, Some("Self"));
         c.fn_(&sig, |c| {
             let mut fields = vec![("client".to_owned(), None)];
             fields.extend(required.iter().map(|p| (p.ident.clone(), None)));
@@ -321,13 +306,7 @@ fn operation_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<
             c.docs(&[" The request body (optional for this operation).".to_owned()]);
             let value = format!("value: {t}");
             let args = ["mut self", value.as_str()];
-            let sig = Signature {
-                head: "pub fn body",
-                generics: &[],
-                args: &args,
-                ret: Some("Self"),
-                where_: &[],
-            };
+            let sig = Signature::method("pub fn body", &args, Some("Self"));
             c.fn_(&sig, |c| {
                 let value = call("Some", vec![w("value")]);
                 c.stmt(&Expr::Assign(Box::new(w("self").field("body")), Box::new(value)));
@@ -335,13 +314,7 @@ fn operation_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<
             });
         }
         c.docs(&[" Sends the request and decodes the response, once awaited.".to_owned()]);
-        let sig = Signature {
-            head: "pub fn send",
-            generics: &[],
-            args: &["self"],
-            ret: Some(&call_ty),
-            where_: &[],
-        };
+        let sig = Signature::method("pub fn send", &["self"], Some(&call_ty));
         c.fn_(&sig, |c| {
             let args = vec![
                 w("self").field("client"),
@@ -362,13 +335,7 @@ fn operation_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<
     c.impl_(&header, |c| {
         c.type_("type Output", result, false);
         c.type_("type IntoFuture", &call_ty, false);
-        let sig = Signature {
-            head: "fn into_future",
-            generics: &[],
-            args: &["self"],
-            ret: Some("Self::IntoFuture"),
-            where_: &[],
-        };
+        let sig = Signature::method("fn into_future", &["self"], Some("Self::IntoFuture"));
         c.fn_(&sig, |c| c.tail(&w("self").method("send", vec![])));
     });
 
@@ -433,13 +400,7 @@ fn setter(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
     };
     let value = format!("value: {value_ty}");
     let args = ["mut self", value.as_str()];
-    let sig = Signature {
-        head: &head,
-        generics: &[],
-        args: &args,
-        ret: Some("Self"),
-        where_: &[],
-    };
+    let sig = Signature::method(&head, &args, Some("Self"));
     c.fn_(&sig, |c| {
         c.stmt(&Expr::Assign(Box::new(w("self").field(name)), Box::new(store)));
         c.tail(&w("self"));
@@ -464,13 +425,7 @@ fn max_page_size(c: &mut Code, op: &Operation) {
         " Asks for pages of at most `size` entities (`Prefer: odata.maxpagesize=<size>`);".to_owned(),
         " the server sends an `@odata.nextLink` while more remain.".to_owned(),
     ]);
-    let sig = Signature {
-        head: "pub fn max_page_size",
-        generics: &[],
-        args: &["mut self", "size: u32"],
-        ret: Some("Self"),
-        where_: &[],
-    };
+    let sig = Signature::method("pub fn max_page_size", &["mut self", "size: u32"], Some("Self"));
     c.fn_(&sig, |c| {
         let value = call(
             "Some",
@@ -497,13 +452,7 @@ fn request_fn(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
         ctx.item("Error"),
         op.error_name
     );
-    let sig = Signature {
-        head: "fn request",
-        generics: &[],
-        args: &["&self"],
-        ret: Some(&ret),
-        where_: &[],
-    };
+    let sig = Signature::method("fn request", &["&self"], Some(&ret));
     c.fn_(&sig, |c| {
         c.local("mut path", &call("String::new", vec![]));
         for piece in &op.segments {
@@ -688,14 +637,7 @@ fn param_step(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
 fn decoding_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'_>>) {
     let root = ctx.root;
     let error = op.error_name.as_str();
-    let builder_ty = format!("{}<'a>", op.type_name);
-    write_gate(c, gate);
-    let header = ImplHeader {
-        generics: &["'a"],
-        trait_: None,
-        self_ty: &builder_ty,
-    };
-    c.impl_(&header, |c| {
+    builder_impl(c, op, gate, |c| {
         if is_binary(op) {
             send_stream(ctx, c, op);
         }
@@ -800,6 +742,18 @@ fn decoding_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'
         success.sort_by_key(|c| c.status);
         responses_enum(ctx, c, op, gate, &op.response_name, &success, false);
     }
+}
+
+/// `impl<'a> Builder<'a> { members }`, with the operation's gate.
+fn builder_impl(c: &mut Code, op: &Operation, gate: Option<Gate<'_>>, members: impl FnOnce(&mut Code)) {
+    let self_ty = format!("{}<'a>", op.type_name);
+    write_gate(c, gate);
+    let header = ImplHeader {
+        generics: &["'a"],
+        trait_: None,
+        self_ty: &self_ty,
+    };
+    c.impl_(&header, members);
 }
 
 /// The enum of an operation's documented error (`errors`) or success

@@ -466,13 +466,7 @@ fn page_impl(ctx: Ctx<'_>, c: &mut Code, name: &str, p: &PageShape, gate: Option
     let item = ctx.type_text(&p.item);
     c.impl_(&header, |c| {
         c.type_("type Item", &item, false);
-        let sig = Signature {
-            head: "fn into_parts",
-            generics: &[],
-            args: &["self"],
-            ret: Some(&ret),
-            where_: &[],
-        };
+        let sig = Signature::method("fn into_parts", &["self"], Some(&ret));
         c.fn_(&sig, |c| c.tail(&Expr::Tuple(vec![value, next])));
     });
 }
@@ -688,13 +682,11 @@ fn deserialize_impl(
         };
         c.impl_(&visitor, |c| {
             c.type_("type Value", name, false);
-            let sig = Signature {
-                head: "fn expecting",
-                generics: &[],
-                args: &["&self", "f: &mut ::std::fmt::Formatter<'_>"],
-                ret: Some("::std::fmt::Result"),
-                where_: &[],
-            };
+            let sig = Signature::method(
+                "fn expecting",
+                &["&self", "f: &mut ::std::fmt::Formatter<'_>"],
+                Some("::std::fmt::Result"),
+            );
             c.fn_(&sig, |c| {
                 c.tail(&w("f").method("write_str", vec![w(lit(&format!("struct {name}")))]));
             });
@@ -807,13 +799,8 @@ fn field_parts(
                 // Rare: a writer of its own, not the item's.
                 let mut c = Code::new();
                 write_gate(&mut c, gate);
-                let sig = Signature {
-                    head: &format!("pub(crate) fn {fn_name}"),
-                    generics: &[],
-                    args: &[],
-                    ret: Some(&inner),
-                    where_: &[],
-                };
+                let head = format!("pub(crate) fn {fn_name}");
+                let sig = Signature::method(&head, &[], Some(&inner));
                 c.fn_(&sig, |c| c.tail(&default_expr(ctx, &f.ty, value)));
                 defaults.push(c.take(1));
                 *has_default_fn = true;
@@ -886,13 +873,8 @@ fn setters(ctx: Ctx<'_>, c: &mut Code, name: &str, s: &Struct, gate: Option<Gate
             c.attr_path("must_use");
             let value = format!("value: impl {}<{}>", ctx.std("Into"), ctx.type_text(&f.ty));
             let args = ["mut self", value.as_str()];
-            let sig = Signature {
-                head: &format!("pub fn {field}"),
-                generics: &[],
-                args: &args,
-                ret: Some("Self"),
-                where_: &[],
-            };
+            let head = format!("pub fn {field}");
+            let sig = Signature::method(&head, &args, Some("Self"));
             c.fn_(&sig, |c| {
                 let value = call(ctx.rt("Nullable::Value"), vec![w("value").method("into", vec![])]);
                 c.stmt(&Expr::Assign(Box::new(w("self").field(field)), Box::new(value)));
