@@ -25,7 +25,7 @@ pub(crate) fn client_methods(ctx: Ctx<'_>, ops: &[Operation]) -> String {
     for op in ops {
         client_method(ctx, c, op, ctx.gates.op(op));
     }
-    if c.is_empty() { String::new() } else { c.take(1) }
+    c.take(1)
 }
 
 /// The `impl Client` block around its methods, as prettyplease prints it,
@@ -64,7 +64,7 @@ pub(crate) fn builders(ctx: Ctx<'_>, ops: &[Operation]) -> String {
         operation_text(ctx, c, op, gate);
         decoding_text(ctx, c, op, gate);
     }
-    if c.is_empty() { String::new() } else { c.take(0) }
+    c.take(0)
 }
 
 /// How a parameter is held in the builder and taken by a method.

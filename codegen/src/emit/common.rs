@@ -162,10 +162,9 @@ pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// Code the emitter spelled as text (a type, an expression, docs, an
-/// attribute), as tokens for the items built as tokens: each is spelled
-/// once, by the text writers. Text that does not lex is a generator bug,
-/// and says so where the compiler will show it.
+/// Code spelled as text (a lint path, a type), as tokens for `lib.rs`,
+/// the one file built as tokens. Text that does not lex is a generator
+/// bug, and says so where the compiler will show it.
 pub(crate) fn tokens(text: &str) -> TokenStream {
     text.parse().unwrap_or_else(|e| {
         let bug = format!("generator bug: `{text}` does not lex: {e}");

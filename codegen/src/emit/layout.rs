@@ -112,11 +112,6 @@ impl Printer {
         }
     }
 
-    /// Whether nothing has been written.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.toks.is_empty()
-    }
-
     /// Drops what was written after `mark`.
     pub(crate) fn truncate(&mut self, mark: Mark) {
         self.toks.truncate(mark.toks);
@@ -318,9 +313,13 @@ impl Printer {
     }
 
     /// The text, laid out from a line start `depth` levels in (as the
-    /// members of an `impl` are), ending with a newline; the printer is
-    /// empty again for the next item.
+    /// members of an `impl` are), ending with a newline (empty when nothing
+    /// was written); the printer is empty again for the next item.
     pub(crate) fn take(&mut self, depth: usize) -> String {
+        if self.toks.is_empty() {
+            self.words.clear();
+            return String::new();
+        }
         self.compute_sizes();
         let mut out = String::with_capacity(self.words.len() + self.words.len() / 3 + 64);
         let start = depth as isize * INDENT;

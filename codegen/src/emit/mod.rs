@@ -286,9 +286,9 @@ pub(crate) fn allow_attr(lints: &[&str]) -> String {
 }
 
 /// How many models, and how many operations, are written as one part.
-/// Parts are small enough that two cores share the work evenly and that the
-/// token trees of a large spec are never all held at once (PagerDuty's
-/// crate is 125,000 lines), large enough that each part's fixed cost stays
+/// Parts are small enough that two cores share the work evenly and that a
+/// large spec's writers' buffers are never all held at once (PagerDuty's
+/// crate is 250,000 lines), large enough that each part's fixed cost stays
 /// small.
 const PART_SIZES: PartSizes = PartSizes {
     types: 16,
@@ -334,8 +334,8 @@ fn runs<T>(items: &[T], size: usize) -> Vec<&[T]> {
 
 /// Runs every part on a few threads (one per core, at most as many as
 /// parts), each taking the next part not yet taken; the results come back
-/// in the parts' order. Token trees cannot cross threads, so each part
-/// builds its own and only text comes back.
+/// in the parts' order. Each part has its own writer; only text comes
+/// back.
 fn run_parts(parts: &[Part<'_>]) -> Vec<Formatted> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let threads = std::thread::available_parallelism()

@@ -38,8 +38,7 @@ pub(crate) fn models(ctx: Ctx<'_>, types: &[TypeDef], first: bool) -> (String, V
             page_impl(ctx, c, &t.name, p, gate);
         }
     }
-    let text = if c.is_empty() { String::new() } else { c.take(0) };
-    (text, defaults)
+    (c.take(0), defaults)
 }
 
 /// `mod defaults` around its functions, as prettyplease prints a module:
@@ -452,11 +451,7 @@ fn page_impl(ctx: Ctx<'_>, c: &mut Code, name: &str, p: &PageShape, gate: Option
     };
     write_gate(c, gate);
     let page = ctx.rt("Page");
-    let header = ImplHeader {
-        generics: &[],
-        trait_: Some(&page),
-        self_ty: name,
-    };
+    let header = ImplHeader::of(&page, name);
     let ret = format!(
         "({}<Self::Item>, {}<{}>)",
         ctx.std("Vec"),
@@ -861,11 +856,7 @@ fn setters(ctx: Ctx<'_>, c: &mut Code, name: &str, s: &Struct, gate: Option<Gate
         return;
     }
     write_gate(c, gate);
-    let header = ImplHeader {
-        generics: &[],
-        trait_: None,
-        self_ty: name,
-    };
+    let header = ImplHeader::inherent(name);
     c.impl_(&header, |c| {
         for f in tristate {
             let field = &f.ident;

@@ -224,10 +224,6 @@ impl Code {
         Code { p: Printer::new() }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.p.is_empty()
-    }
-
     /// The text written so far (whole items, one after another), laid out
     /// `depth` levels in; the writer is empty again (its buffers kept).
     pub(crate) fn take(&mut self, depth: usize) -> String {
