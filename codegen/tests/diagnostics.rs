@@ -395,7 +395,7 @@ paths:
     );
     let compact: String = ops.split_whitespace().collect();
     assert!(
-        compact.contains("Method::GET,path,false,"),
+        compact.contains("Method::GET,path,&[],"),
         "an undeclared scheme asks for no token"
     );
 }

@@ -57,12 +57,49 @@ enum Command {
 
 #[derive(Args)]
 struct RunArgs {
-    /// The API root, such as https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>/api/v2.0
+    /// The Microsoft Entra tenant (its id or domain name): with
+    /// --environment, the run checks
+    /// https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>/api/v2.0
+    /// and signs in at https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token.
     #[arg(long)]
-    base_url: String,
-    /// The bearer token; sent only to the base URL's origin and never printed.
+    tenant: Option<String>,
+    /// The Business Central environment, such as production or sandbox.
+    #[arg(long, requires = "tenant")]
+    environment: Option<String>,
+    /// The API root; overrides the URL --tenant and --environment make.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Sign in with this app registration's client id; the secret comes from
+    /// BC_CLIENT_SECRET (never a flag, never printed). Tokens are fetched,
+    /// and renewed as they expire.
+    #[arg(long, conflicts_with = "token")]
+    client_id: Option<String>,
+    #[arg(
+        long = "client-secret-from-env-only",
+        env = "BC_CLIENT_SECRET",
+        hide = true,
+        hide_env_values = true
+    )]
+    client_secret: Option<String>,
+    /// The token endpoint; overrides the one --tenant makes (a test server,
+    /// another identity provider).
+    #[arg(long)]
+    token_url: Option<String>,
+    /// The scope asked for at sign-in.
+    #[arg(long, default_value = bc_conformance::suite::BC_SCOPE)]
+    scope: String,
+    /// A bearer token instead of a sign-in; sent only to the base URL's
+    /// origin and never printed.
     #[arg(long, env = "BC_TOKEN", hide_env_values = true)]
-    token: String,
+    token: Option<String>,
+    /// At most this many requests per second (a real tenant allows 6000
+    /// per 5 minutes, 20 per second, per user).
+    #[arg(long)]
+    max_rate: Option<f64>,
+    /// At most this many requests at once (Business Central serves 5 per
+    /// user at a time).
+    #[arg(long)]
+    concurrency: Option<usize>,
     /// The company to test (default: the first of GET /companies).
     #[arg(long)]
     company: Option<uuid::Uuid>,
@@ -142,6 +179,42 @@ struct ServeArgs {
     /// Seconds a request may take once its head is read, body included (408 after).
     #[arg(long, default_value_t = 30.0)]
     request_timeout: f64,
+    /// Serve a token endpoint of Microsoft Entra ID's shape for this app
+    /// registration's client id (the secret comes from BC_CLIENT_SECRET):
+    /// POST /{tenant}/oauth2/v2.0/token on --token-addr, the
+    /// client-credentials grant with a scope ending in /.default. Its tokens
+    /// work beside the static --token.
+    #[arg(long)]
+    client_id: Option<String>,
+    /// The client secret for --client-id. Only from the environment: a flag
+    /// would show in the process list.
+    #[arg(
+        long = "client-secret-from-env-only",
+        env = "BC_CLIENT_SECRET",
+        hide = true,
+        hide_env_values = true
+    )]
+    client_secret: Option<String>,
+    /// Seconds each issued token lives; an expired one gets 401.
+    #[arg(long, default_value_t = 3600)]
+    token_lifetime: u64,
+    /// Where the token endpoint listens.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    token_addr: SocketAddr,
+    /// Requests per principal (token) per --rate-window; more get 429 with
+    /// Retry-After. 0 turns the limit off. Business Central online: 6000
+    /// per 300 s.
+    #[arg(long, default_value_t = 6000)]
+    rate_limit: u32,
+    /// Seconds of the rate limit's window.
+    #[arg(long, default_value_t = 300.0)]
+    rate_window: f64,
+    /// Requests served at once per principal; more wait in the queue.
+    #[arg(long, default_value_t = 5)]
+    max_concurrent: usize,
+    /// Requests that may wait for a place; more get 429.
+    #[arg(long, default_value_t = 95)]
+    queue: usize,
 }
 
 /// A number of seconds from the command line, checked.
@@ -207,8 +280,58 @@ fn options(base_url: &str, token: &str, report: &ReportArgs) -> anyhow::Result<R
     Ok(opts)
 }
 
+/// Business Central online's API root for a tenant and an environment.
+fn bc_url(tenant: &str, environment: &str) -> anyhow::Result<String> {
+    for (flag, value) in [("--tenant", tenant), ("--environment", environment)] {
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b)) {
+            anyhow::bail!("{flag} must be letters, digits, `-`, `.` or `_`, found `{value}`");
+        }
+    }
+    Ok(format!(
+        "https://api.businesscentral.dynamics.com/v2.0/{tenant}/{environment}/api/v2.0"
+    ))
+}
+
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let mut opts = options(&args.base_url, &args.token, &args.report)?;
+    let base_url = match (&args.base_url, &args.tenant, &args.environment) {
+        (Some(url), _, _) => url.clone(),
+        (None, Some(t), Some(e)) => bc_url(t, e)?,
+        (None, Some(_), None) => anyhow::bail!("--tenant needs --environment (or give --base-url)"),
+        (None, None, _) => anyhow::bail!("give --base-url, or --tenant and --environment"),
+    };
+    let token = args.token.clone().unwrap_or_default();
+    let mut opts = options(&base_url, &token, &args.report)?;
+    if let Some(client_id) = &args.client_id {
+        let Some(secret) = args.client_secret.clone().filter(|s| !s.is_empty()) else {
+            anyhow::bail!("--client-id needs the client secret in BC_CLIENT_SECRET");
+        };
+        let token_url = match (&args.token_url, &args.tenant) {
+            (Some(u), _) => u.clone(),
+            (None, Some(t)) => {
+                bc_url(t, args.environment.as_deref().unwrap_or("production"))?;
+                format!("https://login.microsoftonline.com/{t}/oauth2/v2.0/token")
+            }
+            (None, None) => anyhow::bail!("--client-id needs --tenant or --token-url to know where to sign in"),
+        };
+        opts.sign_in = Some(bc_conformance::suite::SignIn {
+            token_url,
+            client_id: client_id.clone(),
+            client_secret: secret,
+            scope: args.scope.clone(),
+        });
+    }
+    if let Some(r) = args.max_rate {
+        if !(r > 0.0 && r <= 100_000.0) {
+            anyhow::bail!("--max-rate must be between 0 and 100000 requests per second, found {r}");
+        }
+        opts.max_rate = Some(r);
+    }
+    if let Some(n) = args.concurrency {
+        if n == 0 {
+            anyhow::bail!("--concurrency must be at least 1");
+        }
+        opts.concurrency = Some(n);
+    }
     opts.company = args.company;
     opts.allow_writes = args.allow_writes;
     opts.allow_delete = args.allow_delete;
@@ -329,6 +452,34 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         anyhow::bail!("--max-connections must be at least 1");
     }
     config.limits.max_connections = args.max_connections;
+    if args.max_concurrent == 0 {
+        anyhow::bail!("--max-concurrent must be at least 1");
+    }
+    config.throttle = server::Throttle {
+        rate: (args.rate_limit > 0).then_some(args.rate_limit),
+        window: seconds("--rate-window", args.rate_window)?,
+        concurrent: args.max_concurrent,
+        queue: args.queue,
+        queue_timeout: config.request_timeout,
+    };
+    if let Some(client_id) = &args.client_id {
+        let secret = args.client_secret.clone().unwrap_or_default();
+        if client_id.trim().is_empty() || secret.is_empty() {
+            anyhow::bail!("--client-id needs a non-empty id, and the secret in BC_CLIENT_SECRET");
+        }
+        if !(1..=86_400).contains(&args.token_lifetime) {
+            anyhow::bail!(
+                "--token-lifetime must be between 1 and 86400 seconds, found {}",
+                args.token_lifetime
+            );
+        }
+        config.sign_in = Some(server::SignIn {
+            client_id: client_id.clone(),
+            client_secret: secret,
+            token_lifetime: Duration::from_secs(args.token_lifetime),
+        });
+        config.token_addr = args.token_addr;
+    }
     let running = server::start(args.addr, config).await?;
     tracing::info!(addr = %running.addr, db = ?args.db, "reference server listening");
     // A closed stdout must not stop the server: these lines are a courtesy.
@@ -336,6 +487,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let _ = writeln!(out, "bc-conformance reference server on {}", running.base_url);
     if generated {
         let _ = writeln!(out, "bearer token (generated): {token}");
+    }
+    if let Some(url) = running.token_url("<tenant>") {
+        let _ = writeln!(
+            out,
+            "sign-in: client id {} at {url} (tokens live {} s)",
+            args.client_id.as_deref().unwrap_or_default(),
+            args.token_lifetime
+        );
     }
     let _ = writeln!(
         out,

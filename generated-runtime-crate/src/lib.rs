@@ -45,7 +45,8 @@
 //!
 //! ## Authentication
 //!
-//! - `bearerAuth`: a bearer token: `ClientBuilder::bearer_token` or `ClientBuilder::token_provider`
+//! - `entraId`: an OAuth 2.0 access token: sign in with `security::entra_id(security::entra_id_client_credentials(client_id, client_secret, tenant))`, which fetches tokens at `https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token` and renews them; or `security::entra_id(token)`
+//! - `bearerAuth`: a bearer token: `security::bearer_auth(token)` (a `String`, or a token provider)
 #![allow(
     clippy::too_many_arguments,
     clippy::type_complexity,
@@ -68,8 +69,9 @@ use ::openapi_client_runtime as runtime;
 #[allow(unused_imports)]
 pub use models::*;
 pub use runtime::{
-    ApiError, Base64, BoxError, ByteStream, Call, ClientBuildError, ClientBuilder, ETag,
-    Error, ErrorDetails, Nullable, Page, RawResponse, Response, RetryPolicy, StaticToken,
+    ApiError, Base64, BoxError, ByteStream, Call, ClientBuildError, ClientBuilder,
+    ClientCredentials, Credential, ETag, Error, ErrorDetails, KeyIn, Nullable, Page,
+    RawResponse, Response, RetryPolicy, SchemeCredential, SignInError, StaticToken,
     TokenFuture, TokenProvider, token_fn,
 };
 /// The API client: the runtime's [`runtime::Client`] (which it
@@ -115,4 +117,35 @@ pub mod servers {
     }
     /// Local reference server
     pub const LOCAL_REFERENCE_SERVER: &str = "http://127.0.0.1:8080/api/v2.0";
+}
+/// The spec's security schemes: a function per scheme that makes its
+/// credential, for [`ClientBuilder::sign_in`](super::ClientBuilder::sign_in).
+/// A client holds one credential per scheme; each operation sends
+/// those its security requirement names.
+pub mod security {
+    /// `entraId`: an OAuth 2.0 access token: sign in with `security::entra_id(security::entra_id_client_credentials(client_id, client_secret, tenant))`, which fetches tokens at `https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token` and renews them; or `security::entra_id(token)`.
+    pub fn entra_id(
+        credential: impl ::std::convert::Into<super::runtime::Credential>,
+    ) -> super::runtime::SchemeCredential {
+        super::runtime::SchemeCredential::new("entraId", credential)
+    }
+    /// Signs in for `entraId` with the OAuth 2.0 client-credentials flow: a token provider that fetches tokens at `https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token` for `https://api.businesscentral.dynamics.com/.default`, `tenant` taking the place of `{tenant}`, keeps each until shortly before it expires, and renews it after a 401. Pass it to [`entra_id`]; `.token_url(..)` sends the sign-in elsewhere (a test server).
+    pub fn entra_id_client_credentials(
+        client_id: impl ::std::convert::Into<::std::string::String>,
+        client_secret: impl ::std::convert::Into<::std::string::String>,
+        tenant: &str,
+    ) -> super::runtime::ClientCredentials {
+        let mut url = ::std::string::String::new();
+        url.push_str("https://login.microsoftonline.com/");
+        super::runtime::push_path_segment(&mut url, tenant, false);
+        url.push_str("/oauth2/v2.0/token");
+        super::runtime::ClientCredentials::new(url, client_id, client_secret)
+            .scopes(["https://api.businesscentral.dynamics.com/.default"])
+    }
+    /// `bearerAuth`: a bearer token: `security::bearer_auth(token)` (a `String`, or a token provider).
+    pub fn bearer_auth(
+        credential: impl ::std::convert::Into<super::runtime::Credential>,
+    ) -> super::runtime::SchemeCredential {
+        super::runtime::SchemeCredential::new("bearerAuth", credential)
+    }
 }

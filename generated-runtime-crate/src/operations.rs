@@ -249,7 +249,7 @@ impl<'a> DeleteCustomerContact<'a> {
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::DELETE,
             path,
-            true,
+            &[&["entraId"], &["bearerAuth"]],
             Some("application/json"),
         );
         req.header("If-Match", ToString::to_string(&self.if_match));
@@ -405,7 +405,7 @@ impl<'a> GetCustomerContact<'a> {
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::GET,
             path,
-            true,
+            &[&["entraId"], &["bearerAuth"]],
             Some("application/json"),
         );
         let mut query = crate::runtime::Query::default();
@@ -550,7 +550,7 @@ impl<'a> GetCustomerContactPdfDocument<'a> {
         let req = crate::runtime::Request::new(
             ::reqwest::Method::GET,
             path,
-            true,
+            &[&["entraId"], &["bearerAuth"]],
             Some("application/json"),
         );
         Ok(req)
@@ -695,7 +695,7 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
         let req = crate::runtime::Request::new(
             ::reqwest::Method::GET,
             path,
-            true,
+            &[&["entraId"], &["bearerAuth"]],
             Some("application/pdf, application/octet-stream"),
         );
         Ok(req)
@@ -938,7 +938,7 @@ impl<'a> ListCompanies<'a> {
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::GET,
             path,
-            true,
+            &[&["entraId"], &["bearerAuth"]],
             Some("application/json"),
         );
         let mut query = crate::runtime::Query::default();
@@ -1167,7 +1167,7 @@ impl<'a> ListCustomerContacts<'a> {
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::GET,
             path,
-            true,
+            &[&["entraId"], &["bearerAuth"]],
             Some("application/json"),
         );
         let mut query = crate::runtime::Query::default();
@@ -1343,7 +1343,7 @@ impl<'a> UpdateCustomerContact<'a> {
         let mut req = crate::runtime::Request::new(
             ::reqwest::Method::PATCH,
             path,
-            true,
+            &[&["entraId"], &["bearerAuth"]],
             Some("application/json"),
         );
         req.header("If-Match", ToString::to_string(&self.if_match));

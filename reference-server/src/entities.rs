@@ -92,6 +92,9 @@ fn prefer(headers: &HeaderMap) -> Option<usize> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(odata::max_page_size)
+        // Business Central online serves at most 20,000 per page, whatever
+        // is asked; `Preference-Applied` says what was applied.
+        .map(|n| n.clamp(1, MAX_PAGE))
 }
 
 /// Filters, orders and pages `items`; returns the page and the next link.
@@ -148,6 +151,73 @@ fn collection(
         }
     }
     Ok(r)
+}
+
+/// How much of a body over the limit is read and thrown away before the
+/// 413 goes out. A client that writes its whole body before it reads (as
+/// most do) would otherwise find the connection reset under it and never
+/// see the answer. Past this, the connection is closed after the answer.
+const DRAIN: u64 = 256 * 1024 * 1024;
+/// The longest pause in a body being drained before the answer goes out.
+const DRAIN_IDLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The request body, up to the server's limit; a larger one is a 413 with
+/// an OData body, sent once the body is read (up to [`DRAIN`]).
+async fn read_body(app: &App, headers: &HeaderMap, mut body: axum::body::Body) -> Result<bytes::Bytes, ODataError> {
+    use axum::body::HttpBody;
+    let limit = app.max_body_bytes;
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let mut kept = bytes::BytesMut::new();
+    let mut seen: u64 = 0;
+    let mut over = announced.is_some_and(|n| n > limit as u64);
+    loop {
+        if over && (seen >= DRAIN || announced.is_some_and(|n| n > DRAIN)) {
+            break;
+        }
+        let next = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx));
+        let frame = if over {
+            // Draining: a client that announced more than it sends (or
+            // stopped sending) gets its answer, and the connection closes.
+            match tokio::time::timeout(DRAIN_IDLE, next).await {
+                Ok(f) => f,
+                Err(_) => {
+                    seen = DRAIN;
+                    break;
+                }
+            }
+        } else {
+            next.await
+        };
+        let Some(frame) = frame else { break };
+        let Ok(frame) = frame else {
+            return Err(ODataError::bad_request(
+                "BadRequest",
+                "The request body could not be read to its end.",
+            ));
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        seen += data.len() as u64;
+        if !over && seen > limit as u64 {
+            over = true;
+            kept = bytes::BytesMut::new();
+        }
+        if !over {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if over {
+        let mut e = ODataError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request_EntityTooLarge",
+            format!("The request body is larger than the limit of {limit} bytes."),
+        );
+        e.close = seen >= DRAIN || announced.is_some_and(|n| n > DRAIN);
+        return Err(e);
+    }
+    Ok(kept.freeze())
 }
 
 fn company_json(c: &store::Company, select: Option<&[String]>) -> Value {
@@ -343,24 +413,7 @@ pub(crate) async fn patch_contact(app: &App, company: Uuid, id: Uuid, req: Reque
         ));
     }
     let headers = req.headers().clone();
-    let too_large = || {
-        ODataError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request_EntityTooLarge",
-            format!("The request body is larger than {} bytes.", app.max_body_bytes),
-        )
-    };
-    // A body announced larger than the limit is refused before it is read.
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if announced.is_some_and(|n| n > app.max_body_bytes as u64) {
-        return Err(too_large());
-    }
-    let body = axum::body::to_bytes(req.into_body(), app.max_body_bytes)
-        .await
-        .map_err(|_| too_large())?;
+    let body = read_body(app, &headers, req.into_body()).await?;
     find_contact(app, company, id)?;
     let expected = precondition(&headers)?;
     let changes = patch::changes(&body, id)?;

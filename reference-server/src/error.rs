@@ -17,8 +17,11 @@ pub struct ODataError {
     pub message: String,
     /// `Allow` for a 405.
     pub allow: Option<&'static str>,
-    /// `Retry-After` seconds for a 503.
+    /// `Retry-After` seconds for a 503 or a 429.
     pub retry_after: Option<u32>,
+    /// Close the connection after the answer (a request body was left
+    /// unread).
+    pub close: bool,
 }
 
 impl ODataError {
@@ -29,6 +32,7 @@ impl ODataError {
             message: message.into(),
             allow: None,
             retry_after: None,
+            close: false,
         }
     }
 
@@ -126,6 +130,9 @@ impl IntoResponse for ODataError {
         }
         if let Some(s) = self.retry_after {
             h.insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        if self.close {
+            h.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         r
     }

@@ -10,6 +10,10 @@
 //! - `patch`: what a PATCH body may hold;
 //! - `odata`: query options and `$filter`, every parser bounded;
 //! - `store`: SQLite, with an in-memory mirror for reads;
+//! - `sign_in`: the token endpoint (Entra's client-credentials grant) on a
+//!   port of its own, and the tokens it issued;
+//! - `throttle`: Business Central's limits per principal (rate, requests at
+//!   once, queue);
 //! - `error`: [`ODataError`], the one shape of every refusal.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -22,7 +26,9 @@ pub mod odata;
 mod patch;
 pub mod pdf;
 mod routing;
+mod sign_in;
 pub mod store;
+mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,7 +42,9 @@ use uuid::Uuid;
 
 pub use error::ODataError;
 pub use listen::Limits;
+pub use sign_in::SignIn;
 use store::Store;
+pub use throttle::Throttle;
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -56,6 +64,12 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Connection limits and timeouts.
     pub limits: Limits,
+    /// Business Central's request limits per principal.
+    pub throttle: Throttle,
+    /// Serve a token endpoint for this app registration, on `token_addr`.
+    pub sign_in: Option<SignIn>,
+    /// Where the token endpoint listens (port 0: any free port).
+    pub token_addr: SocketAddr,
 }
 
 impl ServerConfig {
@@ -67,6 +81,9 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(30),
             public_url: None,
             limits: Limits::default(),
+            throttle: Throttle::default(),
+            sign_in: None,
+            token_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 }
@@ -122,11 +139,25 @@ pub(crate) struct App {
     pub(crate) root: Arc<str>,
     /// Writers wait here, not on SQLite's lock in a worker thread.
     pub(crate) write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// The principal the static token signs in as.
+    pub(crate) static_principal: Arc<str>,
+    /// The tokens the sign-in endpoint issued, when it runs.
+    pub(crate) issued: Option<Arc<sign_in::Tokens>>,
+    pub(crate) limiter: Arc<throttle::Limiter>,
 }
 
 /// The server's routes over `store`, with absolute URLs under `public_url`
 /// (checked with [`check_public_url`]).
 pub fn router(store: Arc<Store>, config: &ServerConfig, public_url: &str) -> Router {
+    api_router(store, config, public_url, None)
+}
+
+fn api_router(
+    store: Arc<Store>,
+    config: &ServerConfig,
+    public_url: &str,
+    issued: Option<Arc<sign_in::Tokens>>,
+) -> Router {
     let app = App {
         store,
         token: Arc::from(config.token.as_str()),
@@ -134,6 +165,9 @@ pub fn router(store: Arc<Store>, config: &ServerConfig, public_url: &str) -> Rou
         request_timeout: config.request_timeout,
         root: Arc::from(format!("{public_url}/api/v2.0")),
         write_gate: Arc::new(tokio::sync::Mutex::new(())),
+        static_principal: Arc::from("static-token"),
+        issued,
+        limiter: Arc::new(throttle::Limiter::new(config.throttle.clone())),
     };
     Router::new().fallback(routing::handle).with_state(app)
 }
@@ -145,6 +179,9 @@ pub struct Running {
     /// The API root clients are told about, `<public url>/api/v2.0`.
     pub base_url: String,
     pub token: String,
+    /// The token endpoint's address, when sign-in is served: tokens come
+    /// from `http://<it>/<any tenant>/oauth2/v2.0/token`.
+    pub token_addr: Option<SocketAddr>,
     pub store: Arc<Store>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -153,6 +190,12 @@ pub struct Running {
 impl Running {
     /// Stops accepting, lets requests in flight finish (for a few seconds
     /// at most), and waits.
+    /// The token URL for `tenant`, when sign-in is served.
+    pub fn token_url(&self, tenant: &str) -> Option<String> {
+        self.token_addr
+            .map(|a| format!("http://{a}/{tenant}/oauth2/v2.0/token"))
+    }
+
     pub async fn stop(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -187,16 +230,48 @@ pub async fn start_with(
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr()?;
     let public_url = public_url.unwrap_or_else(|| default_public_url(addr));
-    let app = layer(router(store.clone(), &config, &public_url));
     let (tx, rx) = oneshot::channel::<()>();
+    let (stop_tokens, tokens_stopped) = tokio::sync::watch::channel(false);
+    let mut token_addr = None;
+    let mut token_task = None;
+    let issued = match &config.sign_in {
+        Some(sign_in) => {
+            let tokens = Arc::new(sign_in::Tokens::new(sign_in.clone()));
+            let token_listener = TcpListener::bind(config.token_addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {} for the token endpoint: {e}", config.token_addr))?;
+            token_addr = Some(token_listener.local_addr()?);
+            let mut stopped = tokens_stopped.clone();
+            token_task = Some(tokio::spawn(listen::serve(
+                token_listener,
+                sign_in::router(Arc::clone(&tokens)),
+                config.limits.clone(),
+                async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                },
+            )));
+            Some(tokens)
+        }
+        None => None,
+    };
+    let app = layer(api_router(store.clone(), &config, &public_url, issued));
     let limits = config.limits.clone();
-    let task = tokio::spawn(listen::serve(listener, app, limits, async move {
-        let _ = rx.await;
-    }));
+    let task = tokio::spawn(async move {
+        let served = listen::serve(listener, app, limits, async move {
+            let _ = rx.await;
+        })
+        .await;
+        let _ = stop_tokens.send(true);
+        if let Some(t) = token_task {
+            let _ = t.await;
+        }
+        served
+    });
     Ok(Running {
         addr,
         base_url: format!("{public_url}/api/v2.0"),
         token: config.token,
+        token_addr,
         store,
         shutdown: Some(tx),
         task,

@@ -112,7 +112,9 @@ fn resource_not_found(segs: &[Segment]) -> ODataError {
 }
 
 async fn dispatch(app: &App, req: Request) -> Result<Response, ODataError> {
-    auth::authorize(req.headers(), &app.token)?;
+    let principal = auth::authorize(req.headers(), &app.token, &app.static_principal, app.issued.as_deref())?;
+    // Held until the response is made: one of the principal's places.
+    let _place = app.limiter.admit(&principal).await?;
     let segs = segments(req.uri().path())?;
     let method = req.method().clone();
     let m = method.as_str();

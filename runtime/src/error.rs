@@ -241,6 +241,15 @@ impl<E> Error<E> {
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport(e) if e.is_timeout())
     }
+
+    /// The sign-in that failed, when the token could not be had
+    /// (the endpoint's OAuth error and Entra code are in it).
+    pub fn sign_in(&self) -> Option<&super::SignInError> {
+        match self {
+            Error::Auth(e) => e.downcast_ref::<super::SignInError>(),
+            _ => None,
+        }
+    }
 }
 
 impl<E: ErrorDetails> Error<E> {

@@ -25,10 +25,11 @@ mod nullable;
 #[doc(hidden)]
 pub mod object;
 mod paging;
+mod sign_in;
 
 // public: the names every generated crate re-exports at its root (the
 // generator reads the `pub use` lines of this block).
-pub use auth::{BoxError, StaticToken, TokenFuture, TokenProvider, token_fn};
+pub use auth::{BoxError, Credential, KeyIn, SchemeCredential, StaticToken, TokenFuture, TokenProvider, token_fn};
 pub use base64::Base64;
 pub use call::Call;
 pub use client::{Client, ClientBuildError, ClientBuilder, RetryPolicy};
@@ -36,6 +37,7 @@ pub use error::{ApiError, Error, ErrorDetails, RawResponse};
 pub use etag::ETag;
 pub use nullable::Nullable;
 pub use paging::{ByteStream, Page, Response};
+pub use sign_in::{ClientCredentials, SignInError};
 
 // What generated code calls, through its `runtime` path; not re-exported.
 #[doc(hidden)]

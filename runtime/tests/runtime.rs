@@ -202,7 +202,7 @@ async fn a_path_with_its_own_query_gets_the_rest_after_an_ampersand() {
     });
     let client = openapi_client_runtime::Client::new(&format!("http://{addr}/v1")).expect("client");
     let mut req =
-        openapi_client_runtime::Request::new(reqwest::Method::POST, "/pets/7?action=feed".to_owned(), false, None);
+        openapi_client_runtime::Request::new(reqwest::Method::POST, "/pets/7?action=feed".to_owned(), &[], None);
     let mut q = Query::default();
     q.push("grams", "5");
     req.query(&q);

@@ -18,6 +18,16 @@ use crate::ir::{
     TypeRef,
 };
 
+/// An operation's security requirements as the runtime takes them:
+/// `&[&["oauth2"], &["apiKey", "session"]]`.
+fn security_slice(alternatives: &[Vec<String>]) -> Expr {
+    let inner = alternatives
+        .iter()
+        .map(|a| Expr::Array(a.iter().map(|s| w(lit(s))).collect()).borrow())
+        .collect();
+    Expr::Array(inner).borrow()
+}
+
 /// The `Client` methods that start the operations `ops` (a run of
 /// `ir.operations`): members of the one `impl Client` block, one level in.
 pub(crate) fn client_methods(ctx: Ctx<'_>, ops: &[Operation]) -> String {
@@ -498,7 +508,7 @@ fn request_fn(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
             vec![
                 w(format!("::reqwest::Method::{}", op.http_method)),
                 w("path"),
-                w(op.authenticated.to_string()),
+                security_slice(&op.security),
                 accept,
             ],
         );

@@ -70,6 +70,7 @@ pub(crate) const RUNTIME: &[(&str, &str)] = &[
     ("nullable.rs", include_str!("../../../runtime/src/nullable.rs")),
     ("object.rs", include_str!("../../../runtime/src/object.rs")),
     ("paging.rs", include_str!("../../../runtime/src/paging.rs")),
+    ("sign_in.rs", include_str!("../../../runtime/src/sign_in.rs")),
 ];
 
 /// The lints a generated crate allows at its root (a build script's module,
@@ -640,12 +641,123 @@ fn lib_items(ctx: Ctx<'_>, config: &Config) -> TokenStream {
         )
     });
     let servers = servers_mod(ir);
+    let security = security_mod(ir);
     quote! {
         #glob
         pub use runtime::{ #(#public),* };
         #own_client
 
         #servers
+        #security
+    }
+}
+
+/// `security`: a function per security scheme that makes its credential
+/// for `ClientBuilder::sign_in`, and one per client-credentials flow that
+/// signs in.
+fn security_mod(ir: &Ir) -> TokenStream {
+    use crate::ir::{KeyLocation, SchemeKind};
+    if ir.security_schemes.is_empty() {
+        return TokenStream::new();
+    }
+    let rt = quote!(super::runtime);
+    let items = ir.security_schemes.iter().map(|s| {
+        let name = &s.name;
+        let f = ident(&s.ident);
+        let lines = doc_lines(&format!("`{}`: {}.", name.replace('`', "'"), s.description));
+        match &s.kind {
+            SchemeKind::Basic => quote! {
+                #(#[doc = #lines])*
+                pub fn #f(
+                    user: impl ::std::convert::Into<::std::string::String>,
+                    password: ::std::option::Option<::std::string::String>,
+                ) -> #rt::SchemeCredential {
+                    #rt::SchemeCredential::new(#name, #rt::Credential::Basic { user: user.into(), password })
+                }
+            },
+            SchemeKind::ApiKey { name: key, location } => {
+                let location = match location {
+                    KeyLocation::Header => quote!(Header),
+                    KeyLocation::Query => quote!(Query),
+                    KeyLocation::Cookie => quote!(Cookie),
+                };
+                quote! {
+                    #(#[doc = #lines])*
+                    pub fn #f(key: impl ::std::convert::Into<::std::string::String>) -> #rt::SchemeCredential {
+                        #rt::SchemeCredential::new(
+                            #name,
+                            #rt::Credential::ApiKey {
+                                name: #key.to_owned(),
+                                location: #rt::KeyIn::#location,
+                                value: key.into(),
+                            },
+                        )
+                    }
+                }
+            }
+            SchemeKind::Token { client_credentials } => {
+                let sign_in = client_credentials.as_ref().map(|flow| {
+                    let g = ident(&flow.ident);
+                    let args: Vec<_> = flow.slots.iter().map(|(_, p)| ident(p)).collect();
+                    let steps = flow.template.iter().map(|part| match part {
+                        crate::template::Part::Literal(text) => quote!(url.push_str(#text);),
+                        crate::template::Part::Slot(slot) => {
+                            let arg = flow.slots.iter().find(|(s, _)| s == slot).map(|(_, p)| ident(p));
+                            quote!(#rt::push_path_segment(&mut url, #arg, false);)
+                        }
+                    });
+                    let scopes = &flow.scopes;
+                    let scopes = (!scopes.is_empty()).then(|| quote!(.scopes([#(#scopes),*])));
+                    let basic = flow.basic.then(|| quote!(.basic_auth(true)));
+                    let mut doc = format!(
+                        "Signs in for `{}` with the OAuth 2.0 client-credentials flow: a token provider that fetches tokens at `{}`",
+                        name.replace('`', "'"),
+                        flow.token_url.replace('`', "'")
+                    );
+                    if !flow.scopes.is_empty() {
+                        let listed: Vec<String> = flow.scopes.iter().map(|s| format!("`{}`", s.replace('`', "'"))).collect();
+                        doc.push_str(&format!(" for {}", listed.join(", ")));
+                    }
+                    for (slot, p) in &flow.slots {
+                        doc.push_str(&format!(", `{p}` taking the place of `{{{slot}}}`"));
+                    }
+                    doc.push_str(
+                        ", keeps each until shortly before it expires, and renews it after a 401. Pass it to [`",
+                    );
+                    doc.push_str(&s.ident);
+                    doc.push_str("`]; `.token_url(..)` sends the sign-in elsewhere (a test server).");
+                    let lines = doc_lines(&doc);
+                    quote! {
+                        #(#[doc = #lines])*
+                        pub fn #g(
+                            client_id: impl ::std::convert::Into<::std::string::String>,
+                            client_secret: impl ::std::convert::Into<::std::string::String>,
+                            #(#args: &str),*
+                        ) -> #rt::ClientCredentials {
+                            let mut url = ::std::string::String::new();
+                            #(#steps)*
+                            #rt::ClientCredentials::new(url, client_id, client_secret) #scopes #basic
+                        }
+                    }
+                });
+                quote! {
+                    #(#[doc = #lines])*
+                    pub fn #f(credential: impl ::std::convert::Into<#rt::Credential>) -> #rt::SchemeCredential {
+                        #rt::SchemeCredential::new(#name, credential)
+                    }
+                    #sign_in
+                }
+            }
+        }
+    });
+    quote! {
+        /// The spec's security schemes: a function per scheme that makes its
+        /// credential, for [`ClientBuilder::sign_in`](super::ClientBuilder::sign_in).
+        /// A client holds one credential per scheme; each operation sends
+        /// those its security requirement names.
+        pub mod security {
+            #(#items)*
+        }
     }
 }
 
@@ -718,6 +830,26 @@ fn servers_mod(ir: &Ir) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file added to the runtime is embedded too (a generated crate
+    /// without it would not build).
+    #[test]
+    fn every_runtime_file_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("runtime/src")
+            .map(|e| {
+                e.expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .replace("lib.rs", "mod.rs")
+            })
+            .collect();
+        files.sort();
+        let mut embedded: Vec<String> = RUNTIME.iter().map(|(n, _)| (*n).to_owned()).collect();
+        embedded.sort();
+        assert_eq!(files, embedded);
+    }
 
     #[test]
     fn deep_nesting_raises_the_recursion_limit() {

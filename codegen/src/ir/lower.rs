@@ -8,8 +8,8 @@ use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as Scheme};
 use super::ops::operations;
 use super::schema::Schemas;
 use super::{
-    BodyKind, ErrorShape, FieldMode, Ir, PageShape, Pageable, Prim, SecurityScheme, Server, ServerVariable,
-    StatusMatch, TypeDef, TypeKind, TypeRef,
+    BodyKind, ClientCredentialsFlow, ErrorShape, FieldMode, Ir, KeyLocation, PageShape, Pageable, Prim, SchemeKind,
+    SecurityScheme, Server, ServerVariable, StatusMatch, TypeDef, TypeKind, TypeRef,
 };
 use crate::diag::Sink;
 use crate::naming::{Namespace, field_name};
@@ -89,43 +89,7 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skip_unsupported: bool) -> I
         })
         .collect();
 
-    let security_schemes = api
-        .components
-        .iter()
-        .flat_map(|c| c.security_schemes.iter())
-        .filter_map(|(name, s)| {
-            let ReferenceOr::Item(s) = s else { return None };
-            let description = match s {
-                Scheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
-                    "a bearer token: `ClientBuilder::bearer_token` or `ClientBuilder::token_provider`".to_owned()
-                }
-                Scheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => {
-                    "HTTP basic authentication: `ClientBuilder::basic_auth`".to_owned()
-                }
-                Scheme::HTTP { scheme, .. } => {
-                    format!("HTTP `{scheme}` authentication, sent with `ClientBuilder::token_provider`")
-                }
-                Scheme::OAuth2 { .. } => {
-                    "an OAuth 2.0 access token, sent as a bearer token: `ClientBuilder::token_provider`".to_owned()
-                }
-                Scheme::OpenIDConnect { .. } => {
-                    "an OpenID Connect access token, sent as a bearer token: `ClientBuilder::token_provider`".to_owned()
-                }
-                Scheme::APIKey { name, location, .. } => format!(
-                    "an API key in the {} `{name}`: `ClientBuilder::api_key`",
-                    match location {
-                        openapiv3::APIKeyLocation::Query => "query parameter",
-                        openapiv3::APIKeyLocation::Header => "header",
-                        openapiv3::APIKeyLocation::Cookie => "cookie",
-                    }
-                ),
-            };
-            Some(SecurityScheme {
-                name: name.clone(),
-                description,
-            })
-        })
-        .collect();
+    let security_schemes = security_schemes(api);
 
     Ir {
         title: api.info.title.clone(),
@@ -370,4 +334,143 @@ fn declared_page_shape(t: &TypeDef, p: &Pageable) -> Option<PageShape> {
         next_field: next.ident.clone(),
         next_optional: optional(next.mode)?,
     })
+}
+
+/// The scopes the document's security requirements name for `scheme`, in
+/// the order first named.
+fn required_scopes<'a>(api: &'a OpenAPI, scheme: &str) -> Vec<&'a str> {
+    let ops = api.paths.paths.values().filter_map(|p| match p {
+        ReferenceOr::Item(item) => Some(item),
+        ReferenceOr::Reference { .. } => None,
+    });
+    let lists = api
+        .security
+        .iter()
+        .chain(ops.flat_map(|item| item.iter().filter_map(|(_, op)| op.security.as_ref())));
+    let mut out: Vec<&str> = Vec::new();
+    for requirement in lists.flatten() {
+        for s in requirement.get(scheme).into_iter().flatten() {
+            if !out.contains(&s.as_str()) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// The declared security schemes, each with the function of the `security`
+/// module that makes its credential.
+fn security_schemes(api: &OpenAPI) -> Vec<SecurityScheme> {
+    let mut names = Namespace::default();
+    let mut out = Vec::new();
+    let declared = api.components.iter().flat_map(|c| c.security_schemes.iter());
+    for (name, s) in declared {
+        let ReferenceOr::Item(s) = s else { continue };
+        let ident = names.claim(&field_name(name, "scheme"));
+        let token = |what: &str| format!("{what}: `security::{ident}(token)` (a `String`, or a token provider)");
+        let (description, kind) = match s {
+            Scheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => (
+                format!("HTTP basic authentication: `security::{ident}(user, password)`"),
+                SchemeKind::Basic,
+            ),
+            Scheme::HTTP { scheme, .. } => (
+                token(&if scheme.eq_ignore_ascii_case("bearer") {
+                    "a bearer token".to_owned()
+                } else {
+                    format!("HTTP `{scheme}` authentication, sent as a bearer token")
+                }),
+                SchemeKind::Token {
+                    client_credentials: None,
+                },
+            ),
+            Scheme::OpenIDConnect { .. } => (
+                token("an OpenID Connect access token"),
+                SchemeKind::Token {
+                    client_credentials: None,
+                },
+            ),
+            Scheme::OAuth2 { flows, extensions, .. } => {
+                let flow = flows.client_credentials.as_ref().map(|f| {
+                    let template = crate::template::parse(&f.token_url)
+                        .unwrap_or_else(|_| vec![crate::template::Part::Literal(f.token_url.clone())]);
+                    let mut params = Namespace::with_reserved(&["client_id", "client_secret"]);
+                    let slots = crate::template::slots(&template)
+                        .map(|slot| (slot.to_owned(), params.claim(&field_name(slot, "part"))))
+                        .collect();
+                    let method = |m: &indexmap::IndexMap<String, serde_json::Value>| {
+                        m.get("x-token-endpoint-auth-method").and_then(|v| v.as_str()) == Some("client_secret_basic")
+                    };
+                    // The scopes the operations ask of this scheme (what the
+                    // client needs to call every one), else every declared one.
+                    let required = required_scopes(api, name);
+                    let mut scopes: Vec<String> = f
+                        .scopes
+                        .keys()
+                        .filter(|s| required.contains(&s.as_str()))
+                        .cloned()
+                        .collect();
+                    scopes.extend(
+                        required
+                            .iter()
+                            .filter(|s| !f.scopes.contains_key(**s))
+                            .map(|s| (*s).to_owned()),
+                    );
+                    if scopes.is_empty() {
+                        scopes = f.scopes.keys().cloned().collect();
+                    }
+                    ClientCredentialsFlow {
+                        ident: names.claim(&format!("{ident}_client_credentials")),
+                        token_url: f.token_url.clone(),
+                        template,
+                        slots,
+                        scopes,
+                        basic: method(&f.extensions) || method(extensions),
+                    }
+                });
+                let description = match &flow {
+                    Some(f) => {
+                        let slots: String = f.slots.iter().map(|(_, p)| format!(", {p}")).collect();
+                        format!(
+                            "an OAuth 2.0 access token: sign in with `security::{ident}(security::{}(client_id, client_secret{slots}))`, which fetches tokens at `{}` and renews them; or `security::{ident}(token)`",
+                            f.ident,
+                            f.token_url.replace('`', "'")
+                        )
+                    }
+                    None => token("an OAuth 2.0 access token"),
+                };
+                (
+                    description,
+                    SchemeKind::Token {
+                        client_credentials: flow,
+                    },
+                )
+            }
+            Scheme::APIKey {
+                name: key, location, ..
+            } => {
+                let (location, place) = match location {
+                    openapiv3::APIKeyLocation::Query => (KeyLocation::Query, "query parameter"),
+                    openapiv3::APIKeyLocation::Header => (KeyLocation::Header, "header"),
+                    openapiv3::APIKeyLocation::Cookie => (KeyLocation::Cookie, "cookie"),
+                };
+                (
+                    format!(
+                        "an API key in the {place} `{}`: `security::{ident}(key)`",
+                        key.replace('`', "'")
+                    ),
+                    SchemeKind::ApiKey {
+                        name: key.clone(),
+                        location,
+                    },
+                )
+            }
+        };
+        out.push(SecurityScheme {
+            name: name.clone(),
+            description,
+            ident,
+            kind,
+        });
+    }
+    out
 }

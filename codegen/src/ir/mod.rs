@@ -36,7 +36,49 @@ pub(crate) struct Uses {
 #[derive(Debug)]
 pub(crate) struct SecurityScheme {
     pub(crate) name: String,
+    /// What the scheme asks for, in words, for the crate's docs.
     pub(crate) description: String,
+    /// The name of its function in the `security` module.
+    pub(crate) ident: String,
+    pub(crate) kind: SchemeKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum SchemeKind {
+    /// A bearer token: HTTP `bearer` (or another HTTP scheme), OAuth 2.0
+    /// and OpenID Connect, with a client-credentials flow where the spec
+    /// declares one.
+    Token {
+        client_credentials: Option<ClientCredentialsFlow>,
+    },
+    Basic,
+    ApiKey {
+        name: String,
+        location: KeyLocation,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyLocation {
+    Header,
+    Query,
+    Cookie,
+}
+
+/// An OAuth 2.0 `clientCredentials` flow.
+#[derive(Debug)]
+pub(crate) struct ClientCredentialsFlow {
+    /// The name of its sign-in function.
+    pub(crate) ident: String,
+    pub(crate) token_url: String,
+    /// The token URL's text and `{slots}` (Entra's `{tenant}`).
+    pub(crate) template: Vec<crate::template::Part>,
+    /// Each slot's name and its parameter's.
+    pub(crate) slots: Vec<(String, String)>,
+    pub(crate) scopes: Vec<String>,
+    /// The client authenticates with HTTP Basic (`client_secret_basic`)
+    /// rather than in the form body.
+    pub(crate) basic: bool,
 }
 
 #[derive(Debug)]
@@ -288,7 +330,10 @@ pub(crate) struct Operation {
     pub(crate) errors: Vec<ResponseCase>,
     /// Headers declared on success responses.
     pub(crate) response_headers: Vec<HeaderField>,
-    pub(crate) authenticated: bool,
+    /// The security requirements: alternatives, each the names of the
+    /// schemes that go together (an empty one: no credential needed).
+    /// Empty when the operation needs no credential.
+    pub(crate) security: Vec<Vec<String>>,
     /// The `Accept` header to send.
     pub(crate) accept: Option<String>,
     /// Paging over `value` and `@odata.nextLink` of the 200 body, or over

@@ -29,10 +29,7 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skip_u
     // module can use the prelude unqualified.
     let mut types = Namespace::with_reserved(PRELUDE);
     let mut out = Vec::new();
-    let global_auth = api
-        .security
-        .as_ref()
-        .is_some_and(|s| s.iter().any(|r| requires_auth(api, r)));
+    let global_security = security(api, api.security.as_deref());
     for (path, item) in &api.paths.paths {
         let ReferenceOr::Item(item) = item else {
             continue;
@@ -53,9 +50,9 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skip_u
             };
             let method_name = methods.claim(&preferred);
             let type_name_ = types.claim(&schemas.cased.type_name(&method_name, "Operation"));
-            let authenticated = match &op.security {
-                Some(reqs) => reqs.iter().any(|r| requires_auth(api, r)),
-                None => global_auth,
+            let security = match &op.security {
+                Some(reqs) => security(api, Some(reqs)),
+                None => global_security.clone(),
             };
             let mut lowering = OpLowering {
                 api,
@@ -94,7 +91,7 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skip_u
                 success,
                 errors,
                 response_headers,
-                authenticated,
+                security,
                 accept,
                 page,
                 pageable,
@@ -135,16 +132,31 @@ fn pageable(op: &openapiv3::Operation, sink: &mut crate::diag::Sink, pointer: &s
     })
 }
 
-/// Whether a security requirement asks for credentials: it names at least
-/// one scheme, and every scheme it names is declared (under `--lenient`, a
-/// requirement naming an undeclared scheme counts as none).
-fn requires_auth(api: &OpenAPI, requirement: &openapiv3::SecurityRequirement) -> bool {
+/// The alternatives of a list of security requirements, each the schemes
+/// it names. A requirement naming an undeclared scheme (accepted under
+/// `--lenient`) counts as none. Empty when no alternative needs a
+/// credential.
+fn security(api: &OpenAPI, requirements: Option<&[openapiv3::SecurityRequirement]>) -> Vec<Vec<String>> {
     let declared = |name: &String| {
         api.components
             .as_ref()
             .is_some_and(|c| c.security_schemes.contains_key(name))
     };
-    !requirement.is_empty() && requirement.keys().all(declared)
+    let alternatives: Vec<Vec<String>> = requirements
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            if r.keys().all(declared) {
+                r.keys().cloned().collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    if alternatives.iter().all(Vec::is_empty) {
+        return Vec::new();
+    }
+    alternatives
 }
 
 /// `get /companies({id})/items` → `get_companies_items_by_id`.

@@ -82,10 +82,22 @@ impl Req {
     }
 }
 
-/// Hides the token in text. Applied to whole texts, before anything is
-/// cut to an excerpt, so a cut can never leave part of the token behind.
+/// Hides the secrets (the token, the client secret, every token the
+/// sign-in got) in text: as written, whatever their letter case, and in
+/// the encodings a server may echo them in (percent-encoded, JSON-escaped,
+/// base64 of `id:secret` as HTTP Basic sends it). Applied to whole texts,
+/// before anything is cut to an excerpt, so a cut can never leave part of
+/// a secret behind.
 #[derive(Clone, Default)]
-pub struct Masker(Arc<str>);
+pub struct Masker(Arc<std::sync::RwLock<MaskSet>>);
+
+#[derive(Default)]
+struct MaskSet {
+    /// Every form of every secret, lowercased (ASCII), longest first.
+    forms: Vec<Vec<u8>>,
+    /// The longest form, for excerpts.
+    longest: usize,
+}
 
 impl std::fmt::Debug for Masker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -93,33 +105,128 @@ impl std::fmt::Debug for Masker {
     }
 }
 
+/// The forms a secret may be echoed in.
+fn forms(secret: &str) -> Vec<String> {
+    let mut out = vec![secret.to_owned()];
+    let mut query = openapi_client_runtime::Query::default();
+    query.push("s", secret);
+    out.push(query.as_str()[2..].to_owned());
+    // Form encoding: `+` for a space.
+    out.push(query.as_str()[2..].replace("%20", "+"));
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    out.push(json.trim_matches('"').to_owned());
+    out.push(json.trim_matches('"').replace('/', "\\/"));
+    out.push(
+        secret
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_string()
+                } else {
+                    format!("\\u{:04x}", c as u32)
+                }
+            })
+            .collect(),
+    );
+    out
+}
+
 impl Masker {
     pub fn new(token: &str) -> Masker {
-        Masker(Arc::from(token))
+        let m = Masker::default();
+        m.add(token);
+        m
     }
 
-    /// Replaces the token wherever it appears.
-    pub fn apply(&self, text: &str) -> String {
-        if self.0.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(&*self.0, "***")
+    /// Masks `secret` too from now on (a token the sign-in just got).
+    pub fn add(&self, secret: &str) {
+        self.add_forms(forms(secret));
+    }
+
+    /// Masks the client secret, and the HTTP Basic form of `id:secret`.
+    pub fn add_client(&self, id: &str, secret: &str) {
+        let mut all = forms(secret);
+        // The Basic credentials as the runtime sends them (both parts
+        // form-encoded first) and as a plain pair.
+        let mut q = openapi_client_runtime::Query::default();
+        q.push("i", id);
+        q.push("s", secret);
+        let (i, s) = q.as_str().split_once('&').unwrap_or_default();
+        for pair in [format!("{}:{}", &i[2..], &s[2..]), format!("{id}:{secret}")] {
+            all.push(openapi_client_runtime::Base64(pair.into_bytes()).to_string());
         }
+        self.add_forms(all);
+    }
+
+    fn add_forms(&self, forms: Vec<String>) {
+        let Ok(mut set) = self.0.write() else { return };
+        for f in forms {
+            // A secret of a character or two would mask half the report.
+            if f.len() < 4 {
+                continue;
+            }
+            let f = f.to_ascii_lowercase().into_bytes();
+            if !set.forms.contains(&f) {
+                set.forms.push(f);
+            }
+        }
+        set.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        set.longest = set.forms.first().map_or(0, Vec::len);
+    }
+
+    fn longest(&self) -> usize {
+        self.0.read().map_or(0, |s| s.longest)
+    }
+
+    /// Replaces every form of every secret wherever it appears, whatever
+    /// its letter case.
+    pub fn apply(&self, text: &str) -> String {
+        let Ok(set) = self.0.read() else {
+            return String::new();
+        };
+        if set.forms.is_empty() {
+            return text.to_owned();
+        }
+        // ASCII lowercasing keeps every byte where it was.
+        let lower = text.to_ascii_lowercase().into_bytes();
+        let mut hidden = vec![false; lower.len()];
+        for form in &set.forms {
+            let mut at = 0;
+            while let Some(found) = find(&lower[at..], form) {
+                let start = at + found;
+                hidden[start..start + form.len()].iter_mut().for_each(|h| *h = true);
+                at = start + 1;
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut in_mask = false;
+        for (i, c) in text.char_indices() {
+            if hidden[i] {
+                if !in_mask {
+                    out.push_str("***");
+                    in_mask = true;
+                }
+            } else {
+                in_mask = false;
+                out.push(c);
+            }
+        }
+        out
     }
 
     /// The masked text, then at most `keep` bytes of it (cut on a
     /// character boundary), with the full size noted when cut.
     pub fn excerpt(&self, body: &[u8], keep: usize) -> String {
         // Only what can show matters: the first `keep` bytes and enough
-        // after them to finish a token that starts inside.
-        let token = self.0.len();
+        // after them to finish a secret that starts inside.
+        let token = self.longest();
         let window = keep.saturating_add(token).saturating_add(4);
         let whole = body.len() <= window;
         let text = self.apply(&String::from_utf8_lossy(&body[..body.len().min(window)]));
         if whole && text.len() <= keep {
             return text;
         }
-        // A token cut by the window's end could not be masked: never show
+        // A secret cut by the window's end could not be masked: never show
         // the window's last bytes (a few more, for a character the window cut).
         let safe = if whole {
             text.len()
@@ -132,6 +239,13 @@ impl Masker {
         }
         format!("{}… ({} bytes in all)", &text[..end], body.len())
     }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// A response, body read in full (up to the limit).
@@ -194,12 +308,31 @@ impl std::fmt::Display for HttpError {
     }
 }
 
+/// Where the suite's bearer token comes from.
+#[derive(Clone)]
+pub enum Signer {
+    /// A token given on the command line (`--token`, `BC_TOKEN`).
+    Token(String),
+    /// A client-credentials sign-in, renewed as tokens expire.
+    SignIn(Arc<openapi_client_runtime::ClientCredentials>),
+}
+
+/// How many 429 answers in a row one request waits out.
+const THROTTLED_RETRIES: u32 = 8;
+/// The longest single wait a `Retry-After` is granted.
+const LONGEST_WAIT: Duration = Duration::from_secs(60);
+
 pub struct Http {
     client: reqwest::Client,
     base: Url,
     base_str: String,
-    token: String,
+    signer: Signer,
     masker: Masker,
+    /// At most this many requests per second (`--max-rate`): the earliest
+    /// time the next one may leave.
+    pace: Option<(Duration, tokio::sync::Mutex<Instant>)>,
+    /// At most this many requests at once (`--concurrency`).
+    slots: Option<tokio::sync::Semaphore>,
     timeout: Duration,
     max_body: usize,
     exchanges: Mutex<Vec<Exchange>>,
@@ -207,7 +340,7 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(base_url: &str, token: &str, timeout: Duration, max_body: usize) -> Result<Http, String> {
+    pub fn new(base_url: &str, signer: Signer, timeout: Duration, max_body: usize) -> Result<Http, String> {
         let base_str = base_url.trim_end_matches('/').to_owned();
         let base = Url::parse(&base_str).map_err(|e| format!("invalid --base-url `{base_url}`: {e}"))?;
         if !matches!(base.scheme(), "http" | "https") {
@@ -219,12 +352,18 @@ impl Http {
             .connect_timeout(timeout)
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let masker = match &signer {
+            Signer::Token(t) => Masker::new(t),
+            Signer::SignIn(_) => Masker::default(),
+        };
         Ok(Http {
             client,
             base,
             base_str,
-            token: token.to_owned(),
-            masker: Masker::new(token),
+            signer,
+            masker,
+            pace: None,
+            slots: None,
             timeout,
             max_body,
             exchanges: Mutex::new(Vec::new()),
@@ -234,6 +373,57 @@ impl Http {
 
     pub fn base_url(&self) -> &str {
         &self.base_str
+    }
+
+    /// The masker, to hide the client secret too.
+    pub fn masker(&self) -> &Masker {
+        &self.masker
+    }
+
+    /// At most `per_second` requests per second, and `at_once` at a time.
+    pub fn limit(&mut self, per_second: Option<f64>, at_once: Option<usize>) {
+        self.pace = per_second.filter(|r| *r > 0.0).map(|r| {
+            (
+                Duration::from_secs_f64(1.0 / r),
+                tokio::sync::Mutex::new(Instant::now()),
+            )
+        });
+        self.slots = at_once.map(|n| tokio::sync::Semaphore::new(n.max(1)));
+    }
+
+    /// Waits for the next request's turn under `--max-rate`.
+    async fn paced(&self) {
+        if let Some((gap, next)) = &self.pace {
+            let mut next = next.lock().await;
+            let now = Instant::now();
+            let at = (*next).max(now);
+            *next = at + *gap;
+            drop(next);
+            tokio::time::sleep_until(at.into()).await;
+        }
+    }
+
+    /// The bearer token to send now: the given one, or the sign-in's
+    /// (fetched or renewed as needed). Every token is masked from then on.
+    pub async fn token(&self) -> Result<String, String> {
+        match &self.signer {
+            Signer::Token(t) => Ok(t.clone()),
+            Signer::SignIn(p) => {
+                let t = openapi_client_runtime::TokenProvider::token(&**p)
+                    .await
+                    .map_err(|e| self.mask(&e.to_string()))?;
+                self.masker.add(&t);
+                Ok(t)
+            }
+        }
+    }
+
+    /// How many tokens the sign-in fetched (0 with a given token).
+    pub fn sign_ins(&self) -> u64 {
+        match &self.signer {
+            Signer::Token(_) => 0,
+            Signer::SignIn(p) => p.fetches(),
+        }
     }
 
     /// Whether a URL is on the base URL's origin, where the token may go.
@@ -275,7 +465,42 @@ impl Http {
         }
     }
 
+    /// Sends `req`: paced and bounded as `--max-rate` and `--concurrency`
+    /// say, a 429 waited out as its `Retry-After` asks, a token refused
+    /// with 401 renewed once (with a sign-in). Each attempt is recorded.
     pub async fn send(&self, req: Req) -> Result<Reply, HttpError> {
+        let _slot = match &self.slots {
+            Some(s) => s.acquire().await.ok(),
+            None => None,
+        };
+        let mut throttled = 0;
+        let mut renewed = false;
+        loop {
+            self.paced().await;
+            let (reply, token) = self.send_once(&req).await;
+            let reply = reply?;
+            if reply.status == 429 && throttled < THROTTLED_RETRIES {
+                throttled += 1;
+                let wait = reply
+                    .header("retry-after")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map_or(Duration::from_secs(1 << throttled.min(5)), Duration::from_secs);
+                tokio::time::sleep(wait.clamp(Duration::from_millis(100), LONGEST_WAIT)).await;
+                continue;
+            }
+            if let (401, Signer::SignIn(p), Some(token)) = (reply.status, &self.signer, token) {
+                if !renewed {
+                    renewed = true;
+                    openapi_client_runtime::TokenProvider::rejected(&**p, &token);
+                    continue;
+                }
+            }
+            return Ok(reply);
+        }
+    }
+
+    /// One attempt: the reply, and the token it carried.
+    async fn send_once(&self, req: &Req) -> (Result<Reply, HttpError>, Option<String>) {
         let started = Instant::now();
         let mut exchange = Exchange {
             method: req.method.to_string(),
@@ -295,32 +520,51 @@ impl Http {
                 exchange.url = self.mask(&req.target);
                 exchange.error = Some(message.clone());
                 let idx = self.record(exchange);
-                return Err(HttpError {
-                    message,
-                    transport: false,
-                    exchange: idx,
-                });
+                return (
+                    Err(HttpError {
+                        message,
+                        transport: false,
+                        exchange: idx,
+                    }),
+                    None,
+                );
             }
         };
         exchange.url = self.mask(url.as_str());
         let mut headers = req.headers.clone();
         let same_origin = url.origin() == self.base.origin();
+        let mut sent_token = None;
         match req.auth {
-            Auth::Token if same_origin => headers.push(("Authorization".to_owned(), format!("Bearer {}", self.token))),
+            Auth::Token if same_origin => match self.token().await {
+                Ok(token) => {
+                    headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
+                    sent_token = Some(token);
+                }
+                Err(message) => {
+                    let message = format!("no token to send: {message}");
+                    exchange.error = Some(message.clone());
+                    let idx = self.record(exchange);
+                    return (
+                        Err(HttpError {
+                            message,
+                            transport: false,
+                            exchange: idx,
+                        }),
+                        None,
+                    );
+                }
+            },
             Auth::Bogus => headers.push(("Authorization".to_owned(), "Bearer not-a-valid-token-0000".to_owned())),
             _ => {}
         }
         exchange.request_headers = headers
             .iter()
             .map(|(k, v)| {
-                (
-                    k.clone(),
-                    if k.eq_ignore_ascii_case("authorization") {
-                        mask_auth(v, &self.token)
-                    } else {
-                        self.mask(v)
-                    },
-                )
+                let shown = match (&sent_token, k.eq_ignore_ascii_case("authorization")) {
+                    (Some(_), true) => "Bearer ***".to_owned(),
+                    _ => self.mask(v),
+                };
+                (k.clone(), shown)
             })
             .collect();
         exchange.curl = curl(&exchange, req.body.as_deref());
@@ -329,11 +573,14 @@ impl Http {
                 format!("not sent: the server failed {GIVE_UP_AFTER} requests in a row (no answer, reset or refused)");
             exchange.error = Some(message.clone());
             let idx = self.record(exchange);
-            return Err(HttpError {
-                message,
-                transport: true,
-                exchange: idx,
-            });
+            return (
+                Err(HttpError {
+                    message,
+                    transport: true,
+                    exchange: idx,
+                }),
+                sent_token,
+            );
         }
         let mut builder = self
             .client
@@ -361,7 +608,7 @@ impl Http {
             ))
         });
         exchange.elapsed_ms = started.elapsed().as_millis() as u64;
-        match outcome {
+        let result = match outcome {
             Ok((status, headers, body)) => {
                 self.failures_in_a_row.store(0, Ordering::Relaxed);
                 exchange.status = Some(status);
@@ -397,7 +644,8 @@ impl Http {
                     exchange: idx,
                 })
             }
-        }
+        };
+        (result, sent_token)
     }
 }
 
@@ -448,21 +696,6 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<B
                 return Err((format!("the response body was cut off: {}", root_cause(&e)), true));
             }
         }
-    }
-}
-
-fn mask_auth(value: &str, token: &str) -> String {
-    match value.split_once(' ') {
-        Some((scheme, t)) if t == token => format!("{scheme} ***"),
-        Some((scheme, t)) => format!(
-            "{scheme} {}",
-            if token.is_empty() {
-                t.to_owned()
-            } else {
-                t.replace(token, "***")
-            }
-        ),
-        None => "***".to_owned(),
     }
 }
 

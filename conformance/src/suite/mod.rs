@@ -17,6 +17,7 @@ mod reads;
 mod writes;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -26,7 +27,7 @@ use uuid::Uuid;
 
 use crate::contract::Id;
 use crate::report::{Outcome, Report, Status};
-use http::{Http, HttpError, Reply, Req};
+use http::{Http, HttpError, Reply, Req, Signer};
 
 pub use checks::{Check, Needs, registry};
 
@@ -50,7 +51,39 @@ pub struct RunOptions {
     /// Becomes `true` when the run must stop (Ctrl-C, SIGTERM): the checks
     /// stop, changed values are put back, and the report says so.
     pub stop: Option<watch::Receiver<bool>>,
+    /// Sign in with an app registration instead of using `token`.
+    pub sign_in: Option<SignIn>,
+    /// At most this many requests per second.
+    pub max_rate: Option<f64>,
+    /// At most this many requests at once.
+    pub concurrency: Option<usize>,
 }
+
+/// A client-credentials sign-in: the token endpoint, the app's id and secret.
+#[derive(Clone)]
+pub struct SignIn {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scope: String,
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignIn")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .finish()
+    }
+}
+
+/// Business Central's one scope.
+pub const BC_SCOPE: &str = "https://api.businesscentral.dynamics.com/.default";
+
+/// How long putting values back may take once a run is stopped, whatever
+/// the server does: the process ends a few seconds after its deadline.
+const RESTORE_BOUND: Duration = Duration::from_secs(5);
 
 impl RunOptions {
     pub fn new(base_url: &str, token: &str) -> RunOptions {
@@ -66,6 +99,9 @@ impl RunOptions {
             max_body_bytes: 64 * 1024 * 1024,
             deadline: Duration::from_secs(120),
             stop: None,
+            sign_in: None,
+            max_rate: None,
+            concurrency: None,
         }
     }
 }
@@ -296,9 +332,28 @@ enum Interruption {
 /// (with retries) before it returns, and the report says what happened.
 pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
     let started = Instant::now();
-    let http = Http::new(&opts.base_url, &opts.token, opts.timeout, opts.max_body_bytes).map_err(Aborted)?;
-    if opts.token.trim().is_empty() {
-        return Err(Aborted("no token: pass --token or set BC_TOKEN".to_owned()));
+    let signer = match &opts.sign_in {
+        Some(s) => {
+            let provider = openapi_client_runtime::ClientCredentials::new(&s.token_url, &s.client_id, &s.client_secret)
+                .scopes([s.scope.clone()])
+                .timeout(opts.timeout);
+            Signer::SignIn(Arc::new(provider))
+        }
+        None if opts.token.trim().is_empty() => {
+            return Err(Aborted(
+                "no credentials: pass --client-id with BC_CLIENT_SECRET, or --token (or BC_TOKEN)".to_owned(),
+            ));
+        }
+        None => Signer::Token(opts.token.clone()),
+    };
+    let mut http = Http::new(&opts.base_url, signer, opts.timeout, opts.max_body_bytes).map_err(Aborted)?;
+    http.limit(opts.max_rate, opts.concurrency);
+    if let Some(s) = &opts.sign_in {
+        http.masker().add_client(&s.client_id, &s.client_secret);
+        // A refused sign-in is said at once, as the endpoint said it.
+        http.token()
+            .await
+            .map_err(|e| Aborted(format!("the sign-in was refused: {e}")))?;
     }
     let bug = |e: bc_spec::SpecError| Aborted(format!("the embedded spec cannot be used (a bug of the suite): {e}"));
     let spec = bc_spec::Spec::embedded().map_err(bug)?;
@@ -335,10 +390,15 @@ pub async fn run(opts: RunOptions) -> Result<Report, Aborted> {
     };
     let put_back = match ctx.pending_restore.take() {
         None => "no value had been changed".to_owned(),
-        Some((id, values)) => match writes::put_back(&ctx, &id, &values).await {
-            Ok(()) => format!("every value changed on contact {id} was put back"),
-            Err(e) => format!(
+        Some((id, values)) => match tokio::time::timeout(RESTORE_BOUND, writes::put_back(&ctx, &id, &values)).await {
+            Ok(Ok(())) => format!("every value changed on contact {id} was put back"),
+            Ok(Err(e)) => format!(
                 "the values changed on contact {id} could NOT be put back ({e}); they were {}",
+                ctx.http.mask(&values.to_string())
+            ),
+            Err(_) => format!(
+                "putting back the values changed on contact {id} was attempted but did not finish within {} s; they were {}",
+                RESTORE_BOUND.as_secs(),
                 ctx.http.mask(&values.to_string())
             ),
         },

@@ -11,7 +11,7 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
-use super::auth::{Credentials, StaticToken, TokenProvider};
+use super::auth::{Credential, Credentials, KeyIn, SchemeCredential, TokenProvider};
 use super::error::{Failure, RawResponse};
 
 /// How often and how long to wait when the server answers 429 or 503.
@@ -88,7 +88,7 @@ impl<C: From<Client>> ClientBuilder<C> {
         ClientBuilder {
             base_url: base_url.to_owned(),
             http: None,
-            credentials: Credentials::None,
+            credentials: Credentials::default(),
             timeout: Some(Duration::from_secs(60)),
             retry: RetryPolicy::default(),
             max_body_bytes: 256 * 1024 * 1024,
@@ -96,35 +96,48 @@ impl<C: From<Client>> ClientBuilder<C> {
         }
     }
 
-    /// Sends `Authorization: Bearer <token>` with every request to the base URL's origin.
+    /// Adds the credential for one security scheme of the spec (the
+    /// generated crate's `security` module has a function per scheme). A
+    /// client holds one per scheme, and each operation sends what its own
+    /// security requirement names; a second credential for the same scheme
+    /// replaces the first.
+    pub fn sign_in(mut self, credential: SchemeCredential) -> Self {
+        self.credentials.set(credential.scheme, credential.credential);
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>` with every request to the base
+    /// URL's origin that needs credentials, whatever its scheme (unless
+    /// [`sign_in`](Self::sign_in) gave one for the scheme).
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.credentials = Credentials::Bearer(Arc::new(StaticToken::new(token)));
+        self.credentials.any = Some(Credential::bearer(token));
         self
     }
 
     /// Asks `provider` for the bearer token before each request, and once
-    /// more after a 401.
+    /// more after a 401; for any scheme, like [`bearer_token`](Self::bearer_token).
     pub fn token_provider(mut self, provider: impl TokenProvider + 'static) -> Self {
-        self.credentials = Credentials::Bearer(Arc::new(provider));
+        self.credentials.any = Some(Credential::provider(provider));
         self
     }
 
-    /// HTTP basic authentication.
+    /// HTTP basic authentication, for any scheme.
     pub fn basic_auth(mut self, user: impl Into<String>, password: Option<String>) -> Self {
-        self.credentials = Credentials::Basic {
+        self.credentials.any = Some(Credential::Basic {
             user: user.into(),
             password,
-        };
+        });
         self
     }
 
-    /// An API key, sent as the header `name` (or, with `in_query`, the query parameter).
+    /// An API key, sent as the header `name` (or, with `in_query`, the
+    /// query parameter), for any scheme.
     pub fn api_key(mut self, name: impl Into<String>, value: impl Into<String>, in_query: bool) -> Self {
-        self.credentials = Credentials::ApiKey {
+        self.credentials.any = Some(Credential::ApiKey {
             name: name.into(),
+            location: if in_query { KeyIn::Query } else { KeyIn::Header },
             value: value.into(),
-            in_query,
-        };
+        });
         self
     }
 
@@ -289,19 +302,24 @@ impl Client {
 
     async fn send(&self, req: &Request) -> Result<reqwest::Response, Failure> {
         let mut url = self.url(req)?;
-        let same_origin = url.origin() == self.inner.base.origin();
-        if let Credentials::ApiKey {
-            name,
-            value,
-            in_query: true,
-        } = &self.inner.credentials
-        {
-            if req.authenticated && same_origin {
+        // Credentials go to the base URL's origin only.
+        let credentials = if url.origin() == self.inner.base.origin() {
+            self.inner.credentials.pick(req.security)
+        } else {
+            Vec::new()
+        };
+        for c in &credentials {
+            if let Credential::ApiKey {
+                name,
+                location: KeyIn::Query,
+                value,
+            } = c
+            {
                 url.query_pairs_mut().append_pair(name, value);
             }
         }
         let mut attempt = 0u32;
-        let mut refreshed = false;
+        let mut renewed = false;
         loop {
             let mut builder = self.inner.http.request(req.method.clone(), url.clone());
             if let Some(t) = self.inner.timeout {
@@ -318,26 +336,51 @@ impl Client {
                 })?;
                 builder = builder.header(name, value);
             }
-            if req.authenticated && same_origin {
-                builder = match &self.inner.credentials {
-                    Credentials::None => builder,
-                    Credentials::Bearer(p) => {
+            // The bearer tokens sent, to tell their providers after a 401.
+            let mut sent: Vec<(&Arc<dyn TokenProvider>, String)> = Vec::new();
+            let mut cookies = Vec::new();
+            for c in &credentials {
+                builder = match c {
+                    Credential::Bearer(p) => {
                         let token = p.token().await.map_err(Failure::Auth)?;
-                        let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
                             Failure::InvalidRequest("the bearer token is not a valid header value".to_owned())
                         })?;
-                        let mut value = value;
                         value.set_sensitive(true);
+                        sent.push((p, token));
                         builder.header(reqwest::header::AUTHORIZATION, value)
                     }
-                    Credentials::Basic { user, password } => builder.basic_auth(user, password.as_ref()),
-                    Credentials::ApiKey {
+                    Credential::Basic { user, password } => builder.basic_auth(user, password.as_ref()),
+                    Credential::ApiKey {
                         name,
+                        location: KeyIn::Header,
                         value,
-                        in_query: false,
-                    } => builder.header(name.as_str(), value.as_str()),
-                    Credentials::ApiKey { in_query: true, .. } => builder,
+                    } => {
+                        let mut value = HeaderValue::from_str(value).map_err(|_| {
+                            Failure::InvalidRequest(format!("the API key for header `{name}` is not a valid header value"))
+                        })?;
+                        value.set_sensitive(true);
+                        builder.header(name.as_str(), value)
+                    }
+                    Credential::ApiKey {
+                        name,
+                        location: KeyIn::Cookie,
+                        value,
+                    } => {
+                        cookies.push(format!("{name}={value}"));
+                        builder
+                    }
+                    Credential::ApiKey {
+                        location: KeyIn::Query, ..
+                    } => builder,
                 };
+            }
+            if !cookies.is_empty() {
+                let mut value = HeaderValue::from_str(&cookies.join("; ")).map_err(|_| {
+                    Failure::InvalidRequest("an API key sent as a cookie is not a valid header value".to_owned())
+                })?;
+                value.set_sensitive(true);
+                builder = builder.header(reqwest::header::COOKIE, value);
             }
             if let Some((content_type, body)) = &req.body {
                 builder = builder
@@ -356,13 +399,16 @@ impl Client {
                 attempt += 1;
                 continue;
             }
-            if status == StatusCode::UNAUTHORIZED && req.authenticated && same_origin && !refreshed {
-                if let Credentials::Bearer(p) = &self.inner.credentials {
-                    if p.can_refresh() {
-                        p.invalidate();
-                        refreshed = true;
-                        continue;
+            if status == StatusCode::UNAUTHORIZED && !renewed {
+                // Renewed once: a token that expired in flight, or one the
+                // server revoked. A second 401 is the answer.
+                let renewable: Vec<_> = sent.iter().filter(|(p, _)| p.can_refresh()).collect();
+                if !renewable.is_empty() {
+                    for (p, token) in renewable {
+                        p.rejected(token);
                     }
+                    renewed = true;
+                    continue;
                 }
             }
             return Ok(response);
@@ -454,11 +500,18 @@ pub struct Request {
     headers: Vec<(&'static str, String)>,
     body: Option<(&'static str, Bytes)>,
     accept: Option<&'static str>,
-    authenticated: bool,
+    /// The operation's security requirements: alternatives, each the
+    /// schemes that go together; empty when it needs no credential.
+    security: &'static [&'static [&'static str]],
 }
 
 impl Request {
-    pub fn new(method: Method, path: String, authenticated: bool, accept: Option<&'static str>) -> Request {
+    pub fn new(
+        method: Method,
+        path: String,
+        security: &'static [&'static [&'static str]],
+        accept: Option<&'static str>,
+    ) -> Request {
         Request {
             method,
             target: Target::Path(path),
@@ -466,7 +519,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             accept,
-            authenticated,
+            security,
         }
     }
 
