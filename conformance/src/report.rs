@@ -111,6 +111,14 @@ pub struct Report {
     pub requirements: Vec<RequirementResult>,
     /// The exchanges that failures point at (token masked).
     pub exchanges: Vec<Exchange>,
+    /// Tokens the run's sign-in fetched (0 with a given token): one, plus
+    /// one per renewal.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub sign_ins: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -199,6 +207,7 @@ impl Report {
             counts,
             requirements,
             exchanges,
+            sign_ins: 0,
         }
     }
 

@@ -182,6 +182,7 @@ pub struct Running {
     /// The token endpoint's address, when sign-in is served: tokens come
     /// from `http://<it>/<any tenant>/oauth2/v2.0/token`.
     pub token_addr: Option<SocketAddr>,
+    tokens: Option<Arc<sign_in::Tokens>>,
     pub store: Arc<Store>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -190,6 +191,11 @@ pub struct Running {
 impl Running {
     /// Stops accepting, lets requests in flight finish (for a few seconds
     /// at most), and waits.
+    /// How many tokens the token endpoint issued.
+    pub fn tokens_issued(&self) -> u64 {
+        self.tokens.as_ref().map_or(0, |t| t.issued())
+    }
+
     /// The token URL for `tenant`, when sign-in is served.
     pub fn token_url(&self, tenant: &str) -> Option<String> {
         self.token_addr
@@ -254,7 +260,7 @@ pub async fn start_with(
         }
         None => None,
     };
-    let app = layer(api_router(store.clone(), &config, &public_url, issued));
+    let app = layer(api_router(store.clone(), &config, &public_url, issued.clone()));
     let limits = config.limits.clone();
     let task = tokio::spawn(async move {
         let served = listen::serve(listener, app, limits, async move {
@@ -272,6 +278,7 @@ pub async fn start_with(
         base_url: format!("{public_url}/api/v2.0"),
         token: config.token,
         token_addr,
+        tokens: issued,
         store,
         shutdown: Some(tx),
         task,

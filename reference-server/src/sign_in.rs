@@ -57,6 +57,16 @@ pub(crate) struct Tokens {
     sign_in: SignIn,
     live: Mutex<HashMap<String, Instant>>,
     client: Arc<str>,
+    issued: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("sign_in", &self.sign_in)
+            .field("issued", &self.issued())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Tokens {
@@ -66,7 +76,13 @@ impl Tokens {
             sign_in,
             live: Mutex::new(HashMap::new()),
             client,
+            issued: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many tokens were issued so far.
+    pub(crate) fn issued(&self) -> u64 {
+        self.issued.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn check(&self, token: &str) -> Presented {
@@ -87,6 +103,7 @@ impl Tokens {
             Uuid::new_v4().simple()
         );
         let now = Instant::now();
+        self.issued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut live) = self.live.lock() {
             // Expired tokens are kept for one more lifetime (so they are
             // told apart from unknown ones), then forgotten.

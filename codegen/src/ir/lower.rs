@@ -391,7 +391,15 @@ fn security_schemes(api: &OpenAPI) -> Vec<SecurityScheme> {
             ),
             Scheme::OAuth2 { flows, extensions, .. } => {
                 let flow = flows.client_credentials.as_ref().map(|f| {
-                    let template = crate::template::parse(&f.token_url)
+                    // A `{slot}` in a token URL is not a valid URI, so specs
+                    // that must pass a linter write it `%7Bslot%7D`.
+                    let url = f
+                        .token_url
+                        .replace("%7B", "{")
+                        .replace("%7b", "{")
+                        .replace("%7D", "}")
+                        .replace("%7d", "}");
+                    let template = crate::template::parse(&url)
                         .unwrap_or_else(|_| vec![crate::template::Part::Literal(f.token_url.clone())]);
                     let mut params = Namespace::with_reserved(&["client_id", "client_secret"]);
                     let slots = crate::template::slots(&template)
@@ -420,7 +428,7 @@ fn security_schemes(api: &OpenAPI) -> Vec<SecurityScheme> {
                     }
                     ClientCredentialsFlow {
                         ident: names.claim(&format!("{ident}_client_credentials")),
-                        token_url: f.token_url.clone(),
+                        token_url: url,
                         template,
                         slots,
                         scopes,

@@ -115,6 +115,9 @@ fn forms(secret: &str) -> Vec<String> {
     out.push(query.as_str()[2..].replace("%20", "+"));
     let json = serde_json::to_string(secret).unwrap_or_default();
     out.push(json.trim_matches('"').to_owned());
+    // JSON text quoted inside JSON (an error message holding a body).
+    let twice = serde_json::to_string(&json).unwrap_or_default();
+    out.push(twice[3..twice.len().saturating_sub(3).max(3)].to_owned());
     out.push(json.trim_matches('"').replace('/', "\\/"));
     out.push(
         secret

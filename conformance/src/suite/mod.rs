@@ -83,7 +83,7 @@ pub const BC_SCOPE: &str = "https://api.businesscentral.dynamics.com/.default";
 
 /// How long putting values back may take once a run is stopped, whatever
 /// the server does: the process ends a few seconds after its deadline.
-const RESTORE_BOUND: Duration = Duration::from_secs(5);
+const RESTORE_BOUND: Duration = Duration::from_secs(3);
 
 impl RunOptions {
     pub fn new(base_url: &str, token: &str) -> RunOptions {
@@ -532,7 +532,8 @@ fn skip_all(ctx: &mut Ctx, reason: &str) {
 
 fn finish(ctx: Ctx, started: Instant) -> Report {
     let exchanges = ctx.http.exchanges();
-    Report::new(
+    let sign_ins = ctx.http.sign_ins();
+    let mut report = Report::new(
         ctx.http.base_url().to_owned(),
         ctx.opts.allow_writes,
         ctx.opts.allow_delete,
@@ -541,5 +542,7 @@ fn finish(ctx: Ctx, started: Instant) -> Report {
         ctx.outcomes,
         exchanges,
         started.elapsed(),
-    )
+    );
+    report.sign_ins = sign_ins;
+    report
 }

@@ -125,7 +125,11 @@ pub enum Credential {
     /// HTTP basic authentication.
     Basic { user: String, password: Option<String> },
     /// An API key in a header, a query parameter or a cookie.
-    ApiKey { name: String, location: KeyIn, value: String },
+    ApiKey {
+        name: String,
+        location: KeyIn,
+        value: String,
+    },
 }
 
 impl std::fmt::Debug for Credential {

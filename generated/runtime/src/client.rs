@@ -357,7 +357,9 @@ impl Client {
                         value,
                     } => {
                         let mut value = HeaderValue::from_str(value).map_err(|_| {
-                            Failure::InvalidRequest(format!("the API key for header `{name}` is not a valid header value"))
+                            Failure::InvalidRequest(format!(
+                                "the API key for header `{name}` is not a valid header value"
+                            ))
                         })?;
                         value.set_sensitive(true);
                         builder.header(name.as_str(), value)

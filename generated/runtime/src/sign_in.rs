@@ -143,7 +143,10 @@ impl ClientCredentials {
         if let Some(c) = &self.http {
             return Ok(c.clone());
         }
-        let mut built = self.built.lock().map_err(|_| self.error("the sign-in state is poisoned"))?;
+        let mut built = self
+            .built
+            .lock()
+            .map_err(|_| self.error("the sign-in state is poisoned"))?;
         if let Some(c) = built.as_ref() {
             return Ok(c.clone());
         }
@@ -257,9 +260,7 @@ impl ClientCredentials {
                 .map_err(|e| self.transport("the token response was cut off", &e))?
             {
                 if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
-                    return Err(self.error(&format!(
-                        "the token response is larger than {MAX_TOKEN_RESPONSE} bytes"
-                    )));
+                    return Err(self.error(&format!("the token response is larger than {MAX_TOKEN_RESPONSE} bytes")));
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -273,11 +274,15 @@ impl ClientCredentials {
             return Err(self.refusal(status, json.as_ref()));
         }
         let Some(json) = json else {
-            return Err(self.error(&format!("the token endpoint answered {status} with a body that is not JSON")));
+            return Err(self.error(&format!(
+                "the token endpoint answered {status} with a body that is not JSON"
+            )));
         };
         if let Some(kind) = json.get("token_type").and_then(|t| t.as_str()) {
             if !kind.eq_ignore_ascii_case("bearer") {
-                return Err(self.error(&format!("the token endpoint issued a `{kind}` token; expected `Bearer`")));
+                return Err(self.error(&format!(
+                    "the token endpoint issued a `{kind}` token; expected `Bearer`"
+                )));
             }
         }
         let token = match json.get("access_token").and_then(|t| t.as_str()) {
