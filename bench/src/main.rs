@@ -87,12 +87,23 @@ fn main() -> Result<()> {
     if wants("server") || wants("suite") {
         let bin = release_binary()?;
         if wants("server") {
-            let mut bins = vec![("this tree".to_owned(), bin.clone())];
+            let mut bins = vec![
+                (
+                    "this tree, no limits".to_owned(),
+                    bin.clone(),
+                    Mode::Plain(vec!["--no-limits".to_owned()]),
+                ),
+                (
+                    "this tree, sign-in and limits on".to_owned(),
+                    bin.clone(),
+                    Mode::SignInAndLimits,
+                ),
+            ];
             if let Some(other) = &args.compare_server {
                 if !other.is_file() {
                     bail!("--compare-server {}: no such file", other.display());
                 }
-                bins.push((format!("{}", other.display()), other.clone()));
+                bins.push((format!("{}", other.display()), other.clone(), Mode::Plain(Vec::new())));
             }
             server(
                 &bins,
@@ -379,6 +390,8 @@ fn release_binary() -> Result<PathBuf> {
 struct ServerProcess {
     child: Child,
     addr: String,
+    /// The bearer token the load sends.
+    token: String,
     /// Kept open: the server must not find its stdout closed.
     _stdout: std::process::ChildStdout,
 }
@@ -392,9 +405,44 @@ impl Drop for ServerProcess {
 
 const TOKEN: &str = "bench-token";
 
-fn start_server(bin: &Path) -> Result<ServerProcess> {
+/// How a server is started for a measurement, and the token its load sends.
+#[derive(Clone)]
+enum Mode {
+    /// As given: a binary of this tree with `--no-limits`, or another one
+    /// with none of this tree's flags.
+    Plain(Vec<String>),
+    /// Sign-in served and Business Central's limits on (the rate set out of
+    /// reach, the 5 places and the queue as documented); the load sends a
+    /// token the endpoint issued.
+    SignInAndLimits,
+}
+
+const CLIENT_ID: &str = "bench-app";
+const CLIENT_SECRET: &str = "bench-secret";
+
+fn start_server(bin: &Path, mode: &Mode) -> Result<ServerProcess> {
+    let mut args: Vec<String> = ["serve", "--addr", "127.0.0.1:0", "--token", TOKEN]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    match mode {
+        Mode::Plain(extra) => args.extend(extra.iter().cloned()),
+        Mode::SignInAndLimits => args.extend(
+            [
+                "--client-id",
+                CLIENT_ID,
+                "--token-addr",
+                "127.0.0.1:0",
+                "--rate-limit",
+                "1000000000",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned()),
+        ),
+    }
     let mut child = Command::new(bin)
-        .args(["serve", "--addr", "127.0.0.1:0", "--token", TOKEN])
+        .args(&args)
+        .env("BC_CLIENT_SECRET", CLIENT_SECRET)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -403,7 +451,11 @@ fn start_server(bin: &Path) -> Result<ServerProcess> {
     let mut out = child.stdout.take().context("stdout")?;
     let mut seen = String::new();
     let mut buf = [0u8; 256];
-    while !seen.contains("/api/v2.0\n") {
+    let done = |seen: &str| match mode {
+        Mode::Plain(_) => seen.contains("/api/v2.0\n"),
+        Mode::SignInAndLimits => seen.contains("s)\n"),
+    };
+    while !done(&seen) {
         let n = out.read(&mut buf)?;
         if n == 0 {
             bail!("the server ended before printing its address: {seen}");
@@ -418,11 +470,46 @@ fn start_server(bin: &Path) -> Result<ServerProcess> {
         .trim_start_matches("http://")
         .trim_end_matches("/api/v2.0")
         .to_owned();
+    let token = match mode {
+        Mode::Plain(_) => TOKEN.to_owned(),
+        Mode::SignInAndLimits => {
+            let url = seen
+                .split_whitespace()
+                .find(|w| w.ends_with("/oauth2/v2.0/token"))
+                .context("no token URL printed")?;
+            sign_in(url)?
+        }
+    };
     Ok(ServerProcess {
         child,
         addr,
+        token,
         _stdout: out,
     })
+}
+
+/// A token from the server's endpoint, by the client-credentials grant.
+fn sign_in(url: &str) -> Result<String> {
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').context("a token URL")?;
+    let path = format!("/{}", path.replace("<tenant>", "bench"));
+    let body = format!(
+        "grant_type=client_credentials&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}&scope=https%3A%2F%2Fapi.businesscentral.dynamics.com%2F.default"
+    );
+    let mut s = TcpStream::connect(host)?;
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer)?;
+    let json = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(json).with_context(|| format!("the sign-in answered {answer}"))?;
+    v["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no access_token in {json}"))
 }
 
 /// One keep-alive connection sending `request` until `stop`; counts 2xx answers.
@@ -519,16 +606,17 @@ const CONTACT_PATH: &str =
     "/api/v2.0/companies(5d115c9c-44e3-ea11-bb43-000d3a2feca1)/customerContacts(e3a5c0b1-0123-4d6e-9f10-2a3b4c5d6e7f)";
 
 /// GET and PATCH throughput of one server binary: a fresh server for each.
-fn measure_server(bin: &Path, seconds: Duration, connections: usize) -> Result<(f64, f64, u64)> {
-    let s = start_server(bin)?;
+fn measure_server(bin: &Path, mode: &Mode, seconds: Duration, connections: usize) -> Result<(f64, f64, u64)> {
+    let s = start_server(bin, mode)?;
     let host = s.addr.clone();
+    let token = s.token.clone();
     let get_req =
-        format!("GET {CONTACT_PATH} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").into_bytes();
+        format!("GET {CONTACT_PATH} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n").into_bytes();
     let (get, get_errors) = throughput(&s.addr, seconds, connections, Arc::new(move |_| get_req.clone()));
     let patch = Arc::new(move |n: u64| {
         let body = format!(r#"{{"professionalTitle":"Title {}"}}"#, n % 1000);
         format!(
-            "PATCH {CONTACT_PATH} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\nIf-Match: *\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "PATCH {CONTACT_PATH} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nIf-Match: *\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         )
         .into_bytes()
@@ -544,34 +632,41 @@ fn median_f(mut v: Vec<f64>) -> f64 {
 
 /// Each binary's server, measured in turn for `rounds` rounds (so both see
 /// the same machine state), reported as medians.
-fn server(bins: &[(String, PathBuf)], seconds: Duration, connections: usize, rounds: usize) -> Result<()> {
+fn server(bins: &[(String, PathBuf, Mode)], seconds: Duration, connections: usize, rounds: usize) -> Result<()> {
     println!(
         "== reference server over loopback ({connections} keep-alive connections, {} s each, median of {rounds}, load generator in this process)",
         seconds.as_secs()
     );
     let mut results: Vec<(Vec<f64>, Vec<f64>, u64)> = vec![(Vec::new(), Vec::new(), 0); bins.len()];
     for _ in 0..rounds {
-        for (i, (_, bin)) in bins.iter().enumerate() {
-            let (get, patch, errors) = measure_server(bin, seconds, connections)?;
+        for (i, (_, bin, mode)) in bins.iter().enumerate() {
+            let (get, patch, errors) = measure_server(bin, mode, seconds, connections)?;
             results[i].0.push(get);
             results[i].1.push(patch);
             results[i].2 += errors;
         }
     }
     let mut medians = Vec::new();
-    for ((label, _), (gets, patches, errors)) in bins.iter().zip(results) {
+    for ((label, _, _), (gets, patches, errors)) in bins.iter().zip(results) {
         let (get, patch) = (median_f(gets), median_f(patches));
         println!("  {label}:");
         println!("    GET one contact:   {get:>9.0} requests/s");
         println!("    PATCH one contact: {patch:>9.0} requests/s ({errors} non-2xx in all)");
         medians.push((get, patch));
     }
-    if let [(get, patch), (old_get, old_patch)] = medians[..] {
+    if let [(free_get, free_patch), (get, patch), rest @ ..] = medians[..] {
         println!(
-            "  this tree against the other: GET {:.2}x, PATCH {:.2}x",
-            get / old_get,
-            patch / old_patch
+            "  sign-in and limits on against no limits: GET {:.2}x, PATCH {:.2}x",
+            get / free_get,
+            patch / free_patch
         );
+        if let [(old_get, old_patch)] = rest {
+            println!(
+                "  sign-in and limits on against the other: GET {:.2}x, PATCH {:.2}x",
+                get / old_get,
+                patch / old_patch
+            );
+        }
     }
     println!();
     Ok(())

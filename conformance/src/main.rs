@@ -215,6 +215,9 @@ struct ServeArgs {
     /// Requests that may wait for a place; more get 429.
     #[arg(long, default_value_t = 95)]
     queue: usize,
+    /// No rate or concurrency limit at all (load tests).
+    #[arg(long, conflicts_with_all = ["rate_limit", "max_concurrent", "queue"])]
+    no_limits: bool,
 }
 
 /// A number of seconds from the command line, checked.
@@ -462,6 +465,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         queue: args.queue,
         queue_timeout: config.request_timeout,
     };
+    if args.no_limits {
+        config.throttle = server::Throttle::off();
+    }
     if let Some(client_id) = &args.client_id {
         let secret = args.client_secret.clone().unwrap_or_default();
         if client_id.trim().is_empty() || secret.is_empty() {
