@@ -654,13 +654,14 @@ fn server(bins: &[(String, PathBuf, Mode)], seconds: Duration, connections: usiz
         println!("    PATCH one contact: {patch:>9.0} requests/s ({errors} non-2xx in all)");
         medians.push((get, patch));
     }
-    if let [(free_get, free_patch), (get, patch), rest @ ..] = medians[..] {
+    if let [(free_get, free_patch), (get, patch), rest @ ..] = &medians[..] {
         println!(
             "  sign-in and limits on against no limits: GET {:.2}x, PATCH {:.2}x",
             get / free_get,
             patch / free_patch
         );
         if let [(old_get, old_patch)] = rest {
+            let (get, patch) = (*get, *patch);
             println!(
                 "  sign-in and limits on against the other: GET {:.2}x, PATCH {:.2}x",
                 get / old_get,

@@ -700,6 +700,10 @@ fn security_mod(ir: &Ir) -> TokenStream {
                     let g = ident(&flow.ident);
                     let args: Vec<_> = flow.slots.iter().map(|(_, p)| ident(p)).collect();
                     let steps = flow.template.iter().map(|part| match part {
+                        crate::template::Part::Literal(text) if text.chars().count() == 1 => {
+                            let c = text.chars().next();
+                            quote!(url.push(#c);)
+                        }
                         crate::template::Part::Literal(text) => quote!(url.push_str(#text);),
                         crate::template::Part::Slot(slot) => {
                             let arg = flow.slots.iter().find(|(s, _)| s == slot).map(|(_, p)| ident(p));
