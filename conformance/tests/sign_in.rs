@@ -238,9 +238,30 @@ async fn a_burst_over_the_rate_gets_429_with_retry_after() {
     running.stop().await.expect("stop");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_suite_with_max_rate_completes_against_a_throttled_server() {
-    // 30 requests per second per principal; the suite asks for 25.
+/// The reference server with `throttle`, and the count of 429s it answers.
+async fn counting_429s(throttle: Throttle) -> (server::Running, Arc<std::sync::atomic::AtomicU64>) {
+    let refused = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = Arc::clone(&refused);
+    let running = reference(3600, throttle, move |r| {
+        r.layer(middleware::from_fn(move |req: Request, next: Next| {
+            let count = Arc::clone(&count);
+            async move {
+                let response = next.run(req).await;
+                if response.status() == 429 {
+                    count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                response
+            }
+        }))
+    })
+    .await;
+    (running, refused)
+}
+
+/// One run of the suite against a server allowing 30 requests per second
+/// and 2 at once per principal (no queue): its exit code, and how many 429s
+/// the server answered.
+async fn throttled_run(pacing: &[&str]) -> (Output, u64) {
     let throttle = Throttle {
         rate: Some(30),
         window: Duration::from_secs(1),
@@ -248,31 +269,171 @@ async fn the_suite_with_max_rate_completes_against_a_throttled_server() {
         queue: 0,
         ..Throttle::default()
     };
-    let running = reference(3600, throttle, |r| r).await;
+    let (running, refused) = counting_429s(throttle).await;
     let token_url = running.token_url(TENANT).expect("sign-in");
-    let (out, _) = bin(
-        strings(&[
-            "run",
-            "--base-url",
-            &running.base_url,
-            "--client-id",
-            ID,
-            "--token-url",
-            &token_url,
-            "--allow-writes",
-            "--max-rate",
-            "25",
-            "--concurrency",
-            "2",
-            "--deadline",
-            "300",
-        ]),
-        SECRET,
-    )
-    .await;
-    let all = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{all}");
-    assert!(all.contains("CONFORMANT") || all.contains("conformant"), "{all}");
+    let mut args = strings(&[
+        "run",
+        "--base-url",
+        &running.base_url,
+        "--client-id",
+        ID,
+        "--token-url",
+        &token_url,
+        "--allow-writes",
+        "--deadline",
+        "300",
+    ]);
+    args.extend(strings(pacing));
+    let (out, _) = bin(args, SECRET).await;
+    running.stop().await.expect("stop");
+    (out, refused.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_suite_within_the_limits_and_past_them_completes_conformant() {
+    // Paced below the limits: not one request is refused.
+    let (out, refused) = throttled_run(&["--max-rate", "25", "--concurrency", "2"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(refused, 0, "paced at 25/s and 2 at once, nothing is refused");
+    // Unpaced: the server refuses some, the suite waits them out, and the
+    // verdict is the same.
+    let (out, refused) = throttled_run(&[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(refused > 0, "unpaced, the run went past the limits");
+}
+
+/// The generated client's retries honour `Retry-After` on 429: 150 PATCHes
+/// at once (writes wait for each other, so they hold their places) against
+/// 5 places and a queue of 20 all succeed in the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_client_waits_out_429s_under_the_concurrency_limit() {
+    let throttle = Throttle {
+        concurrent: 5,
+        queue: 20,
+        ..Throttle::default()
+    };
+    let (running, refused) = counting_429s(throttle).await;
+    let company = running.store.companies().expect("companies")[0].id;
+    let contact = running.store.contacts(company).expect("contacts")[0].id;
+    let client = Client::builder(&running.base_url)
+        .sign_in(security::bearer_auth(TOKEN))
+        .retry(bc_api::RetryPolicy {
+            max_retries: 12,
+            ..bc_api::RetryPolicy::default()
+        })
+        .build()
+        .expect("client");
+    let calls: Vec<_> = (0..150)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let change = bc_api::CustomerContactUpdateRequest::default().professional_title(format!("Title {n}"));
+                client
+                    .update_customer_contact(company, contact, bc_api::ETag::any(), change)
+                    .await
+                    .map(|r| r.status.as_u16())
+            })
+        })
+        .collect();
+    for c in calls {
+        assert_eq!(c.await.expect("joined").expect("answered in the end"), 200);
+    }
+    assert!(
+        refused.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the limit was reached"
+    );
+    running.stop().await.expect("stop");
+}
+
+/// The token endpoint refuses as Entra does, and the API refuses a token
+/// once it has expired.
+#[tokio::test]
+async fn the_token_endpoint_refuses_as_entra_and_tokens_expire() {
+    let running = reference(1, Throttle::default(), |r| r).await;
+    let url = running.token_url(TENANT).expect("sign-in");
+    let http = reqwest::Client::new();
+    let post = |body: &str| {
+        http.post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+            .send()
+    };
+    let scope = "scope=https%3A%2F%2Fapi.businesscentral.dynamics.com%2F.default";
+    let secret: String = SECRET
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    for (body, status, error, code) in [
+        (
+            format!("grant_type=password&client_id={ID}&client_secret={secret}&{scope}"),
+            400,
+            "unsupported_grant_type",
+            70003,
+        ),
+        (
+            format!("grant_type=client_credentials&client_id=someone-else&client_secret={secret}&{scope}"),
+            400,
+            "unauthorized_client",
+            700016,
+        ),
+        (
+            format!("grant_type=client_credentials&client_id={ID}&client_secret={secret}&scope=api.read"),
+            400,
+            "invalid_scope",
+            1002012,
+        ),
+        (
+            format!("grant_type=client_credentials&client_id={ID}&{scope}"),
+            401,
+            "invalid_client",
+            7000216,
+        ),
+        (
+            format!("grant_type=client_credentials&client_id={ID}&client_secret=nope&{scope}"),
+            401,
+            "invalid_client",
+            7000215,
+        ),
+    ] {
+        let r = post(&body).await.expect("sent");
+        assert_eq!(r.status().as_u16(), status, "{body}");
+        let v: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(v["error"], error, "{body}");
+        assert_eq!(v["error_codes"][0], code, "{body}");
+        let description = v["error_description"].as_str().expect("a description");
+        assert!(description.starts_with(&format!("AADSTS{code}: ")), "{description}");
+    }
+    let r = post(&format!(
+        "grant_type=client_credentials&client_id={ID}&client_secret={secret}&{scope}"
+    ))
+    .await
+    .expect("sent");
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["expires_in"], 1);
+    let token = v["access_token"].as_str().expect("a token").to_owned();
+    let get = || {
+        http.get(format!("{}/companies", running.base_url))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(get().await.expect("sent").status(), 200);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let r = get().await.expect("sent");
+    assert_eq!(r.status(), 401);
+    let v: serde_json::Value = r.json().await.expect("an OData body");
+    assert_eq!(v["error"]["code"], "Authentication_InvalidCredentials");
+    assert!(
+        v["error"]["message"].as_str().unwrap_or_default().contains("expired"),
+        "{v}"
+    );
     running.stop().await.expect("stop");
 }
 

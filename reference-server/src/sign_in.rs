@@ -157,18 +157,10 @@ fn entra_error(status: StatusCode, error: &str, code: u32, description: &str) ->
     r
 }
 
-/// `application/x-www-form-urlencoded` fields, decoded; `None` when the
-/// form is not well formed.
+/// `application/x-www-form-urlencoded` fields, decoded (the syntax of a
+/// query string); `None` when the form is not well formed.
 fn form(body: &[u8]) -> Option<Vec<(String, String)>> {
-    let text = std::str::from_utf8(body).ok()?;
-    let decode = |s: &str| crate::odata::percent_decode(s, true).ok();
-    text.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            Some((decode(k)?, decode(v)?))
-        })
-        .collect()
+    crate::odata::pairs(std::str::from_utf8(body).ok()?).ok()
 }
 
 async fn token(
@@ -227,7 +219,8 @@ async fn token(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
-        .and_then(|b| base64_decode(b.trim()))
+        .and_then(|b| bc_api::Base64::decode(b.trim()).ok())
+        .map(|b| b.0)
         .and_then(|raw| String::from_utf8(raw).ok())
         .and_then(|pair| {
             let (i, s) = pair.split_once(':')?;
@@ -296,36 +289,12 @@ async fn token(
     r
 }
 
-/// Standard base64 (padding optional); `None` for anything else.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let (mut bits, mut n) = (0u32, 0u32);
-    for c in text.trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn forms_and_basic_credentials_decode() {
+    fn forms_decode() {
         assert_eq!(
             form(b"grant_type=client_credentials&scope=a%2F.default+b").unwrap(),
             vec![
@@ -333,9 +302,6 @@ mod tests {
                 ("scope".to_owned(), "a/.default b".to_owned())
             ]
         );
-        assert_eq!(base64_decode("YXBwOnMzY3IzdA==").unwrap(), b"app:s3cr3t");
-        assert_eq!(base64_decode("YQ").unwrap(), b"a");
-        assert!(base64_decode("a*b").is_none());
     }
 
     #[test]

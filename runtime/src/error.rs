@@ -316,3 +316,16 @@ impl<E: ErrorDetails + fmt::Debug> std::error::Error for Error<E> {
         }
     }
 }
+
+/// The innermost cause of an error, in words: what reqwest and hyper say
+/// last is what a person can act on ("connection refused").
+#[doc(hidden)]
+pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    let mut text = e.to_string();
+    while let Some(next) = current.source() {
+        text = next.to_string();
+        current = next;
+    }
+    text
+}

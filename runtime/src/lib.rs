@@ -45,6 +45,6 @@ pub use client::Request;
 #[doc(hidden)]
 pub use encode::{ObjectStyle, Query, push_path_segment};
 #[doc(hidden)]
-pub use error::Failure;
+pub use error::{Failure, root_cause};
 #[doc(hidden)]
 pub use paging::pages;

@@ -38,8 +38,12 @@ pub struct ClientCredentials {
     built: Mutex<Option<reqwest::Client>>,
     cached: Mutex<Option<Cached>>,
     /// One fetch at a time; callers that find no fresh token wait here and
-    /// then take the token the first one fetched.
+    /// then take the token (or the refusal) the first one fetched.
     gate: tokio::sync::Mutex<()>,
+    /// The last fetch's refusal, by its number among the finished ones.
+    failed: Mutex<Option<(u64, SignInError)>>,
+    /// Token requests answered (or failed) so far.
+    finished: AtomicU64,
     fetches: AtomicU64,
 }
 
@@ -80,6 +84,8 @@ impl ClientCredentials {
             built: Mutex::new(None),
             cached: Mutex::new(None),
             gate: tokio::sync::Mutex::new(()),
+            failed: Mutex::new(None),
+            finished: AtomicU64::new(0),
             fetches: AtomicU64::new(0),
         }
     }
@@ -124,7 +130,8 @@ impl ClientCredentials {
         self
     }
 
-    /// How many tokens were fetched so far.
+    /// How many token requests were made so far (each renewal is one; a
+    /// refused one counts too).
     pub fn fetches(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
     }
@@ -191,7 +198,7 @@ impl ClientCredentials {
         if e.is_timeout() {
             self.timed_out()
         } else {
-            self.error(&format!("{what}: {}", root_cause(e)))
+            self.error(&format!("{what}: {}", super::error::root_cause(e)))
         }
     }
 
@@ -336,11 +343,26 @@ impl TokenProvider for ClientCredentials {
             if let Some(t) = self.fresh() {
                 return Ok(t.to_string());
             }
+            let before = self.finished.load(Ordering::SeqCst);
             let _one_fetch = self.gate.lock().await;
             if let Some(t) = self.fresh() {
                 return Ok(t.to_string());
             }
-            let (token, lifetime) = self.fetch().await.map_err(|e| Box::new(e) as BoxError)?;
+            // The fetch this call waited for failed: its answer is this
+            // call's too, rather than one more request to the endpoint per
+            // waiting caller (a wrong secret and a hundred calls would
+            // otherwise ask a hundred times).
+            if let Ok(failed) = self.failed.lock() {
+                if let Some((_, e)) = failed.as_ref().filter(|(attempt, _)| *attempt > before) {
+                    return Err(Box::new(e.clone()) as BoxError);
+                }
+            }
+            let fetched = self.fetch().await;
+            let number = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
+            if let Ok(mut failed) = self.failed.lock() {
+                *failed = fetched.as_ref().err().map(|e| (number, e.clone()));
+            }
+            let (token, lifetime) = fetched.map_err(|e| Box::new(e) as BoxError)?;
             let early = (lifetime / 10).min(MAX_RENEW_EARLY);
             if let Ok(mut cached) = self.cached.lock() {
                 *cached = Some(Cached {
@@ -403,13 +425,3 @@ impl std::fmt::Display for SignInError {
 }
 
 impl std::error::Error for SignInError {}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = e;
-    let mut text = e.to_string();
-    while let Some(next) = current.source() {
-        text = next.to_string();
-        current = next;
-    }
-    text
-}

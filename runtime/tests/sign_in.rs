@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use openapi_client_runtime::{
-    Client, ClientCredentials, Credential, Error, KeyIn, Request, SchemeCredential, SignInError,
+    Base64, Client, ClientCredentials, Credential, Error, KeyIn, Request, SchemeCredential, SignInError,
 };
 
 const ID: &str = "app-7f3c";
@@ -68,7 +68,7 @@ async fn token(State(s): State<Arc<Server>>, headers: HeaderMap, body: Bytes) ->
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let (id, secret) = match headers.get("authorization").and_then(|v| v.to_str().ok()) {
         Some(basic) => {
-            let decoded = base64_decode(basic.strip_prefix("Basic ").unwrap());
+            let decoded = String::from_utf8(Base64::decode(basic.strip_prefix("Basic ").unwrap()).unwrap().0).unwrap();
             let (i, s) = decoded.split_once(':').unwrap();
             let f = form(format!("i={i}&s={s}").as_bytes());
             (Some(f[0].1.clone()), Some(f[1].1.clone()))
@@ -76,6 +76,8 @@ async fn token(State(s): State<Arc<Server>>, headers: HeaderMap, body: Bytes) ->
         None => (get("client_id"), get("client_secret")),
     };
     assert_eq!(get("grant_type").as_deref(), Some("client_credentials"));
+    // Slow enough that concurrent callers overlap the fetch.
+    tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(get("scope").as_deref(), Some("https://api.example.com/.default other"));
     if id.as_deref() != Some(ID) || secret.as_deref() != Some(SECRET) {
         return (
@@ -85,8 +87,6 @@ async fn token(State(s): State<Arc<Server>>, headers: HeaderMap, body: Bytes) ->
         )
             .into_response();
     }
-    // Slow enough that concurrent callers overlap the fetch.
-    tokio::time::sleep(Duration::from_millis(50)).await;
     let n = s.issued.fetch_add(1, Ordering::SeqCst) + 1;
     let body = serde_json::json!({
         "token_type": "Bearer",
@@ -116,22 +116,6 @@ async fn api(State(s): State<Arc<Server>>, headers: HeaderMap) -> Response {
         StatusCode::UNAUTHORIZED
     }
     .into_response()
-}
-
-fn base64_decode(s: &str) -> String {
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.bytes().filter(|c| *c != b'=') {
-        bits = (bits << 6) | alphabet.iter().position(|a| *a == c).unwrap() as u32;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    String::from_utf8(out).unwrap()
 }
 
 async fn serve(lifetime: u64) -> (String, Arc<Server>) {
@@ -202,7 +186,7 @@ async fn a_token_is_renewed_before_it_expires_and_after_a_401() {
     assert_eq!(server.token_requests.load(Ordering::SeqCst), 3);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refused_sign_in_is_a_typed_error_without_the_secret() {
     let (root, server) = serve(3600).await;
     let wrong = "wrong-secret-value-9d2";
@@ -223,6 +207,21 @@ async fn a_refused_sign_in_is_a_typed_error_without_the_secret() {
     );
     assert!(!shown.contains(wrong), "{shown}");
     assert_eq!(server.token_requests.load(Ordering::SeqCst), 1);
+    // Twenty calls at once that find no token: one request, and the
+    // refusal is every waiting call's answer.
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let e: Error<()> = client.execute(&request(OAUTH)).await.unwrap_err().into();
+                e.sign_in().and_then(|s| s.code.clone())
+            })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().as_deref(), Some("AADSTS7000215"));
+    }
+    assert_eq!(server.token_requests.load(Ordering::SeqCst), 2);
     let provider = sign_in_debug(&root);
     assert!(!provider.contains(SECRET) && provider.contains("***"), "{provider}");
 }

@@ -393,12 +393,26 @@ fn security_schemes(api: &OpenAPI) -> Vec<SecurityScheme> {
                 let flow = flows.client_credentials.as_ref().map(|f| {
                     // A `{slot}` in a token URL is not a valid URI, so specs
                     // that must pass a linter write it `%7Bslot%7D`.
-                    let url = f
+                    let mut url = f
                         .token_url
                         .replace("%7B", "{")
                         .replace("%7b", "{")
                         .replace("%7D", "}")
                         .replace("%7d", "}");
+                    // A relative token URL is relative to the first server
+                    // (OpenAPI 3.x), when that one is a plain absolute URL.
+                    if !url.contains("://") {
+                        if let Some(server) = api.servers.first().filter(|s| s.url.contains("://")) {
+                            let base = server.url.trim_end_matches('/');
+                            url = if url.starts_with('/') {
+                                let origin_end = base.find("://").map_or(0, |i| i + 3);
+                                let host_end = base[origin_end..].find('/').map_or(base.len(), |i| origin_end + i);
+                                format!("{}{url}", &base[..host_end])
+                            } else {
+                                format!("{base}/{url}")
+                            };
+                        }
+                    }
                     let template = crate::template::parse(&url)
                         .unwrap_or_else(|_| vec![crate::template::Part::Literal(f.token_url.clone())]);
                     let mut params = Namespace::with_reserved(&["client_id", "client_secret"]);

@@ -484,10 +484,9 @@ impl Http {
             let reply = reply?;
             if reply.status == 429 && throttled < THROTTLED_RETRIES {
                 throttled += 1;
-                let wait = reply
-                    .header("retry-after")
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map_or(Duration::from_secs(1 << throttled.min(5)), Duration::from_secs);
+                // Seconds or an HTTP date, read as the generated clients read it.
+                let wait = openapi_client_runtime::client::retry_after(&reply.headers, std::time::SystemTime::now())
+                    .unwrap_or(Duration::from_secs(1 << throttled.min(5)));
                 tokio::time::sleep(wait.clamp(Duration::from_millis(100), LONGEST_WAIT)).await;
                 continue;
             }
@@ -499,6 +498,16 @@ impl Http {
                 }
             }
             return Ok(reply);
+        }
+    }
+
+    /// A request that was not sent: recorded with why, as an error.
+    fn unsent(&self, mut exchange: Exchange, message: String, transport: bool) -> HttpError {
+        exchange.error = Some(message.clone());
+        HttpError {
+            message,
+            transport,
+            exchange: self.record(exchange),
         }
     }
 
@@ -521,16 +530,7 @@ impl Http {
             Ok(u) => u,
             Err(message) => {
                 exchange.url = self.mask(&req.target);
-                exchange.error = Some(message.clone());
-                let idx = self.record(exchange);
-                return (
-                    Err(HttpError {
-                        message,
-                        transport: false,
-                        exchange: idx,
-                    }),
-                    None,
-                );
+                return (Err(self.unsent(exchange, message, false)), None);
             }
         };
         exchange.url = self.mask(url.as_str());
@@ -545,16 +545,7 @@ impl Http {
                 }
                 Err(message) => {
                     let message = format!("no token to send: {message}");
-                    exchange.error = Some(message.clone());
-                    let idx = self.record(exchange);
-                    return (
-                        Err(HttpError {
-                            message,
-                            transport: false,
-                            exchange: idx,
-                        }),
-                        None,
-                    );
+                    return (Err(self.unsent(exchange, message, false)), None);
                 }
             },
             Auth::Bogus => headers.push(("Authorization".to_owned(), "Bearer not-a-valid-token-0000".to_owned())),
@@ -574,16 +565,7 @@ impl Http {
         if self.failures_in_a_row.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
             let message =
                 format!("not sent: the server failed {GIVE_UP_AFTER} requests in a row (no answer, reset or refused)");
-            exchange.error = Some(message.clone());
-            let idx = self.record(exchange);
-            return (
-                Err(HttpError {
-                    message,
-                    transport: true,
-                    exchange: idx,
-                }),
-                sent_token,
-            );
+            return (Err(self.unsent(exchange, message, true)), sent_token);
         }
         let mut builder = self
             .client
@@ -656,20 +638,10 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
         format!("no response within {:.1} s", timeout.as_secs_f64())
     } else if e.is_connect() {
-        format!("cannot connect: {}", root_cause(e))
+        format!("cannot connect: {}", openapi_client_runtime::root_cause(e))
     } else {
-        format!("the request failed: {}", root_cause(e))
+        format!("the request failed: {}", openapi_client_runtime::root_cause(e))
     }
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = e;
-    let mut text = e.to_string();
-    while let Some(next) = current.source() {
-        text = next.to_string();
-        current = next;
-    }
-    text
 }
 
 async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Bytes, (String, bool)> {
@@ -696,7 +668,13 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<B
             }
             Ok(None) => return Ok(buf.freeze()),
             Err(e) => {
-                return Err((format!("the response body was cut off: {}", root_cause(&e)), true));
+                return Err((
+                    format!(
+                        "the response body was cut off: {}",
+                        openapi_client_runtime::root_cause(&e)
+                    ),
+                    true,
+                ));
             }
         }
     }
