@@ -409,6 +409,27 @@ async fn the_token_endpoint_refuses_as_entra_and_tokens_expire() {
         let description = v["error_description"].as_str().expect("a description");
         assert!(description.starts_with(&format!("AADSTS{code}: ")), "{description}");
     }
+    // Hostile forms: each a 400 of Entra's shape, never a 5xx.
+    for body in [
+        "grant_type=client_credentials&client_id=%zz".to_owned(),
+        format!("grant_type=client_credentials&{}", "x=y&".repeat(20_000)),
+        "\u{0}\u{1}not a form at all".to_owned(),
+    ] {
+        let r = post(&body).await.expect("sent");
+        assert_eq!(r.status(), 400);
+        let v: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(v["error"], "invalid_request");
+        assert_eq!(v["error_codes"][0], 900144);
+    }
+    let r = http
+        .post(&url)
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 400, "a form without its content type");
+    let r = http.get(&url).send().await.expect("sent");
+    assert_eq!(r.status(), 405);
     let r = post(&format!(
         "grant_type=client_credentials&client_id={ID}&client_secret={secret}&{scope}"
     ))
