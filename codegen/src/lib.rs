@@ -9,6 +9,7 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod csdl;
 mod diag;
 mod emit;
 mod ir;
@@ -17,6 +18,7 @@ mod naming;
 mod spec;
 mod template;
 
+pub use csdl::{ConvertOptions, Converted, OpenApiVersion, convert, is_csdl};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use module::{ModuleOutput, generate_module};
 
@@ -50,6 +52,9 @@ pub struct Config {
     /// (all on by default), so that a user compiles only the operations
     /// they enable and the models those reach.
     pub features: FeatureGroups,
+    /// How a CSDL document (`$metadata`) given as the spec becomes OpenAPI
+    /// first.
+    pub csdl: ConvertOptions,
 }
 
 /// Where a generated crate's runtime comes from: the code every client
@@ -133,6 +138,7 @@ impl Config {
             lenient: false,
             runtime: RuntimeSource::SubCrate,
             features: FeatureGroups::Tags,
+            csdl: ConvertOptions::default(),
         }
     }
 }
@@ -169,6 +175,35 @@ pub(crate) fn lowered<T>(
     emit: impl FnOnce(&ir::Ir) -> Result<T, String>,
 ) -> Result<(T, Vec<Diagnostic>), Diagnostics> {
     let spec_text = spec::without_bom(spec_text);
+    // A CSDL document becomes an OpenAPI one first; what follows reads that.
+    let (converted, early) = if csdl::is_csdl(spec_text) {
+        let c = csdl::convert(spec_text, &config.spec_name, &config.csdl)?;
+        let text = serde_json::to_string(&c.document).map_err(|e| {
+            Diagnostics(vec![Diagnostic {
+                severity: Severity::Error,
+                file: config.spec_name.clone(),
+                line: 0,
+                column: 0,
+                pointer: String::new(),
+                message: format!("the converted document cannot be written: {e}"),
+            }])
+        })?;
+        (Some(text), c.warnings)
+    } else {
+        (None, Vec::new())
+    };
+    let spec_text = converted.as_deref().unwrap_or(spec_text);
+    let (out, mut warnings) = lowered_openapi(spec_text, config, emit)?;
+    let mut all = early;
+    all.append(&mut warnings);
+    Ok((out, all))
+}
+
+fn lowered_openapi<T>(
+    spec_text: &str,
+    config: &Config,
+    emit: impl FnOnce(&ir::Ir) -> Result<T, String>,
+) -> Result<(T, Vec<Diagnostic>), Diagnostics> {
     let mut sink = Sink::default();
     let doc = match spec::read(spec_text, &mut sink, config.skip_unsupported, config.lenient) {
         Ok(doc) => doc,

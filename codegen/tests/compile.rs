@@ -138,6 +138,26 @@ fn generated_crates_build_with_warnings_denied() {
         );
         members.push(name);
     }
+    // The CSDL fixtures (`$metadata` of OData V4, V2 and CSDL JSON), through
+    // the converter and the usual pipeline.
+    let mut csdl: Vec<_> = std::fs::read_dir(fixtures.join("csdl"))
+        .expect("csdl fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml" || e == "json"))
+        .collect();
+    csdl.sort();
+    for path in csdl {
+        let stem = path.file_stem().and_then(|s| s.to_str()).expect("name").to_owned();
+        let name = format!("csdl-{stem}");
+        let file = path.file_name().and_then(|s| s.to_str()).expect("name").to_owned();
+        write_crate(
+            &tmp,
+            &name,
+            &format!("fixtures/csdl/{file}"),
+            &std::fs::read_to_string(&path).expect("read"),
+        );
+        members.push(name);
+    }
     // The runtime copied in as a module (`--runtime module`), on the fixture
     // whose names collide with the most (`Client` among them).
     write_crate_with(

@@ -103,11 +103,16 @@ fn assert_fixed(specs: Vec<(String, String)>) {
 #[test]
 fn the_fixtures_and_our_spec_are_laid_out_as_prettyplease_prints() {
     let mut specs = Vec::new();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("codegen/tests/fixtures"))
-        .expect("fixtures")
+    let fixtures = root().join("codegen/tests/fixtures");
+    let mut paths: Vec<PathBuf> = [fixtures.clone(), fixtures.join("csdl")]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).expect("fixtures"))
         .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
         .collect();
     paths.push(root().join("spec/customer-contacts.yaml"));
+    // Every entity of Business Central, from its `$metadata`.
+    paths.push(root().join("spec/csdl/bc-v2.0-metadata.xml"));
     paths.sort();
     for path in paths {
         let name = path.file_name().and_then(|n| n.to_str()).expect("name").to_owned();

@@ -167,6 +167,22 @@ pub fn write_all(out: &Path, files: &[GeneratedFile]) -> io::Result<Vec<String>>
     Ok(stale)
 }
 
+/// Writes one file through a temporary name beside it, so a failure leaves
+/// what was there before.
+pub fn write_one(path: &Path, contents: &str) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| context(e, format!("cannot create {}", dir.display())))?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".gen-tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    fs::write(&tmp, contents).map_err(|e| context(e, format!("cannot write {}", tmp.display())))?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        context(e, format!("cannot move {} into place", tmp.display()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,81 @@ struct Cli {
 enum Command {
     /// Write a standalone crate generated from a spec (or, with --check, compare).
     Generate(Generate),
+    /// Write the OpenAPI document of an OData service's CSDL (`$metadata`), for other tools.
+    Convert(Convert),
+}
+
+/// How an OData CSDL document (`$metadata`) becomes OpenAPI; read only when the spec is CSDL.
+#[derive(clap::Args, Debug)]
+struct CsdlArgs {
+    /// Business Central's rules: `auto` applies them to a service with the schema
+    /// `Microsoft.NAV`. They are: paths under the entity sets no navigation contains
+    /// (`companies({companyId})/…`), a contained path restricted as the entity set of its type,
+    /// `If-Match` required on PATCH and DELETE, read-only keys, no nulls, Business Central's
+    /// error responses and sign-in with Microsoft Entra ID.
+    #[arg(long, value_name = "auto|on|off", default_value = "auto")]
+    business_central: Toggle,
+    /// The entity sets (or singletons) paths start from, comma-separated. Default: with
+    /// Business Central's rules the entity sets no navigation contains (`companies`,
+    /// `subscriptions`, …), otherwise every entity set and singleton.
+    #[arg(long, value_delimiter = ',', value_name = "SET,...")]
+    keep: Vec<String>,
+    /// How many containment navigations a path follows below its root:
+    /// `companies({companyId})/salesOrders({salesOrderId})/salesOrderLines` is 2.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    levels: usize,
+    /// The service root written as the document's server. Default: Business Central's online
+    /// URL with its `tenant` and `environment` variables, or `http://localhost`.
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Toggle {
+    Auto,
+    On,
+    Off,
+}
+
+impl CsdlArgs {
+    fn options(&self) -> codegen::ConvertOptions {
+        codegen::ConvertOptions {
+            business_central: match self.business_central {
+                Toggle::Auto => None,
+                Toggle::On => Some(true),
+                Toggle::Off => Some(false),
+            },
+            keep: self.keep.clone(),
+            levels: self.levels,
+            server: self.server.clone(),
+            ..codegen::ConvertOptions::default()
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct Convert {
+    /// The CSDL document: XML (`<edmx:Edmx>`, OData V4, 4.01, or V2/V3) or CSDL JSON (`$Version`),
+    /// such as a service's `$metadata`.
+    #[arg(long)]
+    spec: PathBuf,
+    /// The OpenAPI file to write. Nothing is written unless the whole document converts.
+    #[arg(long)]
+    out: PathBuf,
+    /// The OpenAPI version to write.
+    #[arg(long, value_name = "3.0|3.1", default_value = "3.0")]
+    openapi: codegen::OpenApiVersion,
+    /// The file's format. Default: `json` when --out ends in `.json`, else `yaml`.
+    #[arg(long, value_name = "yaml|json")]
+    format: Option<Format>,
+    #[command(flatten)]
+    csdl: CsdlArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Yaml,
+    Json,
 }
 
 #[derive(clap::Args, Debug)]
@@ -77,13 +152,73 @@ struct Generate {
     /// than two groups gets no features.
     #[arg(long, value_name = "tags|paths|none", default_value = "tags")]
     features: codegen::FeatureGroups,
+    #[command(flatten)]
+    csdl: CsdlArgs,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Generate(args) => generate(&args),
+        Command::Convert(args) => convert(&args),
     }
+}
+
+fn convert(args: &Convert) -> ExitCode {
+    let spec_name = args.spec.display().to_string();
+    let text = match std::fs::read_to_string(&args.spec) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {spec_name}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !codegen::is_csdl(&text) {
+        eprintln!(
+            "error: {spec_name} is not a CSDL document: expected XML with a root edmx:Edmx, or CSDL JSON with `$Version`"
+        );
+        return ExitCode::from(1);
+    }
+    let mut options = args.csdl.options();
+    options.openapi = args.openapi;
+    let converted = match codegen::convert(&text, &spec_name, &options) {
+        Ok(c) => c,
+        Err(diags) => {
+            eprintln!("{diags}");
+            eprintln!("error: {spec_name} was not converted; nothing was written");
+            return ExitCode::from(1);
+        }
+    };
+    for w in &converted.warnings {
+        eprintln!("{w}");
+    }
+    let json = match args.format {
+        Some(f) => f == Format::Json,
+        None => args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")),
+    };
+    let out = match converted.to_text(json) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: the document cannot be written: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = files::write_one(&args.out, &out) {
+        eprintln!("error: cannot write {}: {e}", args.out.display());
+        return ExitCode::from(2);
+    }
+    println!(
+        "wrote {}: {} paths, {} operations{}",
+        args.out.display(),
+        converted.paths,
+        converted.operations,
+        if converted.business_central {
+            " (Business Central's rules)"
+        } else {
+            ""
+        }
+    );
+    ExitCode::SUCCESS
 }
 
 fn generate(args: &Generate) -> ExitCode {
@@ -98,6 +233,7 @@ fn generate(args: &Generate) -> ExitCode {
     config.skip_unsupported = args.skip_unsupported;
     config.runtime = codegen::RuntimeSource::from_flags(args.runtime.clone(), args.runtime_path.as_deref());
     config.features = args.features;
+    config.csdl = args.csdl.options();
     config.command = format!(
         "openapi-client-gen generate --spec {} --out {}",
         spec_name,
@@ -120,6 +256,20 @@ fn generate(args: &Generate) -> ExitCode {
     };
     for w in &output.warnings {
         eprintln!("{w}");
+    }
+    if codegen::is_csdl(&text) {
+        if let Ok(c) = codegen::convert(&text, &spec_name, &config.csdl) {
+            println!(
+                "converted {spec_name} from CSDL: {} paths, {} operations{}",
+                c.paths,
+                c.operations,
+                if c.business_central {
+                    " (Business Central's rules)"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     if args.check {
         return match files::stale_files(&args.out, &output.files) {

@@ -14,6 +14,9 @@ use crate::project_root;
 pub(crate) const SPEC: &str = "spec/customer-contacts.yaml";
 pub(crate) const OUT: &str = "generated";
 pub(crate) const OUT_RUNTIME_CRATE: &str = "generated-runtime-crate";
+/// Business Central's API v2.0 `$metadata` and the crate of every entity.
+pub(crate) const BC_V2_METADATA: &str = "spec/csdl/bc-v2.0-metadata.xml";
+pub(crate) const OUT_BC_V2: &str = "generated-bc-v2";
 
 #[derive(clap::Args, Debug, Default)]
 pub(crate) struct Args {
@@ -91,15 +94,25 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
 }
 
 /// The project's own crates: `generated/` as the generator writes a crate
-/// by default (its runtime a package of its own, `generated/runtime/`), and
+/// by default (its runtime a package of its own, `generated/runtime/`),
 /// `generated-runtime-crate/` depending on `runtime/` (the same client
-/// tests run against both).
+/// tests run against both), and `generated-bc-v2/`, every entity of
+/// Business Central's API v2.0 from its `$metadata`, a feature per entity
+/// set, on `runtime/` too.
 pub(crate) fn project_crates(root: &std::path::Path) -> Vec<(PathBuf, String, PathBuf, codegen::Config)> {
     let copied = codegen::Config::new("bc-api", SPEC);
     let mut depending = codegen::Config::new("bc-api-runtime-crate", SPEC);
     depending.runtime = codegen::RuntimeSource::Path("../runtime".to_owned());
+    let mut bc_v2 = codegen::Config::new("bc-api-v2", BC_V2_METADATA);
+    bc_v2.runtime = codegen::RuntimeSource::Path("../runtime".to_owned());
     vec![
         (root.join(SPEC), SPEC.to_owned(), root.join(OUT), copied),
+        (
+            root.join(BC_V2_METADATA),
+            BC_V2_METADATA.to_owned(),
+            root.join(OUT_BC_V2),
+            bc_v2,
+        ),
         (
             root.join(SPEC),
             SPEC.to_owned(),

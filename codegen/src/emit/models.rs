@@ -438,7 +438,10 @@ fn unknown_name<'a>(taken: impl Iterator<Item = &'a str>) -> String {
 }
 
 fn page_impl(ctx: Ctx<'_>, c: &mut Code, name: &str, p: &PageShape, gate: Option<Gate<'_>>) {
-    let this = || w("self");
+    let this = || match &p.wrapper {
+        Some(d) => w("self").field(d),
+        None => w("self"),
+    };
     let value = if p.value_optional {
         this().field(&p.value_field).method("unwrap_or_default", vec![])
     } else {

@@ -28,7 +28,7 @@ pub(crate) fn lower(api: &OpenAPI, sink: &mut Sink, skip_unsupported: bool) -> I
     let by_name: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     let shapes: Vec<(Option<ErrorShape>, Option<PageShape>)> = types
         .iter()
-        .map(|t| (error_shape(t, &types, &by_name), page_shape(t)))
+        .map(|t| (error_shape(t, &types, &by_name), page_shape(t, &types, &by_name)))
         .collect();
     for (t, (e, p)) in types.iter_mut().zip(shapes) {
         t.error_shape = e;
@@ -284,11 +284,35 @@ fn error_shape(t: &TypeDef, types: &[TypeDef], by_name: &BTreeMap<String, usize>
     })
 }
 
-fn page_shape(t: &TypeDef) -> Option<PageShape> {
+fn page_shape(t: &TypeDef, types: &[TypeDef], by_name: &BTreeMap<String, usize>) -> Option<PageShape> {
     let TypeKind::Struct(s) = &t.kind else {
         return None;
     };
-    let value = s.fields.iter().find(|f| f.json == "value")?;
+    if let Some(page) = odata_page(s, "value", "@odata.nextLink") {
+        return Some(page);
+    }
+    // OData V2's verbose JSON holds the page in `d`: `{"d": {"results": [..], "__next": ".."}}`.
+    let d = s
+        .fields
+        .iter()
+        .find(|f| f.json == "d" && f.mode == FieldMode::Required)?;
+    let TypeRef::Named(inner) = &d.ty else {
+        return None;
+    };
+    let TypeKind::Struct(inner) = &types[*by_name.get(inner)?].kind else {
+        return None;
+    };
+    let page = odata_page(inner, "results", "__next")?;
+    Some(PageShape {
+        wrapper: Some(d.ident.clone()),
+        ..page
+    })
+}
+
+/// A page whose items are the required array `value` and whose next link
+/// is the string `next`.
+fn odata_page(s: &super::Struct, value: &str, next: &str) -> Option<PageShape> {
+    let value = s.fields.iter().find(|f| f.json == value)?;
     let TypeRef::Vec(item) = &value.ty else {
         return None;
     };
@@ -298,8 +322,9 @@ fn page_shape(t: &TypeDef) -> Option<PageShape> {
     let next = s
         .fields
         .iter()
-        .find(|f| f.json == "@odata.nextLink" && f.ty == TypeRef::Prim(Prim::String))?;
+        .find(|f| f.json == next && f.ty == TypeRef::Prim(Prim::String))?;
     Some(PageShape {
+        wrapper: None,
         item: (**item).clone(),
         value_field: value.ident.clone(),
         value_optional: false,
@@ -328,6 +353,7 @@ fn declared_page_shape(t: &TypeDef, p: &Pageable) -> Option<PageShape> {
         FieldMode::Tristate => None,
     };
     Some(PageShape {
+        wrapper: None,
         item: (**item).clone(),
         value_field: value.ident.clone(),
         value_optional: optional(value.mode)?,

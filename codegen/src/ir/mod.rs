@@ -154,6 +154,9 @@ pub(crate) enum ErrorShape {
 
 #[derive(Debug, Clone)]
 pub(crate) struct PageShape {
+    /// The field the page is in, when it is not the body itself (OData
+    /// V2's `d`).
+    pub(crate) wrapper: Option<String>,
     pub(crate) item: TypeRef,
     pub(crate) value_field: String,
     /// The items may be absent (Azure's `value`, read-only and optional).

@@ -1,0 +1,216 @@
+//! The OData front end: a service's entity model (CSDL `$metadata`, as XML
+//! of OData V4, 4.01, V2 or V3, or as CSDL JSON) converted into an OpenAPI
+//! 3.0 document, which the usual pipeline then reads. One IR, one emitter:
+//! nothing after this module knows the document came from CSDL.
+//!
+//! Stages: `xml` or `json` read the text into a [`model::Model`] (names
+//! qualified, aliases resolved, every element located); `check` finds what
+//! refers to nothing; `openapi` writes the document, with Business
+//! Central's rules when the service is Business Central's.
+
+mod check;
+mod json;
+mod model;
+mod openapi;
+mod vocabulary;
+mod xml;
+
+use crate::diag::{Diagnostic, Diagnostics, Severity};
+
+use model::Pos;
+
+/// The largest document read: published `$metadata` documents are at most a
+/// few MiB (Business Central's is 0.4 MiB, SAP's and Dataverse's larger).
+pub(crate) const MAX_BYTES: usize = 64 << 20;
+
+/// How deep elements may nest. CSDL nests about a dozen levels; annotation
+/// values (records in collections in records) a few more.
+pub(crate) const MAX_NESTING: usize = 64;
+
+/// Which OpenAPI version `convert` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OpenApiVersion {
+    #[default]
+    V3_0,
+    V3_1,
+}
+
+impl std::str::FromStr for OpenApiVersion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<OpenApiVersion, String> {
+        match s {
+            "3.0" => Ok(OpenApiVersion::V3_0),
+            "3.1" => Ok(OpenApiVersion::V3_1),
+            other => Err(format!("expected `3.0` or `3.1`, found `{other}`")),
+        }
+    }
+}
+
+/// How a CSDL document becomes OpenAPI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvertOptions {
+    pub openapi: OpenApiVersion,
+    /// Business Central's rules (see [`convert`]): `None` applies them when
+    /// the service is Business Central's (a schema `Microsoft.NAV`).
+    pub business_central: Option<bool>,
+    /// The entity sets and singletons paths start from. Empty: with
+    /// Business Central's rules, every entity set no navigation contains
+    /// (`companies`, `subscriptions`, …); without, every entity set and
+    /// singleton of the container.
+    pub keep: Vec<String>,
+    /// How many containment navigations a path may follow below its root
+    /// (with Business Central's rules, `companies({id})/salesOrders({id})/salesOrderLines`
+    /// is two).
+    pub levels: usize,
+    /// The service root, the document's server. Default: Business
+    /// Central's online URL, or `http://localhost` for other services.
+    pub server: Option<String>,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> ConvertOptions {
+        ConvertOptions {
+            openapi: OpenApiVersion::V3_0,
+            business_central: None,
+            keep: Vec::new(),
+            levels: 2,
+            server: None,
+        }
+    }
+}
+
+/// An OpenAPI document converted from CSDL.
+#[derive(Debug, Clone)]
+pub struct Converted {
+    pub document: serde_json::Value,
+    /// How many paths and operations it has.
+    pub paths: usize,
+    pub operations: usize,
+    /// Whether Business Central's rules were applied.
+    pub business_central: bool,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Converted {
+    /// The document as YAML or JSON text.
+    pub fn to_text(&self, json: bool) -> Result<String, String> {
+        if json {
+            serde_json::to_string_pretty(&self.document)
+                .map(|mut s| {
+                    s.push('\n');
+                    s
+                })
+                .map_err(|e| e.to_string())
+        } else {
+            serde_yaml::to_string(&self.document).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Whether `text` is a CSDL document rather than OpenAPI: XML (OpenAPI is
+/// never XML), or JSON whose members include `$Version` before any
+/// `openapi` or `swagger`.
+pub fn is_csdl(text: &str) -> bool {
+    let text = crate::spec::without_bom(text).trim_start();
+    if text.starts_with('<') {
+        return true;
+    }
+    if !text.starts_with('{') {
+        return false;
+    }
+    let head = &text[..text.len().min(4096)];
+    match head.find("\"$Version\"") {
+        Some(at) => !["\"openapi\"", "\"swagger\""]
+            .iter()
+            .any(|k| head.find(k).is_some_and(|o| o < at)),
+        None => false,
+    }
+}
+
+/// Converts a CSDL document into an OpenAPI document.
+///
+/// With Business Central's rules: paths start from the entity sets no
+/// navigation contains (`companies`) and follow its containment
+/// navigations (every one of Business Central's is), `levels` deep; a
+/// contained path takes the capability restrictions of the entity set of
+/// its type (Business Central declares them only there); PATCH and DELETE
+/// require `If-Match`, and every entity carries `@odata.etag`; keys are
+/// read-only and nothing is nullable (AL has no null); errors have Business
+/// Central's shape, and the document signs in with Microsoft Entra ID.
+///
+/// Every problem comes back at once, located by line and column in the
+/// XML (or JSON pointer in CSDL JSON); nothing is returned with an error.
+pub fn convert(text: &str, file: &str, options: &ConvertOptions) -> Result<Converted, Diagnostics> {
+    let text = crate::spec::without_bom(text);
+    let mut found = Found::default();
+    let model = if text.trim_start().starts_with('<') {
+        xml::read(text, &mut found)
+    } else {
+        json::read(text, &mut found)
+    };
+    let Some(model) = model else {
+        return Err(found.into_diagnostics(file));
+    };
+    check::check(&model, &mut found);
+    if found.has_errors() {
+        return Err(found.into_diagnostics(file));
+    }
+    let bc = options
+        .business_central
+        .unwrap_or_else(|| model.namespaces.iter().any(|n| n == "Microsoft.NAV"));
+    let built = openapi::build(&model, options, bc, &mut found);
+    if found.has_errors() {
+        return Err(found.into_diagnostics(file));
+    }
+    let mut document = built.document;
+    if options.openapi == OpenApiVersion::V3_1 {
+        openapi::to_3_1(&mut document);
+    }
+    Ok(Converted {
+        document,
+        paths: built.paths,
+        operations: built.operations,
+        business_central: bc,
+        warnings: found.into_diagnostics(file).0,
+    })
+}
+
+/// Problems found on the way, located.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    items: Vec<(Severity, Pos, String)>,
+}
+
+impl Found {
+    pub(crate) fn error(&mut self, pos: Pos, message: String) {
+        self.items.push((Severity::Error, pos, message));
+    }
+
+    pub(crate) fn warning(&mut self, pos: Pos, message: String) {
+        self.items.push((Severity::Warning, pos, message));
+    }
+
+    pub(crate) fn has_errors(&self) -> bool {
+        self.items.iter().any(|(s, ..)| *s == Severity::Error)
+    }
+
+    /// In document order, each problem once.
+    fn into_diagnostics(self, file: &str) -> Diagnostics {
+        let mut out: Vec<Diagnostic> = self
+            .items
+            .into_iter()
+            .map(|(severity, pos, message)| Diagnostic {
+                severity,
+                file: file.to_owned(),
+                line: pos.line,
+                column: pos.column,
+                pointer: pos.path,
+                message,
+            })
+            .collect();
+        out.sort_by(|a, b| (a.line, a.column, &a.pointer).cmp(&(b.line, b.column, &b.pointer)));
+        out.dedup();
+        Diagnostics(out)
+    }
+}
