@@ -285,7 +285,9 @@ fn contact_path(root: &str, c: &Contact) -> String {
 fn pdf_json(root: &str, c: &Contact) -> Value {
     let model = bc_api::PdfDocument {
         odata_context: None,
-        odata_etag: None,
+        // As Business Central's documentation shows it: the document has a
+        // version, here its contact's.
+        odata_etag: Some(c.etag()),
         id: c.id,
         parent_id: c.id,
         parent_type: "Customer Statement".to_owned(),

@@ -436,6 +436,7 @@ impl<'m> Builder<'m> {
     fn structured_schema(&self, t: &'m Structured) -> Value {
         let chain = base_chain(self.model, self.index, t);
         let keys: Vec<&str> = self.key(t).iter().map(|(_, p)| p.name.as_str()).collect();
+        let frozen = self.read_only_entity(t);
         let mut props = Map::new();
         let mut required = Vec::new();
         if self.has_etag(t) && !self.v2 {
@@ -443,6 +444,7 @@ impl<'m> Builder<'m> {
                 "@odata.etag".into(),
                 json!({"type": "string", "readOnly": true, "description": "The entity's version; send it back in `If-Match`."}),
             );
+            // Business Central sends it with every entity.
             if self.bc {
                 required.push(json!("@odata.etag"));
             }
@@ -454,7 +456,6 @@ impl<'m> Builder<'m> {
                        "properties": {"uri": {"type": "string"}, "type": {"type": "string"}, "etag": {"type": "string"}}}),
             );
         }
-        let frozen = self.read_only_entity(t);
         for c in chain.iter().rev() {
             for p in &c.properties {
                 if p.ty.name == "Edm.Stream" {
