@@ -31,7 +31,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(about = "Measure the toolkit (run through `cargo xtask bench`)")]
 struct Args {
-    /// Only these parts: generate, build, versus, decode, server, suite (comma-separated;
+    /// Only these parts: generate, csdl, build, versus, decode, server, suite (comma-separated;
     /// default all). `versus` is BC v1.0 beside progenitor: generation through
     /// `cargo xtask generate`, clean and touch builds, and each feature alone.
     #[arg(long, value_delimiter = ',')]
@@ -75,6 +75,9 @@ fn main() -> Result<()> {
     if wants("generate") {
         generation(v1.as_deref())?;
     }
+    if wants("csdl") {
+        csdl(args.rounds.max(1))?;
+    }
     if wants("build") {
         builds(v1.as_deref())?;
     }
@@ -116,6 +119,82 @@ fn main() -> Result<()> {
             suite(&bin)?;
         }
     }
+    Ok(())
+}
+
+/// Business Central's `$metadata` (every entity of API v2.0): converted to
+/// OpenAPI, generated into a crate, and that crate built whole and with one
+/// entity's feature alone.
+fn csdl(rounds: usize) -> Result<()> {
+    println!("== Business Central's $metadata (spec/csdl/bc-v2.0-metadata.xml)");
+    let text = std::fs::read_to_string(root().join("spec/csdl/bc-v2.0-metadata.xml"))?;
+    let options = codegen::ConvertOptions::default();
+    let converted = codegen::convert(&text, "bc-v2.0-metadata.xml", &options).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let mut convert = Vec::new();
+    let mut to_yaml = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        let c = codegen::convert(&text, "bc-v2.0-metadata.xml", &options).map_err(|d| anyhow::anyhow!("{d}"))?;
+        convert.push(t.elapsed());
+        let t = Instant::now();
+        let yaml = c.to_text(false).map_err(|e| anyhow::anyhow!(e))?;
+        to_yaml.push(t.elapsed());
+        std::hint::black_box(yaml);
+    }
+    println!(
+        "  convert to OpenAPI   {:>10} (median of 30; writing it as YAML {} more): {} paths, {} operations",
+        ms(median(convert)),
+        ms(median(to_yaml)),
+        converted.paths,
+        converted.operations
+    );
+    let mut generate = Vec::new();
+    let mut lines = 0;
+    for _ in 0..10 {
+        let (d, files) = generate_once(&text, "bc-api-v2", false)?;
+        generate.push(d);
+        lines = files
+            .iter()
+            .filter(|f| f.path.starts_with("src/") && !f.path.starts_with("src/runtime/"))
+            .map(|f| f.contents.lines().count())
+            .sum();
+    }
+    println!(
+        "  metadata to crate    {:>10} (median of 10): {lines} lines in src/",
+        ms(median(generate))
+    );
+    let dir = root().join("target/bench-csdl");
+    std::fs::create_dir_all(&dir)?;
+    write_crate(&dir, "bc-api-v2", &text)?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"bc-api-v2\"]\n",
+    )?;
+    std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock"))?;
+    let target = root().join("target/bench-build");
+    cargo(&dir, &target, &["build", "--offline", "--quiet", "--workspace"])?;
+    let build = |features: &[&str]| -> Result<Duration> {
+        let mut times = Vec::new();
+        for _ in 0..rounds {
+            cargo(&dir, &target, &["clean", "--offline", "--quiet", "-p", "bc-api-v2"])?;
+            let mut args = vec!["build", "--offline", "--quiet", "-p", "bc-api-v2"];
+            args.extend_from_slice(features);
+            times.push(cargo(&dir, &target, &args)?);
+        }
+        Ok(median(times))
+    };
+    let full = build(&[])?;
+    let one = build(&["--no-default-features", "--features", "customer-contacts"])?;
+    println!(
+        "  cargo build, every entity          {:>8.2} s (debug, dependencies built, median of {rounds})",
+        full.as_secs_f64()
+    );
+    println!(
+        "  cargo build, customer-contacts only {:>7.2} s ({:.1}% of every entity)",
+        one.as_secs_f64(),
+        100.0 * one.as_secs_f64() / full.as_secs_f64()
+    );
+    println!();
     Ok(())
 }
 

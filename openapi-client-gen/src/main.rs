@@ -11,7 +11,7 @@ use openapi_client_gen::{Config, files};
 #[command(
     name = "openapi-client-gen",
     version,
-    about = "Generate a Rust async client crate from an OpenAPI 3.0/3.1 or Swagger 2.0 spec",
+    about = "Generate a Rust async client crate from an OpenAPI 3.0/3.1 or Swagger 2.0 spec, or an OData service's CSDL",
     long_about = "Generate a Rust async client crate from an OpenAPI 3.0/3.1 or Swagger 2.0 spec (JSON or YAML): \
                   models, one request builder per operation, typed errors by status, paging streams, retries.\n\n\
                   Every problem in the spec is reported in one run, with file, line, column and JSON pointer; \
@@ -105,7 +105,8 @@ enum Format {
 
 #[derive(clap::Args, Debug)]
 struct Generate {
-    /// The spec to read: OpenAPI 3.0 or 3.1, or Swagger 2.0, in JSON or YAML.
+    /// The spec to read: OpenAPI 3.0 or 3.1, or Swagger 2.0, in JSON or YAML; or an OData
+    /// service's CSDL (`$metadata`: XML of V4 or V2/V3, or CSDL JSON), converted first.
     #[arg(long)]
     spec: PathBuf,
     /// The folder to write the crate into (created if missing). Files the

@@ -219,3 +219,125 @@ fn the_runtime_goes_where_it_is_asked() {
         text(&o.stderr)
     );
 }
+
+const CSDL: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="Shop" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityType Name="Order">
+        <Key><PropertyRef Name="Id"/></Key>
+        <Property Name="Id" Type="Edm.Int32" Nullable="false"/>
+        <Property Name="Total" Type="Edm.Decimal" Scale="2" Precision="10"/>
+        <NavigationProperty Name="Lines" Type="Collection(Shop.Line)" ContainsTarget="true"/>
+      </EntityType>
+      <EntityType Name="Line">
+        <Key><PropertyRef Name="No"/></Key>
+        <Property Name="No" Type="Edm.Int32" Nullable="false"/>
+      </EntityType>
+      <EntityContainer Name="Service">
+        <EntitySet Name="Orders" EntityType="Shop.Order"/>
+      </EntityContainer>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>
+"#;
+
+/// `convert` writes the OpenAPI document of a CSDL document (YAML or JSON
+/// by the file's extension, or as asked; 3.0 or 3.1), says how many paths
+/// and operations it has, honours `--levels`, and writes nothing for a
+/// broken one; `generate` takes the CSDL directly.
+#[test]
+fn convert_writes_the_openapi_of_csdl() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let csdl = dir.path().join("metadata.xml");
+    std::fs::write(&csdl, CSDL).expect("csdl");
+    let csdl_arg = csdl.to_str().expect("utf-8");
+
+    let yaml = dir.path().join("api.yaml");
+    let o = run(&["convert", "--spec", csdl_arg, "--out", yaml.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("4 paths, 10 operations"),
+        "{}",
+        text(&o.stdout)
+    );
+    let doc = std::fs::read_to_string(&yaml).expect("written");
+    assert!(doc.starts_with("openapi: 3.0.3"), "{doc}");
+    assert!(doc.contains("/Orders({orderId})/Lines({lineNo}):"), "{doc}");
+
+    let json = dir.path().join("api.json");
+    let o = run(&[
+        "convert",
+        "--spec",
+        csdl_arg,
+        "--out",
+        json.to_str().expect("utf-8"),
+        "--openapi",
+        "3.1",
+        "--levels",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("2 paths, 5 operations"), "{}", text(&o.stdout));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("written")).expect("json");
+    assert_eq!(doc["openapi"], "3.1.0");
+
+    let broken = dir.path().join("broken.xml");
+    std::fs::write(
+        &broken,
+        CSDL.replace("Type=\"Shop.Line\"", "Type=\"Shop.Lien\"")
+            .replace("Collection(Shop.Line)", "Collection(Shop.Lien)"),
+    )
+    .expect("csdl");
+    let never = dir.path().join("never.yaml");
+    let o = run(&[
+        "convert",
+        "--spec",
+        broken.to_str().expect("utf-8"),
+        "--out",
+        never.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("broken.xml:9:"), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("`Shop.Lien`"), "{}", text(&o.stderr));
+    assert!(!never.exists(), "nothing is written for a broken document");
+
+    let openapi = dir.path().join("notes.yaml");
+    std::fs::write(&openapi, SPEC).expect("spec");
+    let o = run(&[
+        "convert",
+        "--spec",
+        openapi.to_str().expect("utf-8"),
+        "--out",
+        never.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("is not a CSDL document"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let out = dir.path().join("shop");
+    let o = run(&["generate", "--spec", csdl_arg, "--out", out.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("from CSDL: 4 paths, 10 operations"),
+        "{}",
+        text(&o.stdout)
+    );
+    let ops = std::fs::read_to_string(out.join("src/operations.rs")).expect("operations");
+    assert!(ops.contains("pub fn list_order_lines("), "{ops}");
+
+    let help = text(&run(&["convert", "--help"]).stdout);
+    for flag in [
+        "--openapi",
+        "--format",
+        "--business-central",
+        "--keep",
+        "--levels",
+        "--server",
+    ] {
+        assert!(help.contains(flag), "{flag} in {help}");
+    }
+}

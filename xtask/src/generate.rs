@@ -23,7 +23,7 @@ pub(crate) struct Args {
     /// Compare instead of write: fail, listing each stale file, if the crate is not what the spec gives.
     #[arg(long)]
     pub(crate) check: bool,
-    /// The spec to read (JSON or YAML; OpenAPI 3.0 or 3.1, or Swagger 2.0). Default: spec/customer-contacts.yaml.
+    /// The spec to read (JSON or YAML; OpenAPI 3.0 or 3.1, or Swagger 2.0; or OData CSDL, `$metadata`). Default: spec/customer-contacts.yaml.
     #[arg(long, requires = "out")]
     pub(crate) spec: Option<PathBuf>,
     /// The folder to write a standalone crate into (created if missing). Default: generated/.
