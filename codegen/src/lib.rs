@@ -18,7 +18,7 @@ mod naming;
 mod spec;
 mod template;
 
-pub use csdl::{ConvertOptions, Converted, OpenApiVersion, convert, is_csdl};
+pub use csdl::{ConvertOptions, Converted, OpenApiVersion, Rules, convert, is_csdl};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use module::{ModuleOutput, generate_module};
 

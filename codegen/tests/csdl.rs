@@ -227,9 +227,14 @@ fn csdl_json_reads_like_xml() {
     assert_eq!(person["Id"]["readOnly"], true);
     assert_eq!(person["Name"]["description"], "The full name.");
     assert_eq!(person["Name"]["maxLength"], 80);
-    assert!(doc["paths"]["/People({personId})"].get("delete").is_none());
-    assert!(doc["paths"].get("/People({personId})/Notes({noteId})").is_some());
+    // The container takes keys as path segments.
+    assert!(doc["paths"]["/People/{personId}"].get("delete").is_none());
+    assert!(doc["paths"].get("/People/{personId}/Notes/{noteId}").is_some());
     assert!(doc["paths"].get("/Headcount()").is_some());
+    assert_eq!(
+        doc["components"]["schemas"]["Note"]["properties"]["Kind"]["enum"],
+        serde_json::json!(["call", "visit"])
+    );
 }
 
 #[test]
@@ -302,6 +307,63 @@ fn options_choose_roots_depth_and_rules() {
     )
     .expect_err("an unknown root");
     assert!(keep.to_string().contains("`nowhere`"), "{keep}");
+}
+
+/// Business Central's rules one by one, for a service that is not Business
+/// Central's: each changes what it says and nothing else.
+#[test]
+fn each_rule_on_its_own() {
+    let text = std::fs::read_to_string(fixture_dir().join("trippin.xml")).expect("fixture");
+    let with = |names: &[&str]| {
+        let mut rules = codegen::Rules::default();
+        for n in names {
+            rules.enable(n).expect("a rule");
+        }
+        let options = ConvertOptions {
+            rules,
+            ..ConvertOptions::default()
+        };
+        codegen::convert(&text, "trippin.xml", &options)
+            .expect("converts")
+            .document
+    };
+    let plain = with(&[]);
+    let airline = "/Airlines('{airlineAirlineCode}')";
+    let has_if_match = |d: &serde_json::Value| {
+        d["paths"][airline]["patch"]["parameters"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["$ref"] == "#/components/parameters/ifMatch"))
+    };
+    assert!(!has_if_match(&plain));
+    let if_match = with(&["if-match"]);
+    assert!(has_if_match(&if_match));
+    assert_eq!(
+        if_match["components"]["schemas"]["Airline"]["required"],
+        serde_json::json!(["@odata.etag"])
+    );
+    assert!(
+        if_match["components"].get("securitySchemes").is_none(),
+        "only the rule asked for"
+    );
+
+    let person = |d: &serde_json::Value, p: &str| d["components"]["schemas"]["Person"]["properties"][p].clone();
+    assert_eq!(person(&plain, "LastName")["nullable"], true);
+    assert!(person(&with(&["no-nulls"]), "LastName").get("nullable").is_none());
+    assert!(person(&plain, "UserName").get("readOnly").is_none());
+    assert_eq!(person(&with(&["keys-read-only"]), "UserName")["readOnly"], true);
+
+    // TripPin's sets contain nothing of each other: the same roots either way.
+    assert_eq!(
+        with(&["roots"])["paths"].as_object().map(|p| p.len()),
+        plain["paths"].as_object().map(|p| p.len())
+    );
+    let service = with(&["service"]);
+    assert!(service["components"]["securitySchemes"].get("entraId").is_some());
+    assert!(service["components"]["responses"].get("conflict").is_some());
+
+    let mut rules = codegen::Rules::default();
+    let e = rules.enable("everything").expect_err("not a rule");
+    assert!(e.contains("roots, restrictions, if-match"), "{e}");
 }
 
 #[test]

@@ -27,6 +27,37 @@ fn seeds() -> Vec<String> {
     out
 }
 
+/// OData CSDL documents: the converter's input.
+fn csdl_seeds() -> Vec<&'static str> {
+    vec![
+        include_str!("fixtures/csdl/trippin.xml"),
+        include_str!("fixtures/csdl/northwind-v2.xml"),
+        include_str!("fixtures/csdl/business-central.xml"),
+        include_str!("fixtures/csdl/people.json"),
+    ]
+}
+
+/// `bytes` with `len` bytes at `start` cut (`op` 0), repeated (1) or
+/// replaced by `junk` (2).
+fn mutate(bytes: &[u8], start: usize, len: usize, junk: &str, op: u8) -> String {
+    let start = start.min(bytes.len());
+    let end = (start + len).min(bytes.len());
+    let mut mutated = Vec::with_capacity(bytes.len() + junk.len());
+    mutated.extend_from_slice(&bytes[..start]);
+    match op {
+        0 => mutated.extend_from_slice(&bytes[end..]),
+        1 => {
+            mutated.extend_from_slice(&bytes[start..end]);
+            mutated.extend_from_slice(&bytes[start..]);
+        }
+        _ => {
+            mutated.extend_from_slice(junk.as_bytes());
+            mutated.extend_from_slice(&bytes[end..]);
+        }
+    }
+    String::from_utf8_lossy(&mutated).into_owned()
+}
+
 fn generate(text: &str) {
     let mut config = codegen::Config::new("fuzzed", "fuzzed.yaml");
     let _ = codegen::generate(text, &config);
@@ -139,6 +170,37 @@ proptest! {
         generate(&String::from_utf8_lossy(&mutated));
     }
 
+    /// A CSDL document with bytes cut, repeated or replaced: converted (in
+    /// both OpenAPI versions, with and without Business Central's rules)
+    /// and generated.
+    #[test]
+    fn mutated_csdl(seed in 0usize..16, at in any::<prop::sample::Index>(), len in 0usize..40, junk in "[ <>/=\"'a-zA-Z0-9.()_:$@{},\\[\\]]{0,24}", op in 0u8..3) {
+        let seeds = csdl_seeds();
+        let text = seeds[seed % seeds.len()];
+        let mutated = mutate(text.as_bytes(), at.index(text.len().max(1)), len, &junk, op);
+        convert_every_way(&mutated);
+    }
+
+    /// A CSDL document with one attribute value replaced: a type that does
+    /// not exist, a collection of nothing, a number where a name goes, a
+    /// name of another kind of element.
+    #[test]
+    fn mutated_csdl_attribute(seed in 0usize..16, at in any::<prop::sample::Index>(), value in prop::sample::select(vec![
+        "", "Collection(", "Collection()", "Collection(Edm.String", "Edm.Nothing", "Trippin.Person", "Trippin.City",
+        "Microsoft.NAV.company", "Trippin.PersonGender", "-1", "true", "max", "variable", "x/y", "Core.Computed",
+        "Trippin.GetNearestAirport", "NorthwindModel.FK_Products_Categories", "Collection(Collection(Edm.Int32))",
+    ])) {
+        let seeds = csdl_seeds();
+        let text = seeds[seed % seeds.len()];
+        let quotes: Vec<usize> = text.match_indices("=\"").map(|(i, _)| i + 2).collect();
+        if quotes.is_empty() {
+            return Ok(());
+        }
+        let start = quotes[at.index(quotes.len())];
+        let end = text[start..].find('"').map_or(text.len(), |e| start + e);
+        convert_every_way(&format!("{}{value}{}", &text[..start], &text[end..]));
+    }
+
     /// A valid spec with one node replaced by an arbitrary value.
     #[test]
     fn mutated_structure(seed in 0usize..64, at in any::<prop::sample::Index>(), value in arb_value()) {
@@ -155,6 +217,20 @@ proptest! {
         }
         generate(&serde_json::to_string(&doc).expect("json"));
     }
+}
+
+fn convert_every_way(text: &str) {
+    for business_central in [None, Some(true), Some(false)] {
+        for openapi in [codegen::OpenApiVersion::V3_0, codegen::OpenApiVersion::V3_1] {
+            let options = codegen::ConvertOptions {
+                business_central,
+                openapi,
+                ..codegen::ConvertOptions::default()
+            };
+            let _ = codegen::convert(text, "fuzzed.xml", &options);
+        }
+    }
+    generate(text);
 }
 
 /// Generates `text` on a thread with a 2 MiB stack (what a build script or

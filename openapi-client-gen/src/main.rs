@@ -40,6 +40,13 @@ struct CsdlArgs {
     /// error responses and sign-in with Microsoft Entra ID.
     #[arg(long, value_name = "auto|on|off", default_value = "auto")]
     business_central: Toggle,
+    /// Some of Business Central's rules, for another service that behaves the same way
+    /// (comma-separated): `roots` (paths start at the entity sets nothing contains),
+    /// `restrictions` (a contained path is restricted as the entity set of its type),
+    /// `if-match` (PATCH and DELETE require `If-Match`), `no-nulls`, `keys-read-only`,
+    /// `service` (Business Central's server, sign-in and errors).
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    rules: Vec<String>,
     /// The entity sets (or singletons) paths start from, comma-separated. Default: with
     /// Business Central's rules the entity sets no navigation contains (`companies`,
     /// `subscriptions`, …), otherwise every entity set and singleton.
@@ -63,8 +70,12 @@ enum Toggle {
 }
 
 impl CsdlArgs {
-    fn options(&self) -> codegen::ConvertOptions {
-        codegen::ConvertOptions {
+    fn options(&self) -> Result<codegen::ConvertOptions, String> {
+        let mut rules = codegen::Rules::default();
+        for r in &self.rules {
+            rules.enable(r).map_err(|e| format!("--rules: {e}"))?;
+        }
+        Ok(codegen::ConvertOptions {
             business_central: match self.business_central {
                 Toggle::Auto => None,
                 Toggle::On => Some(true),
@@ -73,8 +84,9 @@ impl CsdlArgs {
             keep: self.keep.clone(),
             levels: self.levels,
             server: self.server.clone(),
+            rules,
             ..codegen::ConvertOptions::default()
-        }
+        })
     }
 }
 
@@ -180,7 +192,13 @@ fn convert(args: &Convert) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let mut options = args.csdl.options();
+    let mut options = match args.csdl.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     options.openapi = args.openapi;
     let converted = match codegen::convert(&text, &spec_name, &options) {
         Ok(c) => c,
@@ -234,7 +252,13 @@ fn generate(args: &Generate) -> ExitCode {
     config.skip_unsupported = args.skip_unsupported;
     config.runtime = codegen::RuntimeSource::from_flags(args.runtime.clone(), args.runtime_path.as_deref());
     config.features = args.features;
-    config.csdl = args.csdl.options();
+    config.csdl = match args.csdl.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     config.command = format!(
         "openapi-client-gen generate --spec {} --out {}",
         spec_name,

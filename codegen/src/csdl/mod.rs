@@ -66,6 +66,76 @@ pub struct ConvertOptions {
     /// The service root, the document's server. Default: Business
     /// Central's online URL, or `http://localhost` for other services.
     pub server: Option<String>,
+    /// Business Central's rules chosen one by one, for another service
+    /// that behaves the same way; all of them apply when
+    /// `business_central` does.
+    pub rules: Rules,
+}
+
+/// Business Central's rules, each on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rules {
+    /// Paths start at the entity sets no navigation contains, not at every
+    /// entity set (Business Central lists its company's entities as
+    /// top-level sets too, but serves them only under a company).
+    pub roots: bool,
+    /// A contained path takes the insert, update and delete restrictions of
+    /// the entity set of its type; an entity set without any is read-only;
+    /// a navigation marked `Microsoft.NAV.IsBidirectionalPartnerNavigation`
+    /// gets no path, and a single navigation without a partner (a lookup)
+    /// is read-only.
+    pub restrictions: bool,
+    /// Every entity carries `@odata.etag`, and PATCH and DELETE require
+    /// `If-Match`, annotated or not.
+    pub if_match: bool,
+    /// Nothing is nullable (`Nullable` is ignored).
+    pub no_nulls: bool,
+    /// Key properties are read-only: the service assigns keys.
+    pub keys_read_only: bool,
+    /// Business Central's service: its online server, Microsoft Entra ID
+    /// sign-in, 409 for a stale entity tag, no `$count`, and what lies
+    /// under a company named as if at the top.
+    pub service: bool,
+}
+
+impl Rules {
+    pub fn all() -> Rules {
+        Rules {
+            roots: true,
+            restrictions: true,
+            if_match: true,
+            no_nulls: true,
+            keys_read_only: true,
+            service: true,
+        }
+    }
+
+    /// The names `--rules` takes, with the rule each sets.
+    pub const NAMES: &'static [&'static str] = &[
+        "roots",
+        "restrictions",
+        "if-match",
+        "no-nulls",
+        "keys-read-only",
+        "service",
+    ];
+
+    /// Turns on the rule of this name.
+    pub fn enable(&mut self, name: &str) -> Result<(), String> {
+        let flag = match name {
+            "roots" => &mut self.roots,
+            "restrictions" => &mut self.restrictions,
+            "if-match" => &mut self.if_match,
+            "no-nulls" => &mut self.no_nulls,
+            "keys-read-only" => &mut self.keys_read_only,
+            "service" => &mut self.service,
+            other => {
+                return Err(format!("expected one of {}, found `{other}`", Rules::NAMES.join(", ")));
+            }
+        };
+        *flag = true;
+        Ok(())
+    }
 }
 
 impl Default for ConvertOptions {
@@ -76,6 +146,7 @@ impl Default for ConvertOptions {
             keep: Vec::new(),
             levels: 2,
             server: None,
+            rules: Rules::default(),
         }
     }
 }
@@ -130,7 +201,7 @@ pub fn is_csdl(text: &str) -> bool {
 
 /// Converts a CSDL document into an OpenAPI document.
 ///
-/// With Business Central's rules: paths start from the entity sets no
+/// With Business Central's rules ([`Rules`], each also on its own): paths start from the entity sets no
 /// navigation contains (`companies`) and follow its containment
 /// navigations (every one of Business Central's is), `levels` deep; a
 /// contained path takes the capability restrictions of the entity set of
@@ -159,7 +230,8 @@ pub fn convert(text: &str, file: &str, options: &ConvertOptions) -> Result<Conve
     let bc = options
         .business_central
         .unwrap_or_else(|| model.namespaces.iter().any(|n| n == "Microsoft.NAV"));
-    let built = openapi::build(&model, options, bc, &mut found);
+    let rules = if bc { Rules::all() } else { options.rules };
+    let built = openapi::build(&model, options, rules, &mut found);
     if found.has_errors() {
         return Err(found.into_diagnostics(file));
     }

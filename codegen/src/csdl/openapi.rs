@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::check::{Index, Kind, base_chain, kind};
 use super::model::*;
 use super::vocabulary::{capabilities, core, validation};
-use super::{ConvertOptions, Found};
+use super::{ConvertOptions, Found, Rules};
 
 /// Business Central's online service root for API v2.0.
 const BC_SERVER: &str = "https://api.businesscentral.dynamics.com/v2.0/{tenant}/{environment}/api/v2.0";
@@ -25,12 +25,12 @@ pub(crate) struct Built {
     pub(crate) operations: usize,
 }
 
-pub(crate) fn build(model: &Model, options: &ConvertOptions, bc: bool, found: &mut Found) -> Built {
+pub(crate) fn build(model: &Model, options: &ConvertOptions, rules: Rules, found: &mut Found) -> Built {
     let index = Index::new(model);
     let mut b = Builder {
         model,
         index: &index,
-        bc,
+        rules,
         v2: model.version == Some(Version::V2),
         levels: options.levels,
         names: HashMap::new(),
@@ -94,7 +94,7 @@ struct At {
 struct Builder<'m> {
     model: &'m Model,
     index: &'m Index,
-    bc: bool,
+    rules: Rules,
     v2: bool,
     levels: usize,
     /// Qualified type name → component name.
@@ -340,7 +340,7 @@ impl<'m> Builder<'m> {
     /// rules: AL values have no null (blank text is `""`, a blank GUID is
     /// all zeros, a blank date `0001-01-01`).
     fn nullable(&self, declared: Option<bool>) -> bool {
-        !self.bc && declared != Some(false)
+        !self.rules.no_nulls && declared != Some(false)
     }
 
     /// A structural property's schema, with what its annotations say.
@@ -396,7 +396,7 @@ impl<'m> Builder<'m> {
         if !t.entity {
             return false;
         }
-        if self.bc {
+        if self.rules.if_match {
             return true;
         }
         let key = core("OptimisticConcurrency");
@@ -445,7 +445,7 @@ impl<'m> Builder<'m> {
                 json!({"type": "string", "readOnly": true, "description": "The entity's version; send it back in `If-Match`."}),
             );
             // Business Central sends it with every entity.
-            if self.bc {
+            if self.rules.if_match {
                 required.push(json!("@odata.etag"));
             }
         }
@@ -469,12 +469,16 @@ impl<'m> Builder<'m> {
                     continue;
                 }
                 // Business Central assigns keys (SystemIds) itself.
-                let read_only = frozen || self.bc && keys.contains(&p.name.as_str());
+                let read_only = frozen || self.rules.keys_read_only && keys.contains(&p.name.as_str());
                 props.insert(p.name.clone(), self.property_schema(&c.name, p, read_only));
             }
             if !self.v2 {
                 for n in c.navigations.iter().filter(|n| !n.contains_target) {
-                    let target = reference("schemas", &self.names[&n.ty.name]);
+                    // A type of a document this one only references has no schema here.
+                    let Some(name) = self.names.get(&n.ty.name) else {
+                        continue;
+                    };
+                    let target = reference("schemas", name);
                     let mut s = if n.ty.collection {
                         json!({"type": "array", "items": target, "readOnly": true})
                     } else {
@@ -675,7 +679,7 @@ impl<'m> Builder<'m> {
         // Business Central declares the restrictions of every API page's
         // entity set; a set without them (`entityDefinitions`) is one of its
         // own, read-only.
-        let write = !self.bc
+        let write = !self.rules.restrictions
             || ["InsertRestrictions", "UpdateRestrictions", "DeleteRestrictions"]
                 .iter()
                 .any(|t| a.contains_key(&capabilities(t)));
@@ -687,7 +691,7 @@ impl<'m> Builder<'m> {
             filterable: flag("FilterRestrictions", Some("Filterable"), true),
             sortable: flag("SortRestrictions", Some("Sortable"), true),
             // Business Central's support of `$count` is not documented.
-            countable: flag("CountRestrictions", Some("Countable"), !self.bc),
+            countable: flag("CountRestrictions", Some("Countable"), !self.rules.service),
             top: flag("TopSupported", None, true),
             skip: flag("SkipSupported", None, true),
             searchable: flag("SearchRestrictions", Some("Searchable"), false),
@@ -708,7 +712,7 @@ impl<'m> Builder<'m> {
     ) -> Restrictions {
         let t = self.structured_of(&nav.ty.name);
         let etag = t.is_some_and(|t| self.has_etag(t));
-        if self.bc {
+        if self.rules.restrictions {
             if let Some(set) = self.model.entity_sets.iter().find(|s| s.ty == nav.ty.name) {
                 return self.restrictions(set);
             }
@@ -720,7 +724,7 @@ impl<'m> Builder<'m> {
             deletable: true,
             filterable: true,
             sortable: true,
-            countable: !self.bc,
+            countable: !self.rules.service,
             top: true,
             skip: true,
             searchable: parent.is_some_and(|p| p.searchable),
@@ -785,7 +789,7 @@ impl<'m> Builder<'m> {
                 self.model
                     .entity_sets
                     .iter()
-                    .filter(|s| !self.bc || !contained.contains(s.ty.as_str()))
+                    .filter(|s| !self.rules.roots || !contained.contains(s.ty.as_str()))
                     .collect()
             } else {
                 let mut roots = Vec::new();
@@ -890,7 +894,7 @@ impl<'m> Builder<'m> {
             r.insert("404".into(), self.response("notFound"));
         }
         if write && etag {
-            if self.bc {
+            if self.rules.service {
                 r.insert("409".into(), self.response("conflict"));
             } else {
                 r.insert("412".into(), self.response("preconditionFailed"));
@@ -962,7 +966,7 @@ impl<'m> Builder<'m> {
         params.extend(self.select_expand(t, r));
         if !self.v2 {
             params.push(self.parameter("prefer", |b| {
-                let cap = if b.bc { " (Business Central online caps a page at 20,000)" } else { "" };
+                let cap = if b.rules.service { " (Business Central online caps a page at 20,000)" } else { "" };
                 json!({"name": "Prefer", "in": "header", "required": false,
                        "description": format!("OData preferences; `odata.maxpagesize=N` asks for pages of at most N entities{cap}."),
                        "schema": {"type": "string"}, "example": "odata.maxpagesize=100"})
@@ -1055,7 +1059,7 @@ impl<'m> Builder<'m> {
 
     fn if_match(&mut self) -> Value {
         self.parameter("ifMatch", |b| {
-            let stale = if b.bc {
+            let stale = if b.rules.service {
                 "a stale one gets 409 `Request_EntityChanged`, a missing one 400 `BadRequest_InvalidToken`"
             } else {
                 "a stale one gets 412"
@@ -1295,7 +1299,7 @@ impl<'m> Builder<'m> {
         }
         // Business Central's `companies` is a scope, not a parent: what lies
         // below a company is named as if at the top.
-        let child_base = if self.bc && at.depth == 0 && short(&t.name) == "company" {
+        let child_base = if self.rules.service && at.depth == 0 && short(&t.name) == "company" {
             String::new()
         } else {
             at.base.clone()
@@ -1308,7 +1312,7 @@ impl<'m> Builder<'m> {
                 continue;
             };
             let mut nr = self.nav_restrictions(Some(r), set, nav);
-            if self.bc {
+            if self.rules.restrictions {
                 // Business Central marks every navigation as containment.
                 // One marked as the partner of its parent's leads back to the
                 // parent: no path. A single one without a partner is a
@@ -1324,7 +1328,7 @@ impl<'m> Builder<'m> {
                     nr.deletable = false;
                 }
             }
-            let tag = if self.bc && at.depth == 0 && short(&t.name) == "company" {
+            let tag = if self.rules.service && at.depth == 0 && short(&t.name) == "company" {
                 self.tag(
                     &nav.name,
                     nr.description
@@ -1342,7 +1346,7 @@ impl<'m> Builder<'m> {
                 tag,
                 depth: at.depth + 1,
             };
-            let nav_set = if self.bc {
+            let nav_set = if self.rules.restrictions {
                 self.model.entity_sets.iter().find(|s| s.ty == nav.ty.name)
             } else {
                 None
@@ -1620,7 +1624,7 @@ impl<'m> Builder<'m> {
         );
         add("unauthorized", "The credentials are missing or not accepted.", false);
         add("notFound", "No entity has the given key.", false);
-        if self.bc {
+        if self.rules.service {
             add(
                 "conflict",
                 "The `If-Match` entity tag is stale; another request changed the entity first.",
@@ -1666,7 +1670,7 @@ impl<'m> Builder<'m> {
             .map(|(p, item)| (p, Value::Object(item)))
             .collect();
         let path_count = paths.len();
-        let title = match (self.bc, &self.model.container) {
+        let title = match (self.rules.service, &self.model.container) {
             (true, _) => "Business Central API".to_owned(),
             (false, Some(c)) => short(c).to_owned(),
             (false, None) => self.model.namespaces.join(", "),
@@ -1676,9 +1680,9 @@ impl<'m> Builder<'m> {
             "info": {"title": title, "version": if self.v2 { "OData V2" } else { "OData V4" },
                      "description": format!("Converted from the service's CSDL ({}) by openapi-client-gen convert{}.\n\n{summary}",
                         self.model.namespaces.join(", "),
-                        if self.bc { ", with Business Central's rules" } else { "" })},
+                        if self.rules.service { ", with Business Central's rules" } else { "" })},
         });
-        if self.bc {
+        if self.rules.service {
             doc["servers"] = json!([{"url": options.server.clone().unwrap_or_else(|| BC_SERVER.to_owned()),
                 "description": "Business Central online",
                 "variables": {"tenant": {"default": "common", "description": "The Microsoft Entra tenant id or the tenant's domain name."},
@@ -1700,7 +1704,7 @@ impl<'m> Builder<'m> {
         );
         doc["paths"] = Value::Object(paths);
         let mut components = Map::new();
-        if self.bc {
+        if self.rules.service {
             components.insert("securitySchemes".into(), json!({
                 "entraId": {"type": "oauth2",
                     "description": "Microsoft Entra ID, with the client-credentials grant of an app registration Business Central knows. Replace `{tenant}` in the token URL (written `%7Btenant%7D`) with the tenant id or domain name.",
