@@ -1610,8 +1610,48 @@ impl<'m> Builder<'m> {
         let mut responses = Map::new();
         let error = reference("schemas", &self.derived[&(String::new(), "error")]);
         let retry = json!({"Retry-After": reference("headers", "RetryAfter")});
+        // Business Central's codes, as examples of each response.
+        let codes: &[(&str, &str, &str)] = if self.rules.service {
+            &[
+                (
+                    "badRequest",
+                    "BadRequest_InvalidToken",
+                    "Could not validate the client concurrency token required by the service. Please provide a valid token in the client request.",
+                ),
+                (
+                    "unauthorized",
+                    "Authentication_InvalidCredentials",
+                    "The server has rejected the client credentials.",
+                ),
+                (
+                    "notFound",
+                    "Internal_RecordNotFound",
+                    "The record does not exist. Identification fields and values are not known.",
+                ),
+                (
+                    "conflict",
+                    "Request_EntityChanged",
+                    "Another user has already changed the record.",
+                ),
+                (
+                    "tooManyRequests",
+                    "Application_TooManyRequests",
+                    "The request was throttled; try again later.",
+                ),
+                (
+                    "serviceUnavailable",
+                    "Service_Unavailable",
+                    "The service is busy; try again later.",
+                ),
+            ]
+        } else {
+            &[]
+        };
         let mut add = |name: &str, description: &str, retry_after: bool| {
             let mut r = json!({"description": description, "content": {"application/json": {"schema": error}}});
+            if let Some((_, code, message)) = codes.iter().find(|(n, ..)| *n == name) {
+                r["content"]["application/json"]["example"] = json!({"error": {"code": code, "message": message}});
+            }
             if retry_after {
                 r["headers"] = retry.clone();
             }
@@ -1624,18 +1664,11 @@ impl<'m> Builder<'m> {
         );
         add("unauthorized", "The credentials are missing or not accepted.", false);
         add("notFound", "No entity has the given key.", false);
+        let stale = "The `If-Match` entity tag is stale; another request changed the entity first.";
         if self.rules.service {
-            add(
-                "conflict",
-                "The `If-Match` entity tag is stale; another request changed the entity first.",
-                false,
-            );
+            add("conflict", stale, false);
         } else {
-            add(
-                "preconditionFailed",
-                "The `If-Match` entity tag is stale; another request changed the entity first.",
-                false,
-            );
+            add("preconditionFailed", stale, false);
         }
         add(
             "tooManyRequests",
@@ -1692,6 +1725,8 @@ impl<'m> Builder<'m> {
                 doc["servers"][0]["description"] = json!("The service root");
             }
             doc["security"] = json!([{"entraId": [BC_SCOPE]}, {"bearerAuth": []}]);
+            doc["info"]["contact"] = json!({"name": "Business Central API v2.0 reference",
+                "url": "https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/"});
         } else {
             doc["servers"] = json!([{"url": options.server.clone().unwrap_or_else(|| "http://localhost".to_owned()),
                                      "description": "The service root"}]);
