@@ -238,6 +238,20 @@ fn csdl_json_reads_like_xml() {
 }
 
 #[test]
+fn keys_as_segments_are_bare() {
+    let text = r#"{"$Version": "4.01", "$EntityContainer": "S.C",
+        "S": {"T": {"$Kind": "EntityType", "$Key": ["code"], "code": {}},
+              "C": {"$Kind": "EntityContainer", "@Org.OData.Capabilities.V1.KeyAsSegmentSupported": true,
+                    "Ts": {"$Collection": true, "$Type": "S.T"}}}}"#;
+    let c = convert(text).expect("converts");
+    assert!(
+        c.document["paths"].get("/Ts/{tCode}").is_some(),
+        "{:#}",
+        c.document["paths"]
+    );
+}
+
+#[test]
 fn openapi_3_1_is_written_on_request() {
     let text = std::fs::read_to_string(fixture_dir().join("trippin.xml")).expect("fixture");
     let options = ConvertOptions {

@@ -815,10 +815,15 @@ impl<'m> Builder<'m> {
                 r.insertable = false;
                 r.deletable = false;
             }
-            self.tag(
-                &set.name,
-                r.description.clone().or_else(|| Self::description(&t.annotations)),
-            );
+            let about = r
+                .description
+                .clone()
+                .or_else(|| Self::description(&t.annotations))
+                .unwrap_or_else(|| {
+                    let what = if set.singleton { "singleton" } else { "entity set" };
+                    format!("The `{}` {what}.", set.name)
+                });
+            self.tag(&set.name, Some(about));
             let at = At {
                 path: String::new(),
                 params: Vec::new(),
@@ -839,7 +844,8 @@ impl<'m> Builder<'m> {
             if op.bound {
                 continue;
             }
-            self.tag(&import.name, None);
+            let what = if op.action { "action" } else { "function" };
+            self.tag(&import.name, Some(format!("The `{}` {what}.", import.name)));
             let at = At {
                 path: String::new(),
                 params: Vec::new(),
@@ -847,7 +853,7 @@ impl<'m> Builder<'m> {
                 tag: import.name.clone(),
                 depth: 0,
             };
-            self.operation(&at, &import.name, op, "", found);
+            self.operation(&at, &import.name, op, "");
         }
     }
 
@@ -1080,6 +1086,16 @@ impl<'m> Builder<'m> {
         }
         let type_name = short(&t.name).to_lower_camel_case();
         let composite = key.len() > 1;
+        // A service that takes keys as segments (`/People/russell`) takes them bare.
+        let key_as_segment = self
+            .model
+            .container
+            .as_ref()
+            .and_then(|c| self.model.external.get(c))
+            .and_then(|a| a.get(&capabilities("KeyAsSegmentSupported")))
+            .and_then(Expr::as_bool)
+            == Some(true)
+            && !composite;
         let mut parts = Vec::new();
         let mut names = Vec::new();
         for (owner, p) in &key {
@@ -1098,6 +1114,7 @@ impl<'m> Builder<'m> {
                 s
             };
             let literal = match (p.ty.name.as_str(), self.v2) {
+                _ if key_as_segment => format!("{{{param}}}"),
                 ("Edm.String", _) => format!("'{{{param}}}'"),
                 ("Edm.Guid", true) => format!("guid'{{{param}}}'"),
                 ("Edm.DateTime", true) => format!("datetime'{{{param}}}'"),
@@ -1114,7 +1131,7 @@ impl<'m> Builder<'m> {
             } else {
                 literal
             });
-            let text = matches!(p.ty.name.as_str(), "Edm.String");
+            let text = p.ty.name == "Edm.String" && !key_as_segment;
             let about = format!(
                 "The `{}` of the `{}`{}.",
                 p.name,
@@ -1132,15 +1149,6 @@ impl<'m> Builder<'m> {
             );
             names.push(param);
         }
-        let key_as_segment = self
-            .model
-            .container
-            .as_ref()
-            .and_then(|c| self.model.external.get(c))
-            .and_then(|a| a.get(&capabilities("KeyAsSegmentSupported")))
-            .and_then(Expr::as_bool)
-            == Some(true)
-            && !composite;
         let segment = if key_as_segment {
             format!("/{}", parts.join(""))
         } else {
@@ -1433,20 +1441,13 @@ impl<'m> Builder<'m> {
                 path: path.to_owned(),
                 ..at.clone()
             };
-            let mut found = Found::default();
-            self.operation(
-                &at,
-                qualified,
-                op,
-                if collection { "Collection" } else { "" },
-                &mut found,
-            );
+            self.operation(&at, qualified, op, if collection { "Collection" } else { "" });
         }
     }
 
     /// An action (POST, its parameters a JSON body) or a function (GET, its
     /// parameters in the path) at `at.path/segment`.
-    fn operation(&mut self, at: &At, segment: &str, op: &'m Operation, suffix: &str, _found: &mut Found) {
+    fn operation(&mut self, at: &At, segment: &str, op: &'m Operation, suffix: &str) {
         let params: Vec<&Parameter> = op.parameters.iter().skip(usize::from(op.bound)).collect();
         let local = short(&op.name);
         let id = self.op_id(format!("{}{}{suffix}", lower_first(local), at.base));
