@@ -3,7 +3,11 @@
 //! every kind of bad input. Business Central's own `$metadata` is in
 //! `csdl_business_central.rs`.
 
+#[path = "support/emitted.rs"]
+mod support;
+
 use codegen::{ConvertOptions, OpenApiVersion, Severity};
+use support::emitted;
 
 fn fixture_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csdl")
@@ -11,21 +15,6 @@ fn fixture_dir() -> std::path::PathBuf {
 
 fn convert(text: &str) -> Result<codegen::Converted, codegen::Diagnostics> {
     codegen::convert(text, "metadata.xml", &ConvertOptions::default())
-}
-
-/// Every emitted file but the runtime, which is copied as written.
-fn emitted(name: &str, text: &str) -> String {
-    let config = codegen::Config::new("fixture", name);
-    let output = codegen::generate(text, &config).unwrap_or_else(|d| panic!("{name} does not generate:\n{d}"));
-    let mut out = String::new();
-    for w in &output.warnings {
-        out.push_str(&format!("// warning: {w}\n"));
-    }
-    let copied = |path: &str| path.starts_with("src/runtime/") || path.starts_with("runtime/src/");
-    for f in output.files.iter().filter(|f| !copied(&f.path)) {
-        out.push_str(&format!("// ===== {} =====\n{}\n", f.path, f.contents));
-    }
-    out
 }
 
 #[test]

@@ -1,20 +1,10 @@
 //! One fixture spec per feature; the emitted code of each is snapshotted
 //! (accept changes with `cargo insta review`).
 
-fn emitted(spec_name: &str, text: &str) -> String {
-    let config = codegen::Config::new("fixture", spec_name);
-    let output = codegen::generate(text, &config).unwrap_or_else(|d| panic!("{spec_name} does not generate:\n{d}"));
-    let mut out = String::new();
-    for w in &output.warnings {
-        out.push_str(&format!("// warning: {w}\n"));
-    }
-    // The runtime's sources are copied as written; its manifest is emitted.
-    let copied = |path: &str| path.starts_with("src/runtime/") || path.starts_with("runtime/src/");
-    for f in output.files.iter().filter(|f| !copied(&f.path)) {
-        out.push_str(&format!("// ===== {} =====\n{}\n", f.path, f.contents));
-    }
-    out
-}
+#[path = "support/emitted.rs"]
+mod support;
+
+use support::emitted;
 
 #[test]
 fn fixtures() {

@@ -114,13 +114,7 @@ struct Reader {
 
 impl Reader {
     fn qualify(&self, name: &str) -> String {
-        match name.rsplit_once('.') {
-            Some((ns, local)) => match self.aliases.get(ns) {
-                Some(full) => format!("{full}.{local}"),
-                None => name.to_owned(),
-            },
-            None => name.to_owned(),
-        }
+        qualify(&self.aliases, name)
     }
 
     fn type_ref(&self, o: &Map<String, Value>) -> TypeRef {

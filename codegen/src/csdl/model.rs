@@ -2,7 +2,7 @@
 //! the same for every way it is written (XML of V4 and 4.01, XML of V2 and
 //! V3, JSON). Names are qualified by namespace, aliases already resolved.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Where something was written: line and column (1-based) in the XML, or a
 /// JSON pointer in a CSDL JSON document (`line` 0).
@@ -206,4 +206,16 @@ pub(crate) struct Model {
     pub(crate) imports: Vec<Import>,
     /// Annotations written apart (`<Annotations Target=..>`), by target.
     pub(crate) external: BTreeMap<String, Annotations>,
+}
+
+/// `name` with its namespace alias (`Core.Description`, `self.Person`)
+/// replaced by the namespace the alias stands for.
+pub(crate) fn qualify(aliases: &HashMap<String, String>, name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((ns, local)) => match aliases.get(ns) {
+            Some(full) => format!("{full}.{local}"),
+            None => name.to_owned(),
+        },
+        None => name.to_owned(),
+    }
 }

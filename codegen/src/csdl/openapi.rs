@@ -1063,8 +1063,12 @@ impl<'m> Builder<'m> {
         out
     }
 
-    fn if_match(&mut self) -> Value {
-        self.parameter("ifMatch", |b| {
+    /// `If-Match`, required, where the entity has a tag; nothing otherwise.
+    fn if_match(&mut self, etag: bool) -> Vec<Value> {
+        if !etag {
+            return Vec::new();
+        }
+        vec![self.parameter("ifMatch", |b| {
             let stale = if b.rules.service {
                 "a stale one gets 409 `Request_EntityChanged`, a missing one 400 `BadRequest_InvalidToken`"
             } else {
@@ -1073,7 +1077,7 @@ impl<'m> Builder<'m> {
             json!({"name": "If-Match", "in": "header", "required": true,
                    "description": format!("The entity tag last read (the `ETag` header or the entity's version), or `*` for any version; {stale}."),
                    "schema": {"type": "string"}})
-        })
+        })]
     }
 
     /// The key of `t` as a path segment and its parameters: `({id})`,
@@ -1251,10 +1255,7 @@ impl<'m> Builder<'m> {
         if r.updatable {
             let id = self.op_id(format!("update{}", at.base));
             let body = self.update_schema(t);
-            let mut params = Vec::new();
-            if r.etag {
-                params.push(self.if_match());
-            }
+            let params = self.if_match(r.etag);
             let (method, success) = if self.v2 {
                 ("put", ("204", json!({"description": "The entity is updated."})))
             } else {
@@ -1275,10 +1276,7 @@ impl<'m> Builder<'m> {
         }
         if r.deletable {
             let id = self.op_id(format!("delete{}", at.base));
-            let mut params = Vec::new();
-            if r.etag {
-                params.push(self.if_match());
-            }
+            let params = self.if_match(r.etag);
             let responses = self.responses(
                 (
                     "204",

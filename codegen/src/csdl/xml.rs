@@ -198,13 +198,7 @@ impl<'a, 'input> Reader<'a, 'input> {
 
     /// A qualified name with its alias replaced by the namespace.
     fn qualify(&self, name: &str) -> String {
-        match name.rsplit_once('.') {
-            Some((ns, local)) => match self.aliases.get(ns) {
-                Some(full) => format!("{full}.{local}"),
-                None => name.to_owned(),
-            },
-            None => name.to_owned(),
-        }
+        qualify(&self.aliases, name)
     }
 
     fn type_ref(&self, raw: &str) -> TypeRef {
