@@ -64,6 +64,8 @@ fn what_the_converter_makes_of_trippin() {
     assert_eq!(methods("/Airlines"), ["get"]);
     assert_eq!(methods("/Airlines('{airlineAirlineCode}')"), ["delete", "get", "patch"]);
     assert_eq!(methods("/Me"), ["get"]);
+    // A media entity's bytes.
+    assert_eq!(methods("/Photos({photoId})/$value"), ["get"]);
     assert_eq!(methods("/People"), ["get", "post"]);
     // NavigationRestrictions: the trips of a person cannot be deleted there.
     assert_eq!(

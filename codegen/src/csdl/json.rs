@@ -344,6 +344,7 @@ impl Reader {
             base: o.get("$BaseType").and_then(Value::as_str).map(|b| self.qualify(b)),
             is_abstract: o.get("$Abstract") == Some(&Value::Bool(true)),
             open: o.get("$OpenType") == Some(&Value::Bool(true)),
+            has_stream: o.get("$HasStream") == Some(&Value::Bool(true)),
             key,
             properties,
             navigations,

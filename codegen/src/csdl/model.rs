@@ -117,6 +117,8 @@ pub(crate) struct Structured {
     pub(crate) base: Option<String>,
     pub(crate) is_abstract: bool,
     pub(crate) open: bool,
+    /// A media entity: its bytes are at `…/$value`.
+    pub(crate) has_stream: bool,
     /// The key's property names (a path for a key in a complex property).
     pub(crate) key: Vec<(String, Pos)>,
     pub(crate) properties: Vec<Property>,

@@ -1386,8 +1386,28 @@ impl<'m> Builder<'m> {
         self.entity(&item, t, r, set);
     }
 
-    /// `GET …/{property}` for each stream property: the bytes.
+    /// `GET …/{property}` for each stream property, and `GET …/$value` of
+    /// a media entity: the bytes.
     fn streams(&mut self, at: &At, t: &'m Structured) {
+        if base_chain(self.model, self.index, t).iter().any(|c| c.has_stream) {
+            let id = self.op_id(format!("get{}Value", at.base));
+            let responses = self.responses(
+                (
+                    "200",
+                    json!({"description": "The bytes of the media entity.",
+                           "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
+                ),
+                true,
+                false,
+                false,
+            );
+            let op = json!({"tags": [at.tag], "operationId": id,
+                            "summary": format!("Download a `{}`", short(&t.name)),
+                            "description": "Returns the bytes of the media entity.",
+                            "responses": responses});
+            let path = format!("{}/$value", at.path);
+            self.add(&path, &at.params, "get", op);
+        }
         for p in self.properties(t) {
             if p.ty.name != "Edm.Stream" {
                 continue;

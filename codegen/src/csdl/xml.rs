@@ -439,6 +439,9 @@ impl<'a, 'input> Reader<'a, 'input> {
             base: n.attribute("BaseType").map(|b| self.qualify(b)),
             is_abstract: n.attribute("Abstract") == Some("true"),
             open: n.attribute("OpenType") == Some("true"),
+            // V4 writes `HasStream`, V2 and V3 `m:HasStream`.
+            has_stream: n.attribute("HasStream") == Some("true")
+                || n.attribute((METADATA_V2, "HasStream")) == Some("true"),
             key,
             properties,
             navigations,
