@@ -216,6 +216,7 @@ fn generated_crates_build_with_warnings_denied() {
         stderr.chars().take(20_000).collect::<String>()
     );
     features_build_alone(&tmp, &target, &members);
+    run_crate_test(&tmp, &target, "csdl-northwind-v2", "paging", V2_PAGING);
     if members.iter().any(|m| m == DISCORD) {
         a_real_client_signs_in(&tmp, &target);
     } else {
@@ -229,8 +230,14 @@ fn generated_crates_build_with_warnings_denied() {
 const DISCORD: &str = "realworld31-discord-openapi";
 
 fn a_real_client_signs_in(dir: &Path, target: &Path) {
-    let krate = dir.join(DISCORD);
-    let manifest = krate.join("Cargo.toml");
+    run_crate_test(dir, target, DISCORD, "sign_in", DISCORD_SIGN_IN);
+}
+
+/// Writes `source` as the test `name` of the generated crate `krate` and
+/// runs it; the crate gets tokio's test runtime as a dev-dependency.
+fn run_crate_test(dir: &Path, target: &Path, krate: &str, name: &str, source: &str) {
+    let crate_dir = dir.join(krate);
+    let manifest = crate_dir.join("Cargo.toml");
     let mut text = std::fs::read_to_string(&manifest).expect("manifest");
     if !text.contains("[dev-dependencies]") {
         text.push_str(
@@ -238,18 +245,18 @@ fn a_real_client_signs_in(dir: &Path, target: &Path) {
         );
         std::fs::write(&manifest, text).expect("manifest");
     }
-    std::fs::create_dir_all(krate.join("tests")).expect("tests");
-    std::fs::write(krate.join("tests/sign_in.rs"), DISCORD_SIGN_IN).expect("test");
+    std::fs::create_dir_all(crate_dir.join("tests")).expect("tests");
+    std::fs::write(crate_dir.join(format!("tests/{name}.rs")), source).expect("test");
     let out = Command::new(env!("CARGO"))
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
         .env_remove("RUSTFLAGS")
-        .args(["test", "--offline", "--quiet", "-p", DISCORD, "--test", "sign_in"])
+        .args(["test", "--offline", "--quiet", "-p", krate, "--test", name])
         .output()
         .expect("cargo runs");
     assert!(
         out.status.success(),
-        "Discord's client does not sign in:\n{}{}",
+        "the test {name} of {krate} fails:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
             .chars()
@@ -257,6 +264,56 @@ fn a_real_client_signs_in(dir: &Path, target: &Path) {
             .collect::<String>()
     );
 }
+
+/// A client generated from OData V2 metadata follows V2's paging: the
+/// items in `d.results`, the next page at `d.__next`, as given.
+const V2_PAGING: &str = r##"
+use std::io::{BufRead, BufReader, Write};
+
+use futures::TryStreamExt;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stream_follows_next_inside_d() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (i, stream) in listener.incoming().enumerate() {
+            let mut s = stream.unwrap();
+            let mut line = String::new();
+            let mut reader = BufReader::new(s.try_clone().unwrap());
+            reader.read_line(&mut line).unwrap();
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                if h.trim_end().is_empty() {
+                    break;
+                }
+            }
+            let reply = if i == 0 {
+                assert!(line.starts_with("GET /Products "), "{line}");
+                format!(
+                    r#"{{"d":{{"results":[{{"ProductID":1,"ProductName":"Chai","Stamp":"7"}},{{"ProductID":2}}],"__next":"http://{addr}/Products?$skiptoken=2"}}}}"#
+                )
+            } else {
+                assert!(line.starts_with("GET /Products?$skiptoken=2 "), "{line}");
+                r#"{"d":{"results":[{"ProductID":3,"UnitPrice":"18.0000"}]}}"#.to_owned()
+            };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                reply.len()
+            );
+            s.write_all(head.as_bytes()).unwrap();
+            s.write_all(reply.as_bytes()).unwrap();
+        }
+    });
+    let client = csdl_northwind_v2::Client::builder(&format!("http://{addr}")).build().unwrap();
+    let all: Vec<_> = client.list_products().stream().try_collect().await.unwrap();
+    let ids: Vec<Option<i32>> = all.iter().map(|p| p.product_id).collect();
+    assert_eq!(ids, [Some(1), Some(2), Some(3)]);
+    assert_eq!(all[0].stamp.as_deref(), Some("7"));
+    assert_eq!(all[2].unit_price.as_deref(), Some("18.0000"));
+}
+"##;
 
 const DISCORD_SIGN_IN: &str = r##"
 use std::io::{BufRead, BufReader, Read, Write};
