@@ -231,6 +231,16 @@ impl<'m> Builder<'m> {
             "Edm.Decimal" => {
                 let mut d = json!({"type": "number", "format": "decimal"});
                 // Precision p and scale s: fewer than p - s digits before the point.
+                // Scale s: at most s digits after the point. Said in words:
+                // `multipleOf` on binary floats fails validators on values
+                // that have them (0.07 is no multiple of 0.01 in floats).
+                if let Some(Some(s)) = f.scale {
+                    d["description"] = json!(match s {
+                        0 => "A whole number.".to_owned(),
+                        1 => "At most 1 digit after the decimal point.".to_owned(),
+                        s => format!("At most {s} digits after the decimal point."),
+                    });
+                }
                 if let (Some(p), Some(Some(s))) = (f.precision, f.scale) {
                     if p > s && p - s <= 15 {
                         let bound = 10f64.powi((p - s) as i32);
@@ -358,6 +368,11 @@ impl<'m> Builder<'m> {
             extra.insert("nullable".into(), json!(true));
         }
         if let Some(d) = Self::description(&a) {
+            // After what the type says of itself (a decimal's scale).
+            let d = match s.get("description").and_then(Value::as_str) {
+                Some(of_type) => format!("{d} {of_type}"),
+                None => d,
+            };
             extra.insert("description".into(), json!(d));
         }
         let computed = a.get(&core("Computed")).and_then(Expr::as_bool) == Some(true)
