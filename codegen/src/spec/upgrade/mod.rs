@@ -610,25 +610,30 @@ fn ref_siblings(m: &mut Map<String, Value>, dialect: Dialect, p: &str, origins: 
 }
 
 /// Rewrites every `$ref` string outside `x-` extensions and examples that
-/// `f` has a new text for.
+/// `f` has a new text for. Under `properties` and `patternProperties` the
+/// keys are names, not keywords: a property called `example`, `x-id` or
+/// `$ref` (Kubernetes and Okta have such) is a schema like any other.
 fn rewrite_refs(v: &mut Value, f: &mut dyn FnMut(&str) -> Option<String>) {
-    let mut stack: Vec<&mut Value> = vec![v];
-    while let Some(v) = stack.pop() {
+    let mut stack: Vec<(&mut Value, bool)> = vec![(v, false)];
+    while let Some((v, names)) = stack.pop() {
         match v {
             Value::Object(m) => {
                 for (k, child) in m.iter_mut() {
-                    if k == "$ref" {
+                    if names {
+                        stack.push((child, false));
+                    } else if k == "$ref" {
                         if let Value::String(r) = child {
                             if let Some(new) = f(r) {
                                 *r = new;
                             }
                         }
                     } else if !k.starts_with("x-") && k != "example" && k != "examples" {
-                        stack.push(child);
+                        let names = k == "properties" || k == "patternProperties";
+                        stack.push((child, names));
                     }
                 }
             }
-            Value::Array(list) => stack.extend(list.iter_mut()),
+            Value::Array(list) => stack.extend(list.iter_mut().map(|child| (child, false))),
             _ => {}
         }
     }
@@ -663,6 +668,29 @@ mod tests {
         assert_eq!(Version::of(&json!({"swagger": 2.0})), Version::Swagger2);
         assert_eq!(Version::of(&json!({"openapi": "3.2.0"})), Version::Other);
         assert_eq!(Version::of(&json!([])), Version::Other);
+    }
+
+    #[test]
+    fn properties_named_like_keywords_are_schemas() {
+        let mut doc = json!({"definitions": {"Props": {"properties": {
+            "example": {"$ref": "#/definitions/X"},
+            "examples": {"items": {"$ref": "#/definitions/X"}},
+            "x-id": {"$ref": "#/definitions/X"},
+            "$ref": {"$ref": "#/definitions/X"},
+            "plain": {"example": {"$ref": "#/definitions/not-a-ref"}, "x-note": {"$ref": "#/definitions/neither"}}
+        }}}});
+        rewrite_refs(&mut doc, &mut |r| {
+            r.strip_prefix("#/definitions/")
+                .map(|n| format!("#/components/schemas/{n}"))
+        });
+        let props = &doc["definitions"]["Props"]["properties"];
+        for name in ["example", "x-id", "$ref"] {
+            assert_eq!(props[name]["$ref"], "#/components/schemas/X", "{name}");
+        }
+        assert_eq!(props["examples"]["items"]["$ref"], "#/components/schemas/X");
+        // An example's value and an extension are left as written.
+        assert_eq!(props["plain"]["example"]["$ref"], "#/definitions/not-a-ref");
+        assert_eq!(props["plain"]["x-note"]["$ref"], "#/definitions/neither");
     }
 
     #[test]
