@@ -313,6 +313,9 @@ fn schema(root: &mut Value, pointer: &str, walk: &mut Walk<'_>) {
 /// The rewrites of one schema object, not of the schemas inside it.
 fn one_schema(v: &mut Value, p: &str, walk: &mut Walk<'_>) {
     let dialect = walk.dialect;
+    if let Value::Object(m) = v {
+        string_enum(m, p, walk.sink);
+    }
     if dialect == Dialect::OpenApi30 {
         if let Value::Object(m) = v {
             if m.contains_key("$ref") && m.get("nullable") == Some(&Value::Bool(true)) {
@@ -607,6 +610,51 @@ fn ref_siblings(m: &mut Map<String, Value>, dialect: Dialect, p: &str, origins: 
         rest
     });
     reference_in_all_of(m, rest, p, origins);
+}
+
+/// An `enum` under `type: string` as its authors meant it: a number or a
+/// boolean written bare (YAML reads `1.0` and `true` as such) is its text,
+/// with a located warning; a `null` among the values makes the type
+/// nullable (the value list keeps the strings).
+fn string_enum(m: &mut Map<String, Value>, p: &str, sink: &mut Sink) {
+    if m.get("type").and_then(Value::as_str) != Some("string") {
+        return;
+    }
+    let Some(Value::Array(values)) = m.get_mut("enum") else {
+        return;
+    };
+    let mut nullable = false;
+    let mut bare = Vec::new();
+    values.retain_mut(|v| match v {
+        Value::Null => {
+            nullable = true;
+            false
+        }
+        Value::Number(_) | Value::Bool(_) => {
+            let text = v.to_string();
+            bare.push(text.clone());
+            *v = Value::String(text);
+            true
+        }
+        _ => true,
+    });
+    if !bare.is_empty() {
+        sink.warning(
+            &push_pointer(p, "enum"),
+            format!(
+                "`enum` under `type: string` lists {} written without quotes; read as the string{} {}",
+                if bare.len() == 1 { "a value" } else { "values" },
+                if bare.len() == 1 { "" } else { "s" },
+                bare.iter().map(|b| format!("\"{b}\"")).collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+    if nullable {
+        if values.is_empty() {
+            m.remove("enum");
+        }
+        m.insert("nullable".to_owned(), Value::Bool(true));
+    }
 }
 
 /// Rewrites every `$ref` string outside `x-` extensions and examples that
