@@ -685,3 +685,92 @@ components:
         "{warnings:#?}"
     );
 }
+
+/// Two more mistakes of authors, refused with a hint and read under
+/// `--lenient`: a path parameter without `required: true` (required, as
+/// OpenAPI means) and `responses: {}` (the response given raw).
+#[test]
+fn an_optional_path_parameter_and_no_responses_under_lenient() {
+    let spec = r##"openapi: 3.0.3
+info: {title: L, version: "1"}
+paths:
+  /items/{id}:
+    get:
+      operationId: getItem
+      parameters:
+        - {name: id, in: path, schema: {type: string}}
+      responses:
+        "200": {description: ok}
+  /raw:
+    get:
+      operationId: getRaw
+      responses: {}
+"##;
+    let d = diagnose(spec);
+    assert_eq!(d.len(), 2, "{d:#?}");
+    assert!(
+        d[0].starts_with("broken.yaml:8:11: error:") && d[0].contains("(--lenient reads it as required)"),
+        "{d:#?}"
+    );
+    assert!(
+        d[1].starts_with("broken.yaml:14:7: error:") && d[1].contains("(--lenient gives the response raw)"),
+        "{d:#?}"
+    );
+    let (out, w) = generate_with(spec, |c| c.lenient = true);
+    assert_eq!(w.len(), 2, "{w:#?}");
+    assert!(
+        w[0].starts_with("broken.yaml:8:11: warning: path parameter `id` has no `required: true`"),
+        "{w:#?}"
+    );
+    assert!(
+        w[1].starts_with("broken.yaml:14:7: warning: the operation documents no response"),
+        "{w:#?}"
+    );
+    let ops = file(&out, "src/operations.rs");
+    assert!(
+        ops.contains("pub fn get_item(&self, id: impl Into<String>)"),
+        "the id is required"
+    );
+    assert!(ops.contains("crate::Response<::bytes::Bytes, ()>"), "the raw response");
+}
+
+/// A path key with a query string (Azure DevOps writes them): its slots are
+/// query parameters, named before their `=`; fixed pairs stay in the path;
+/// a problem inside still points into the key as written.
+#[test]
+fn a_query_string_in_a_path_key_gives_query_parameters() {
+    let spec = r##"openapi: 3.0.3
+info: {title: Q, version: "1"}
+paths:
+  /repos/{repo}/items?api-version=7.1&includeParent={includeParent}&$top={top}:
+    get:
+      operationId: getItems
+      parameters:
+        - {name: repo, in: path, required: true, schema: {type: string}}
+        - {name: includeParent, in: path, required: true, schema: {type: boolean}}
+      responses:
+        "200": {description: ok}
+"##;
+    let (out, w) = generate_with(spec, |_| {});
+    assert!(w.is_empty(), "{w:#?}");
+    let ops = file(&out, "src/operations.rs");
+    assert!(
+        ops.contains(
+            "pub fn get_items(\n        &self,\n        repo: impl Into<String>,\n        include_parent: bool,\n    )"
+        ),
+        "{ops}"
+    );
+    assert!(ops.contains("\"includeParent\""), "sent by the name before `=`");
+    assert!(
+        ops.contains("\"$top\""),
+        "an undeclared slot is an optional text parameter"
+    );
+    assert!(ops.contains("api-version=7.1"), "the fixed pair stays");
+    let broken = spec.replace("type: boolean", "type: bool");
+    let d = diagnose(&broken);
+    assert!(
+        d.iter()
+            .any(|l| l.starts_with("broken.yaml:9:") && l.contains("/paths/~1repos~1{repo}~1items?api-version=7.1&includeParent={includeParent}&$top={top}/get/parameters/1")),
+        "{d:#?}"
+    );
+}

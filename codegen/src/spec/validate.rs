@@ -464,7 +464,10 @@ impl<'a> Validator<'a> {
         match location.as_str() {
             "path" => {
                 if m.get("required") != Some(&Value::Bool(true)) {
-                    self.error(pointer, format!("path parameter `{name}` must have `required: true`"));
+                    self.error(
+                        pointer,
+                        format!("path parameter `{name}` must have `required: true` (--lenient reads it as required)"),
+                    );
                 }
             }
             "query" | "header" => {}
@@ -623,7 +626,10 @@ impl<'a> Validator<'a> {
             return;
         };
         if responses.is_empty() {
-            self.error(pointer, "expected at least one response");
+            self.error(
+                pointer,
+                "expected at least one response (--lenient gives the response raw)",
+            );
         }
         for (status, response) in responses {
             let p = push_pointer(pointer, status);

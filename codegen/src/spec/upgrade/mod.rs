@@ -70,7 +70,157 @@ pub(crate) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool) -> Origi
         }
         Version::Other => {}
     }
+    as_meant(root, sink, lenient, &mut origins);
     origins
+}
+
+/// Shapes real specs use that OpenAPI does not allow, read as their authors
+/// meant them, in the 3.0 form whatever the version was:
+///
+/// - a path key with a query string whose values are slots (Azure DevOps
+///   writes `/items?includeParent={includeParent}`): the path is the part
+///   before `?` (fixed pairs stay, as in `x-ms-paths`), and each slot is a
+///   query parameter of the name before its `=`;
+/// - with `--lenient`, each with a located warning: a path parameter
+///   without `required: true` is required (OpenAPI allows no other), and
+///   an operation with `responses: {}` gets its response raw.
+fn as_meant(root: &mut Value, sink: &mut Sink, lenient: bool, origins: &mut Origins) {
+    let Some(Value::Object(paths)) = root.get_mut("paths") else {
+        return;
+    };
+    let with_query: Vec<String> = paths.keys().filter(|k| k.contains('?')).cloned().collect();
+    for key in with_query {
+        let Some((base, query)) = key.split_once('?') else {
+            continue;
+        };
+        let mut fixed = Vec::new();
+        let mut slots = Vec::new();
+        for pair in query.split('&') {
+            match pair.split_once('=') {
+                Some((name, value)) if value.starts_with('{') && value.ends_with('}') && value.len() > 2 => {
+                    slots.push((name.to_owned(), value[1..value.len() - 1].to_owned()));
+                }
+                _ => fixed.push(pair),
+            }
+        }
+        let new_key = if fixed.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", fixed.join("&"))
+        };
+        if slots.is_empty() || paths.contains_key(&new_key) {
+            continue;
+        }
+        let Some(mut item) = paths.remove(&key) else { continue };
+        if let Value::Object(item) = &mut item {
+            slots_as_query(item, &slots);
+        }
+        origins.add(push_pointer("/paths", &new_key), push_pointer("/paths", &key));
+        paths.insert(new_key, item);
+    }
+    if !lenient {
+        return;
+    }
+    for (key, item) in paths.iter_mut() {
+        let Value::Object(item) = item else { continue };
+        let at = push_pointer("/paths", key);
+        required_path_parameters(item.get_mut("parameters"), &push_pointer(&at, "parameters"), sink);
+        for (method, op) in item.iter_mut() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let Value::Object(op) = op else { continue };
+            let op_at = push_pointer(&at, method);
+            required_path_parameters(op.get_mut("parameters"), &push_pointer(&op_at, "parameters"), sink);
+            if op
+                .get("responses")
+                .and_then(Value::as_object)
+                .is_some_and(Map::is_empty)
+            {
+                sink.warning(
+                    &push_pointer(&op_at, "responses"),
+                    "the operation documents no response; its response is given raw, whatever the status (--lenient)",
+                );
+                let bytes = |what: &str| {
+                    serde_json::json!({"description": format!("{what}, as the server sends it (the spec documents none)."),
+                                       "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}})
+                };
+                let mut raw = Map::new();
+                raw.insert("2XX".to_owned(), bytes("The response"));
+                raw.insert("default".to_owned(), bytes("An error"));
+                op.insert("responses".to_owned(), Value::Object(raw));
+            }
+        }
+    }
+    if let Some(Value::Object(params)) = root.pointer_mut("/components/parameters") {
+        for (name, p) in params.iter_mut() {
+            let at = push_pointer("/components/parameters", name);
+            required_path_parameter(p, &at, sink);
+        }
+    }
+}
+
+/// The path item's and its operations' parameters named by a query slot
+/// become query parameters of the slot's name; a slot nothing declares
+/// becomes an optional text parameter of the path item.
+fn slots_as_query(item: &mut Map<String, Value>, slots: &[(String, String)]) {
+    let mut declared = vec![false; slots.len()];
+    let mut lists: Vec<&mut Value> = Vec::new();
+    for (k, v) in item.iter_mut() {
+        if k == "parameters" {
+            lists.push(v);
+        } else if METHODS.contains(&k.as_str()) {
+            if let Some(list) = v.get_mut("parameters") {
+                lists.push(list);
+            }
+        }
+    }
+    for list in lists {
+        let Value::Array(list) = list else { continue };
+        for p in list.iter_mut() {
+            let Value::Object(p) = p else { continue };
+            let Some(name) = p.get("name").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            if let Some(i) = slots.iter().position(|(_, slot)| *slot == name) {
+                declared[i] = true;
+                p.insert("in".to_owned(), Value::String("query".to_owned()));
+                p.insert("name".to_owned(), Value::String(slots[i].0.clone()));
+            }
+        }
+    }
+    let missing: Vec<Value> = slots
+        .iter()
+        .zip(&declared)
+        .filter(|(_, d)| !**d)
+        .map(|((name, _), _)| serde_json::json!({"name": name, "in": "query", "schema": {"type": "string"}}))
+        .collect();
+    if !missing.is_empty() {
+        let list = item.entry("parameters").or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = list {
+            list.extend(missing);
+        }
+    }
+}
+
+fn required_path_parameters(list: Option<&mut Value>, at: &str, sink: &mut Sink) {
+    let Some(Value::Array(list)) = list else { return };
+    for (i, p) in list.iter_mut().enumerate() {
+        required_path_parameter(p, &push_pointer(at, &i.to_string()), sink);
+    }
+}
+
+fn required_path_parameter(p: &mut Value, at: &str, sink: &mut Sink) {
+    let Value::Object(p) = p else { return };
+    if p.get("in").and_then(Value::as_str) != Some("path") || p.get("required") == Some(&Value::Bool(true)) {
+        return;
+    }
+    let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    sink.warning(
+        at,
+        format!("path parameter `{name}` has no `required: true`; read as required, as OpenAPI means (--lenient)"),
+    );
+    p.insert("required".to_owned(), Value::Bool(true));
 }
 
 /// The JSON Schema dialect a schema was written in.
