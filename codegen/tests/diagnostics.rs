@@ -774,3 +774,62 @@ paths:
         "{d:#?}"
     );
 }
+
+/// YAML anchors, aliases and merge keys are read, by both YAML readers
+/// (the second is taken for values serde refuses, such as an integer beyond
+/// 64 bits); aliases that expand without bound are refused where they start.
+#[test]
+fn anchors_aliases_and_merge_keys() {
+    let spec = r##"openapi: 3.0.3
+info: {title: A, version: "1"}
+x-defs:
+  ok: &ok
+    description: ok
+    content:
+      application/json:
+        schema: {type: object, properties: {a: {type: string}}}
+paths:
+  /a:
+    get:
+      operationId: getA
+      responses:
+        "200": *ok
+  /b:
+    get:
+      operationId: getB
+      responses:
+        "200":
+          <<: *ok
+          description: merged
+"##;
+    let big = spec.replace("x-defs:\n", "x-big: -9223372036854776000\nx-defs:\n");
+    for text in [spec.to_owned(), big] {
+        let (out, w) = generate_with(&text, |_| {});
+        assert!(w.is_empty(), "{w:#?}");
+        let ops = file(&out, "src/operations.rs");
+        assert!(
+            ops.contains("crate::Response<crate::models::GetAResponse, ()>"),
+            "the alias"
+        );
+        assert!(
+            ops.contains("crate::Response<crate::models::GetBResponse, ()>"),
+            "the merge key"
+        );
+    }
+    let mut laughs = String::from(
+        "openapi: 3.0.3\ninfo: {title: A, version: \"1\"}\nx-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    let mut previous = 'a';
+    for name in "bcdefghi".chars() {
+        let items = vec![format!("*{previous}"); 9].join(", ");
+        laughs.push_str(&format!("x-{name}: &{name} [{items}]\n"));
+        previous = name;
+    }
+    laughs.push_str("paths: {}\n");
+    let d = diagnose(&laughs);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert!(
+        d[0].starts_with("broken.yaml:8:") && d[0].contains("aliases expand to more than 200000 nodes"),
+        "{d:#?}"
+    );
+}

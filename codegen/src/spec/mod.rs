@@ -55,6 +55,10 @@ pub(crate) fn read(
 /// (the deepest published spec we know nests about 40 levels).
 pub(crate) const MAX_DEPTH: usize = 128;
 
+/// How many nodes YAML aliases may copy in all: real specs that share
+/// pieces by anchors copy a few thousand.
+pub(crate) const MAX_ALIAS_NODES: usize = 200_000;
+
 /// The text as a JSON value: JSON read as JSON, YAML as YAML; nesting
 /// deeper than [`MAX_DEPTH`] is refused where it happens.
 fn parse(text: &str) -> Result<serde_json::Value, SyntaxError> {
@@ -76,7 +80,7 @@ fn parse(text: &str) -> Result<serde_json::Value, SyntaxError> {
         let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
         SyntaxError { line, column, message }
     };
-    match serde_yaml::from_str(text) {
+    let read = match serde_yaml::from_str(text) {
         Ok(value) => Ok(value),
         Err(e) if e.to_string().starts_with("recursion limit exceeded") => Err(yaml_error(e, too_deep())),
         Err(e) => match yaml_through_events(text) {
@@ -87,6 +91,40 @@ fn parse(text: &str) -> Result<serde_json::Value, SyntaxError> {
                 Err(yaml_error(e, message))
             }
         },
+    };
+    read.map(|mut value| {
+        merge_keys(&mut value);
+        value
+    })
+}
+
+/// YAML's merge keys (`<<: *base`, or a list of them), which YAML 1.1
+/// defines and specs that share pieces by anchors use: the mapping gets
+/// each member of the merged ones it does not have itself.
+fn merge_keys(root: &mut serde_json::Value) {
+    use serde_json::Value as J;
+    let mut stack = vec![root];
+    while let Some(v) = stack.pop() {
+        match v {
+            J::Object(map) => {
+                if let Some(merged) = map.remove("<<") {
+                    let sources = match merged {
+                        J::Array(list) => list,
+                        other => vec![other],
+                    };
+                    for source in sources {
+                        if let J::Object(source) = source {
+                            for (k, v) in source {
+                                map.entry(k).or_insert(v);
+                            }
+                        }
+                    }
+                }
+                stack.extend(map.values_mut());
+            }
+            J::Array(items) => stack.extend(items.iter_mut()),
+            _ => {}
+        }
     }
 }
 
@@ -99,10 +137,12 @@ fn too_deep() -> String {
 /// JSON has: an integer beyond 64 bits (`-9223372036854776000`, which JSON
 /// tools write for the smallest 64-bit integer) becomes a float, as JSON
 /// readers take it. Built from the parser's events on a stack of its own,
-/// refusing (`Err(Some(..))`, located) nesting deeper than [`MAX_DEPTH`];
-/// `Err(None)` when this reader fails too. Aliases read as null; tags are
-/// not applied (a plain scalar is resolved by the core schema, a quoted one
-/// is a string).
+/// refusing (`Err(Some(..))`, located) nesting deeper than [`MAX_DEPTH`]
+/// and aliases that expand to more than [`MAX_ALIAS_NODES`] nodes in all (a
+/// "billion laughs" document, which serde's reader refuses without saying
+/// where); `Err(None)` when this reader fails too. An alias is a copy of
+/// what its anchor names; tags are not applied (a plain scalar is resolved
+/// by the core schema, a quoted one is a string).
 fn yaml_through_events(text: &str) -> Result<serde_json::Value, Option<SyntaxError>> {
     use serde_json::Value as J;
     use yaml_rust2::Yaml;
@@ -110,24 +150,53 @@ fn yaml_through_events(text: &str) -> Result<serde_json::Value, Option<SyntaxErr
     use yaml_rust2::scanner::{Marker, TScalarStyle};
 
     enum Open {
-        Seq(Vec<J>),
-        /// A mapping, and the key whose value comes next.
-        Map(serde_json::Map<String, J>, Option<String>),
+        /// The items, and the anchor the sequence carries (0: none).
+        Seq(Vec<J>, usize),
+        /// A mapping, the key whose value comes next, and its anchor.
+        Map(serde_json::Map<String, J>, Option<String>, usize),
     }
     #[derive(Default)]
     struct Builder {
         open: Vec<Open>,
         done: Option<J>,
         too_deep: Option<Marker>,
+        /// What each anchor names, by the parser's anchor id.
+        anchors: std::collections::HashMap<usize, J>,
+        /// Nodes copied for aliases so far.
+        copied: usize,
+        too_many: Option<Marker>,
+    }
+    /// How many nodes a value holds (counted up to `limit`).
+    fn nodes(v: &J, limit: usize) -> usize {
+        let mut count = 0;
+        let mut stack = vec![v];
+        while let Some(v) = stack.pop() {
+            count += 1;
+            if count > limit {
+                break;
+            }
+            match v {
+                J::Array(items) => stack.extend(items),
+                J::Object(map) => stack.extend(map.values()),
+                _ => {}
+            }
+        }
+        count
     }
     impl Builder {
+        fn anchor(&mut self, id: usize, value: &J) {
+            if id != 0 {
+                self.anchors.insert(id, value.clone());
+            }
+        }
+
         fn put(&mut self, value: J, raw_key: Option<String>) {
             match self.open.last_mut() {
                 None => {
                     self.done.get_or_insert(value);
                 }
-                Some(Open::Seq(items)) => items.push(value),
-                Some(Open::Map(map, key)) => match key.take() {
+                Some(Open::Seq(items, _)) => items.push(value),
+                Some(Open::Map(map, key, _)) => match key.take() {
                     Some(k) => {
                         map.insert(k, value);
                     }
@@ -139,24 +208,25 @@ fn yaml_through_events(text: &str) -> Result<serde_json::Value, Option<SyntaxErr
     }
     impl MarkedEventReceiver for Builder {
         fn on_event(&mut self, ev: Event, mark: Marker) {
-            if self.too_deep.is_some() || (self.done.is_some() && self.open.is_empty()) {
+            if self.too_deep.is_some() || self.too_many.is_some() || (self.done.is_some() && self.open.is_empty()) {
                 return;
             }
             match ev {
                 Event::SequenceStart(..) | Event::MappingStart(..) if self.open.len() >= MAX_DEPTH => {
                     self.too_deep = Some(mark);
                 }
-                Event::SequenceStart(..) => self.open.push(Open::Seq(Vec::new())),
-                Event::MappingStart(..) => self.open.push(Open::Map(serde_json::Map::new(), None)),
+                Event::SequenceStart(anchor, _) => self.open.push(Open::Seq(Vec::new(), anchor)),
+                Event::MappingStart(anchor, _) => self.open.push(Open::Map(serde_json::Map::new(), None, anchor)),
                 Event::SequenceEnd | Event::MappingEnd => {
-                    let value = match self.open.pop() {
-                        Some(Open::Seq(items)) => J::Array(items),
-                        Some(Open::Map(map, _)) => J::Object(map),
+                    let (value, anchor) = match self.open.pop() {
+                        Some(Open::Seq(items, anchor)) => (J::Array(items), anchor),
+                        Some(Open::Map(map, _, anchor)) => (J::Object(map), anchor),
                         None => return,
                     };
+                    self.anchor(anchor, &value);
                     self.put(value, None);
                 }
-                Event::Scalar(text, style, ..) => {
+                Event::Scalar(text, style, anchor, _) => {
                     let value = if style != TScalarStyle::Plain {
                         J::String(text.clone())
                     } else {
@@ -172,9 +242,19 @@ fn yaml_through_events(text: &str) -> Result<serde_json::Value, Option<SyntaxErr
                             _ => J::Null,
                         }
                     };
+                    self.anchor(anchor, &value);
                     self.put(value, Some(text));
                 }
-                Event::Alias(_) => self.put(J::Null, None),
+                Event::Alias(id) => {
+                    let value = self.anchors.get(&id).cloned().unwrap_or(J::Null);
+                    self.copied += nodes(&value, MAX_ALIAS_NODES);
+                    if self.copied > MAX_ALIAS_NODES {
+                        self.too_many = Some(mark);
+                        return;
+                    }
+                    let key = value.as_str().map(str::to_owned);
+                    self.put(value, key);
+                }
                 _ => {}
             }
         }
@@ -191,6 +271,15 @@ fn yaml_through_events(text: &str) -> Result<serde_json::Value, Option<SyntaxErr
     let loaded = parser.load(&mut builder, false);
     if let Some(mark) = builder.too_deep {
         return Err(deep(mark));
+    }
+    if let Some(mark) = builder.too_many {
+        return Err(Some(SyntaxError {
+            line: mark.line(),
+            column: mark.col() + 1,
+            message: format!(
+                "the YAML aliases expand to more than {MAX_ALIAS_NODES} nodes from here on (a \"billion laughs\" document?); nothing is read"
+            ),
+        }));
     }
     match loaded {
         // The scanner's own bound on flow nesting (`[[[…`), met while it
