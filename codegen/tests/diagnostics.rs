@@ -833,3 +833,37 @@ paths:
         "{d:#?}"
     );
 }
+
+/// `Accept` lists every media type the client reads of the documented
+/// responses, errors included, JSON types by their own names; a type it
+/// cannot read (XML beside JSON) is left out.
+#[test]
+fn accept_lists_what_every_documented_response_can_be() {
+    let spec = r##"openapi: 3.0.3
+info: {title: A, version: "1"}
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses:
+        "200":
+          description: ok
+          content:
+            application/vnd.things+json: {schema: {type: array, items: {type: string}}}
+        "404":
+          description: missing
+          content:
+            application/problem+json: {schema: {type: object, properties: {title: {type: string}}}}
+            application/xml: {schema: {type: object}}
+        default:
+          description: other
+          content:
+            text/plain: {schema: {type: string}}
+"##;
+    let (out, _) = generate_with(spec, |_| {});
+    let ops = file(&out, "src/operations.rs");
+    assert!(
+        ops.contains("Some(\"application/vnd.things+json, application/problem+json, text/plain\")"),
+        "{ops}"
+    );
+}

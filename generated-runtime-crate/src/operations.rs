@@ -696,7 +696,7 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
             ::reqwest::Method::GET,
             path,
             &[&["entraId"], &["bearerAuth"]],
-            Some("application/pdf, application/octet-stream"),
+            Some("application/pdf, application/octet-stream, application/json"),
         );
         Ok(req)
     }

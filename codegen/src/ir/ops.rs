@@ -566,17 +566,22 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                         Mode::Response,
                         &push_pointer(&push_pointer(&pointer, "content"), media),
                     );
-                    if ok {
+                    // `Accept` lists what the client reads of every
+                    // documented response, errors included (a server that
+                    // negotiates then sends the documented error, not a
+                    // 406), each media type by its own name.
+                    let readable = |m: &str| {
+                        let m = m.to_ascii_lowercase();
                         match &kind {
-                            BodyKind::Json(_) | BodyKind::Form(_) => push_unique(&mut accept, "application/json"),
-                            BodyKind::Binary => {
-                                for media in r.content.keys() {
-                                    push_unique(&mut accept, media);
-                                }
-                            }
-                            BodyKind::Text => push_unique(&mut accept, media),
-                            BodyKind::Empty => {}
+                            BodyKind::Json(_) => is_json(&m),
+                            BodyKind::Form(_) => m == "application/x-www-form-urlencoded",
+                            BodyKind::Text => m.starts_with("text/"),
+                            BodyKind::Binary => true,
+                            BodyKind::Empty => false,
                         }
+                    };
+                    for listed in r.content.keys().filter(|m| readable(m)) {
+                        push_unique(&mut accept, listed);
                     }
                     kind
                 }
