@@ -83,7 +83,7 @@ fn param_type(ctx: Ctx<'_>, p: &Param) -> String {
         ParamType::Scalar(t) => ctx.type_text(t),
         ParamType::List { item, .. } => format!("Vec<{}>", ctx.type_text(item)),
         ParamType::ETag => ctx.item("ETag"),
-        ParamType::Object { ty, .. } => ctx.type_text(ty),
+        ParamType::Object { ty, .. } | ParamType::Json(ty) => ctx.type_text(ty),
     }
 }
 
@@ -200,7 +200,7 @@ fn example(ctx: Ctx<'_>, op: &Operation) -> Vec<String> {
             ParamType::Scalar(t) => ctx.type_string(t),
             ParamType::List { item, .. } => format!("Vec<{}>", ctx.type_string(item)),
             ParamType::ETag => format!("{krate}::ETag"),
-            ParamType::Object { ty, .. } => ctx.type_string(ty),
+            ParamType::Object { ty, .. } | ParamType::Json(ty) => ctx.type_string(ty),
         };
         params.push(format!("{}: {ty}", p.ident));
         call_args.push(p.ident.clone());
@@ -382,7 +382,9 @@ fn setter(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
             "impl Into<String>".to_owned(),
             call("Some", vec![w("value").method("into", vec![])]),
         ),
-        ParamType::Scalar(t) | ParamType::Object { ty: t, .. } => (ctx.type_text(t), call("Some", vec![w("value")])),
+        ParamType::Scalar(t) | ParamType::Object { ty: t, .. } | ParamType::Json(t) => {
+            (ctx.type_text(t), call("Some", vec![w("value")]))
+        }
         ParamType::ETag => (
             format!("impl Into<{}>", ctx.item("ETag")),
             call("Some", vec![w("value").method("into", vec![])]),
@@ -483,6 +485,7 @@ fn request_fn(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
                         ParamType::List { item, .. } => joined(ctx, this, item),
                         // Lowering keeps objects to the query.
                         ParamType::ETag | ParamType::Object { .. } => call("ToString::to_string", vec![this.borrow()]),
+                        ParamType::Json(_) => json_text(this.borrow()),
                     };
                     let step = call(
                         ctx.rt("push_path_segment"),
@@ -562,6 +565,12 @@ fn joined(ctx: Ctx<'_>, list: Expr, item: &TypeRef) -> Expr {
         .method("join", vec![w(lit(","))])
 }
 
+/// A value's JSON text (a parameter with `content: application/json`);
+/// models always serialize, so the empty text never goes out.
+fn json_text(v: Expr) -> Expr {
+    call("::serde_json::to_string", vec![v]).method("unwrap_or_default", vec![])
+}
+
 /// A Rust character literal.
 fn char_lit(c: char) -> String {
     proc_macro2::Literal::character(c).to_string()
@@ -596,6 +605,7 @@ fn param_step(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
                     .method("join", vec![w(lit(","))])
             }
             ParamType::ETag | ParamType::Object { .. } => call("ToString::to_string", vec![v]),
+            ParamType::Json(_) => json_text(v),
         }
     };
     let step = match (p.location, &p.ty) {

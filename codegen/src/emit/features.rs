@@ -214,7 +214,7 @@ fn op_types(op: &Operation) -> Vec<&TypeRef> {
     let mut out = Vec::new();
     for p in &op.params {
         match &p.ty {
-            ParamType::Scalar(t) | ParamType::Object { ty: t, .. } => out.push(t),
+            ParamType::Scalar(t) | ParamType::Object { ty: t, .. } | ParamType::Json(t) => out.push(t),
             ParamType::List { item, .. } => out.push(item),
             ParamType::ETag => {}
         }

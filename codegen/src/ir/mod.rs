@@ -393,6 +393,9 @@ pub(crate) enum ParamType {
     /// `a=1&b=2`; not: `name=a,1,b,2`) or `style: deepObject`
     /// (`name[a]=1&name[b]=2`).
     Object { ty: TypeRef, style: ObjectStyle },
+    /// A value written as JSON text (`content: {application/json: …}`
+    /// instead of `schema`), in any location.
+    Json(TypeRef),
 }
 
 /// How an object parameter is written into the query.

@@ -255,14 +255,34 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 Parameter::Header { .. } => ParamLocation::Header,
                 Parameter::Cookie { .. } => continue,
             };
-            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-                continue;
-            };
             let hint = format!(
                 "{}{}",
                 self.type_name,
                 self.schemas.cased.type_name(&data.name, "Param")
             );
+            let schema = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => schema,
+                // Validation allows only JSON here.
+                ParameterSchemaOrContent::Content(content) => {
+                    let Some((media, mt)) = content.iter().find(|(m, _)| is_json(&m.to_ascii_lowercase())) else {
+                        continue;
+                    };
+                    let at = push_pointer(&push_pointer(&push_pointer(&pointer, "content"), media), "schema");
+                    let ty = match &mt.schema {
+                        Some(s) => self.schemas.use_schema(s, &hint, Mode::Request, &at),
+                        None => TypeRef::Any,
+                    };
+                    out.push(Param {
+                        name: data.name.clone(),
+                        ident: ns.claim(&self.schemas.cased.field_name(&data.name, "param")),
+                        location,
+                        required: data.required || location == ParamLocation::Path,
+                        ty: ParamType::Json(ty.non_null()),
+                        doc: data.description.clone().filter(|d| !d.trim().is_empty()),
+                    });
+                    continue;
+                }
+            };
             let is_etag = location == ParamLocation::Header
                 && (data.name.eq_ignore_ascii_case("if-match") || data.name.eq_ignore_ascii_case("if-none-match"));
             let ty = if is_etag {

@@ -505,10 +505,26 @@ impl<'a> Validator<'a> {
         }
         match (m.get("schema"), m.get("content")) {
             (Some(schema), None) => self.schema(schema, &push_pointer(pointer, "schema")),
-            (None, Some(_)) => self.unsupported(
-                &push_pointer(pointer, "content"),
-                &format!("a `content` parameter (`{name}`)"),
-            ),
+            (None, Some(content)) => {
+                let cp = push_pointer(pointer, "content");
+                // One media type; JSON is written as its text.
+                let json = content.as_object().and_then(|c| {
+                    let (media, mt) = c.iter().next().filter(|_| c.len() == 1)?;
+                    let essence = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                    (essence == "application/json" || essence.ends_with("+json")).then_some((media, mt))
+                });
+                match json {
+                    Some((media, mt)) => {
+                        if let Some(schema) = mt.get("schema") {
+                            self.schema(schema, &push_pointer(&push_pointer(&cp, media), "schema"));
+                        }
+                    }
+                    None => self.unsupported(
+                        &cp,
+                        &format!("a `content` parameter (`{name}`) of another media type than one JSON one"),
+                    ),
+                }
+            }
             (Some(_), Some(_)) => self.error(pointer, "a parameter has either `schema` or `content`, not both"),
             (None, None) => self.error(pointer, format!("parameter `{name}` has no `schema`")),
         }
