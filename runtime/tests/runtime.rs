@@ -71,6 +71,50 @@ fn object_parameters_in_every_style() {
     assert_eq!(q.as_str(), "filter=n,3,status,open%20now,tags,a%2Cb");
 }
 
+/// Stripe's `created`: a range or a timestamp, one parameter. Each variant
+/// is written as what it holds, and a URL parser reads back what was meant.
+#[test]
+fn a_union_of_an_object_and_a_scalar_in_deep_object_style() {
+    #[derive(serde::Serialize)]
+    struct Range {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        gt: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        lte: Option<i64>,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(untagged)]
+    enum Created {
+        Range(Range),
+        At(i64),
+    }
+    let read_back = |q: &Query| -> Vec<(String, String)> {
+        let url = reqwest::Url::parse(&format!("http://x/?{}", q.as_str())).expect("a URL");
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    };
+    let mut q = Query::default();
+    q.push_object(
+        "created",
+        &Created::Range(Range {
+            gt: Some(1_700_000_000),
+            lte: Some(1_800_000_000),
+        }),
+        ObjectStyle::DeepObject,
+    );
+    assert_eq!(
+        read_back(&q),
+        [
+            ("created[gt]".to_owned(), "1700000000".to_owned()),
+            ("created[lte]".to_owned(), "1800000000".to_owned())
+        ]
+    );
+    let mut q = Query::default();
+    q.push_object("created", &Created::At(1_700_000_000), ObjectStyle::DeepObject);
+    assert_eq!(read_back(&q), [("created".to_owned(), "1700000000".to_owned())]);
+}
+
 #[test]
 fn nullable_is_tri_state() {
     #[derive(serde::Serialize, serde::Deserialize, Default, PartialEq, Debug)]

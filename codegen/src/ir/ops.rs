@@ -671,8 +671,22 @@ fn scalar(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
 }
 
 /// An object whose members are each a scalar or a list of scalars: what
-/// `form` and `deepObject` can write.
+/// `form` and `deepObject` can write. A union of such objects and scalars
+/// too (Stripe's `created`: a range `{gt, lte, …}` or a timestamp), written
+/// as whichever it holds: `created[gt]=1` or `created=1`.
 fn flat_object(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
+    if let TypeRef::Named(n) = t {
+        if let Some(super::TypeKind::Untagged(variants)) = schemas.get(n).map(|d| &d.kind) {
+            return variants.iter().any(|v| !scalar(&v.ty, schemas))
+                && variants
+                    .iter()
+                    .all(|v| scalar(&v.ty, schemas) || flat_struct(&v.ty, schemas));
+        }
+    }
+    flat_struct(t, schemas)
+}
+
+fn flat_struct(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
     let member = |t: &TypeRef| {
         let t = match t {
             TypeRef::Option(inner) => inner,
@@ -693,7 +707,7 @@ fn flat_object(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
         super::TypeKind::Struct(s) => {
             s.fields.iter().all(|f| member(&f.ty)) && s.additional.as_ref().is_none_or(|(_, t)| member(t))
         }
-        super::TypeKind::Alias(inner) => flat_object(inner, schemas),
+        super::TypeKind::Alias(inner) => flat_struct(inner, schemas),
         _ => false,
     }
 }

@@ -92,9 +92,6 @@ impl Query {
     /// Members that are null or absent are left out; a list member is
     /// comma-joined; members go in the order of their names.
     pub fn push_object<T: serde::Serialize>(&mut self, name: &str, value: &T, style: ObjectStyle) {
-        let Ok(serde_json::Value::Object(members)) = serde_json::to_value(value) else {
-            return;
-        };
         fn text(v: &serde_json::Value) -> Option<String> {
             match v {
                 serde_json::Value::Null => None,
@@ -103,6 +100,17 @@ impl Query {
                 other => Some(other.to_string()),
             }
         }
+        let members = match serde_json::to_value(value) {
+            Ok(serde_json::Value::Object(members)) => members,
+            // A union's scalar member (`created=1` beside `created[gt]=1`).
+            Ok(other) => {
+                if let Some(t) = text(&other) {
+                    self.push(name, &t);
+                }
+                return;
+            }
+            Err(_) => return,
+        };
         // By name: the same order whether or not serde_json keeps the
         // declaration order (its `preserve_order` feature, which another
         // crate of the build may turn on).
