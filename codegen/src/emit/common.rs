@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use super::features::Gates;
-use super::text::{Expr, call};
+use super::text::{Expr, call, w};
 use crate::ir::{Ir, Prim, TypeDef, TypeKind, TypeRef};
 
 /// What every writer of the emitter reads: the IR, the feature gates, how
@@ -120,6 +120,14 @@ impl<'a> Ctx<'a> {
                 Some(TypeKind::Alias(inner)) => self.text_of(inner, v),
                 _ => call(format!("{}::to_string", self.std("ToString")), vec![v]),
             },
+            // A nullable member of a union: its text, or nothing for null.
+            TypeRef::Option(inner) => v
+                .method("as_ref", vec![])
+                .method(
+                    "map",
+                    vec![Expr::Closure("x".into(), Box::new(self.text_of(inner, w("x"))))],
+                )
+                .method("unwrap_or_default", vec![]),
             _ => call(format!("{}::to_string", self.std("ToString")), vec![v]),
         }
     }

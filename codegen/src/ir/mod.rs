@@ -527,6 +527,9 @@ pub(crate) fn is_text<'t>(t: &TypeRef, get: &dyn Fn(&str) -> Option<&'t TypeDef>
         }
         match t {
             TypeRef::Prim(_) => true,
+            // A nullable member of a union (Microsoft's OData converter
+            // writes `INF`/`-INF`/`NaN` as a nullable enum beside a number).
+            TypeRef::Option(inner) => within(inner, get, depth - 1),
             TypeRef::Named(n) => get(n).is_none_or(|d| match &d.kind {
                 TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => true,
                 TypeKind::Alias(inner) => within(inner, get, depth - 1),
