@@ -479,6 +479,15 @@ fn request_fn(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
                 }
                 PathPiece::Param { index, quoted } => {
                     let p = &op.params[*index];
+                    match p.path_style {
+                        crate::ir::PathStyle::Simple => {}
+                        crate::ir::PathStyle::Label => c.stmt(&w("path").method("push", vec![w(char_lit('.'))])),
+                        crate::ir::PathStyle::Matrix => {
+                            // The name as a literal segment: encoded the same way.
+                            let prefix = format!(";{}=", percent_path(&p.name));
+                            c.stmt(&w("path").method("push_str", vec![w(lit(&prefix))]));
+                        }
+                    }
                     let this = w("self").field(&p.ident);
                     let text = match &p.ty {
                         ParamType::Scalar(t) => ctx.text_of(t, this.borrow()),
@@ -569,6 +578,20 @@ fn joined(ctx: Ctx<'_>, list: Expr, item: &TypeRef) -> Expr {
 /// models always serialize, so the empty text never goes out.
 fn json_text(v: Expr) -> Expr {
     call("::serde_json::to_string", vec![v]).method("unwrap_or_default", vec![])
+}
+
+/// A parameter name as it may stand in a path: characters other than
+/// unreserved ones and sub-delimiters percent-encoded.
+fn percent_path(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A Rust character literal.

@@ -357,6 +357,15 @@ pub(crate) enum PathPiece {
     },
 }
 
+/// A path parameter's style: `simple` (the value), `label` (`.value`) or
+/// `matrix` (`;name=value`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PathStyle {
+    Simple,
+    Label,
+    Matrix,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ParamLocation {
     Path,
@@ -369,6 +378,8 @@ pub(crate) struct Param {
     pub(crate) name: String,
     pub(crate) ident: String,
     pub(crate) location: ParamLocation,
+    /// How a path parameter is written into its segment.
+    pub(crate) path_style: PathStyle,
     pub(crate) required: bool,
     pub(crate) ty: ParamType,
     pub(crate) doc: Option<String>,

@@ -255,6 +255,17 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 Parameter::Header { .. } => ParamLocation::Header,
                 Parameter::Cookie { .. } => continue,
             };
+            let path_style = match p {
+                Parameter::Path {
+                    style: openapiv3::PathStyle::Label,
+                    ..
+                } => super::PathStyle::Label,
+                Parameter::Path {
+                    style: openapiv3::PathStyle::Matrix,
+                    ..
+                } => super::PathStyle::Matrix,
+                _ => super::PathStyle::Simple,
+            };
             let hint = format!(
                 "{}{}",
                 self.type_name,
@@ -276,6 +287,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                         name: data.name.clone(),
                         ident: ns.claim(&self.schemas.cased.field_name(&data.name, "param")),
                         location,
+                        path_style,
                         required: data.required || location == ParamLocation::Path,
                         ty: ParamType::Json(ty.non_null()),
                         doc: data.description.clone().filter(|d| !d.trim().is_empty()),
@@ -315,12 +327,16 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                         _ => ',',
                     };
                 }
+                if path_style != super::PathStyle::Simple && matches!(ty, ParamType::List { explode: true, .. }) {
+                    self.unsupported(&pointer, "an exploded list in a `label` or `matrix` path parameter");
+                }
                 ty
             };
             out.push(Param {
                 name: data.name.clone(),
                 ident: ns.claim(&self.schemas.cased.field_name(&data.name, "param")),
                 location,
+                path_style,
                 required: data.required || location == ParamLocation::Path,
                 ty,
                 doc: data.description.clone().filter(|d| !d.trim().is_empty()),

@@ -489,10 +489,11 @@ impl<'a> Validator<'a> {
                     &style_pointer,
                     format!("style `deepObject` is for query parameters, not a {l} parameter"),
                 ),
-                (Some("label" | "matrix"), _) => {
-                    let s = style.as_str().unwrap_or_default();
-                    self.unsupported(&style_pointer, &format!("the parameter style `{s}`"))
-                }
+                (Some("label" | "matrix"), "path") => {}
+                (Some(s @ ("label" | "matrix")), l) => self.error(
+                    &style_pointer,
+                    format!("style `{s}` is for path parameters, not a {l} parameter"),
+                ),
                 (Some(s), l) => self.error(
                     &style_pointer,
                     format!("style `{s}` is not allowed for a {l} parameter"),
