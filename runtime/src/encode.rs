@@ -90,39 +90,24 @@ impl Query {
     /// Members that are null or absent are left out; a list member is
     /// comma-joined; members go in the order of their names.
     pub fn push_object<T: serde::Serialize>(&mut self, name: &str, value: &T, style: ObjectStyle) {
-        fn text(v: &serde_json::Value) -> Option<String> {
-            match v {
-                serde_json::Value::Null => None,
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Array(items) => Some(items.iter().filter_map(text).collect::<Vec<_>>().join(",")),
-                other => Some(other.to_string()),
-            }
-        }
-        let members = match serde_json::to_value(value) {
-            Ok(serde_json::Value::Object(members)) => members,
+        let members = match member_texts(value) {
+            Ok(members) => members,
             // A union's scalar member (`created=1` beside `created[gt]=1`).
-            Ok(other) => {
-                if let Some(t) = text(&other) {
-                    self.push(name, &t);
-                }
+            Err(Some(t)) => {
+                self.push(name, &t);
                 return;
             }
-            Err(_) => return,
+            Err(None) => return,
         };
-        // By name: the same order whether or not serde_json keeps the
-        // declaration order (its `preserve_order` feature, which another
-        // crate of the build may turn on).
-        let mut members: Vec<(&String, String)> = members.iter().filter_map(|(k, v)| text(v).map(|t| (k, t))).collect();
-        members.sort_by(|a, b| a.0.cmp(b.0));
         let members = members.into_iter();
         match style {
             ObjectStyle::FormExploded => {
                 for (k, t) in members {
-                    self.push(k, &t);
+                    self.push(&k, &t);
                 }
             }
             ObjectStyle::Form => {
-                let parts: Vec<String> = members.flat_map(|(k, t)| [k.clone(), t]).collect();
+                let parts: Vec<String> = members.flat_map(|(k, t)| [k, t]).collect();
                 self.push_list(name, parts, false);
             }
             ObjectStyle::DeepObject => {
@@ -135,6 +120,53 @@ impl Query {
 
     pub fn as_str(&self) -> &str {
         &self.buf
+    }
+}
+
+/// An object's members that are not null, each as text (a list
+/// comma-joined), in the order of their names: the same order whether or
+/// not serde_json keeps the declaration's (its `preserve_order` feature,
+/// which another crate of the build may turn on). `Err` holds the text of
+/// a value that is no object (a union's scalar member), if it has one.
+fn member_texts<T: serde::Serialize>(value: &T) -> Result<Vec<(String, String)>, Option<String>> {
+    fn text(v: &serde_json::Value) -> Option<String> {
+        match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Array(items) => Some(items.iter().filter_map(text).collect::<Vec<_>>().join(",")),
+            other => Some(other.to_string()),
+        }
+    }
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(members)) => {
+            let mut members: Vec<(String, String)> = members
+                .iter()
+                .filter_map(|(k, v)| text(v).map(|t| (k.clone(), t)))
+                .collect();
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(members)
+        }
+        Ok(other) => Err(text(&other)),
+        Err(_) => Err(None),
+    }
+}
+
+/// An object in a header or a path segment, `style: simple`: `k,v,k,v`, or
+/// exploded `k=v,k=v` (Mastodon declares its `Idempotency-Key` header as an
+/// object); a scalar (a union's other member) as its own text.
+pub fn object_text<T: serde::Serialize>(value: &T, explode: bool) -> String {
+    match member_texts(value) {
+        Ok(members) if explode => members
+            .iter()
+            .map(|(k, t)| format!("{k}={t}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        Ok(members) => members
+            .into_iter()
+            .flat_map(|(k, t)| [k, t])
+            .collect::<Vec<_>>()
+            .join(","),
+        Err(text) => text.unwrap_or_default(),
     }
 }
 

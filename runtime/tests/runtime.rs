@@ -71,6 +71,25 @@ fn object_parameters_in_every_style() {
     assert_eq!(q.as_str(), "filter=n,3,status,open%20now,tags,a%2Cb");
 }
 
+/// An object in a header or a path segment (`style: simple`).
+#[test]
+fn objects_in_simple_style() {
+    #[derive(serde::Serialize)]
+    struct Key {
+        key: &'static str,
+        at: u32,
+        none: Option<u8>,
+    }
+    let k = Key {
+        key: "a b",
+        at: 7,
+        none: None,
+    };
+    assert_eq!(openapi_client_runtime::object_text(&k, false), "at,7,key,a b");
+    assert_eq!(openapi_client_runtime::object_text(&k, true), "at=7,key=a b");
+    assert_eq!(openapi_client_runtime::object_text(&5, true), "5");
+}
+
 /// Stripe's `created`: a range or a timestamp, one parameter. Each variant
 /// is written as what it holds, and a URL parser reads back what was meant.
 #[test]

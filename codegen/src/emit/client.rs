@@ -492,8 +492,8 @@ fn request_fn(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
                     let text = match &p.ty {
                         ParamType::Scalar(t) => ctx.text_of(t, this.borrow()),
                         ParamType::List { item, .. } => joined(ctx, this, item),
-                        // Lowering keeps objects to the query.
-                        ParamType::ETag | ParamType::Object { .. } => call("ToString::to_string", vec![this.borrow()]),
+                        ParamType::ETag => call("ToString::to_string", vec![this.borrow()]),
+                        ParamType::Object { style, .. } => object_text(ctx, this.borrow(), *style),
                         ParamType::Json(_) => json_text(this.borrow()),
                     };
                     let step = call(
@@ -574,6 +574,12 @@ fn joined(ctx: Ctx<'_>, list: Expr, item: &TypeRef) -> Expr {
         .method("join", vec![w(lit(","))])
 }
 
+/// An object's text in a header or a path segment (`style: simple`).
+fn object_text(ctx: Ctx<'_>, v: Expr, style: crate::ir::ObjectStyle) -> Expr {
+    let explode = style == crate::ir::ObjectStyle::SimpleExploded;
+    call(ctx.rt("object_text"), vec![v, w(explode.to_string())])
+}
+
 /// A value's JSON text (a parameter with `content: application/json`);
 /// models always serialize, so the empty text never goes out.
 fn json_text(v: Expr) -> Expr {
@@ -627,7 +633,8 @@ fn param_step(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
                     .method_turbofish("collect", "Vec<_>", vec![])
                     .method("join", vec![w(lit(","))])
             }
-            ParamType::ETag | ParamType::Object { .. } => call("ToString::to_string", vec![v]),
+            ParamType::ETag => call("ToString::to_string", vec![v]),
+            ParamType::Object { style, .. } => object_text(ctx, v, *style),
             ParamType::Json(_) => json_text(v),
         }
     };
@@ -657,6 +664,8 @@ fn param_step(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
                 crate::ir::ObjectStyle::Form => "Form",
                 crate::ir::ObjectStyle::FormExploded => "FormExploded",
                 crate::ir::ObjectStyle::DeepObject => "DeepObject",
+                // Lowering gives these to headers and paths only.
+                crate::ir::ObjectStyle::Simple | crate::ir::ObjectStyle::SimpleExploded => "Form",
             };
             w("query").method(
                 "push_object",

@@ -409,12 +409,16 @@ pub(crate) enum ParamType {
     Json(TypeRef),
 }
 
-/// How an object parameter is written into the query.
+/// How an object parameter is written: into the query, or (`Simple`) as a
+/// header's or a path segment's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ObjectStyle {
     Form,
     FormExploded,
     DeepObject,
+    /// In a header or a path segment: `k,v,k,v`, or (exploded) `k=v,k=v`.
+    Simple,
+    SimpleExploded,
 }
 
 #[derive(Debug)]

@@ -301,7 +301,8 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 ParamType::ETag
             } else {
                 let explode = data.explode.unwrap_or(matches!(p, Parameter::Query { .. }));
-                // How an object is written, where one can be: in the query.
+                // How an object is written: in the query, or as the text of a
+                // header or a simple path segment.
                 let object_style = match p {
                     Parameter::Query { style, .. } => match style {
                         openapiv3::QueryStyle::DeepObject => Some(super::ObjectStyle::DeepObject),
@@ -309,6 +310,13 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                         openapiv3::QueryStyle::Form => Some(super::ObjectStyle::Form),
                         _ => None,
                     },
+                    Parameter::Header { .. } | Parameter::Path { .. } if path_style == super::PathStyle::Simple => {
+                        Some(if explode {
+                            super::ObjectStyle::SimpleExploded
+                        } else {
+                            super::ObjectStyle::Simple
+                        })
+                    }
                     _ => None,
                 };
                 let mut ty = self.param_type(schema, &hint, explode, object_style, &push_pointer(&pointer, "schema"));
@@ -438,7 +446,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             ReferenceOr::Item(_) => pointer.to_owned(),
         };
         let what = if flat_object(&ty, self.schemas) {
-            "an object parameter can be sent only in the query, in style form or deepObject"
+            "an object parameter can be sent in the query (style form or deepObject), in a header or in a simple path segment"
         } else {
             "this parameter's schema cannot be written as text: a parameter can be a scalar, a list of scalars, a union of scalars, or (in the query) an object whose members are those"
         };
