@@ -516,6 +516,12 @@ fn not_csdl_at_all() {
     assert!(e[0].starts_with("1:") && e[0].contains("malformed CSDL JSON"), "{e:?}");
     let e = errors("{\"$Version\": \"2.0\"}");
     assert!(e[0].contains("4.0 or 4.01"), "{e:?}");
+    // A CSDL JSON problem is found by pointer and located in the text.
+    let e = errors(
+        "{\"$Version\": \"4.01\",\n \"S\": {\"T\": {\"$Kind\": \"EntityType\", \"$Key\": [\"id\"],\n  \"id\": {\"$Type\": \"S.Nothing\"}}}}",
+    );
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].starts_with("3:3:") && e[0].contains("`S.Nothing`"), "{e:?}");
 }
 
 #[test]

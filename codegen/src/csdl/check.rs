@@ -235,28 +235,29 @@ pub(crate) fn check(model: &Model, found: &mut Found) {
     keys(model, &index, found);
 }
 
-/// Base types that lead back to themselves, each cycle reported once.
+/// Base types that lead back to themselves, each cycle reported once, at
+/// the first type of it in the document.
 fn cycles(model: &Model, index: &Index, found: &mut Found) {
-    let mut reported: HashSet<usize> = HashSet::new();
-    for (start, t) in model.structured.iter().enumerate() {
-        let mut chain = vec![start];
-        let mut at = t;
-        while let Some(&next) = at.base.as_ref().and_then(|b| index.structured.get(b)) {
-            if let Some(i) = chain.iter().position(|&c| c == next) {
-                let cycle = &chain[i..];
-                if cycle.iter().all(|c| !reported.contains(c)) && cycle.contains(&start) {
-                    let names: Vec<&str> = cycle.iter().map(|&c| model.structured[c].name.as_str()).collect();
-                    found.error(
-                        t.pos.clone(),
-                        format!("base types form a cycle: {} → {}", names.join(" → "), names[0]),
-                    );
-                    reported.extend(cycle.iter().copied());
-                }
-                break;
-            }
-            chain.push(next);
-            at = &model.structured[next];
+    let mut reported: HashSet<&str> = HashSet::new();
+    for t in &model.structured {
+        // The chain stops where it would come back: its last base is then
+        // one of its own types.
+        let chain = base_chain(model, index, t);
+        let back = chain
+            .last()
+            .and_then(|last| last.base.as_ref())
+            .and_then(|b| chain.iter().position(|c| c.name == *b));
+        let Some(i) = back else { continue };
+        let cycle = &chain[i..];
+        if i != 0 || cycle.iter().any(|c| reported.contains(c.name.as_str())) {
+            continue;
         }
+        let names: Vec<&str> = cycle.iter().map(|c| c.name.as_str()).collect();
+        found.error(
+            t.pos.clone(),
+            format!("base types form a cycle: {} → {}", names.join(" → "), names[0]),
+        );
+        reported.extend(names);
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::model::*;
 use super::{Found, MAX_BYTES};
+use crate::diag::push_pointer;
 
 /// Reads the JSON text; problems go to `found`. `None` when it cannot be
 /// read as CSDL at all.
@@ -80,7 +81,7 @@ pub(crate) fn read(text: &str, found: &mut Found) -> Option<Model> {
     for (ns, schema) in root.iter().filter(|(k, _)| !k.starts_with('$')) {
         let Some(schema) = schema.as_object() else {
             found.error(
-                pos(&format!("/{}", escape(ns))),
+                pos(&push_pointer("", ns)),
                 format!("the schema `{ns}` is not an object"),
             );
             continue;
@@ -101,11 +102,6 @@ fn pos(pointer: &str) -> Pos {
         column: 0,
         path: pointer.to_owned(),
     }
-}
-
-/// A JSON pointer token.
-fn escape(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
 }
 
 struct Reader {
@@ -157,7 +153,7 @@ impl Reader {
                 continue;
             }
             let term = self.qualify(term);
-            super::vocabulary::check_term(&term, || pos(&format!("{pointer}/{}", escape(k))), found);
+            super::vocabulary::check_term(&term, || pos(&push_pointer(pointer, k)), found);
             out.insert(term, self.expr(v, 0));
         }
         out
@@ -203,13 +199,13 @@ impl Reader {
         model: &mut Model,
         found: &mut Found,
     ) {
-        let base = format!("/{}", escape(ns));
+        let base = push_pointer("", ns);
         for (name, v) in schema {
             if name.starts_with('$') || name.starts_with('@') {
                 continue;
             }
             let q = format!("{ns}.{name}");
-            let pointer = format!("{base}/{}", escape(name));
+            let pointer = push_pointer(&base, name);
             if let Some(overloads) = v.as_array() {
                 for (i, o) in overloads.iter().enumerate() {
                     if let Some(o) = o.as_object() {
@@ -274,7 +270,7 @@ impl Reader {
                 } else {
                     format!("{head}/{rest}")
                 };
-                let pointer = format!("{base}/$Annotations/{}", escape(target));
+                let pointer = push_pointer(&push_pointer(&base, "$Annotations"), target);
                 let annotations = self.annotations(a, "", &pointer, found);
                 model.external.entry(t).or_default().extend(annotations);
             }
@@ -309,7 +305,7 @@ impl Reader {
         let mut properties = Vec::new();
         let mut navigations = Vec::new();
         for (name, v) in o.iter().filter(|(k, _)| !k.starts_with('$') && !k.contains('@')) {
-            let p_pointer = format!("{pointer}/{}", escape(name));
+            let p_pointer = push_pointer(pointer, name);
             let Some(p) = v.as_object() else {
                 found.error(pos(&p_pointer), format!("the property `{name}` is not an object"));
                 continue;
@@ -392,7 +388,7 @@ impl Reader {
         }
         for (name, v) in o.iter().filter(|(k, _)| !k.starts_with('$') && !k.contains('@')) {
             let Some(m) = v.as_object() else { continue };
-            let p = format!("{pointer}/{}", escape(name));
+            let p = push_pointer(pointer, name);
             if let Some(ty) = m.get("$Type").and_then(Value::as_str) {
                 model.entity_sets.push(EntitySet {
                     name: name.clone(),

@@ -187,7 +187,7 @@ pub fn is_csdl(text: &str) -> bool {
     if text.starts_with('<') {
         return true;
     }
-    if !text.starts_with('{') {
+    if !crate::spec::is_json(text) {
         return false;
     }
     let head = &text[..text.len().min(4096)];
@@ -221,11 +221,11 @@ pub fn convert(text: &str, file: &str, options: &ConvertOptions) -> Result<Conve
         json::read(text, &mut found)
     };
     let Some(model) = model else {
-        return Err(found.into_diagnostics(file));
+        return Err(found.into_diagnostics(file, text));
     };
     check::check(&model, &mut found);
     if found.has_errors() {
-        return Err(found.into_diagnostics(file));
+        return Err(found.into_diagnostics(file, text));
     }
     let bc = options
         .business_central
@@ -233,7 +233,7 @@ pub fn convert(text: &str, file: &str, options: &ConvertOptions) -> Result<Conve
     let rules = if bc { Rules::all() } else { options.rules };
     let built = openapi::build(&model, options, rules, &mut found);
     if found.has_errors() {
-        return Err(found.into_diagnostics(file));
+        return Err(found.into_diagnostics(file, text));
     }
     let mut document = built.document;
     if options.openapi == OpenApiVersion::V3_1 {
@@ -244,7 +244,7 @@ pub fn convert(text: &str, file: &str, options: &ConvertOptions) -> Result<Conve
         paths: built.paths,
         operations: built.operations,
         business_central: bc,
-        warnings: found.into_diagnostics(file).0,
+        warnings: found.into_diagnostics(file, text).0,
     })
 }
 
@@ -267,18 +267,38 @@ impl Found {
         self.items.iter().any(|(s, ..)| *s == Severity::Error)
     }
 
-    /// In document order, each problem once.
-    fn into_diagnostics(self, file: &str) -> Diagnostics {
+    /// In document order, each problem once. A problem of CSDL JSON, found
+    /// by JSON pointer, gets its line and column from the text.
+    fn into_diagnostics(self, file: &str, text: &str) -> Diagnostics {
+        let by_pointer = |pos: &Pos| pos.line == 0 && pos.path.starts_with('/');
+        let positions = if self.items.iter().any(|(_, pos, _)| by_pointer(pos)) {
+            crate::spec::Positions::scan_json_for(
+                text,
+                self.items
+                    .iter()
+                    .filter(|(_, pos, _)| by_pointer(pos))
+                    .map(|(_, pos, _)| pos.path.as_str()),
+            )
+        } else {
+            crate::spec::Positions::empty()
+        };
         let mut out: Vec<Diagnostic> = self
             .items
             .into_iter()
-            .map(|(severity, pos, message)| Diagnostic {
-                severity,
-                file: file.to_owned(),
-                line: pos.line,
-                column: pos.column,
-                pointer: pos.path,
-                message,
+            .map(|(severity, pos, message)| {
+                let (line, column) = if by_pointer(&pos) {
+                    positions.locate(&pos.path)
+                } else {
+                    (pos.line, pos.column)
+                };
+                Diagnostic {
+                    severity,
+                    file: file.to_owned(),
+                    line,
+                    column,
+                    pointer: pos.path,
+                    message,
+                }
             })
             .collect();
         out.sort_by(|a, b| (a.line, a.column, &a.pointer).cmp(&(b.line, b.column, &b.pointer)));

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 /// Where something was written: line and column (1-based) in the XML, or a
-/// JSON pointer in a CSDL JSON document (`line` 0).
+/// JSON pointer in a CSDL JSON document (`line` 0, located from the text
+/// when reported).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Pos {
     pub(crate) line: usize,

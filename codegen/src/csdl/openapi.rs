@@ -42,6 +42,7 @@ pub(crate) fn build(model: &Model, options: &ConvertOptions, rules: Rules, found
         operations: 0,
         tags: Vec::new(),
         derived: HashMap::new(),
+        error_schema: String::new(),
     };
     b.name_types();
     for t in &model.structured {
@@ -109,6 +110,8 @@ struct Builder<'m> {
     /// (qualified type, what) → component name of a derived schema
     /// (`Update`, `Collection`, `Entry`).
     derived: HashMap<(String, &'static str), String>,
+    /// The component name of the error body.
+    error_schema: String,
 }
 
 fn short(name: &str) -> &str {
@@ -587,7 +590,7 @@ impl<'m> Builder<'m> {
             json!({"type": "object", "description": "The body of every error response.", "required": ["error"],
                    "properties": {"error": reference("schemas", &name)}}),
         );
-        self.derived.insert((String::new(), "error"), error);
+        self.error_schema = error;
     }
 
     /// The request view of a PATCH (V4) or PUT (V2): the structural
@@ -905,30 +908,25 @@ impl<'m> Builder<'m> {
     }
 
     /// The responses every operation may get, and its own success.
-    fn responses(&mut self, success: (&str, Value), item: bool, write: bool, etag: bool) -> Value {
+    fn responses(&self, success: (&str, Value), item: bool, write: bool, etag: bool) -> Value {
         let mut r = Map::new();
         r.insert(success.0.into(), success.1);
         for (status, name) in [("400", "badRequest"), ("401", "unauthorized")] {
-            r.insert(status.into(), self.response(name));
+            r.insert(status.into(), reference("responses", name));
         }
         if item {
-            r.insert("404".into(), self.response("notFound"));
+            r.insert("404".into(), reference("responses", "notFound"));
         }
         if write && etag {
             if self.rules.service {
-                r.insert("409".into(), self.response("conflict"));
+                r.insert("409".into(), reference("responses", "conflict"));
             } else {
-                r.insert("412".into(), self.response("preconditionFailed"));
+                r.insert("412".into(), reference("responses", "preconditionFailed"));
             }
         }
-        r.insert("429".into(), self.response("tooManyRequests"));
-        r.insert("503".into(), self.response("serviceUnavailable"));
+        r.insert("429".into(), reference("responses", "tooManyRequests"));
+        r.insert("503".into(), reference("responses", "serviceUnavailable"));
         Value::Object(r)
-    }
-
-    /// A shared error response, made once.
-    fn response(&mut self, name: &str) -> Value {
-        reference("responses", name)
     }
 
     fn etag_header() -> Value {
@@ -1642,7 +1640,7 @@ impl<'m> Builder<'m> {
 
     fn finish(mut self, options: &ConvertOptions) -> Built {
         let mut responses = Map::new();
-        let error = reference("schemas", &self.derived[&(String::new(), "error")]);
+        let error = reference("schemas", &self.error_schema);
         let retry = json!({"Retry-After": reference("headers", "RetryAfter")});
         // Business Central's codes, as examples of each response.
         let codes: &[(&str, &str, &str)] = if self.rules.service {

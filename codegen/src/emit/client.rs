@@ -483,9 +483,13 @@ fn request_fn(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
                         crate::ir::PathStyle::Simple => {}
                         crate::ir::PathStyle::Label => c.stmt(&w("path").method("push", vec![w(char_lit('.'))])),
                         crate::ir::PathStyle::Matrix => {
-                            // The name as a literal segment: encoded the same way.
-                            let prefix = format!(";{}=", percent_path(&p.name));
-                            c.stmt(&w("path").method("push_str", vec![w(lit(&prefix))]));
+                            // `;name=`, the name encoded as values are.
+                            c.stmt(&w("path").method("push", vec![w(char_lit(';'))]));
+                            c.stmt(&call(
+                                ctx.rt("push_path_segment"),
+                                vec![w("path").borrow_mut(), w(lit(&p.name)), w("false")],
+                            ));
+                            c.stmt(&w("path").method("push", vec![w(char_lit('='))]));
                         }
                     }
                     let this = w("self").field(&p.ident);
@@ -584,20 +588,6 @@ fn object_text(ctx: Ctx<'_>, v: Expr, style: crate::ir::ObjectStyle) -> Expr {
 /// models always serialize, so the empty text never goes out.
 fn json_text(v: Expr) -> Expr {
     call("::serde_json::to_string", vec![v]).method("unwrap_or_default", vec![])
-}
-
-/// A parameter name as it may stand in a path: characters other than
-/// unreserved ones and sub-delimiters percent-encoded.
-fn percent_path(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// A Rust character literal.

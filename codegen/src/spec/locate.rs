@@ -53,6 +53,22 @@ impl Positions {
         Positions { map }
     }
 
+    /// Positions in a JSON text of these pointers and their ancestors (where
+    /// a pointer the scan cannot see falls back to), and of nothing else.
+    pub(crate) fn scan_json_for<'p>(text: &str, pointers: impl IntoIterator<Item = &'p str>) -> Positions {
+        let mut wanted = HashSet::new();
+        for mut at in pointers {
+            loop {
+                wanted.insert(at.to_owned());
+                match at.rfind('/') {
+                    Some(i) => at = &at[..i],
+                    None => break,
+                }
+            }
+        }
+        Positions::scan_json(text, Some(&wanted))
+    }
+
     /// The position of `pointer`, or of its nearest ancestor the scan saw.
     pub(crate) fn locate(&self, pointer: &str) -> (usize, usize) {
         if pointer.is_empty() {

@@ -339,20 +339,7 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
     let positions = if items.iter().all(|(_, p, _)| p.is_empty()) {
         Positions::empty()
     } else if is_json(text) {
-        // Only the pointers reported, and their ancestors (where a pointer
-        // the scan cannot see falls back to).
-        let mut wanted = std::collections::HashSet::new();
-        for (_, p, _) in &items {
-            let mut at = p.as_str();
-            loop {
-                wanted.insert(at.to_owned());
-                match at.rfind('/') {
-                    Some(i) => at = &at[..i],
-                    None => break,
-                }
-            }
-        }
-        Positions::scan_json(text, Some(&wanted))
+        Positions::scan_json_for(text, items.iter().map(|(_, p, _)| p.as_str()))
     } else {
         Positions::scan(text)
     };
