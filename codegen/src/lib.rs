@@ -20,7 +20,8 @@ mod template;
 
 pub use csdl::{ConvertOptions, Converted, OpenApiVersion, Rules, convert, is_csdl};
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use module::{ModuleOutput, generate_module};
+pub use module::{ModuleOutput, generate_module, generate_module_with_files};
+pub use spec::files::{NoFiles, SpecFiles};
 
 use diag::Sink;
 
@@ -157,13 +158,78 @@ pub struct Output {
     /// Sorted by path.
     pub files: Vec<GeneratedFile>,
     pub warnings: Vec<Diagnostic>,
+    /// The other files the spec's `$ref`s named, each read once: paths
+    /// relative to the spec's folder, `/`-separated, in the order first
+    /// named. A build script reruns when any of them changes.
+    pub read: Vec<String>,
 }
 
-/// Generates a crate from the text of a spec (YAML or JSON). On any error,
-/// returns every diagnostic, located, and no files.
+/// Generates a crate from the text of a spec (YAML or JSON) that names no
+/// other file. On any error, returns every diagnostic, located, and no
+/// files.
 pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics> {
-    let (files, warnings) = lowered(spec_text, config, |ir| emit::emit(ir, config))?;
-    Ok(Output { files, warnings })
+    generate_with_files(spec_text, &NoFiles, config)
+}
+
+/// [`generate`] for a spec that may name other files in its `$ref`s: `files`
+/// reads them, by paths relative to the spec's folder (`config.spec_name`
+/// names the spec's own file).
+pub fn generate_with_files(spec_text: &str, files: &dyn SpecFiles, config: &Config) -> Result<Output, Diagnostics> {
+    let lowered = lowered(spec_text, files, config, |ir| emit::emit(ir, config))?;
+    Ok(Output {
+        files: lowered.out,
+        warnings: lowered.warnings,
+        read: lowered.read,
+    })
+}
+
+/// A spec and the files it names as one document, in the spec's own
+/// version: every other file's content placed in components (named as
+/// their authors named them, or after their files) or where it was used.
+#[derive(Debug, Clone)]
+pub struct Bundled {
+    pub document: serde_json::Value,
+    pub warnings: Vec<Diagnostic>,
+    /// The other files read, as in [`Output::read`].
+    pub read: Vec<String>,
+}
+
+impl Bundled {
+    /// The document as the text of a file: pretty JSON, or YAML.
+    pub fn to_text(&self, json: bool) -> Result<String, String> {
+        spec::document_text(&self.document, json)
+    }
+}
+
+/// Reads a spec and the files its `$ref`s name into one document (the
+/// `bundle` command), refusing it, with every problem located, when the
+/// generator would refuse it.
+pub fn bundle(spec_text: &str, files: &dyn SpecFiles, config: &Config) -> Result<Bundled, Diagnostics> {
+    let mut document = None;
+    let lowered = lowered_with(spec_text, files, config, &mut document, |_| Ok(()))?;
+    let document = document.ok_or_else(|| {
+        Diagnostics(vec![Diagnostic {
+            severity: Severity::Error,
+            file: config.spec_name.clone(),
+            line: 0,
+            column: 0,
+            pointer: String::new(),
+            message: "a CSDL document has no files to bundle: `convert` writes its OpenAPI document".to_owned(),
+        }])
+    })?;
+    Ok(Bundled {
+        document,
+        warnings: lowered.warnings,
+        read: lowered.read,
+    })
+}
+
+/// What [`lowered`] gives: the emitter's output, the warnings, the other
+/// files read.
+pub(crate) struct Lowered<T> {
+    pub(crate) out: T,
+    pub(crate) warnings: Vec<Diagnostic>,
+    pub(crate) read: Vec<String>,
 }
 
 /// Reads, checks and lowers a spec, then hands the IR to `emit`; every
@@ -171,9 +237,23 @@ pub fn generate(spec_text: &str, config: &Config) -> Result<Output, Diagnostics>
 /// bug, reported as an error.
 pub(crate) fn lowered<T>(
     spec_text: &str,
+    files: &dyn SpecFiles,
     config: &Config,
     emit: impl FnOnce(&ir::Ir) -> Result<T, String>,
-) -> Result<(T, Vec<Diagnostic>), Diagnostics> {
+) -> Result<Lowered<T>, Diagnostics> {
+    lowered_with(spec_text, files, config, &mut None, emit)
+}
+
+/// [`lowered`], keeping the single document (every file placed in it,
+/// before any rewrite) in `bundled` when it asks for it (`Some` of
+/// anything); a CSDL document leaves it `None`.
+fn lowered_with<T>(
+    spec_text: &str,
+    files: &dyn SpecFiles,
+    config: &Config,
+    bundled: &mut Option<serde_json::Value>,
+    emit: impl FnOnce(&ir::Ir) -> Result<T, String>,
+) -> Result<Lowered<T>, Diagnostics> {
     let spec_text = spec::without_bom(spec_text);
     // A CSDL document becomes an OpenAPI one first; what follows reads that.
     let (converted, early) = if csdl::is_csdl(spec_text) {
@@ -193,25 +273,38 @@ pub(crate) fn lowered<T>(
         (None, Vec::new())
     };
     let spec_text = converted.as_deref().unwrap_or(spec_text);
-    let (out, mut warnings) = lowered_openapi(spec_text, config, emit)?;
+    let keep = converted.is_none();
+    let mut lowered = lowered_openapi(spec_text, files, config, keep.then_some(bundled), emit)?;
     let mut all = early;
-    all.append(&mut warnings);
-    Ok((out, all))
+    all.append(&mut lowered.warnings);
+    lowered.warnings = all;
+    Ok(lowered)
 }
 
 fn lowered_openapi<T>(
     spec_text: &str,
+    files: &dyn SpecFiles,
     config: &Config,
+    bundled: Option<&mut Option<serde_json::Value>>,
     emit: impl FnOnce(&ir::Ir) -> Result<T, String>,
-) -> Result<(T, Vec<Diagnostic>), Diagnostics> {
+) -> Result<Lowered<T>, Diagnostics> {
+    let (raw, sources) = match spec::files::bundle(spec_text, &config.spec_name, files, config.lenient) {
+        Ok(read) => read,
+        Err(spec::files::Unread::Syntax(e)) => return Err(spec::syntax_diagnostics(&config.spec_name, e)),
+        Err(spec::files::Unread::Located(all)) => return Err(Diagnostics(all)),
+    };
     let mut sink = Sink::default();
-    let doc = match spec::read(spec_text, &mut sink, config.skip_unsupported, config.lenient) {
+    if let Some(keep) = bundled {
+        *keep = Some(raw.clone());
+    }
+    let read = sources.paths();
+    let doc = match spec::read_value(raw, &mut sink, config.skip_unsupported, config.lenient) {
         Ok(doc) => doc,
         Err(e) if !e.message.is_empty() => {
             return Err(spec::syntax_diagnostics(&config.spec_name, e));
         }
         Err(_) => {
-            return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
+            return Err(Diagnostics(spec::locate(&sources, sink)));
         }
     };
     if sink.has_errors() {
@@ -239,20 +332,24 @@ fn lowered_openapi<T>(
                 sink.items.push((severity, pointer, message));
             }
         }
-        return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
+        return Err(Diagnostics(spec::locate(&sources, sink)));
     }
     let ir = ir::lower(&doc.api, &mut sink, config.skip_unsupported);
     if sink.has_errors() {
-        return Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)));
+        return Err(Diagnostics(spec::locate(&sources, sink)));
     }
     // The document's tree is the largest thing held: freed now, its memory
     // serves the emitter instead of fresh pages.
     drop(doc);
     match emit(&ir) {
-        Ok(out) => Ok((out, spec::locate(spec_text, &config.spec_name, sink))),
+        Ok(out) => Ok(Lowered {
+            out,
+            warnings: spec::locate(&sources, sink),
+            read,
+        }),
         Err(bug) => {
             sink.error("", bug);
-            Err(Diagnostics(spec::locate(spec_text, &config.spec_name, sink)))
+            Err(Diagnostics(spec::locate(&sources, sink)))
         }
     }
 }

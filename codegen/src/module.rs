@@ -9,7 +9,7 @@
 //! name the crate that is not there), a recursion limit as a warning for
 //! the including crate. The runtime's files are inlined as written.
 
-use crate::{Config, Diagnostic, Diagnostics, Severity, emit};
+use crate::{Config, Diagnostic, Diagnostics, NoFiles, Severity, SpecFiles, emit};
 
 /// A generated module and the warnings met on the way.
 #[derive(Debug, Clone)]
@@ -20,13 +20,28 @@ pub struct ModuleOutput {
     /// generated `Cargo.toml` would have had).
     pub dependencies: String,
     pub warnings: Vec<Diagnostic>,
+    /// The other files the spec's `$ref`s named (see
+    /// [`Output::read`](crate::Output::read)).
+    pub read: Vec<String>,
 }
 
 /// Generates the crate as one file of items for the module at `module`, a
 /// path from the including crate's root such as `api` or `clients::bc`.
 pub fn generate_module(spec_text: &str, config: &Config, module: &str) -> Result<ModuleOutput, Diagnostics> {
+    generate_module_with_files(spec_text, &NoFiles, config, module)
+}
+
+/// [`generate_module`] for a spec that may name other files, read through
+/// `files`.
+pub fn generate_module_with_files(
+    spec_text: &str,
+    files: &dyn SpecFiles,
+    config: &Config,
+    module: &str,
+) -> Result<ModuleOutput, Diagnostics> {
     let root = format!("crate::{module}");
-    let (parts, mut warnings) = crate::lowered(spec_text, config, |ir| emit::module_parts(ir, config, &root))?;
+    let lowered = crate::lowered(spec_text, files, config, |ir| emit::module_parts(ir, config, &root))?;
+    let (parts, mut warnings, read) = (lowered.out, lowered.warnings, lowered.read);
     if let Some(limit) = parts.recursion_limit {
         warnings.push(Diagnostic {
             severity: Severity::Warning,
@@ -52,6 +67,7 @@ pub fn generate_module(spec_text: &str, config: &Config, module: &str) -> Result
         text,
         dependencies: parts.dependencies,
         warnings,
+        read,
     })
 }
 

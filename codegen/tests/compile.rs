@@ -9,6 +9,8 @@ mod synthetic;
 
 #[path = "support/specs.rs"]
 mod specs;
+#[path = "support/emitted.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -72,6 +74,43 @@ fn realworld_crates(dir: &Path) -> Vec<String> {
         ("realworld-2.0", "realworld20"),
     ] {
         members.extend(realworld_folder(dir, folder, prefix));
+    }
+    members.extend(multifile_crates(dir));
+    members
+}
+
+/// The specs split over several files: our fixture and Hatchet's
+/// (`realworld-multifile/`, 50 files; `--lenient` for one indentation slip).
+fn multifile_crates(dir: &Path) -> Vec<String> {
+    let mut specs = vec![(
+        "multifile-fixture",
+        root().join("codegen/tests/fixtures/multifile/openapi.yaml"),
+        false,
+    )];
+    let hatchet = specs::sample_specs(&root()).join("realworld-multifile/hatchet/openapi/openapi.yaml");
+    if hatchet.exists() {
+        specs.push(("realworld-multifile-hatchet", hatchet, true));
+    } else {
+        eprintln!("note: {} is absent; skipped", hatchet.display());
+    }
+    let mut members = Vec::new();
+    for (name, path, lenient) in specs {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let folder = support::Folder(path.parent().expect("folder").to_path_buf());
+        let mut config = codegen::Config::new(name, "openapi.yaml");
+        config.command = "cargo test -p codegen --test compile".to_owned();
+        config.lenient = lenient;
+        let output = codegen::generate_with_files(&text, &folder, &config)
+            .unwrap_or_else(|d| panic!("{} does not generate:\n{d}", path.display()));
+        let bundled = codegen::bundle(&text, &folder, &config).expect("bundles");
+        let declared = specs::declared_operations(&bundled.to_text(false).expect("yaml"));
+        assert_eq!(
+            client_methods(&output),
+            declared,
+            "{name}: every operation becomes a method"
+        );
+        write_files(dir, name, &output);
+        members.push(name.to_owned());
     }
     members
 }

@@ -867,3 +867,24 @@ paths:
         "{ops}"
     );
 }
+
+#[test]
+fn content_left_empty_by_an_indentation_slip_under_lenient() {
+    let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /hook:\n    post:\n      requestBody:\n        content:\n        text/plain:\n          schema: {type: string}\n      responses:\n        '204': {description: done}\n";
+    let strict = diagnose(spec);
+    assert_eq!(
+        strict,
+        [
+            "broken.yaml:7:9: error: expected `content` to be a mapping, found null (at /paths/~1hook/post/requestBody/content)"
+        ]
+    );
+    let (out, warnings) = generate_with(spec, |c| c.lenient = true);
+    assert_eq!(
+        warnings,
+        [
+            "broken.yaml:7:9: warning: `content` is empty and `text/plain` written beside it; read as its member (--lenient) (at /paths/~1hook/post/requestBody/content)"
+        ]
+    );
+    let ops = file(&out, "src/operations.rs");
+    assert!(ops.contains("req.body(\"text/plain\""), "the text body is offered");
+}

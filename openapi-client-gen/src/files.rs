@@ -216,3 +216,51 @@ mod tests {
         assert_eq!(crate_name_from(Path::new("/")), "api");
     }
 }
+
+/// The files beside a spec on disk, which its `$ref`s may name: read only
+/// from the spec's folder and below it. A symbolic link that leads out of
+/// the folder is refused like a `../` that does; a file over
+/// [`MAX_SPEC_FILE`] is refused rather than read.
+#[derive(Debug, Clone)]
+pub struct SpecFolder {
+    dir: PathBuf,
+}
+
+/// The largest file a spec's `$ref` may name (the largest published spec
+/// we know is about 15 MB).
+pub const MAX_SPEC_FILE: u64 = 256 * 1024 * 1024;
+
+impl SpecFolder {
+    /// The folder of the spec at `spec`.
+    pub fn of(spec: &Path) -> SpecFolder {
+        let dir = spec.parent().map(Path::to_path_buf).unwrap_or_default();
+        SpecFolder {
+            dir: if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            },
+        }
+    }
+}
+
+impl codegen::SpecFiles for SpecFolder {
+    fn read(&self, path: &str) -> Result<String, String> {
+        let full = self.dir.join(path);
+        let real = full.canonicalize().map_err(|e| e.to_string())?;
+        let root = self.dir.canonicalize().map_err(|e| e.to_string())?;
+        if !real.starts_with(&root) {
+            return Err(format!(
+                "it is a link to {}, outside the spec's folder; only files in it and below it are read",
+                real.display()
+            ));
+        }
+        let size = fs::metadata(&real).map_err(|e| e.to_string())?.len();
+        if size > MAX_SPEC_FILE {
+            return Err(format!(
+                "it holds {size} bytes, more than the {MAX_SPEC_FILE} a spec's file may"
+            ));
+        }
+        fs::read_to_string(&real).map_err(|e| e.to_string())
+    }
+}

@@ -9,14 +9,17 @@
 //! - a build script, with [`Build`]: the client becomes a module of your
 //!   own crate, regenerated when the spec changes;
 //! - [`generate`] and [`generate_module`] directly: text in, files or
-//!   located diagnostics out, no file system.
+//!   located diagnostics out, no file system ([`generate_with_files`] for a
+//!   spec split over several files, with [`files::SpecFolder`] or a reader
+//!   of your own).
 
 mod script;
 
 pub mod files;
 
 pub use codegen::{
-    Config, Diagnostic, Diagnostics, FeatureGroups, GeneratedFile, ModuleOutput, Output, RuntimeSource, Severity,
-    generate, generate_module,
+    Bundled, Config, Diagnostic, Diagnostics, FeatureGroups, GeneratedFile, ModuleOutput, NoFiles, Output,
+    RuntimeSource, Severity, SpecFiles, bundle, generate, generate_module, generate_module_with_files,
+    generate_with_files,
 };
 pub use script::{Build, BuildError};

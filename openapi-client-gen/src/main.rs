@@ -28,6 +28,36 @@ enum Command {
     Generate(Generate),
     /// Write the OpenAPI document of an OData service's CSDL (`$metadata`), for other tools.
     Convert(Convert),
+    /// Write a spec split over several files as one file, for tools that read only one.
+    Bundle(Bundle),
+}
+
+/// `bundle`: what a spec's `$ref`s to other files name, placed in one document.
+#[derive(clap::Args, Debug)]
+#[command(
+    long_about = "Write a spec split over several files as one file, for tools that read only one.\n\n\
+                  The spec keeps its version (3.0, 3.1 or 2.0). What another file's `$ref` names becomes a \
+                  component (a schema, parameter, response, request body or header), named as its authors \
+                  named it (`common.yaml#/components/schemas/Error` is `Error`) or after its file \
+                  (`./schemas/pet.yaml` is `pet`); a whole map or a path item is written in its place. \
+                  Files are read once each, relative to the file that names them, and only from the spec's \
+                  folder and below. The result is checked as `generate` checks a spec: nothing is written \
+                  unless it would generate."
+)]
+struct Bundle {
+    /// The root file of the spec: OpenAPI 3.0 or 3.1, or Swagger 2.0, in JSON or YAML.
+    #[arg(long)]
+    spec: PathBuf,
+    /// The file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// The file's format. Default: `json` when --out ends in `.json`, else `yaml`.
+    #[arg(long, value_name = "yaml|json")]
+    format: Option<Format>,
+    /// Read plain mistakes of the spec's authors as `generate --lenient` does (an operation
+    /// `$ref`ed from another file, where OpenAPI allows only path items, among them).
+    #[arg(long)]
+    lenient: bool,
 }
 
 /// How an OData CSDL document (`$metadata`) becomes OpenAPI; read only when the spec is CSDL.
@@ -174,7 +204,61 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Generate(args) => generate(&args),
         Command::Convert(args) => convert(&args),
+        Command::Bundle(args) => bundle(&args),
     }
+}
+
+fn bundle(args: &Bundle) -> ExitCode {
+    let spec_name = args.spec.display().to_string();
+    let text = match std::fs::read_to_string(&args.spec) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {spec_name}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut config = Config::new("bundle", &spec_name);
+    config.lenient = args.lenient;
+    // Every operation is looked at; one the generator cannot express is
+    // still the author's to bundle.
+    config.skip_unsupported = true;
+    let bundled = match openapi_client_gen::bundle(&text, &files::SpecFolder::of(&args.spec), &config) {
+        Ok(b) => b,
+        Err(diags) => {
+            eprintln!("{diags}");
+            eprintln!("error: {spec_name} was not bundled; nothing was written");
+            return ExitCode::from(1);
+        }
+    };
+    for w in bundled
+        .warnings
+        .iter()
+        .filter(|w| !w.message.contains("--skip-unsupported"))
+    {
+        eprintln!("{w}");
+    }
+    let json = match args.format {
+        Some(f) => f == Format::Json,
+        None => args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")),
+    };
+    let out = match bundled.to_text(json) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: the document cannot be written: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = files::write_one(&args.out, &out) {
+        eprintln!("error: cannot write {}: {e}", args.out.display());
+        return ExitCode::from(2);
+    }
+    println!(
+        "wrote {}: {} and {} file(s) it names, in one",
+        args.out.display(),
+        spec_name,
+        bundled.read.len()
+    );
+    ExitCode::SUCCESS
 }
 
 fn convert(args: &Convert) -> ExitCode {
@@ -271,7 +355,7 @@ fn generate(args: &Generate) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let output = match openapi_client_gen::generate(&text, &config) {
+    let output = match openapi_client_gen::generate_with_files(&text, &files::SpecFolder::of(&args.spec), &config) {
         Ok(o) => o,
         Err(diags) => {
             eprintln!("{diags}");

@@ -89,20 +89,38 @@ impl Build {
     }
 
     /// Writes `$OUT_DIR/<module>.rs`, tells Cargo to run the build script
-    /// again when the spec changes, and passes each warning on as a Cargo
-    /// warning. Returns the file written.
+    /// again when the spec or any file its `$ref`s name changes, and passes
+    /// each warning on as a Cargo warning. Returns the file written.
     pub fn generate(&self) -> Result<PathBuf, BuildError> {
         let out_dir = std::env::var_os("OUT_DIR")
             .map(PathBuf::from)
             .ok_or_else(|| BuildError::Io("OUT_DIR is not set: `Build::generate` runs in a build script".to_owned()))?;
         println!("cargo:rerun-if-changed={}", self.spec.display());
-        let path = self.generate_into(&out_dir)?;
+        let (path, read) = self.write(&out_dir)?;
+        for line in self.rerun_lines(&read) {
+            println!("{line}");
+        }
         Ok(path)
+    }
+
+    /// What tells Cargo to rerun the build script when a file the spec
+    /// names (`read`, relative to its folder) changes.
+    fn rerun_lines(&self, read: &[String]) -> Vec<String> {
+        let folder = self.spec.parent().unwrap_or(Path::new(""));
+        read.iter()
+            .map(|file| format!("cargo:rerun-if-changed={}", folder.join(file).display()))
+            .collect()
     }
 
     /// [`Build::generate`] into a folder of your choice, printing nothing
     /// but the warnings.
     pub fn generate_into(&self, dir: &Path) -> Result<PathBuf, BuildError> {
+        self.write(dir).map(|(path, _)| path)
+    }
+
+    /// The module written into `dir`, and the other files the spec named
+    /// (relative to its folder).
+    fn write(&self, dir: &Path) -> Result<(PathBuf, Vec<String>), BuildError> {
         let text = std::fs::read_to_string(&self.spec)
             .map_err(|e| BuildError::Io(format!("cannot read the spec {}: {e}", self.spec.display())))?;
         let spec_name = self.spec.display().to_string();
@@ -111,7 +129,9 @@ impl Build {
         config.command = "openapi_client_gen::Build".to_owned();
         config.lenient = self.lenient;
         config.skip_unsupported = self.skip_unsupported;
-        let out = codegen::generate_module(&text, &config, &self.module).map_err(BuildError::Spec)?;
+        let files = crate::files::SpecFolder::of(&self.spec);
+        let out =
+            codegen::generate_module_with_files(&text, &files, &config, &self.module).map_err(BuildError::Spec)?;
         for w in &out.warnings {
             println!("cargo:warning={w}");
         }
@@ -121,6 +141,36 @@ impl Build {
             std::fs::write(&path, &out.text)
                 .map_err(|e| BuildError::Io(format!("cannot write {}: {e}", path.display())))?;
         }
-        Ok(path)
+        Ok((path, out.read))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_the_spec_names_reruns_the_script() {
+        let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/fixtures/multifile/openapi.yaml");
+        let build = Build::new(&spec).module("pets");
+        let dir = std::env::temp_dir().join(format!("script-multifile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let (path, read) = build.write(&dir).expect("generates");
+        assert!(
+            std::fs::read_to_string(path)
+                .expect("module")
+                .contains("pub struct Owner")
+        );
+        let lines = build.rerun_lines(&read);
+        assert_eq!(lines.len(), 8);
+        let folder = spec.parent().expect("folder");
+        assert!(lines.contains(&format!(
+            "cargo:rerun-if-changed={}",
+            folder.join("schemas/people/owner.yaml").display()
+        )));
+        assert!(lines.iter().all(|l| {
+            let file = l.trim_start_matches("cargo:rerun-if-changed=");
+            Path::new(file).is_file()
+        }));
     }
 }

@@ -341,3 +341,113 @@ fn convert_writes_the_openapi_of_csdl() {
         assert!(help.contains(flag), "{flag} in {help}");
     }
 }
+
+/// The multi-file fixture copied to a scratch folder, so that a test may
+/// change its files.
+fn copy_multifile(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/fixtures/multifile");
+    let mut stack = vec![from.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("dir") {
+            let path = entry.expect("entry").path();
+            let target = to.join(path.strip_prefix(&from).expect("under"));
+            if path.is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+                stack.push(path);
+            } else {
+                std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+                std::fs::copy(&path, &target).expect("copy");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_spec_in_several_files_generates_bundles_and_checks() {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-multifile");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let spec_dir = tmp.join("spec");
+    copy_multifile(&spec_dir);
+    let spec = spec_dir.join("openapi.yaml");
+    let spec = spec.to_str().expect("utf-8");
+    let out = tmp.join("pets-client");
+    let out = out.to_str().expect("utf-8");
+    let run_ok = |args: &[&str]| {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}{}", text(&o.stdout), text(&o.stderr));
+        text(&o.stdout)
+    };
+    run_ok(&["generate", "--spec", spec, "--out", out]);
+    assert!(run_ok(&["generate", "--spec", spec, "--out", out, "--check"]).contains("is fresh"));
+    // A change in a file the spec names, not in the spec itself.
+    let tag = spec_dir.join("common/tag.yaml");
+    std::fs::write(&tag, "type: string\ndescription: A label, changed.\n").expect("write");
+    let check = run(&["generate", "--spec", spec, "--out", out, "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    assert!(
+        text(&check.stderr).contains("stale: src/models.rs"),
+        "{}",
+        text(&check.stderr)
+    );
+
+    // bundle: one file, which generates the same crate.
+    let one = tmp.join("one.yaml");
+    let said = run_ok(&["bundle", "--spec", spec, "--out", one.to_str().expect("utf-8")]);
+    assert!(said.contains("and 8 file(s) it names, in one"), "{said}");
+    let bundled = std::fs::read_to_string(&one).expect("bundle");
+    assert!(
+        bundled.starts_with("openapi: 3.0.3\n") && !bundled.contains(".yaml"),
+        "{bundled}"
+    );
+    let json = tmp.join("one.json");
+    run_ok(&["bundle", "--spec", spec, "--out", json.to_str().expect("utf-8")]);
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    assert!(json.pointer("/components/schemas/Owner/properties/pets").is_some());
+
+    // A broken reference: located in the file that wrote it, nothing written.
+    std::fs::write(
+        spec_dir.join("schemas/pet.yaml"),
+        "type: object\nproperties:\n  owner:\n    $ref: ../../elsewhere.yaml\n",
+    )
+    .expect("write");
+    let broken = tmp.join("broken.yaml");
+    let o = run(&["bundle", "--spec", spec, "--out", broken.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("schemas/pet.yaml:4:5: error: `../../elsewhere.yaml` leaves the spec's folder"),
+        "{err}"
+    );
+    assert!(!broken.exists(), "nothing is written");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_spec_folder_is_refused() {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-multifile-link");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(tmp.join("spec")).expect("mkdir");
+    std::fs::write(tmp.join("secret.yaml"), "type: string\n").expect("write");
+    std::os::unix::fs::symlink(tmp.join("secret.yaml"), tmp.join("spec/inside.yaml")).expect("link");
+    let spec = tmp.join("spec/openapi.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    S:\n      $ref: inside.yaml\n",
+    )
+    .expect("write");
+    let out = tmp.join("out");
+    let o = run(&[
+        "generate",
+        "--spec",
+        spec.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("cannot read `inside.yaml`: it is a link to") && err.contains("outside the spec's folder"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

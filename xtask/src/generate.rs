@@ -131,7 +131,8 @@ fn generate_one(
 ) -> Result<ExitCode> {
     let text =
         fs::read_to_string(spec_path).with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
-    let output = match codegen::generate(&text, config) {
+    let folder = openapi_client_gen::files::SpecFolder::of(spec_path);
+    let output = match codegen::generate_with_files(&text, &folder, config) {
         Ok(o) => o,
         Err(diags) => {
             eprintln!("{diags}");

@@ -166,16 +166,7 @@ pub struct Converted {
 impl Converted {
     /// The document as YAML or JSON text.
     pub fn to_text(&self, json: bool) -> Result<String, String> {
-        if json {
-            serde_json::to_string_pretty(&self.document)
-                .map(|mut s| {
-                    s.push('\n');
-                    s
-                })
-                .map_err(|e| e.to_string())
-        } else {
-            serde_yaml::to_string(&self.document).map_err(|e| e.to_string())
-        }
+        crate::spec::document_text(&self.document, json)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Reading a spec: JSON (parsed as JSON) or YAML text to a checked `openapiv3::OpenAPI`,
 //! with every problem located.
 
+pub(crate) mod files;
 mod locate;
 pub(crate) mod refs;
 pub(crate) mod upgrade;
@@ -20,14 +21,24 @@ pub(crate) struct Document {
 /// Parses and checks `text`. Problems are left in `sink`; the document is
 /// returned whenever it still reads as OpenAPI 3.0, errors or not, so that
 /// lowering can add what it finds. `Err` when it cannot be read further.
+#[cfg(test)]
 pub(crate) fn read(
     text: &str,
     sink: &mut Sink,
     skip_unsupported: bool,
     lenient: bool,
 ) -> Result<Document, SyntaxError> {
-    let raw = parse(text)?;
-    let mut raw = raw;
+    read_value(parse(text)?, sink, skip_unsupported, lenient)
+}
+
+/// [`read`] for a document already parsed (and its files placed in it:
+/// `files::bundle`).
+pub(crate) fn read_value(
+    mut raw: serde_json::Value,
+    sink: &mut Sink,
+    skip_unsupported: bool,
+    lenient: bool,
+) -> Result<Document, SyntaxError> {
     sink.origins = upgrade::upgrade(&mut raw, sink, lenient);
     sink.aliases = refs::hoist(&mut raw, sink, lenient);
     validate::check(&raw, sink, skip_unsupported, lenient);
@@ -61,7 +72,7 @@ pub(crate) const MAX_ALIAS_NODES: usize = 200_000;
 
 /// The text as a JSON value: JSON read as JSON, YAML as YAML; nesting
 /// deeper than [`MAX_DEPTH`] is refused where it happens.
-fn parse(text: &str) -> Result<serde_json::Value, SyntaxError> {
+pub(crate) fn parse(text: &str) -> Result<serde_json::Value, SyntaxError> {
     if is_json(text) {
         return serde_json::from_str(text).map_err(|e| {
             let message = e.to_string();
@@ -290,6 +301,20 @@ fn yaml_through_events(text: &str) -> Result<serde_json::Value, Option<SyntaxErr
     }
 }
 
+/// A document as the text of a file: pretty JSON, or YAML.
+pub(crate) fn document_text(document: &serde_json::Value, json: bool) -> Result<String, String> {
+    if json {
+        serde_json::to_string_pretty(document)
+            .map(|mut s| {
+                s.push('\n');
+                s
+            })
+            .map_err(|e| e.to_string())
+    } else {
+        serde_yaml::to_string(document).map_err(|e| e.to_string())
+    }
+}
+
 /// Whether the text is JSON: its first character (after white space) opens
 /// an object. Every OpenAPI document is an object; a YAML one starts with a
 /// key, a comment or `---`.
@@ -320,12 +345,9 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// Turns the sink into located diagnostics, in document order.
-pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
-    if sink.items.is_empty() {
-        return Vec::new();
-    }
-    // The root needs no scan; the scan is a second parse of the whole text.
+/// Turns the sink into located diagnostics, each in the file it is in, in
+/// document order.
+pub(crate) fn locate(sources: &files::Sources, sink: Sink) -> Vec<Diagnostic> {
     let aliases = sink.aliases;
     let origins = sink.origins;
     let items: Vec<(Severity, String, String)> = sink
@@ -336,6 +358,12 @@ pub(crate) fn locate(text: &str, file: &str, sink: Sink) -> Vec<Diagnostic> {
             (severity, pointer, message)
         })
         .collect();
+    sources.locate(items)
+}
+
+/// Items of one file, their pointers into that file, located in its text.
+pub(crate) fn locate_in(text: &str, file: &str, items: Vec<(Severity, String, String)>) -> Vec<Diagnostic> {
+    // The root needs no scan; the scan is a second parse of the whole text.
     let positions = if items.iter().all(|(_, p, _)| p.is_empty()) {
         Positions::empty()
     } else if is_json(text) {

@@ -86,6 +86,11 @@ fn section_at(at: &[String]) -> Option<Section> {
     }
 }
 
+/// The components section a `$ref` at `at` stands for (see `section_at`).
+pub(crate) fn section_key_at(at: &[String]) -> Option<&'static str> {
+    section_at(at).map(Section::key)
+}
+
 /// A discriminator's mapping value: a schema reference too. Its place is
 /// recorded as if it were a schema, so that it is judged as one.
 const MAPPING_SLOT: &str = "\u{0}mapping";

@@ -132,6 +132,16 @@ fn as_meant(root: &mut Value, sink: &mut Sink, lenient: bool, origins: &mut Orig
             let Value::Object(op) = op else { continue };
             let op_at = push_pointer(&at, method);
             required_path_parameters(op.get_mut("parameters"), &push_pointer(&op_at, "parameters"), sink);
+            if let Some(Value::Object(body)) = op.get_mut("requestBody") {
+                content_as_indented(body, &push_pointer(&op_at, "requestBody"), sink);
+            }
+            if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                for (status, r) in responses.iter_mut() {
+                    if let Value::Object(r) = r {
+                        content_as_indented(r, &push_pointer(&push_pointer(&op_at, "responses"), status), sink);
+                    }
+                }
+            }
             if op
                 .get("responses")
                 .and_then(Value::as_object)
@@ -158,6 +168,34 @@ fn as_meant(root: &mut Value, sink: &mut Sink, lenient: bool, origins: &mut Orig
             required_path_parameter(p, &at, sink);
         }
     }
+}
+
+/// `content:` left empty with the media types written beside it instead of
+/// under it (an indentation slip: `content:` then `text/plain:` at the
+/// same depth): the media types are read as its members, with a warning
+/// (--lenient).
+fn content_as_indented(object: &mut Map<String, Value>, at: &str, sink: &mut Sink) {
+    if !matches!(object.get("content"), Some(Value::Null)) {
+        return;
+    }
+    let beside: Vec<String> = object.keys().filter(|k| k.contains('/')).cloned().collect();
+    let mut content = Map::new();
+    for k in &beside {
+        if let Some(v) = object.remove(k) {
+            content.insert(k.clone(), v);
+        }
+    }
+    let what = if beside.is_empty() {
+        "`content` is empty; read as no media type (--lenient)".to_owned()
+    } else {
+        format!(
+            "`content` is empty and {} written beside it; read as its member{} (--lenient)",
+            beside.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+            if beside.len() == 1 { "" } else { "s" }
+        )
+    };
+    sink.warning(&push_pointer(at, "content"), what);
+    object.insert("content".to_owned(), Value::Object(content));
 }
 
 /// The path item's and its operations' parameters named by a query slot
