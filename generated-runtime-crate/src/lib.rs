@@ -70,9 +70,10 @@ use ::openapi_client_runtime as runtime;
 pub use models::*;
 pub use runtime::{
     ApiError, Base64, BoxError, ByteStream, Call, ClientBuildError, ClientBuilder,
-    ClientCredentials, Credential, ETag, Error, ErrorDetails, KeyIn, Nullable, Page,
-    RawResponse, Response, RetryPolicy, SchemeCredential, SignInError, StaticToken,
-    TokenFuture, TokenProvider, token_fn,
+    ClientCredentials, Credential, DecodeData, ETag, Error, ErrorDetails, Event,
+    EventStream, FilePart, JsonLines, KeyIn, Multipart, Nullable, Page, RawResponse,
+    Response, RetryPolicy, SchemeCredential, SignInError, StaticToken, TokenFuture,
+    TokenProvider, token_fn,
 };
 /// The API client: the runtime's [`runtime::Client`] (which it
 /// dereferences to), with a method per operation. Cheap to

@@ -236,6 +236,13 @@ impl Client {
         &self.inner.http
     }
 
+    /// The largest body read into memory (and the longest event or line of
+    /// a streamed one).
+    #[doc(hidden)]
+    pub fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
+    }
+
     /// Sends `req` (with retries) and reads the whole body.
     pub async fn execute(&self, req: &Request) -> Result<RawResponse, Failure> {
         let response = self.send(req).await?;
@@ -382,13 +389,26 @@ impl Client {
                 value.set_sensitive(true);
                 builder = builder.header(reqwest::header::COOKIE, value);
             }
-            if let Some((content_type, body)) = &req.body {
-                builder = builder
-                    .header(reqwest::header::CONTENT_TYPE, *content_type)
-                    .body(body.clone());
+            match &req.body {
+                Some(Body::Bytes(content_type, body)) => {
+                    builder = builder
+                        .header(reqwest::header::CONTENT_TYPE, *content_type)
+                        .body(body.clone());
+                }
+                // A fresh boundary and fresh parts for each send.
+                Some(Body::Multipart(parts)) => builder = builder.multipart(parts.form()?),
+                None => {}
             }
+            // A body with a streamed part went with the first send.
+            let resendable = match &req.body {
+                Some(Body::Multipart(parts)) => parts.resendable(),
+                _ => true,
+            };
             let response = builder.send().await.map_err(Failure::Transport)?;
             let status = response.status();
+            if !resendable {
+                return Ok(response);
+            }
             if (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE)
                 && attempt < self.inner.retry.max_retries
             {
@@ -491,6 +511,14 @@ enum Target {
     Absolute(Url),
 }
 
+/// A request's body: bytes with their content type, or the parts of a
+/// multipart body (encoded at each send).
+#[derive(Debug, Clone)]
+enum Body {
+    Bytes(&'static str, Bytes),
+    Multipart(super::Multipart),
+}
+
 /// One request, as the operations build it; cheap to resend.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -498,7 +526,7 @@ pub struct Request {
     target: Target,
     query: String,
     headers: Vec<(&'static str, String)>,
-    body: Option<(&'static str, Bytes)>,
+    body: Option<Body>,
     accept: Option<&'static str>,
     /// The operation's security requirements: alternatives, each the
     /// schemes that go together; empty when it needs no credential.
@@ -532,13 +560,24 @@ impl Request {
     }
 
     pub fn body(&mut self, content_type: &'static str, body: Bytes) {
-        self.body = Some((content_type, body));
+        self.body = Some(Body::Bytes(content_type, body));
+    }
+
+    /// What the client reads, in place of the operation's own list (a
+    /// streamed response asks for its media type alone).
+    pub fn accept(&mut self, accept: &'static str) {
+        self.accept = Some(accept);
+    }
+
+    /// A `multipart/form-data` body; reqwest writes its boundary.
+    pub fn multipart(&mut self, parts: super::Multipart) {
+        self.body = Some(Body::Multipart(parts));
     }
 
     pub fn json<T: serde::Serialize>(&mut self, body: &T) -> Result<(), Failure> {
         let bytes =
             serde_json::to_vec(body).map_err(|e| Failure::InvalidRequest(format!("cannot serialize the body: {e}")))?;
-        self.body = Some(("application/json", Bytes::from(bytes)));
+        self.body = Some(Body::Bytes("application/json", Bytes::from(bytes)));
         Ok(())
     }
 
@@ -555,7 +594,10 @@ impl Request {
                 }
             }
         }
-        self.body = Some(("application/x-www-form-urlencoded", Bytes::from(q.as_str().to_owned())));
+        self.body = Some(Body::Bytes(
+            "application/x-www-form-urlencoded",
+            Bytes::from(q.as_str().to_owned()),
+        ));
         Ok(())
     }
 

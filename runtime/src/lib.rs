@@ -21,6 +21,8 @@ pub mod client;
 mod encode;
 mod error;
 mod etag;
+mod events;
+mod multipart;
 mod nullable;
 #[doc(hidden)]
 pub mod object;
@@ -35,6 +37,8 @@ pub use call::Call;
 pub use client::{Client, ClientBuildError, ClientBuilder, RetryPolicy};
 pub use error::{ApiError, Error, ErrorDetails, RawResponse};
 pub use etag::ETag;
+pub use events::{DecodeData, Event, EventStream, JsonLines};
+pub use multipart::{FilePart, Multipart};
 pub use nullable::Nullable;
 pub use paging::{ByteStream, Page, Response};
 pub use sign_in::{ClientCredentials, SignInError};
@@ -46,5 +50,7 @@ pub use client::Request;
 pub use encode::{ObjectStyle, Query, object_text, push_path_segment};
 #[doc(hidden)]
 pub use error::{Failure, root_cause};
+#[doc(hidden)]
+pub use events::{json_data, open, text_data};
 #[doc(hidden)]
 pub use paging::pages;

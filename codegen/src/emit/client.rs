@@ -14,8 +14,8 @@ use super::text::{
     Arm, ArmBody, Code, Expr, Field, ImplHeader, Meta, Pat, Signature, Stmt, Variant, arm, call, lit, ptuple, pw, w,
 };
 use crate::ir::{
-    BodyKind, ErrorShape, HeaderType, Operation, Param, ParamLocation, ParamType, PathPiece, ResponseCase, StatusMatch,
-    TypeRef,
+    BodyKind, ErrorShape, HeaderType, MultipartForm, Operation, Param, ParamLocation, ParamType, PartKind, PathPiece,
+    ResponseCase, StatusMatch, TypeRef,
 };
 
 /// An operation's security requirements as the runtime takes them:
@@ -106,14 +106,36 @@ fn param_arg(ctx: Ctx<'_>, p: &Param) -> (String, Expr) {
 fn body_text(ctx: Ctx<'_>, kind: &BodyKind) -> String {
     match kind {
         BodyKind::Json(t) | BodyKind::Form(t) => ctx.type_text(t),
+        BodyKind::Multipart(MultipartForm { name: Some(name), .. }) => name.clone(),
+        BodyKind::Multipart(MultipartForm { name: None, .. }) => ctx.rt("Multipart"),
         BodyKind::Text => "String".to_owned(),
         BodyKind::Binary => "::bytes::Bytes".to_owned(),
         BodyKind::Empty => "()".to_owned(),
     }
 }
 
+/// The request body's type: the body enum when the operation takes
+/// several media types.
 fn body_type(ctx: Ctx<'_>, op: &Operation) -> Option<String> {
-    op.body.as_ref().map(|b| body_text(ctx, &b.kind))
+    op.body.as_ref().map(|b| {
+        if b.others.is_empty() {
+            body_text(ctx, &b.kind)
+        } else {
+            b.enum_name.clone()
+        }
+    })
+}
+
+/// How a method takes the body: `impl Into<…>` of the body enum (each
+/// variant's type converts into it), the type itself otherwise.
+fn body_arg(ctx: Ctx<'_>, op: &Operation) -> Option<(String, Expr)> {
+    let b = op.body.as_ref()?;
+    let t = body_type(ctx, op)?;
+    Some(if b.others.is_empty() {
+        (t, w("body"))
+    } else {
+        (format!("impl Into<{t}>"), w("body").method("into", vec![]))
+    })
 }
 
 fn is_binary(op: &Operation) -> bool {
@@ -149,10 +171,10 @@ fn client_method(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'
         inits.push(init);
     }
     let body_required = op.body.as_ref().is_some_and(|b| b.required);
-    match (body_type(ctx, op), body_required) {
-        (Some(t), true) => {
+    match (body_arg(ctx, op), body_required) {
+        (Some((t, value)), true) => {
             args.push(format!("body: {t}"));
-            inits.push(call("Some", vec![w("body")]));
+            inits.push(call("Some", vec![value]));
         }
         (Some(_), false) => inits.push(w("None")),
         (None, _) => {}
@@ -207,7 +229,10 @@ fn example(ctx: Ctx<'_>, op: &Operation) -> Vec<String> {
     }
     if let Some(b) = op.body.as_ref().filter(|b| b.required) {
         let ty = match &b.kind {
+            _ if !b.others.is_empty() => format!("{krate}::operations::{}", b.enum_name),
             BodyKind::Json(t) | BodyKind::Form(t) => ctx.type_string(t),
+            BodyKind::Multipart(MultipartForm { name: Some(name), .. }) => format!("{krate}::operations::{name}"),
+            BodyKind::Multipart(MultipartForm { name: None, .. }) => format!("{krate}::Multipart"),
             BodyKind::Text => "String".to_owned(),
             BodyKind::Binary => "bytes::Bytes".to_owned(),
             BodyKind::Empty => "()".to_owned(),
@@ -243,6 +268,7 @@ fn example(ctx: Ctx<'_>, op: &Operation) -> Vec<String> {
 /// An operation's items written as text: the builder, its `impl`, its
 /// `IntoFuture` and its result alias.
 fn operation_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'_>>) {
+    body_items(ctx, c, op, gate);
     let builder = &op.type_name;
     let result = &op.result_name;
     let call_ty = format!("{}<'a, {result}>", ctx.rt("Call"));
@@ -312,13 +338,18 @@ fn operation_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<
             setter(ctx, c, p);
         }
         max_page_size(c, op);
-        if let (Some(false), Some(t)) = (op.body.as_ref().map(|b| b.required), body_type(ctx, op)) {
+        if let (Some(false), Some((t, _))) = (op.body.as_ref().map(|b| b.required), body_arg(ctx, op)) {
             c.docs(&[" The request body (optional for this operation).".to_owned()]);
             let value = format!("value: {t}");
             let args = ["mut self", value.as_str()];
             let sig = Signature::method("pub fn body", &args, Some("Self"));
+            let several = op.body.as_ref().is_some_and(|b| !b.others.is_empty());
             c.fn_(&sig, |c| {
-                let value = call("Some", vec![w("value")]);
+                let value = if several {
+                    call("Some", vec![w("value").method("into", vec![])])
+                } else {
+                    call("Some", vec![w("value")])
+                };
                 c.stmt(&Expr::Assign(Box::new(w("self").field("body")), Box::new(value)));
                 c.tail(&w("self"));
             });
@@ -362,6 +393,193 @@ fn operation_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<
         op.error_name
     );
     c.type_(&format!("pub type {result}"), &alias, true);
+}
+
+/// The types an operation's body brings: a struct per multipart form whose
+/// parts the spec describes, and the body enum when the operation takes
+/// several media types.
+fn body_items(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'_>>) {
+    let Some(b) = &op.body else { return };
+    for (media, kind) in b.choices() {
+        if let BodyKind::Multipart(MultipartForm {
+            name: Some(name),
+            parts,
+        }) = kind
+        {
+            form_text(ctx, c, op, media, name, parts, gate);
+        }
+    }
+    if b.others.is_empty() {
+        return;
+    }
+    let method = format!("{}::{}", ctx.item("Client"), op.method_name);
+    c.docs(&[
+        format!(" The request body of [`{method}`]: one of the media types the operation takes."),
+        String::new(),
+        " Each variant's type converts into it (`From`), into the first variant that holds it.".to_owned(),
+    ]);
+    write_gate(c, gate);
+    c.derive(&["Debug", "Clone"]);
+    let variants: Vec<Variant> = b
+        .choices()
+        .map(|(media, kind)| Variant {
+            docs: vec![format!(" Sent as `{}`.", media.replace('`', "'"))],
+            name: kind.variant().to_owned(),
+            ty: Some(body_text(ctx, kind)),
+        })
+        .collect();
+    c.enum_(&format!("pub enum {}", b.enum_name), &variants);
+    let types: Vec<String> = b.choices().map(|(_, k)| body_text(ctx, k)).collect();
+    for (i, (_, kind)) in b.choices().enumerate() {
+        let t = &types[i];
+        if types[..i].contains(t) {
+            continue;
+        }
+        write_gate(c, gate);
+        let trait_ = format!("From<{t}>");
+        c.impl_(&ImplHeader::of(&trait_, &b.enum_name), |c| {
+            let arg = format!("value: {t}");
+            let args = [arg.as_str()];
+            let sig = Signature::method("fn from", &args, Some("Self"));
+            c.fn_(&sig, |c| {
+                c.tail(&call(format!("Self::{}", kind.variant()), vec![w("value")]));
+            });
+        });
+    }
+}
+
+/// A multipart body's parts as a struct: a field per part (files as the
+/// runtime's `FilePart`), a constructor of the required ones, and what
+/// writes them as the runtime's `Multipart`.
+fn form_text(
+    ctx: Ctx<'_>,
+    c: &mut Code,
+    op: &Operation,
+    media: &str,
+    name: &str,
+    parts: &[crate::ir::FormPart],
+    gate: Option<Gate<'_>>,
+) {
+    let file = ctx.rt("FilePart");
+    let part_type = |p: &crate::ir::FormPart| -> String {
+        let t = match &p.kind {
+            PartKind::File => file.clone(),
+            PartKind::Files => format!("Vec<{file}>"),
+            PartKind::Text(t) | PartKind::Json(t) => ctx.type_text(t),
+            PartKind::Texts(t) => format!("Vec<{}>", ctx.type_text(t)),
+        };
+        if p.required || matches!(p.kind, PartKind::Files | PartKind::Texts(_)) {
+            t
+        } else {
+            format!("{}<{t}>", ctx.std("Option"))
+        }
+    };
+    c.docs(&[format!(
+        " The parts of the `{}` body of [`{}::{}`].",
+        media.replace('`', "'"),
+        ctx.item("Client"),
+        op.method_name
+    )]);
+    write_gate(c, gate);
+    c.derive(&["Debug", "Clone"]);
+    let fields = parts
+        .iter()
+        .map(|p| {
+            let mut doc = p.doc.clone().unwrap_or_default();
+            if !doc.is_empty() {
+                doc.push_str("\n\n");
+            }
+            doc.push_str(&format!("The part `{}`.", p.name.replace('`', "'")));
+            Field {
+                docs: doc_lines(&doc),
+                attrs: Vec::new(),
+                head: format!("pub {}: ", p.ident),
+                ty: part_type(p),
+            }
+        })
+        .collect();
+    c.struct_(&format!("pub struct {name}"), &[], fields);
+    write_gate(c, gate);
+    c.impl_(&ImplHeader::inherent(name), |c| {
+        let required: Vec<&crate::ir::FormPart> = parts
+            .iter()
+            .filter(|p| p.required && !matches!(p.kind, PartKind::Files | PartKind::Texts(_)))
+            .collect();
+        c.docs(&[" A form of the required parts; the others are empty until set.".to_owned()]);
+        let args: Vec<String> = required
+            .iter()
+            .map(|p| match &p.kind {
+                PartKind::File => format!("{}: impl Into<{file}>", p.ident),
+                PartKind::Text(TypeRef::Prim(crate::ir::Prim::String)) => format!("{}: impl Into<String>", p.ident),
+                _ => format!("{}: {}", p.ident, part_type(p)),
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let sig = Signature::method("pub fn new", &args, Some("Self"));
+        c.fn_(&sig, |c| {
+            let fields = parts
+                .iter()
+                .map(|p| {
+                    let value = if required.iter().any(|r| r.ident == p.ident) {
+                        match &p.kind {
+                            PartKind::File | PartKind::Text(TypeRef::Prim(crate::ir::Prim::String)) => {
+                                Some(w(&p.ident).method("into", vec![]))
+                            }
+                            _ => None,
+                        }
+                    } else if matches!(p.kind, PartKind::Files | PartKind::Texts(_)) {
+                        Some(call("Vec::new", vec![]))
+                    } else {
+                        Some(w(ctx.std("None")))
+                    };
+                    (p.ident.clone(), value)
+                })
+                .collect();
+            c.tail(&Expr::Struct("Self".to_owned(), fields));
+        });
+        let ret = format!("Result<{}, {}>", ctx.rt("Multipart"), ctx.rt("Failure"));
+        let sig = Signature::method("pub(crate) fn to_multipart", &["&self"], Some(&ret));
+        c.fn_(&sig, |c| {
+            c.local("mut form", &call(format!("{}::new", ctx.rt("Multipart")), vec![]));
+            for p in parts {
+                let list = matches!(p.kind, PartKind::Files | PartKind::Texts(_));
+                let value = if p.required || list {
+                    w("self").field(&p.ident).borrow()
+                } else {
+                    w("v")
+                };
+                let content_type = match &p.content_type {
+                    Some(ct) => call(ctx.std("Some"), vec![w(lit(ct))]),
+                    None => w(ctx.std("None")),
+                };
+                let file_type = || w(lit(p.content_type.as_deref().unwrap_or("application/octet-stream")));
+                let step = match &p.kind {
+                    PartKind::File => w("form").method("push_file", vec![w(lit(&p.name)), value, file_type()]),
+                    PartKind::Files => w("form").method("push_files", vec![w(lit(&p.name)), value, file_type()]),
+                    PartKind::Text(t) => {
+                        w("form").method("push_text", vec![w(lit(&p.name)), ctx.text_of(t, value), content_type])
+                    }
+                    PartKind::Texts(t) => {
+                        let each = value
+                            .method("iter", vec![])
+                            .method("map", vec![Expr::Closure("x".into(), Box::new(ctx.text_of(t, w("x"))))]);
+                        w("form").method("push_texts", vec![w(lit(&p.name)), each, content_type])
+                    }
+                    PartKind::Json(_) => w("form")
+                        .method("push_json", vec![w(lit(&p.name)), value, content_type])
+                        .try_(),
+                };
+                if p.required || list {
+                    c.stmt(&step);
+                } else {
+                    c.if_let(ctx.std("Some"), "v", &w("self").field(&p.ident).borrow(), |c| {
+                        c.stmt(&step)
+                    });
+                }
+            }
+            c.tail(&call(ctx.std("Ok"), vec![w("form")]));
+        });
+    });
 }
 
 fn setter(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
@@ -540,31 +758,56 @@ fn request_fn(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
             param_step(ctx, c, p);
         }
         if let Some(b) = &op.body {
-            let content_type = w(lit(&b.content_type));
-            let body = || w("body");
-            let set = match &b.kind {
-                BodyKind::Json(_) => Some(w("req").method("json", vec![body()]).try_()),
-                BodyKind::Form(_) => Some(w("req").method("form", vec![body()]).try_()),
-                BodyKind::Text => Some(w("req").method(
-                    "body",
-                    vec![
-                        content_type,
-                        call("::bytes::Bytes::from", vec![call("Clone::clone", vec![body()])]),
-                    ],
-                )),
-                BodyKind::Binary => {
-                    Some(w("req").method("body", vec![content_type, call("Clone::clone", vec![body()])]))
-                }
-                BodyKind::Empty => None,
-            };
-            c.if_let("Some", "body", &w("self").field("body").borrow(), |c| {
-                if let Some(set) = &set {
-                    c.stmt(set);
-                }
-            });
+            if b.others.is_empty() {
+                let set = set_body(ctx, &b.content_type, &b.kind);
+                c.if_let("Some", "body", &w("self").field("body").borrow(), |c| {
+                    if let Some(set) = &set {
+                        c.stmt(set);
+                    }
+                });
+            } else {
+                // One arm per media type the body enum offers.
+                let arms: Vec<Arm> = b
+                    .choices()
+                    .map(|(media, kind)| {
+                        let pat = ptuple(format!("{}::{}", b.enum_name, kind.variant()), &["body"]);
+                        let set = set_body(ctx, media, kind).unwrap_or_else(|| w("()"));
+                        arm(pat, set)
+                    })
+                    .collect();
+                c.if_let("Some", "body", &w("self").field("body").borrow(), |c| {
+                    c.stmt(&Expr::Match(Box::new(w("body")), arms));
+                });
+            }
         }
         c.tail(&call("Ok", vec![w("req")]));
     });
+}
+
+/// What puts a body (`body`, a reference) of one media type on `req`.
+fn set_body(ctx: Ctx<'_>, content_type: &str, kind: &BodyKind) -> Option<Expr> {
+    let body = || w("body");
+    let content_type = w(lit(content_type));
+    match kind {
+        BodyKind::Json(_) => Some(w("req").method("json", vec![body()]).try_()),
+        BodyKind::Form(_) => Some(w("req").method("form", vec![body()]).try_()),
+        BodyKind::Multipart(MultipartForm { name: Some(_), .. }) => {
+            Some(w("req").method("multipart", vec![body().method("to_multipart", vec![]).try_()]))
+        }
+        BodyKind::Multipart(MultipartForm { name: None, .. }) => Some(w("req").method(
+            "multipart",
+            vec![call(format!("{}::clone", ctx.std("Clone")), vec![body()])],
+        )),
+        BodyKind::Text => Some(w("req").method(
+            "body",
+            vec![
+                content_type,
+                call("::bytes::Bytes::from", vec![call("Clone::clone", vec![body()])]),
+            ],
+        )),
+        BodyKind::Binary => Some(w("req").method("body", vec![content_type, call("Clone::clone", vec![body()])])),
+        BodyKind::Empty => None,
+    }
 }
 
 /// A list's values written with `text_of` and joined by commas.
@@ -980,14 +1223,14 @@ fn decode_arms(ctx: Ctx<'_>, op: &Operation) -> Vec<Arm> {
             match case.body {
                 BodyKind::Json(_) | BodyKind::Form(_) => raw().method("ok_json_as", vec![ha(), v]),
                 BodyKind::Text => raw().method("ok_text_as", vec![ha(), v]),
-                BodyKind::Binary => raw().method("ok_bytes_as", vec![ha(), v]),
+                BodyKind::Binary | BodyKind::Multipart(_) => raw().method("ok_bytes_as", vec![ha(), v]),
                 BodyKind::Empty => raw().method("ok_with", vec![ha(), v]),
             }
         } else {
             match case.body {
                 BodyKind::Json(_) | BodyKind::Form(_) => raw().method("ok_json", vec![ha()]),
                 BodyKind::Text => raw().method("ok_text", vec![ha()]),
-                BodyKind::Binary => raw().method("ok_bytes", vec![ha()]),
+                BodyKind::Binary | BodyKind::Multipart(_) => raw().method("ok_bytes", vec![ha()]),
                 BodyKind::Empty => raw().method("ok_with", vec![ha(), w("()")]),
             }
         };
@@ -1006,7 +1249,7 @@ fn decode_arms(ctx: Ctx<'_>, op: &Operation) -> Vec<Arm> {
         let value = match case.body {
             BodyKind::Json(_) | BodyKind::Form(_) => raw().method("fail_json", vec![v]),
             BodyKind::Text => raw().method("fail_text", vec![v]),
-            BodyKind::Binary => raw().method("fail_bytes", vec![v]),
+            BodyKind::Binary | BodyKind::Multipart(_) => raw().method("fail_bytes", vec![v]),
             BodyKind::Empty => raw().method("fail_with", vec![v]),
         };
         arms.push(arm(status_pattern(case.status), value));

@@ -426,6 +426,21 @@ pub(crate) struct Body {
     pub(crate) kind: BodyKind,
     pub(crate) content_type: String,
     pub(crate) required: bool,
+    /// The other media types the operation takes (one of each kind: JSON,
+    /// form, multipart, text, bytes), each with its variant's name. When
+    /// there are any, the body is an enum (`enum_name`) of a variant per
+    /// media type, the first (`kind`) included.
+    pub(crate) others: Vec<(String, BodyKind)>,
+    pub(crate) enum_name: String,
+}
+
+impl Body {
+    /// Every media type the body may be sent as: (content type, kind),
+    /// the preferred first.
+    pub(crate) fn choices(&self) -> impl Iterator<Item = (&str, &BodyKind)> {
+        std::iter::once((self.content_type.as_str(), &self.kind))
+            .chain(self.others.iter().map(|(m, k)| (m.as_str(), k)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -433,8 +448,60 @@ pub(crate) enum BodyKind {
     Empty,
     Json(TypeRef),
     Form(TypeRef),
+    /// `multipart/form-data` (requests only: a multipart response is read
+    /// as bytes).
+    Multipart(MultipartForm),
     Text,
     Binary,
+}
+
+impl BodyKind {
+    /// The name of the kind, as a variant of an operation's body enum.
+    pub(crate) fn variant(&self) -> &'static str {
+        match self {
+            BodyKind::Empty => "Empty",
+            BodyKind::Json(_) => "Json",
+            BodyKind::Form(_) => "Form",
+            BodyKind::Multipart(_) => "Multipart",
+            BodyKind::Text => "Text",
+            BodyKind::Binary => "Binary",
+        }
+    }
+}
+
+/// A multipart body's parts, from its schema's properties; no `name` (and
+/// no parts) when the schema does not describe them: the runtime's
+/// `Multipart`, filled by hand, is the body then.
+#[derive(Debug, Clone)]
+pub(crate) struct MultipartForm {
+    pub(crate) name: Option<String>,
+    pub(crate) parts: Vec<FormPart>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FormPart {
+    /// The part's name on the wire.
+    pub(crate) name: String,
+    pub(crate) ident: String,
+    pub(crate) kind: PartKind,
+    pub(crate) required: bool,
+    pub(crate) doc: Option<String>,
+    /// The spec's `encoding.<name>.contentType`.
+    pub(crate) content_type: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum PartKind {
+    /// A file (`format: binary`): bytes or a stream, with a file name.
+    File,
+    /// Several files under one name.
+    Files,
+    /// A scalar, as its text.
+    Text(TypeRef),
+    /// Scalars, one part each under the same name.
+    Texts(TypeRef),
+    /// Anything else, as JSON text.
+    Json(TypeRef),
 }
 
 #[derive(Debug, Clone)]

@@ -106,6 +106,17 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skip_u
         op.headers_name = types.claim(&format!("{}Headers", op.type_name));
         op.response_name = types.claim(&format!("{}Response", op.type_name));
         op.result_name = types.claim(&format!("{}Result", op.type_name));
+        if let Some(body) = &mut op.body {
+            if !body.others.is_empty() {
+                body.enum_name = types.claim(&format!("{}Body", op.type_name));
+            }
+            let form = std::iter::once(&mut body.kind).chain(body.others.iter_mut().map(|(_, k)| k));
+            for kind in form {
+                if let BodyKind::Multipart(super::MultipartForm { name: Some(name), .. }) = kind {
+                    *name = types.claim(&format!("{}Form", op.type_name));
+                }
+            }
+        }
     }
     out
 }
@@ -522,18 +533,109 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         }
     }
 
+    /// The request body: its preferred media type, and one more of each
+    /// other kind it documents (JSON, form, multipart, text, bytes), each
+    /// offered as a variant of the operation's body enum. Several media
+    /// types of one kind (`application/json`, `text/json`,
+    /// `application/*+json`, as ASP.NET lists them) are one way to send
+    /// the same thing: the first by rank speaks for them.
     fn body(&mut self, b: &'a ReferenceOr<RequestBody>) -> Option<Body> {
         let pointer = push_pointer(self.pointer, "requestBody");
         let body = resolve(self.api, b, |c| &c.request_bodies, "requestBodies")?;
-        let (media, mt) = pick_media(&body.content)?;
         let hint = format!("{}Body", self.type_name);
-        let content_pointer = push_pointer(&push_pointer(&pointer, "content"), media);
-        let kind = self.media_kind(media, mt, &hint, Mode::Request, &content_pointer);
+        let mut choices: Vec<(String, BodyKind)> = Vec::new();
+        for (media, mt) in ranked_media(&body.content) {
+            let content_pointer = push_pointer(&push_pointer(&pointer, "content"), media);
+            let kind = self.media_kind(media, mt, &hint, Mode::Request, &content_pointer);
+            if choices.iter().any(|(_, k)| k.variant() == kind.variant()) {
+                continue;
+            }
+            choices.push((media.to_owned(), kind));
+        }
+        let mut choices = choices.into_iter();
+        let (content_type, kind) = choices.next()?;
         Some(Body {
             kind,
-            content_type: media.to_owned(),
+            content_type,
             required: body.required,
+            others: choices.collect(),
+            enum_name: String::new(),
         })
+    }
+
+    /// A multipart body's parts, one per property of its schema (an
+    /// object, or an `allOf` of objects): files where the property is
+    /// binary, text where it is a scalar, JSON otherwise; the `encoding`
+    /// gives a part's content type. `None` when the schema names no
+    /// properties.
+    fn form_parts(&mut self, mt: &MediaType, hint: &str, pointer: &str) -> Option<Vec<super::FormPart>> {
+        let schema = schema_at(self.api, mt.schema.as_ref()?)?;
+        let mut properties: Vec<(&String, &ReferenceOr<Box<Schema>>)> = Vec::new();
+        let mut required: Vec<&String> = Vec::new();
+        let mut objects = vec![schema];
+        let mut seen = 0;
+        while let Some(s) = objects.pop() {
+            seen += 1;
+            if seen > 64 {
+                break;
+            }
+            match &s.schema_kind {
+                SchemaKind::Type(Type::Object(o)) => {
+                    properties.extend(o.properties.iter());
+                    required.extend(o.required.iter());
+                }
+                SchemaKind::AllOf { all_of } => {
+                    objects.extend(all_of.iter().rev().filter_map(|m| schema_at(self.api, m)));
+                }
+                _ => {}
+            }
+        }
+        if properties.is_empty() {
+            return None;
+        }
+        let mut idents = Namespace::default();
+        let mut parts = Vec::new();
+        let schema_pointer = push_pointer(pointer, "schema");
+        for (name, prop) in properties {
+            if parts.iter().any(|p: &super::FormPart| p.name == *name) {
+                continue;
+            }
+            let at = push_pointer(&push_pointer(&schema_pointer, "properties"), name);
+            let resolved = schema_at(self.api, prop);
+            let binary = |s: &Schema| {
+                matches!(&s.schema_kind, SchemaKind::Type(Type::String(t))
+                    if matches!(t.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)))
+            };
+            let kind = match resolved.map(|s| &s.schema_kind) {
+                Some(_) if resolved.is_some_and(binary) => super::PartKind::File,
+                Some(SchemaKind::Type(Type::Array(a)))
+                    if a.items
+                        .as_ref()
+                        .and_then(|i| schema_at(self.api, i))
+                        .is_some_and(binary) =>
+                {
+                    super::PartKind::Files
+                }
+                _ => {
+                    let part_hint = format!("{hint}{}", self.schemas.cased.type_name(name, "Part"));
+                    let t = self.schemas.use_schema(prop, &part_hint, Mode::Request, &at).non_null();
+                    match &t {
+                        t if scalar(t, self.schemas) => super::PartKind::Text(t.clone()),
+                        TypeRef::Vec(item) if scalar(item, self.schemas) => super::PartKind::Texts((**item).clone()),
+                        _ => super::PartKind::Json(t),
+                    }
+                }
+            };
+            parts.push(super::FormPart {
+                name: name.clone(),
+                ident: idents.claim(&self.schemas.cased.field_name(name, "part")),
+                kind,
+                required: required.contains(&name),
+                doc: resolved.and_then(|s| s.schema_data.description.clone()),
+                content_type: mt.encoding.get(name.as_str()).and_then(|e| e.content_type.clone()),
+            });
+        }
+        Some(parts)
     }
 
     fn media_kind(&mut self, media: &str, mt: &MediaType, hint: &str, mode: Mode, pointer: &str) -> BodyKind {
@@ -558,6 +660,13 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         }
         if m.starts_with("text/") && !binary_schema {
             return BodyKind::Text;
+        }
+        if mode == Mode::Request && m.split(';').next().is_some_and(|e| e.trim() == "multipart/form-data") {
+            let parts = self.form_parts(mt, hint, pointer);
+            return BodyKind::Multipart(super::MultipartForm {
+                name: parts.as_ref().map(|_| String::new()),
+                parts: parts.unwrap_or_default(),
+            });
         }
         BodyKind::Binary
     }
@@ -620,7 +729,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                             BodyKind::Json(_) => is_json(&m),
                             BodyKind::Form(_) => m == "application/x-www-form-urlencoded",
                             BodyKind::Text => m.starts_with("text/"),
-                            BodyKind::Binary => true,
+                            BodyKind::Binary | BodyKind::Multipart(_) => true,
                             BodyKind::Empty => false,
                         }
                     };
@@ -741,23 +850,50 @@ fn is_json(media: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
 }
 
-/// JSON first, then form, then text, then anything else.
-fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&str, &MediaType)> {
-    let rank = |m: &str| {
-        let m = m.to_ascii_lowercase();
-        if is_json(&m) {
-            0
-        } else if m == "application/x-www-form-urlencoded" {
-            1
-        } else if m.starts_with("text/") {
-            2
-        } else {
-            3
+/// JSON first (`application/json` before its relatives), then form, then
+/// multipart, then text, then anything else.
+fn media_rank(m: &str) -> u8 {
+    let m = m.to_ascii_lowercase();
+    if m.split(';').next().is_some_and(|e| e.trim() == "application/json") {
+        0
+    } else if is_json(&m) {
+        1
+    } else if m == "application/x-www-form-urlencoded" {
+        2
+    } else if m.starts_with("multipart/form-data") {
+        3
+    } else if m.starts_with("text/") {
+        4
+    } else {
+        5
+    }
+}
+
+/// Every media type of `content`, the preferred first (a stable sort: the
+/// document's order within a rank).
+fn ranked_media(content: &indexmap::IndexMap<String, MediaType>) -> Vec<(&str, &MediaType)> {
+    let mut all: Vec<(&str, &MediaType)> = content.iter().map(|(m, t)| (m.as_str(), t)).collect();
+    all.sort_by_key(|(m, _)| media_rank(m));
+    all
+}
+
+/// The schema a reference (or an inline schema) stands for.
+fn schema_at<'a, T: std::borrow::Borrow<Schema>>(api: &'a OpenAPI, r: &'a ReferenceOr<T>) -> Option<&'a Schema> {
+    match r {
+        ReferenceOr::Item(s) => Some(s.borrow()),
+        ReferenceOr::Reference { reference } => {
+            let name = super::refs::component_name(reference, "schemas")?;
+            let next = api.components.as_ref()?.schemas.get(&name)?;
+            resolve(api, next, |c| &c.schemas, "schemas")
         }
-    };
+    }
+}
+
+/// The preferred media type of `content` (see [`media_rank`]).
+fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&str, &MediaType)> {
     content
         .iter()
-        .min_by_key(|(m, _)| rank(m))
+        .min_by_key(|(m, _)| media_rank(m))
         .map(|(m, mt)| (m.as_str(), mt))
 }
 
