@@ -202,6 +202,9 @@ pub(crate) const BUILDER_MEMBERS: &[&str] = &[
     "send",
     "send_stream",
     "stream",
+    "events",
+    "json_lines",
+    "to_multipart",
     "max_page_size",
     "into_future",
     "fmt",
@@ -319,6 +322,21 @@ paths:
           content:
             application/octet-stream:
               schema: {type: string, format: binary}
+  /watch:
+    post:
+      operationId: watch
+      requestBody:
+        content:
+          multipart/form-data:
+            schema: {type: object, properties: {f: {type: string, format: binary}}}
+      responses:
+        "200":
+          description: events or lines
+          content:
+            text/event-stream:
+              schema: {type: string}
+            application/x-ndjson:
+              schema: {type: object}
 "#;
         let out = crate::generate(spec, &crate::Config::new("t", "t.yaml")).expect("generates");
         let ops = out
@@ -340,7 +358,7 @@ paths:
             }
         }
         // The builders' methods, less the client's operation methods and the setter.
-        for m in ["list_items", "upload", "prefer"] {
+        for m in ["list_items", "upload", "watch", "prefer"] {
             seen.remove(m);
         }
         for m in [
@@ -350,6 +368,9 @@ paths:
             "new",
             "stream",
             "send_stream",
+            "events",
+            "json_lines",
+            "to_multipart",
             "body",
             "max_page_size",
         ] {

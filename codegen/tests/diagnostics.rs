@@ -888,3 +888,57 @@ fn content_left_empty_by_an_indentation_slip_under_lenient() {
     let ops = file(&out, "src/operations.rs");
     assert!(ops.contains("req.body(\"text/plain\""), "the text body is offered");
 }
+
+#[test]
+fn a_schema_that_names_a_response_under_lenient() {
+    let spec = r##"openapi: 3.0.3
+info: {title: x, version: "1"}
+paths:
+  /a:
+    get:
+      parameters:
+        - name: f
+          in: query
+          schema:
+            $ref: "#/components/parameters/Filter"
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  error:
+                    $ref: "#/components/responses/Problem"
+components:
+  parameters:
+    Filter: {name: filter, in: query, schema: {type: string, enum: [on, off]}}
+  responses:
+    Problem:
+      description: A problem.
+      content:
+        application/problem+json:
+          schema:
+            type: object
+            properties:
+              title: {type: string}
+"##;
+    let strict = diagnose(spec);
+    assert!(
+        strict.iter().any(|l| l == "broken.yaml:20:21: error: expected a reference to `#/components/schemas/...`, found `#/components/responses/Problem`; pass --lenient to read the schema it holds (at /paths/~1a/get/responses/200/content/application~1json/schema/properties/error/$ref)"),
+        "{strict:#?}"
+    );
+    let (out, warnings) = generate_with(spec, |c| c.lenient = true);
+    assert_eq!(
+        warnings,
+        [
+            "broken.yaml:10:13: warning: `#/components/parameters/Filter` is a parameter where a schema is expected; read as the schema it holds (--lenient) (at /paths/~1a/get/parameters/0/schema/$ref)",
+            "broken.yaml:20:21: warning: `#/components/responses/Problem` is a response where a schema is expected; read as the schema it holds (--lenient) (at /paths/~1a/get/responses/200/content/application~1json/schema/properties/error/$ref)",
+        ]
+    );
+    let models = file(&out, "src/models.rs");
+    assert!(models.contains("pub struct Problem {") && models.contains("pub title: Option<String>"), "{models}");
+    assert!(models.contains("pub enum Filter {"), "{models}");
+    assert!(models.contains("pub error: Option<crate::models::Problem>"), "{models}");
+}

@@ -279,3 +279,43 @@ fn hatchet_in_fifty_files() {
     assert_eq!(declared, 148);
     // Every operation a method, and the crate built with clippy: compile.rs.
 }
+
+/// Files that refer to themselves, to each other's pieces, to scalars and
+/// to odd paths: located errors or a document, never a panic nor a hang.
+#[test]
+fn hostile_files_end_in_diagnostics() {
+    let files = Files::new(&[
+        ("self.yaml", "A: {$ref: '#/A'}\nB: {$ref: 'self.yaml#/B'}\nC: {$ref: './self.yaml'}\n"),
+        ("scalar.yaml", "just text\n"),
+        ("list.json", "[1, 2, 3]"),
+        ("deep/../../x.yaml", "never: read\n"),
+        ("empty.yaml", ""),
+    ]);
+    for target in [
+        "self.yaml#/A",
+        "self.yaml#/B",
+        "self.yaml",
+        "scalar.yaml",
+        "scalar.yaml#/x",
+        "list.json#/1",
+        "list.json#/7",
+        "deep/../../x.yaml",
+        "empty.yaml",
+        "%zz.yaml",
+        "a%2Fb.yaml#/%7E",
+        "self.yaml#/A/$ref/x",
+        "",
+        "#",
+        "c:\\windows\\x.yaml",
+    ] {
+        let root = format!(
+            "{HEAD}paths:\n  /p:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: {target:?}}}\n"
+        );
+        for lenient in [false, true] {
+            let mut config = codegen::Config::new("t", "api/openapi.yaml");
+            config.lenient = lenient;
+            let _ = codegen::generate_with_files(&root, &files, &config);
+            let _ = codegen::bundle(&root, &files, &config);
+        }
+    }
+}

@@ -15,7 +15,7 @@ use super::text::{
 };
 use crate::ir::{
     BodyKind, ErrorShape, HeaderType, MultipartForm, Operation, Param, ParamLocation, ParamType, PartKind, PathPiece,
-    ResponseCase, StatusMatch, TypeRef,
+    ResponseCase, StatusMatch, StreamKind, StreamShape, TypeRef,
 };
 
 /// An operation's security requirements as the runtime takes them:
@@ -481,7 +481,14 @@ fn form_text(
         op.method_name
     )]);
     write_gate(c, gate);
-    c.derive(&["Debug", "Clone"]);
+    let any_required = parts
+        .iter()
+        .any(|p| p.required && !matches!(p.kind, PartKind::Files | PartKind::Texts(_)));
+    if any_required {
+        c.derive(&["Debug", "Clone"]);
+    } else {
+        c.derive(&["Debug", "Clone", "Default"]);
+    }
     let fields = parts
         .iter()
         .map(|p| {
@@ -560,7 +567,8 @@ fn form_text(
                         w("form").method("push_text", vec![w(lit(&p.name)), ctx.text_of(t, value), content_type])
                     }
                     PartKind::Texts(t) => {
-                        let each = value
+                        let each = w("self")
+                            .field(&p.ident)
                             .method("iter", vec![])
                             .method("map", vec![Expr::Closure("x".into(), Box::new(ctx.text_of(t, w("x"))))]);
                         w("form").method("push_texts", vec![w(lit(&p.name)), each, content_type])
@@ -926,6 +934,9 @@ fn decoding_text(ctx: Ctx<'_>, c: &mut Code, op: &Operation, gate: Option<Gate<'
         if is_binary(op) {
             send_stream(ctx, c, op);
         }
+        for shape in &op.streams {
+            stream_method(ctx, c, op, shape);
+        }
         if let Some(p) = &op.page {
             c.docs(&[
                 " Every item of every page: sends the request, then follows each".to_owned(),
@@ -1082,74 +1093,116 @@ fn responses_enum(
 /// `send_stream`: the body handed over as it arrives.
 fn send_stream(ctx: Ctx<'_>, c: &mut Code, op: &Operation) {
     let root = ctx.root;
-    c.docs(&[
-        " Sends the request and hands the body over as it arrives,".to_owned(),
-        " without reading it into memory or applying the size limit.".to_owned(),
-    ]);
+    streamed(
+        ctx,
+        c,
+        op,
+        &[
+            " Sends the request and hands the body over as it arrives,",
+            " without reading it into memory or applying the size limit.",
+        ],
+        "send_stream",
+        &format!("{root}::ByteStream"),
+        None,
+        call(
+            format!("{root}::ByteStream::new"),
+            vec![w("response").method("bytes_stream", vec![])],
+        ),
+    );
+}
+
+/// `events` or `json_lines`: the response read item by item.
+fn stream_method(ctx: Ctx<'_>, c: &mut Code, op: &Operation, shape: &StreamShape) {
+    let root = ctx.root;
+    let (item, decode) = match &shape.item {
+        Some(t) => (ctx.type_text(t), ctx.rt("json_data")),
+        None => ("String".to_owned(), ctx.rt("text_data")),
+    };
+    let media = shape.media.replace('`', "'");
+    let (name, ty, docs) = match shape.kind {
+        StreamKind::Events => (
+            "events",
+            format!("{root}::EventStream<{item}, {}>", op.error_name),
+            vec![
+                format!(" Sends the request and reads the `{media}` response event by event,"),
+                " each event's data decoded as it arrives. Name the event that ends the".to_owned(),
+                format!(" stream with [`{root}::EventStream::until`] (OpenAI sends `data: [DONE]`)."),
+            ],
+        ),
+        StreamKind::JsonLines => (
+            "json_lines",
+            format!("{root}::JsonLines<{item}, {}>", op.error_name),
+            vec![
+                format!(" Sends the request and reads the `{media}` response line by line,"),
+                " each line decoded as it arrives.".to_owned(),
+            ],
+        ),
+    };
+    let kind = if shape.kind == StreamKind::Events { "EventStream" } else { "JsonLines" };
+    let make = call(
+        format!("{root}::{kind}::new"),
+        vec![w("self").field("client"), w("response"), w(decode)],
+    );
+    let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
+    streamed(ctx, c, op, &docs, name, &ty, Some(&shape.media), make);
+}
+
+/// A method that sends the request and hands the success's body over
+/// unread, as `body` makes it of `response`; an error status is decoded as
+/// `send` decodes it (the runtime's `open`).
+#[allow(clippy::too_many_arguments)]
+fn streamed(
+    ctx: Ctx<'_>,
+    c: &mut Code,
+    op: &Operation,
+    docs: &[&str],
+    name: &str,
+    ty: &str,
+    accept: Option<&str>,
+    body: Expr,
+) {
+    let root = ctx.root;
+    c.docs(&docs.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>());
     let ret = format!(
-        "Result<{root}::Response<{root}::ByteStream, {}>, {root}::Error<{}>>",
+        "Result<{root}::Response<{ty}, {}>, {root}::Error<{}>>",
         headers_type(op),
         op.error_name
     );
-    c.fn_(
-        &Signature::method("pub async fn send_stream", &["self"], Some(&ret)),
-        |c| {
-            let bytes = || call("::bytes::Bytes::new", vec![]);
-            c.local("req", &w("self").method("request", vec![]).try_());
-            let execute = w("self")
-                .field("client")
-                .method("execute_stream", vec![w("req").borrow()]);
-            c.local("response", &Expr::Await(Box::new(execute)).try_());
-            let success = w("response").method("status", vec![]).method("is_success", vec![]);
-            c.if_(&success, |c| {
-                c.local(
-                    "raw_headers",
-                    &w("response").method("headers", vec![]).method("clone", vec![]),
-                );
-                let raw = call(
-                    format!("{root}::runtime::RawResponse::new"),
-                    vec![
-                        w("response").method("status", vec![]),
-                        w("raw_headers").method("clone", vec![]),
-                        bytes(),
-                    ],
-                );
-                c.local("raw", &raw);
-                c.local("headers", &headers_expr(ctx, op));
-                let stream = call(
-                    format!("{root}::ByteStream::new"),
-                    vec![w("response").method("bytes_stream", vec![])],
-                );
-                c.local("stream", &stream);
-                let response = call(
-                    format!("{root}::Response::new"),
-                    vec![w("raw").field("status"), w("headers"), w("raw_headers"), w("stream")],
-                );
-                c.stmt(&Expr::Return(Some(Box::new(call("Ok", vec![response])))));
-            });
-            let finish = w("self").field("client").method("finish", vec![w("response")]);
-            c.local("raw", &Expr::Await(Box::new(finish)).try_());
-            let not_success = Expr::Struct(
-                format!("{root}::Error::Decode"),
-                vec![
-                    ("status".to_owned(), Some(w("r").field("status"))),
-                    (
-                        "message".to_owned(),
-                        Some(call(
-                            "ToString::to_string",
-                            vec![w(lit("a non-success status decoded as success"))],
-                        )),
-                    ),
-                    ("body".to_owned(), Some(bytes())),
-                ],
-            );
-            let arms = vec![
-                arm(ptuple("Err", &["e"]), call("Err", vec![w("e")])),
-                arm(ptuple("Ok", &["r"]), call("Err", vec![not_success])),
-            ];
-            c.tail(&Expr::Match(Box::new(call("Self::decode", vec![w("raw")])), arms));
-        },
-    );
+    let head = format!("pub async fn {name}");
+    c.fn_(&Signature::method(&head, &["self"], Some(&ret)), |c| {
+        match accept {
+            Some(media) => {
+                c.local("mut req", &w("self").method("request", vec![]).try_());
+                c.stmt(&w("req").method("accept", vec![w(lit(media))]));
+            }
+            None => c.local("req", &w("self").method("request", vec![]).try_()),
+        }
+        let open = call(
+            ctx.rt("open"),
+            vec![w("self").field("client"), w("req").borrow(), w("Self::decode")],
+        );
+        c.local("response", &Expr::Await(Box::new(open)).try_());
+        c.local(
+            "raw_headers",
+            &w("response").method("headers", vec![]).method("clone", vec![]),
+        );
+        let raw = call(
+            format!("{root}::runtime::RawResponse::new"),
+            vec![
+                w("response").method("status", vec![]),
+                w("raw_headers").method("clone", vec![]),
+                call("::bytes::Bytes::new", vec![]),
+            ],
+        );
+        c.local("raw", &raw);
+        c.local("headers", &headers_expr(ctx, op));
+        c.local("body", &body);
+        let response = call(
+            format!("{root}::Response::new"),
+            vec![w("raw").field("status"), w("headers"), w("raw_headers"), w("body")],
+        );
+        c.tail(&call("Ok", vec![response]));
+    });
 }
 
 /// The value building the typed headers from `raw`.

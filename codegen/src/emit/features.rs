@@ -15,7 +15,7 @@ use heck::ToKebabCase;
 use super::common::find;
 use super::text::{Code, Meta, lit};
 use crate::FeatureGroups;
-use crate::ir::{BodyKind, Ir, Operation, ParamType, TypeRef};
+use crate::ir::{BodyKind, Ir, Operation, ParamType, PartKind, TypeRef};
 use crate::naming::Namespace;
 
 /// One feature of the emitted crate.
@@ -222,13 +222,22 @@ fn op_types(op: &Operation) -> Vec<&TypeRef> {
     let bodies = op
         .body
         .iter()
-        .map(|b| &b.kind)
+        .flat_map(|b| b.choices().map(|(_, k)| k))
         .chain(op.success.iter().chain(&op.errors).map(|c| &c.body));
     for kind in bodies {
-        if let BodyKind::Json(t) | BodyKind::Form(t) = kind {
-            out.push(t);
+        match kind {
+            BodyKind::Json(t) | BodyKind::Form(t) => out.push(t),
+            BodyKind::Multipart(form) => {
+                for part in &form.parts {
+                    if let PartKind::Text(t) | PartKind::Texts(t) | PartKind::Json(t) = &part.kind {
+                        out.push(t);
+                    }
+                }
+            }
+            _ => {}
         }
     }
+    out.extend(op.streams.iter().filter_map(|s| s.item.as_ref()));
     if let Some(page) = &op.page {
         out.push(&page.item);
     }

@@ -329,6 +329,9 @@ pub(crate) struct Operation {
     pub(crate) deprecated: bool,
     pub(crate) params: Vec<Param>,
     pub(crate) body: Option<Body>,
+    /// The streamed forms its success response documents, read item by
+    /// item (`events`, `json_lines`) beside `send`.
+    pub(crate) streams: Vec<StreamShape>,
     pub(crate) success: Vec<ResponseCase>,
     pub(crate) errors: Vec<ResponseCase>,
     /// Headers declared on success responses.
@@ -467,6 +470,25 @@ impl BodyKind {
             BodyKind::Binary => "Binary",
         }
     }
+}
+
+/// A success response the server streams: server-sent events, or JSON
+/// lines.
+#[derive(Debug, Clone)]
+pub(crate) struct StreamShape {
+    pub(crate) kind: StreamKind,
+    /// The media type asked for (`Accept`).
+    pub(crate) media: String,
+    /// An item's type; `None`: its text as it came.
+    pub(crate) item: Option<TypeRef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StreamKind {
+    /// `text/event-stream`.
+    Events,
+    /// `application/x-ndjson`, `application/jsonl`, `application/x-jsonlines`.
+    JsonLines,
 }
 
 /// A multipart body's parts, from its schema's properties; no `name` (and

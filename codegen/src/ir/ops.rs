@@ -66,6 +66,7 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skip_u
             let body = op.request_body.as_ref().and_then(|b| lowering.body(b));
             lowering.callbacks(&op.callbacks);
             let (success, errors, response_headers, accept) = lowering.responses(&op.responses);
+            let streams = lowering.streams(&op.responses);
             // Lowering found something it cannot express, and the operation
             // is left out (`Sink::unsupported`).
             if schemas.sink.skipped.contains(&pointer) {
@@ -88,6 +89,7 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, schemas: &mut Schemas<'a>, skip_u
                 deprecated: op.deprecated,
                 params,
                 body,
+                streams,
                 success,
                 errors,
                 response_headers,
@@ -596,6 +598,22 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         let mut idents = Namespace::default();
         let mut parts = Vec::new();
         let schema_pointer = push_pointer(pointer, "schema");
+        // The fields' types as the schema's model has them (one model, not
+        // a second copy of each property's type); a property the model
+        // does not show (yet) is lowered on its own.
+        let whole = mt
+            .schema
+            .as_ref()
+            .map(|s| self.schemas.use_schema(s, hint, Mode::Request, &schema_pointer).non_null());
+        let modelled: Vec<(String, TypeRef)> = match whole.as_ref() {
+            Some(TypeRef::Named(n)) => match self.schemas.get(n).map(|d| &d.kind) {
+                Some(super::TypeKind::Struct(st)) => {
+                    st.fields.iter().map(|f| (f.json.clone(), f.ty.clone().non_null())).collect()
+                }
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
         for (name, prop) in properties {
             if parts.iter().any(|p: &super::FormPart| p.name == *name) {
                 continue;
@@ -609,16 +627,18 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             let kind = match resolved.map(|s| &s.schema_kind) {
                 Some(_) if resolved.is_some_and(binary) => super::PartKind::File,
                 Some(SchemaKind::Type(Type::Array(a)))
-                    if a.items
-                        .as_ref()
-                        .and_then(|i| schema_at(self.api, i))
-                        .is_some_and(binary) =>
+                    if a.items.as_ref().and_then(|i| schema_at(self.api, i)).is_some_and(binary) =>
                 {
                     super::PartKind::Files
                 }
                 _ => {
-                    let part_hint = format!("{hint}{}", self.schemas.cased.type_name(name, "Part"));
-                    let t = self.schemas.use_schema(prop, &part_hint, Mode::Request, &at).non_null();
+                    let t = match modelled.iter().find(|(json, _)| json == name) {
+                        Some((_, t)) => t.clone(),
+                        None => {
+                            let part_hint = format!("{hint}{}", self.schemas.cased.type_name(name, "Part"));
+                            self.schemas.use_schema(prop, &part_hint, Mode::Request, &at).non_null()
+                        }
+                    };
                     match &t {
                         t if scalar(t, self.schemas) => super::PartKind::Text(t.clone()),
                         TypeRef::Vec(item) if scalar(item, self.schemas) => super::PartKind::Texts((**item).clone()),
@@ -669,6 +689,61 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             });
         }
         BodyKind::Binary
+    }
+
+    /// The streamed forms of the success responses: server-sent events and
+    /// JSON lines, the first of each kind. An event's `data` is decoded as
+    /// the schema says (text when it says a string, or nothing); a JSON
+    /// line as the schema's item when it describes the whole body as an
+    /// array, else as the schema.
+    fn streams(&mut self, responses: &'a openapiv3::Responses) -> Vec<super::StreamShape> {
+        let base = push_pointer(self.pointer, "responses");
+        let mut out: Vec<super::StreamShape> = Vec::new();
+        for (status, r) in &responses.responses {
+            let StatusCode::Code(200..=299) = status else { continue };
+            let Some(r) = resolve(self.api, r, |c| &c.responses, "responses") else {
+                continue;
+            };
+            for (media, mt) in &r.content {
+                let essence = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let kind = match essence.as_str() {
+                    "text/event-stream" => super::StreamKind::Events,
+                    "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/x-jsonlines"
+                    | "application/jsonlines" => super::StreamKind::JsonLines,
+                    _ => continue,
+                };
+                if out.iter().any(|s| s.kind == kind) {
+                    continue;
+                }
+                let pointer = push_pointer(
+                    &push_pointer(&push_pointer(&push_pointer(&base, &status.to_string()), "content"), media),
+                    "schema",
+                );
+                let hint = format!(
+                    "{}{}",
+                    self.type_name,
+                    if kind == super::StreamKind::Events { "Event" } else { "Line" }
+                );
+                let item = match &mt.schema {
+                    None => None,
+                    Some(s) => match self.schemas.use_schema(s, &hint, Mode::Response, &pointer).non_null() {
+                        TypeRef::Prim(super::Prim::String) if kind == super::StreamKind::Events => None,
+                        TypeRef::Vec(item) if kind == super::StreamKind::JsonLines => Some(*item),
+                        t => Some(t),
+                    },
+                };
+                let item = match (kind, item) {
+                    (super::StreamKind::JsonLines, None) => Some(TypeRef::Any),
+                    (_, item) => item,
+                };
+                out.push(super::StreamShape {
+                    kind,
+                    media: media.clone(),
+                    item,
+                });
+            }
+        }
+        out
     }
 
     #[allow(clippy::type_complexity)]

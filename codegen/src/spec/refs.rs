@@ -265,6 +265,68 @@ pub(crate) fn add_component(root: &mut Value, key: &str, base: &str, content: Va
     Some(name)
 }
 
+/// A `$ref` where a schema goes that names a whole response, request
+/// body, parameter or header (an author's mistake some large specs make):
+/// under `--lenient` it is read as the schema that component holds (its
+/// JSON content's, or its own `schema`), with a warning, by pointing the
+/// `$ref` there; hoisting then makes that schema a component. Whether any
+/// was rewritten.
+fn schemas_in_other_components(root: &mut Value, refs: &[(String, String)], sink: &mut Sink) -> bool {
+    let mut rewritten = false;
+    for (at, r) in refs {
+        if section_at(&segments(at)) != Some(Section::Schemas) || at.ends_with(MAPPING_SLOT) {
+            continue;
+        }
+        let Some(canonical) = r.strip_prefix('#').and_then(|local| locate_through(root, local)) else {
+            continue;
+        };
+        let target = segments(&canonical);
+        let (true, Some(found)) = (
+            target.len() == 3 && target[0] == "components",
+            target.get(1).and_then(|k| Section::from_key(k)),
+        ) else {
+            continue;
+        };
+        if found == Section::Schemas {
+            continue;
+        }
+        let Some(component) = root.pointer(&canonical) else { continue };
+        let inner = match component.get("content").and_then(Value::as_object) {
+            Some(content) => {
+                let media = content
+                    .keys()
+                    .find(|m| {
+                        let m = m.to_ascii_lowercase();
+                        m.starts_with("application/json") || m.contains("+json")
+                    })
+                    .or_else(|| content.keys().next());
+                media
+                    .filter(|m| content.get(*m).and_then(|mt| mt.get("schema")).is_some())
+                    .map(|m| push_pointer(&push_pointer(&push_pointer(&canonical, "content"), m), "schema"))
+            }
+            None => component.get("schema").map(|_| push_pointer(&canonical, "schema")),
+        };
+        let Some(inner) = inner else { continue };
+        sink.warning(
+            &push_pointer(at, "$ref"),
+            format!(
+                "`{r}` is a {} where a schema is expected; read as the schema it holds (--lenient)",
+                match found {
+                    Section::Responses => "response",
+                    Section::RequestBodies => "request body",
+                    Section::Parameters => "parameter",
+                    _ => "header",
+                }
+            ),
+        );
+        if let Some(Value::Object(m)) = root.pointer_mut(at) {
+            m.insert("$ref".to_owned(), Value::String(format!("#{inner}")));
+            rewritten = true;
+        }
+    }
+    rewritten
+}
+
 /// Makes every reference point at a whole component of its kind (see the
 /// module's docs). Returns the hoisted components' pointers, each with the
 /// pointer its content came from.
@@ -276,6 +338,10 @@ pub(crate) fn add_component(root: &mut Value, key: &str, base: &str, content: Va
 pub(crate) fn hoist(root: &mut Value, sink: &mut Sink, lenient: bool) -> Origins {
     let mut refs = Vec::new();
     collect(root, "", &mut refs);
+    if lenient && schemas_in_other_components(root, &refs, sink) {
+        refs.clear();
+        collect(root, "", &mut refs);
+    }
     // Target pointer → the kind it is used as.
     let mut targets: BTreeMap<String, Section> = BTreeMap::new();
     // Target pointer → every way a `$ref` spells it.

@@ -431,8 +431,13 @@ impl<'a> Validator<'a> {
         };
         let prefix = format!("/components/{section}/");
         if !local.starts_with(&prefix) {
+            let other = ["responses", "requestBodies", "parameters", "headers"]
+                .iter()
+                .any(|k| local.starts_with(&format!("/components/{k}/")));
             let hint = if section == "responses" && local.starts_with("/components/requestBodies/") {
                 "; pass --lenient to read the request body as a response with the same content"
+            } else if section == "schemas" && other {
+                "; pass --lenient to read the schema it holds"
             } else {
                 ""
             };
