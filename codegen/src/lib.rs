@@ -17,6 +17,8 @@ mod module;
 mod naming;
 mod spec;
 mod template;
+#[doc(hidden)]
+pub mod testing;
 
 pub use csdl::{ConvertOptions, Converted, OpenApiVersion, Rules, convert, is_csdl};
 pub use diag::{Diagnostic, Diagnostics, Severity};

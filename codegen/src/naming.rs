@@ -174,6 +174,7 @@ pub(crate) const CLIENT_METHODS: &[&str] = &[
     "builder",
     "base_url",
     "http_client",
+    "max_body_bytes",
     "execute",
     "execute_owned",
     "execute_stream",

@@ -938,7 +938,10 @@ components:
         ]
     );
     let models = file(&out, "src/models.rs");
-    assert!(models.contains("pub struct Problem {") && models.contains("pub title: Option<String>"), "{models}");
+    assert!(
+        models.contains("pub struct Problem {") && models.contains("pub title: Option<String>"),
+        "{models}"
+    );
     assert!(models.contains("pub enum Filter {"), "{models}");
     assert!(models.contains("pub error: Option<crate::models::Problem>"), "{models}");
 }

@@ -285,7 +285,10 @@ fn hatchet_in_fifty_files() {
 #[test]
 fn hostile_files_end_in_diagnostics() {
     let files = Files::new(&[
-        ("self.yaml", "A: {$ref: '#/A'}\nB: {$ref: 'self.yaml#/B'}\nC: {$ref: './self.yaml'}\n"),
+        (
+            "self.yaml",
+            "A: {$ref: '#/A'}\nB: {$ref: 'self.yaml#/B'}\nC: {$ref: './self.yaml'}\n",
+        ),
         ("scalar.yaml", "just text\n"),
         ("list.json", "[1, 2, 3]"),
         ("deep/../../x.yaml", "never: read\n"),

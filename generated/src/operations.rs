@@ -729,31 +729,16 @@ impl<'a> GetCustomerContactPdfDocumentContent<'a> {
         crate::Error<GetCustomerContactPdfDocumentContentError>,
     > {
         let req = self.request()?;
-        let response = self.client.execute_stream(&req).await?;
-        if response.status().is_success() {
-            let raw_headers = response.headers().clone();
-            let raw = crate::runtime::RawResponse::new(
-                response.status(),
-                raw_headers.clone(),
-                ::bytes::Bytes::new(),
-            );
-            let headers = ();
-            let stream = crate::ByteStream::new(response.bytes_stream());
-            return Ok(crate::Response::new(raw.status, headers, raw_headers, stream));
-        }
-        let raw = self.client.finish(response).await?;
-        match Self::decode(raw) {
-            Err(e) => Err(e),
-            Ok(r) => {
-                Err(crate::Error::Decode {
-                    status: r.status,
-                    message: ToString::to_string(
-                        "a non-success status decoded as success",
-                    ),
-                    body: ::bytes::Bytes::new(),
-                })
-            }
-        }
+        let response = crate::runtime::open(self.client, &req, Self::decode).await?;
+        let raw_headers = response.headers().clone();
+        let raw = crate::runtime::RawResponse::new(
+            response.status(),
+            raw_headers.clone(),
+            ::bytes::Bytes::new(),
+        );
+        let headers = ();
+        let body = crate::ByteStream::new(response.bytes_stream());
+        Ok(crate::Response::new(raw.status, headers, raw_headers, body))
     }
     fn decode(
         raw: crate::runtime::RawResponse,

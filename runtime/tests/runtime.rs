@@ -276,3 +276,46 @@ async fn a_path_with_its_own_query_gets_the_rest_after_an_ampersand() {
         "POST /v1/pets/7?action=feed&grams=5 HTTP/1.1"
     );
 }
+
+/// A union decodes as the variant that keeps the most of the value: an
+/// object of the richer variant is not read as the poorer one it also fits.
+#[test]
+fn a_union_decodes_as_the_variant_that_keeps_the_most() {
+    use openapi_client_runtime::object::best_fit;
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Poor {
+        id: String,
+    }
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Rich {
+        id: String,
+        token: Option<String>,
+    }
+    #[derive(Debug, PartialEq, serde::Serialize)]
+    #[serde(untagged)]
+    enum Either {
+        Poor(Poor),
+        Rich(Rich),
+    }
+    let decode = |value: serde_json::Value| {
+        let candidates = [
+            serde_json::from_value(value.clone()).ok().map(Either::Poor),
+            serde_json::from_value(value.clone()).ok().map(Either::Rich),
+        ];
+        best_fit(&value, candidates)
+    };
+    let rich = decode(serde_json::json!({"id": "1", "token": "t"}));
+    assert_eq!(
+        rich,
+        Some(Either::Rich(Rich {
+            id: "1".into(),
+            token: Some("t".into())
+        }))
+    );
+    // All kept by the first: the first, in order.
+    assert_eq!(
+        decode(serde_json::json!({"id": "1"})),
+        Some(Either::Poor(Poor { id: "1".into() }))
+    );
+    assert_eq!(decode(serde_json::json!({"other": 1})), None);
+}

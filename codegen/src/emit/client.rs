@@ -1138,7 +1138,11 @@ fn stream_method(ctx: Ctx<'_>, c: &mut Code, op: &Operation, shape: &StreamShape
             ],
         ),
     };
-    let kind = if shape.kind == StreamKind::Events { "EventStream" } else { "JsonLines" };
+    let kind = if shape.kind == StreamKind::Events {
+        "EventStream"
+    } else {
+        "JsonLines"
+    };
     let make = call(
         format!("{root}::{kind}::new"),
         vec![w("self").field("client"), w("response"), w(decode)],

@@ -41,7 +41,9 @@ use quote::quote;
 use crate::ir::Ir;
 use crate::{Config, GeneratedFile};
 
-use common::{Ctx, doc_lines, ident, tokens};
+pub(crate) use common::Ctx;
+use common::{doc_lines, ident, tokens};
+pub(crate) use features::Gates;
 use text::{Code, Meta};
 
 /// Every emitted `.rs` file opts out of `cargo fmt`: it is laid out as

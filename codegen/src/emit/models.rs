@@ -83,10 +83,13 @@ fn other_model(ctx: Ctx<'_>, c: &mut Code, t: &TypeDef, gate: Option<Gate<'_>>) 
         }
         TypeKind::Untagged(variants) => {
             docs.push(String::new());
-            docs.push(" Decoded as the first variant, in this order, that the value fits.".to_owned());
+            docs.push(
+                " Decoded as the variant that keeps the most of the value (the first, in this order, of those that keep all of it).".to_owned(),
+            );
             c.docs(&docs);
             write_gate(c, gate);
-            serde_derive(c, "untagged");
+            c.derive(&["Debug", "Clone", "PartialEq", "::serde::Serialize"]);
+            c.attr(&Meta::List("serde".to_owned(), vec![Meta::Word("untagged".to_owned())]));
             let listed: Vec<TextVariant> = variants
                 .iter()
                 .map(|v| TextVariant {
@@ -96,6 +99,30 @@ fn other_model(ctx: Ctx<'_>, c: &mut Code, t: &TypeDef, gate: Option<Gate<'_>>) 
                 })
                 .collect();
             c.enum_(&head, &listed);
+            // Every variant the value fits, the one that keeps the most of
+            // it chosen: a first fit would read an object of a richer
+            // variant as a poorer one that also fits, dropping members.
+            deserialize_with(ctx, c, gate, name, |c| {
+                c.local("value", &deserialize_as("::serde_json::Value"));
+                let candidates = variants
+                    .iter()
+                    .map(|v| {
+                        call("::serde_json::from_value", vec![w("value").method("clone", vec![])])
+                            .method("ok", vec![])
+                            .method("map", vec![w(format!("Self::{}", v.ident))])
+                    })
+                    .collect();
+                c.local("candidates", &Expr::Array(candidates));
+                let best = call(ctx.rt("object::best_fit"), vec![w("value").borrow(), w("candidates")]);
+                let err = Expr::Closure(
+                    "".into(),
+                    Box::new(call(
+                        "<D::Error as ::serde::de::Error>::custom",
+                        vec![w(lit(&format!("the value fits no variant of {name}")))],
+                    )),
+                );
+                c.tail(&best.method("ok_or_else", vec![err]));
+            });
             // A union of scalars can be a parameter: it shows as the value it holds.
             if ctx.scalar_union(variants) {
                 let arms: Vec<Arm> = variants

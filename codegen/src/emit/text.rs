@@ -834,6 +834,13 @@ impl Code {
         self.if_block(|c| c.let_condition(variant, binding, value), body);
     }
 
+    /// `if condition { body }` as a statement (the emitter writes none
+    /// today; the layout tests still hold it to prettyplease).
+    #[cfg(test)]
+    pub(crate) fn if_(&mut self, condition: &Expr, body: impl FnOnce(&mut Code)) {
+        self.if_block(|c| c.condition(condition, |c| c.expr(condition)), body);
+    }
+
     fn if_block(&mut self, condition: impl FnOnce(&mut Code), body: impl FnOnce(&mut Code)) {
         self.p.ibox(0);
         self.p.cbox(INDENT);

@@ -601,15 +601,18 @@ impl<'x, 'a> OpLowering<'x, 'a> {
         // The fields' types as the schema's model has them (one model, not
         // a second copy of each property's type); a property the model
         // does not show (yet) is lowered on its own.
-        let whole = mt
-            .schema
-            .as_ref()
-            .map(|s| self.schemas.use_schema(s, hint, Mode::Request, &schema_pointer).non_null());
+        let whole = mt.schema.as_ref().map(|s| {
+            self.schemas
+                .use_schema(s, hint, Mode::Request, &schema_pointer)
+                .non_null()
+        });
         let modelled: Vec<(String, TypeRef)> = match whole.as_ref() {
             Some(TypeRef::Named(n)) => match self.schemas.get(n).map(|d| &d.kind) {
-                Some(super::TypeKind::Struct(st)) => {
-                    st.fields.iter().map(|f| (f.json.clone(), f.ty.clone().non_null())).collect()
-                }
+                Some(super::TypeKind::Struct(st)) => st
+                    .fields
+                    .iter()
+                    .map(|f| (f.json.clone(), f.ty.clone().non_null()))
+                    .collect(),
                 _ => Vec::new(),
             },
             _ => Vec::new(),
@@ -627,7 +630,10 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             let kind = match resolved.map(|s| &s.schema_kind) {
                 Some(_) if resolved.is_some_and(binary) => super::PartKind::File,
                 Some(SchemaKind::Type(Type::Array(a)))
-                    if a.items.as_ref().and_then(|i| schema_at(self.api, i)).is_some_and(binary) =>
+                    if a.items
+                        .as_ref()
+                        .and_then(|i| schema_at(self.api, i))
+                        .is_some_and(binary) =>
                 {
                     super::PartKind::Files
                 }
@@ -708,7 +714,10 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                 let essence = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
                 let kind = match essence.as_str() {
                     "text/event-stream" => super::StreamKind::Events,
-                    "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/x-jsonlines"
+                    "application/x-ndjson"
+                    | "application/ndjson"
+                    | "application/jsonl"
+                    | "application/x-jsonlines"
                     | "application/jsonlines" => super::StreamKind::JsonLines,
                     _ => continue,
                 };
@@ -716,13 +725,20 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                     continue;
                 }
                 let pointer = push_pointer(
-                    &push_pointer(&push_pointer(&push_pointer(&base, &status.to_string()), "content"), media),
+                    &push_pointer(
+                        &push_pointer(&push_pointer(&base, &status.to_string()), "content"),
+                        media,
+                    ),
                     "schema",
                 );
                 let hint = format!(
                     "{}{}",
                     self.type_name,
-                    if kind == super::StreamKind::Events { "Event" } else { "Line" }
+                    if kind == super::StreamKind::Events {
+                        "Event"
+                    } else {
+                        "Line"
+                    }
                 );
                 let item = match &mt.schema {
                     None => None,
@@ -785,7 +801,9 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             } else {
                 format!("{}{}", self.type_name, variant)
             };
-            let body = match pick_media(&r.content) {
+            // 204, 205 and 304 have no body, whatever the spec says.
+            let bodiless = matches!(m, StatusMatch::Code(204 | 205 | 304));
+            let body = match pick_media(&r.content).filter(|_| !bodiless) {
                 Some((media, mt)) => {
                     let kind = self.media_kind(
                         media,

@@ -290,7 +290,9 @@ fn schemas_in_other_components(root: &mut Value, refs: &[(String, String)], sink
         if found == Section::Schemas {
             continue;
         }
-        let Some(component) = root.pointer(&canonical) else { continue };
+        let Some(component) = root.pointer(&canonical) else {
+            continue;
+        };
         let inner = match component.get("content").and_then(Value::as_object) {
             Some(content) => {
                 let media = content

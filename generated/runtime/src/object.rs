@@ -116,3 +116,52 @@ pub fn tristate<S: SerializeStruct, T: Serialize>(
         s.serialize_field(name, value)
     }
 }
+
+/// Of the decodings of `value` as each variant of a union (`None` where it
+/// does not fit), the one whose encoding keeps the most of `value`'s
+/// members and items; the first of equals. A first fit would read an
+/// object of a richer variant as a poorer one that also fits.
+pub fn best_fit<T: Serialize, const N: usize>(value: &serde_json::Value, candidates: [Option<T>; N]) -> Option<T> {
+    let total = members(value);
+    let mut best: Option<(usize, T)> = None;
+    for candidate in candidates.into_iter().flatten() {
+        let kept = serde_json::to_value(&candidate).map_or(0, |v| kept(value, &v));
+        if kept == total {
+            return Some(candidate);
+        }
+        if best.as_ref().is_none_or(|(k, _)| kept > *k) {
+            best = Some((kept, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// The members and items of a value, at every depth, and the value itself.
+fn members(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Object(m) => 1 + m.values().map(members).sum::<usize>(),
+        serde_json::Value::Array(a) => 1 + a.iter().map(members).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// How many of `a`'s members and items `b` holds alike.
+fn kept(a: &serde_json::Value, b: &serde_json::Value) -> usize {
+    use serde_json::Value as J;
+    match (a, b) {
+        (J::Object(x), J::Object(y)) => {
+            1 + x
+                .iter()
+                .map(|(k, v)| match y.get(k) {
+                    Some(w) => kept(v, w),
+                    // An absent member and a null one say the same.
+                    None if v.is_null() => 1,
+                    None => 0,
+                })
+                .sum::<usize>()
+        }
+        (J::Array(x), J::Array(y)) if x.len() == y.len() => 1 + x.iter().zip(y).map(|(v, w)| kept(v, w)).sum::<usize>(),
+        (J::Number(x), J::Number(y)) => usize::from(x.as_f64() == y.as_f64()),
+        (x, y) => usize::from(x == y),
+    }
+}

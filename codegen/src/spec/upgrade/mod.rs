@@ -565,7 +565,7 @@ fn one_schema(v: &mut Value, p: &str, walk: &mut Walk<'_>) {
     if dialect == Dialect::OpenApi31 {
         openapi31::keywords(m, p, walk.sink);
     }
-    item_list(m);
+    item_list(m, p, walk.origins);
     type_list(m);
     null_members(m, p, walk.origins);
     if m.contains_key("$ref") {
@@ -599,11 +599,54 @@ fn all_of(m: &mut Map<String, Value>, members: Vec<Value>, from: &[&str], p: &st
 
 /// `items` written as a list (the draft-04 tuple, which neither 2.0 nor
 /// 3.0 has), as real files use it: "one of these", most often a schema and
-/// `null`. A list item may be any of them.
-fn item_list(m: &mut Map<String, Value>) {
+/// `null`. Under `type: array`, a list item may be any of them; with no
+/// `type` at all, the value itself is (Slack's spec writes its unions so,
+/// and its examples are the objects, not lists of them: JSON Schema too
+/// reads such `items` as saying nothing of a value that is not a list).
+fn item_list(m: &mut Map<String, Value>, p: &str, origins: &mut Origins) {
     let Some(Value::Array(members)) = m.get("items") else {
         return;
     };
+    if !m.contains_key("type") && !members.is_empty() {
+        let nullable = members.iter().any(is_null_schema);
+        let written: Vec<usize> = (0..members.len()).filter(|i| !is_null_schema(&members[*i])).collect();
+        let mut rest: Vec<Value> = members.iter().filter(|s| !is_null_schema(s)).cloned().collect();
+        let before = rest.len();
+        rest.dedup();
+        if rest.len() == before {
+            let key = if rest.len() == 1 { "allOf" } else { "anyOf" };
+            for (i, w) in written.iter().enumerate() {
+                let at = push_pointer(&push_pointer(p, key), &i.to_string());
+                let from = push_pointer(&push_pointer(p, "items"), &w.to_string());
+                origins.add(at, origins.original(&from));
+            }
+        }
+        m.remove("items");
+        match rest.len() {
+            0 => {}
+            1 => match rest.remove(0) {
+                Value::Object(one) if !m.contains_key("allOf") => {
+                    m.insert("allOf".to_owned(), Value::Array(vec![Value::Object(one)]));
+                }
+                _ => {}
+            },
+            _ => {
+                // Or a list of them, which is what JSON Schema and the
+                // tools that make values from it read such `items` as.
+                let mut list = Map::new();
+                list.insert("type".to_owned(), Value::String("array".to_owned()));
+                let mut item = Map::new();
+                item.insert("anyOf".to_owned(), Value::Array(rest.clone()));
+                list.insert("items".to_owned(), Value::Object(item));
+                rest.push(Value::Object(list));
+                m.insert("anyOf".to_owned(), Value::Array(rest));
+            }
+        }
+        if nullable {
+            m.insert("nullable".to_owned(), Value::Bool(true));
+        }
+        return;
+    }
     let nullable = members.iter().any(is_null_schema);
     let mut rest: Vec<Value> = members.iter().filter(|s| !is_null_schema(s)).cloned().collect();
     rest.dedup();
