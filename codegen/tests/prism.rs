@@ -792,19 +792,8 @@ fn property<'v>(schema: &'v Value, name: &str, doc: &'v Value) -> Option<&'v Val
 /// A parameter's value: its example (`authored`), or one made from its
 /// schema alone.
 fn param_example(p: &Value, doc: &Value, authored: bool) -> Option<Value> {
-    if authored {
-        if let Some(e) = p.get("example") {
-            return Some(e.clone());
-        }
-        if let Some(Value::Object(examples)) = p.get("examples") {
-            if let Some(v) = examples
-                .values()
-                .filter_map(|e| resolve(e, doc))
-                .find_map(|e| e.get("value"))
-            {
-                return Some(v.clone());
-            }
-        }
+    if let Some(e) = authored.then(|| written_example(p, doc)).flatten() {
+        return Some(e);
     }
     if let Some(s) = p.get("schema") {
         return Some(example(s, doc, 0, authored));
@@ -817,21 +806,24 @@ fn param_example(p: &Value, doc: &Value, authored: bool) -> Option<Value> {
 }
 
 fn media_example(mt: &Value, doc: &Value, authored: bool) -> Option<Value> {
-    if authored {
-        if let Some(e) = mt.get("example") {
-            return Some(e.clone());
-        }
-        if let Some(Value::Object(examples)) = mt.get("examples") {
-            if let Some(v) = examples
-                .values()
-                .filter_map(|e| resolve(e, doc))
-                .find_map(|e| e.get("value"))
-            {
-                return Some(v.clone());
-            }
-        }
+    if let Some(e) = authored.then(|| written_example(mt, doc)).flatten() {
+        return Some(e);
     }
     Some(example(mt.get("schema")?, doc, 0, authored))
+}
+
+/// A parameter's or media type's own `example`, or the value of its first
+/// `examples` entry.
+fn written_example(holder: &Value, doc: &Value) -> Option<Value> {
+    if let Some(e) = holder.get("example") {
+        return Some(e.clone());
+    }
+    let examples = holder.get("examples")?.as_object()?;
+    examples
+        .values()
+        .filter_map(|e| resolve(e, doc))
+        .find_map(|e| e.get("value"))
+        .cloned()
 }
 
 /// A value the schema accepts: its example, default or first enum value
