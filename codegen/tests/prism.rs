@@ -402,6 +402,7 @@ fn write_exercise(dir: &Path, s: &Sample) -> usize {
     std::fs::create_dir_all(crate_dir.join("tests")).expect("tests");
     let source = exercise_source(&s.name, &ops, &doc);
     std::fs::write(crate_dir.join("tests/exercise.rs"), source).expect("test");
+    std::fs::write(crate_dir.join("tests/doc.json"), serde_json::to_string(&doc).expect("json")).expect("doc");
     ops.len()
 }
 
@@ -470,8 +471,7 @@ fn exercise_source(name: &str, ops: &[codegen::testing::Operation], doc: &Value)
                 s if s.ends_with("XX") => format!("{}00", &s[..1]),
                 s => s.to_owned(),
             };
-            let declared = declared_names(spec_op, &o.status, doc);
-            let declared: Vec<String> = declared.iter().map(|d| raw(d)).collect();
+            let schema = response_schema(&op.path, &op.http_method, spec_op, &o.status, doc);
             let what = format!("{} {} → {}", op.http_method, op.path, o.status);
             let decoded = if ok {
                 let body = if several_successes {
@@ -529,9 +529,9 @@ fn exercise_source(name: &str, ops: &[codegen::testing::Operation], doc: &Value)
                 format!("Some({})", raw(&code))
             };
             out.push_str(&format!(
-                "    proxy.prefer({prefer});\n    let decoded: Result<Option<serde_json::Value>, String> = {decoded};\n    report.check({}, &proxy, decoded, &[{}]);\n",
+                "    proxy.prefer({prefer});\n    let decoded: Result<Option<serde_json::Value>, String> = {decoded};\n    report.check({}, &proxy, decoded, {});\n",
                 raw(&what),
-                declared.join(", ")
+                raw(&schema)
             ));
         }
         out.push_str("}\n");
@@ -714,55 +714,40 @@ fn auth_text(op: &codegen::testing::Operation, doc: &Value) -> String {
     out.join(", ")
 }
 
-/// The property names the response's JSON schema declares, at any depth.
-fn declared_names(spec_op: &Value, status: &str, doc: &Value) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let Some(r) = spec_op
-        .get("responses")
-        .and_then(|r| r.get(status))
-        .and_then(|r| resolve(r, doc))
-    else {
-        return out;
+/// The pointer of the JSON schema of a documented response, where the
+/// response is written (in the operation, or in the component it names);
+/// empty when it has none.
+fn response_schema(path: &str, method: &str, spec_op: &Value, status: &str, doc: &Value) -> String {
+    let mut at = format!("/paths/{}/{}/responses/{}", escape(path), method.to_ascii_lowercase(), escape(status));
+    let mut r = match spec_op.get("responses").and_then(|r| r.get(status)) {
+        Some(r) => r,
+        None => return String::new(),
     };
-    let Some(content) = r.get("content").and_then(Value::as_object) else {
-        return out;
-    };
-    let mut stack: Vec<(&Value, usize)> = content
-        .values()
-        .filter_map(|m| m.get("schema"))
-        .map(|s| (s, 0))
-        .collect();
-    let mut seen = BTreeSet::new();
-    while let Some((s, depth)) = stack.pop() {
-        if depth > 24 {
-            continue;
-        }
-        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            if seen.insert(r.to_owned()) {
-                if let Some(t) = doc.pointer(r.trim_start_matches('#')) {
-                    stack.push((t, depth + 1));
-                }
+    for _ in 0..16 {
+        match r.get("$ref").and_then(Value::as_str).and_then(|t| t.strip_prefix('#')) {
+            Some(target) => {
+                at = target.to_owned();
+                r = match doc.pointer(target) {
+                    Some(t) => t,
+                    None => return String::new(),
+                };
             }
-            continue;
-        }
-        if let Some(Value::Object(props)) = s.get("properties") {
-            for (k, v) in props {
-                out.insert(k.clone());
-                stack.push((v, depth + 1));
-            }
-        }
-        for key in ["items", "additionalProperties", "not"] {
-            if let Some(v) = s.get(key).filter(|v| v.is_object()) {
-                stack.push((v, depth + 1));
-            }
-        }
-        for key in ["allOf", "oneOf", "anyOf"] {
-            if let Some(Value::Array(list)) = s.get(key) {
-                stack.extend(list.iter().map(|v| (v, depth + 1)));
-            }
+            None => break,
         }
     }
-    out
+    let Some(content) = r.get("content").and_then(Value::as_object) else {
+        return String::new();
+    };
+    let media = content
+        .keys()
+        .find(|m| m.starts_with("application/json") || m.contains("json"))
+        .or_else(|| content.keys().next());
+    match media {
+        Some(m) if content.get(m).and_then(|mt| mt.get("schema")).is_some() => {
+            format!("{at}/content/{}/schema", escape(m))
+        }
+        _ => String::new(),
+    }
 }
 
 /// A `$ref`'s target (local), or the value itself.

@@ -197,7 +197,10 @@ mod support {
         /// (`decoded`: its JSON re-encoding, `Ok(None)` when nothing is
         /// compared, `Err` why it did not decode as documented), and the
         /// properties the response's schema declares.
-        pub fn check(&mut self, what: &str, proxy: &Proxy, decoded: Result<Option<serde_json::Value>, String>, declared: &[&str]) {
+        /// `schema` is the pointer, in the spec as the generator reads it
+        /// (`doc.json` beside this test), of the answer's schema; empty
+        /// when there is none to follow (every member then counts).
+        pub fn check(&mut self, what: &str, proxy: &Proxy, decoded: Result<Option<serde_json::Value>, String>, schema: &str) {
             self.calls += 1;
             let seen = proxy.take();
             let violations = seen.as_ref().and_then(|s| s.violations.clone()).unwrap_or_default();
@@ -236,7 +239,8 @@ mod support {
                 return;
             };
             let mut lost = Vec::new();
-            compare(&raw, &decoded, declared, "", &mut lost);
+            let schema = (!schema.is_empty()).then(|| doc().pointer(schema)).flatten();
+            compare(&raw, &decoded, schema, "", &mut lost);
             if !lost.is_empty() && invalid_answer {
                 self.invalid_answers.push(format!("{what}: {}", violations.chars().take(300).collect::<String>()));
             } else if !lost.is_empty() {
@@ -270,19 +274,84 @@ mod support {
         }
     }
 
+    /// The spec as the generator reads it.
+    fn doc() -> &'static serde_json::Value {
+        static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+        DOC.get_or_init(|| serde_json::from_str(include_str!("doc.json")).expect("doc.json"))
+    }
+
+    /// Whether a member `key` of a value of `schema` is declared, and the
+    /// schema of its value: `Some(None)` when declared with nothing known
+    /// of it (and where the schema is unknown: every member counts).
+    fn member<'s>(schema: Option<&'s serde_json::Value>, key: &str, depth: usize) -> Option<Option<&'s serde_json::Value>> {
+        let Some(s) = schema else { return Some(None) };
+        if depth > 32 {
+            return Some(None);
+        }
+        let s = follow(s)?;
+        if let Some(p) = s.get("properties").and_then(|p| p.get(key)) {
+            return Some(Some(p));
+        }
+        for list in ["allOf", "oneOf", "anyOf"] {
+            for m in s.get(list).and_then(|l| l.as_array()).into_iter().flatten() {
+                if let Some(found) = member(Some(m), key, depth + 1) {
+                    return Some(found);
+                }
+            }
+        }
+        match s.get("additionalProperties") {
+            Some(a) if a.is_object() => Some(Some(a)),
+            _ => None,
+        }
+    }
+
+    /// The schema of a list's items.
+    fn items<'s>(schema: Option<&'s serde_json::Value>, depth: usize) -> Option<&'s serde_json::Value> {
+        let s = follow(schema?)?;
+        if depth > 32 {
+            return None;
+        }
+        if let Some(i) = s.get("items") {
+            return Some(i);
+        }
+        for list in ["allOf", "oneOf", "anyOf"] {
+            for m in s.get(list).and_then(|l| l.as_array()).into_iter().flatten() {
+                if let Some(i) = items(Some(m), depth + 1) {
+                    return Some(i);
+                }
+            }
+        }
+        None
+    }
+
+    /// A schema with its `$ref`s followed, in `doc()`.
+    fn follow<'s>(mut s: &'s serde_json::Value) -> Option<&'s serde_json::Value> {
+        for _ in 0..32 {
+            match s.get("$ref").and_then(|r| r.as_str()) {
+                // The target is in `doc()`, which outlives any 's.
+                Some(r) => s = doc().pointer(r.strip_prefix('#')?)?,
+                None => return Some(s),
+            }
+        }
+        None
+    }
+
     /// Whether `raw` (what the server sent) survives in `decoded` (what the
-    /// client encodes again): every declared member, equal, at any depth.
-    fn compare(raw: &serde_json::Value, decoded: &serde_json::Value, declared: &[&str], at: &str, lost: &mut Vec<String>) {
+    /// client encodes again): every member the schema declares, equal, at
+    /// any depth.
+    fn compare(raw: &serde_json::Value, decoded: &serde_json::Value, schema: Option<&serde_json::Value>, at: &str, lost: &mut Vec<String>) {
         use serde_json::Value as J;
         match (raw, decoded) {
             (J::Object(r), J::Object(d)) => {
                 for (k, rv) in r {
                     let here = format!("{at}/{k}");
-                    match d.get(k) {
-                        Some(dv) => compare(rv, dv, declared, &here, lost),
-                        None if rv.is_null() => {}
-                        None if declared.contains(&k.as_str()) => lost.push(format!("`{here}`")),
-                        None => {}
+                    let declared = member(schema, k, 0);
+                    match (d.get(k), declared) {
+                        (Some(dv), Some(sub)) => compare(rv, dv, sub, &here, lost),
+                        (Some(_), None) => {}
+                        (None, _) if rv.is_null() => {}
+                        (None, Some(_)) => lost.push(format!("`{here}`")),
+                        (None, None) => {}
                     }
                 }
             }
@@ -291,8 +360,9 @@ mod support {
                     lost.push(format!("`{at}` ({} items, {} after)", r.len(), d.len()));
                     return;
                 }
+                let item = items(schema, 0);
                 for (i, (rv, dv)) in r.iter().zip(d).enumerate() {
-                    compare(rv, dv, declared, &format!("{at}/{i}"), lost);
+                    compare(rv, dv, item, &format!("{at}/{i}"), lost);
                 }
             }
             (J::Number(a), J::Number(b)) if a.as_f64() == b.as_f64() => {}
