@@ -402,7 +402,11 @@ fn write_exercise(dir: &Path, s: &Sample) -> usize {
     std::fs::create_dir_all(crate_dir.join("tests")).expect("tests");
     let source = exercise_source(&s.name, &ops, &doc);
     std::fs::write(crate_dir.join("tests/exercise.rs"), source).expect("test");
-    std::fs::write(crate_dir.join("tests/doc.json"), serde_json::to_string(&doc).expect("json")).expect("doc");
+    std::fs::write(
+        crate_dir.join("tests/doc.json"),
+        serde_json::to_string(&doc).expect("json"),
+    )
+    .expect("doc");
     ops.len()
 }
 
@@ -718,7 +722,12 @@ fn auth_text(op: &codegen::testing::Operation, doc: &Value) -> String {
 /// response is written (in the operation, or in the component it names);
 /// empty when it has none.
 fn response_schema(path: &str, method: &str, spec_op: &Value, status: &str, doc: &Value) -> String {
-    let mut at = format!("/paths/{}/{}/responses/{}", escape(path), method.to_ascii_lowercase(), escape(status));
+    let mut at = format!(
+        "/paths/{}/{}/responses/{}",
+        escape(path),
+        method.to_ascii_lowercase(),
+        escape(status)
+    );
     let mut r = match spec_op.get("responses").and_then(|r| r.get(status)) {
         Some(r) => r,
         None => return String::new(),
