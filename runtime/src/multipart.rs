@@ -21,12 +21,11 @@ use super::error::Failure;
 /// stream of them (read once, as the request goes out), with the file name
 /// and content type the server sees.
 ///
-/// ```
-/// # use openapi_client_runtime::FilePart;
+/// ```ignore
+/// // The crate's own path: a generated crate re-exports it at its root.
 /// let part = FilePart::bytes(&b"id,name\n1,Ada\n"[..])
 ///     .file_name("people.csv")
 ///     .content_type("text/csv");
-/// # let _ = part;
 /// ```
 #[derive(Clone)]
 pub struct FilePart {
