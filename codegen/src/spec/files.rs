@@ -256,31 +256,17 @@ impl Bundler<'_, '_> {
         let Some(v) = self.doc.pointer(at) else {
             return;
         };
+        // The path is kept as segments and made a pointer only where a
+        // `$ref` is: a spec in one file costs one walk, no strings.
         let mut found = Vec::new();
-        let mut stack = vec![(at.to_owned(), v)];
-        while let Some((pointer, v)) = stack.pop() {
-            match v {
-                Value::Object(m) => {
-                    if let Some(Value::String(r)) = m.get("$ref")
-                        && (file != 0 || !r.starts_with('#'))
-                    {
-                        found.push(pointer.clone());
-                    }
-                    for (k, child) in m.iter().rev() {
-                        if k.starts_with("x-") || k == "$ref" || k == "example" || k == "examples" {
-                            continue;
-                        }
-                        stack.push((push_pointer(&pointer, k), child));
-                    }
-                }
-                Value::Array(a) => {
-                    for (i, child) in a.iter().enumerate().rev() {
-                        stack.push((push_pointer(&pointer, &i.to_string()), child));
-                    }
-                }
-                _ => {}
+        let mut path: Vec<&str> = Vec::new();
+        collect_refs(v, file != 0, &mut path, &mut |segments: &[&str]| {
+            let mut p = at.to_owned();
+            for s in segments {
+                p = push_pointer(&p, s);
             }
-        }
+            found.push(p);
+        });
         for p in found {
             if self.is_slot(&segments(&p)) {
                 self.slots.push_back((p, file));
@@ -546,6 +532,61 @@ impl Bundler<'_, '_> {
         }
     }
 }
+
+/// Calls `hit` with the path of every object under `v` holding a `$ref`
+/// (every one when `all`, else those that name another file), outside
+/// extensions and examples. Recursion is bounded by the document's depth,
+/// which reading bounds.
+fn collect_refs<'v>(v: &'v Value, all: bool, path: &mut Vec<&'v str>, hit: &mut dyn FnMut(&[&str])) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref")
+                && (all || !r.starts_with('#'))
+            {
+                hit(path);
+            }
+            for (k, child) in m {
+                if k.starts_with("x-") || k == "$ref" || k == "example" || k == "examples" {
+                    continue;
+                }
+                if matches!(child, Value::Object(_) | Value::Array(_)) {
+                    path.push(k);
+                    collect_refs(child, all, path, hit);
+                    path.pop();
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                if matches!(child, Value::Object(_) | Value::Array(_)) {
+                    let index: &'v str = INDEX.get(i).copied().unwrap_or("");
+                    if index.is_empty() {
+                        // Past the table: an owned index, only on a hit.
+                        let mut inner = Vec::new();
+                        collect_refs(child, all, &mut inner, &mut |segments: &[&str]| {
+                            let n = i.to_string();
+                            let mut full: Vec<&str> = path.clone();
+                            full.push(&n);
+                            full.extend_from_slice(segments);
+                            hit(&full);
+                        });
+                    } else {
+                        path.push(index);
+                        collect_refs(child, all, path, hit);
+                        path.pop();
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Array indexes as text, for paths: a spec's lists are short.
+const INDEX: [&str; 32] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20",
+    "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+];
 
 /// Every `$id` of a 3.1 document's schemas.
 fn resource_ids(root: &Value) -> std::collections::HashSet<String> {
