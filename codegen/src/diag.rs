@@ -136,23 +136,32 @@ impl Origins {
 
     /// The pointer the user wrote for `pointer` of the rewritten document.
     pub(crate) fn original(&self, pointer: &str) -> String {
-        let mut best: Option<(&str, &str)> = None;
-        for (upgraded, written) in &self.0 {
-            let Some(rest) = pointer.strip_prefix(upgraded.as_str()) else {
-                continue;
-            };
-            if !(rest.is_empty() || rest.starts_with('/')) {
-                continue;
-            }
-            if best.is_none_or(|(u, _)| u.len() < upgraded.len()) {
-                best = Some((upgraded, written));
-            }
-        }
-        match best {
-            Some((upgraded, written)) => format!("{written}{}", &pointer[upgraded.len()..]),
+        match longest_prefix(self.0.iter().map(|(u, w)| (u.as_str(), w)), pointer) {
+            Some((rest, written)) => format!("{written}{rest}"),
             None => pointer.to_owned(),
         }
     }
+}
+
+/// Of `entries` (a pointer prefix, and what it maps to), the one whose
+/// prefix is the longest that `pointer` lies under (equal to it, or
+/// followed by `/`), with the rest of `pointer`. The one rule by which
+/// every rewritten piece of a document is traced back: `Origins`, and
+/// where `spec::files` placed what another file holds.
+pub(crate) fn longest_prefix<'p, 'e, T>(
+    entries: impl Iterator<Item = (&'e str, T)>,
+    pointer: &'p str,
+) -> Option<(&'p str, T)> {
+    let mut best: Option<(usize, T)> = None;
+    for (prefix, value) in entries {
+        let Some(rest) = pointer.strip_prefix(prefix) else {
+            continue;
+        };
+        if (rest.is_empty() || rest.starts_with('/')) && best.as_ref().is_none_or(|(n, _)| *n < prefix.len()) {
+            best = Some((prefix.len(), value));
+        }
+    }
+    best.map(|(n, value)| (&pointer[n..], value))
 }
 
 /// Appends `segment` to a JSON pointer, escaping `~` and `/`.

@@ -237,20 +237,8 @@ fn bundle(args: &Bundle) -> ExitCode {
     {
         eprintln!("{w}");
     }
-    let json = match args.format {
-        Some(f) => f == Format::Json,
-        None => args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")),
-    };
-    let out = match bundled.to_text(json) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: the document cannot be written: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Err(e) = files::write_one(&args.out, &out) {
-        eprintln!("error: cannot write {}: {e}", args.out.display());
-        return ExitCode::from(2);
+    if let Err(code) = write_document(&args.out, args.format, |json| bundled.to_text(json)) {
+        return code;
     }
     println!(
         "wrote {}: {} and {} file(s) it names, in one",
@@ -259,6 +247,28 @@ fn bundle(args: &Bundle) -> ExitCode {
         bundled.read.len()
     );
     ExitCode::SUCCESS
+}
+
+/// Writes a document to `out`, as JSON when `format` says so or, without
+/// one, when `out` ends in `.json`; YAML otherwise. What `convert` and
+/// `bundle` both write.
+fn write_document(
+    out: &std::path::Path,
+    format: Option<Format>,
+    to_text: impl FnOnce(bool) -> Result<String, String>,
+) -> Result<(), ExitCode> {
+    let json = match format {
+        Some(f) => f == Format::Json,
+        None => out.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")),
+    };
+    let text = to_text(json).map_err(|e| {
+        eprintln!("error: the document cannot be written: {e}");
+        ExitCode::from(2)
+    })?;
+    files::write_one(out, &text).map_err(|e| {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        ExitCode::from(2)
+    })
 }
 
 fn convert(args: &Convert) -> ExitCode {
@@ -295,20 +305,8 @@ fn convert(args: &Convert) -> ExitCode {
     for w in &converted.warnings {
         eprintln!("{w}");
     }
-    let json = match args.format {
-        Some(f) => f == Format::Json,
-        None => args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")),
-    };
-    let out = match converted.to_text(json) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: the document cannot be written: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Err(e) = files::write_one(&args.out, &out) {
-        eprintln!("error: cannot write {}: {e}", args.out.display());
-        return ExitCode::from(2);
+    if let Err(code) = write_document(&args.out, args.format, |json| converted.to_text(json)) {
+        return code;
     }
     println!(
         "wrote {}: {} paths, {} operations{}",

@@ -26,10 +26,10 @@ use std::collections::{HashMap, VecDeque};
 
 use serde_json::{Map, Value};
 
-use super::refs::{add_component, segments};
+use super::refs::{add_component, add_named, section_key, segments};
 use super::validate::METHODS;
 use super::{SyntaxError, locate_in};
-use crate::diag::{Diagnostic, Severity, push_pointer};
+use crate::diag::{Diagnostic, Severity, longest_prefix, push_pointer};
 
 /// Where the generator reads the other files a spec's `$ref`s name.
 pub trait SpecFiles {
@@ -98,17 +98,12 @@ impl<'t> Sources<'t> {
     /// The file and the pointer in it that `pointer` of the single
     /// document was written at.
     fn origin(&self, pointer: &str) -> (usize, String) {
-        let mut best: Option<&(String, usize, String)> = None;
-        for p in &self.placed {
-            let Some(rest) = pointer.strip_prefix(p.0.as_str()) else {
-                continue;
-            };
-            if (rest.is_empty() || rest.starts_with('/')) && best.is_none_or(|b| b.0.len() < p.0.len()) {
-                best = Some(p);
-            }
-        }
-        match best {
-            Some((at, file, written)) => (*file, format!("{written}{}", &pointer[at.len()..])),
+        let placed = self
+            .placed
+            .iter()
+            .map(|(at, file, written)| (at.as_str(), (*file, written)));
+        match longest_prefix(placed, pointer) {
+            Some((rest, (file, written))) => (file, format!("{written}{rest}")),
             None => (0, pointer.to_owned()),
         }
     }
@@ -474,19 +469,13 @@ impl Bundler<'_, '_> {
     /// Where `fragment` of `file` was placed, when it or a piece around it
     /// was.
     fn placed(&self, file: usize, fragment: &str) -> Option<String> {
-        let mut best: Option<&(String, usize, String)> = None;
-        for p in &self.sources.placed {
-            if p.1 != file {
-                continue;
-            }
-            let Some(rest) = fragment.strip_prefix(p.2.as_str()) else {
-                continue;
-            };
-            if (rest.is_empty() || rest.starts_with('/')) && best.is_none_or(|b| b.2.len() < p.2.len()) {
-                best = Some(p);
-            }
-        }
-        best.map(|(at, _, from)| format!("{at}{}", &fragment[from.len()..]))
+        let from_file = self
+            .sources
+            .placed
+            .iter()
+            .filter(|p| p.1 == file)
+            .map(|(at, _, from)| (from.as_str(), at));
+        longest_prefix(from_file, fragment).map(|(rest, at)| format!("{at}{rest}"))
     }
 
     fn set_ref(&mut self, ref_at: &str, pointer: &str) {
@@ -614,17 +603,6 @@ fn resource_ids(root: &Value) -> std::collections::HashSet<String> {
     ids
 }
 
-fn section_key(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "schemas" => "schemas",
-        "parameters" => "parameters",
-        "responses" => "responses",
-        "requestBodies" => "requestBodies",
-        "headers" => "headers",
-        _ => return None,
-    })
-}
-
 fn swagger2_section(section: &str) -> &str {
     if section == "schemas" { "definitions" } else { section }
 }
@@ -640,14 +618,7 @@ fn add_component_at(root: &mut Value, section: &str, name: &str, content: Value,
         .entry(swagger2_section(section))
         .or_insert_with(|| Value::Object(Map::new()))
         .as_object_mut()?;
-    let mut unique = name.to_owned();
-    let mut n = 2;
-    while list.contains_key(&unique) {
-        unique = format!("{name}{n}");
-        n += 1;
-    }
-    list.insert(unique.clone(), content);
-    Some(unique)
+    Some(add_named(list, name, content))
 }
 
 /// A file's name without its folder and extension: `schemas/pet.yaml` →

@@ -86,6 +86,12 @@ fn section_at(at: &[String]) -> Option<Section> {
     }
 }
 
+/// A section's key as the generator names it (`schemas`, …), for a key
+/// that is one.
+pub(crate) fn section_key(key: &str) -> Option<&'static str> {
+    Section::from_key(key).map(Section::key)
+}
+
 /// The components section a `$ref` at `at` stands for (see `section_at`).
 pub(crate) fn section_key_at(at: &[String]) -> Option<&'static str> {
     section_at(at).map(Section::key)
@@ -254,7 +260,12 @@ pub(crate) fn section_mut<'a>(root: &'a mut Value, key: &str) -> Option<&'a mut 
 /// a component (hoisting here, `$defs` and webhooks in `spec::upgrade`)
 /// names it this way.
 pub(crate) fn add_component(root: &mut Value, key: &str, base: &str, content: Value) -> Option<String> {
-    let list = section_mut(root, key)?;
+    Some(add_named(section_mut(root, key)?, base, content))
+}
+
+/// Adds `content` to `list` under `base`, or `base2`, `base3` … where
+/// that is taken; the name used.
+pub(crate) fn add_named(list: &mut Map<String, Value>, base: &str, content: Value) -> String {
     let mut name = base.to_owned();
     let mut n = 2;
     while list.contains_key(&name) {
@@ -262,7 +273,7 @@ pub(crate) fn add_component(root: &mut Value, key: &str, base: &str, content: Va
         n += 1;
     }
     list.insert(name.clone(), content);
-    Some(name)
+    name
 }
 
 /// A `$ref` where a schema goes that names a whole response, request
