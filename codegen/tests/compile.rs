@@ -7,13 +7,14 @@
 #[path = "support/synthetic.rs"]
 mod synthetic;
 
+#[path = "support/cargo.rs"]
+mod cargo;
 #[path = "support/specs.rs"]
 mod specs;
 #[path = "support/emitted.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -232,10 +233,7 @@ fn generated_crates_build_with_warnings_denied() {
     // The project's lock file pins the same dependencies, so nothing is downloaded.
     std::fs::copy(root().join("Cargo.lock"), tmp.join("Cargo.lock")).expect("lock");
     let target = root().join("target/codegen-compile");
-    let out = Command::new(env!("CARGO"))
-        .current_dir(&tmp)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
+    let out = cargo::cargo(&tmp, &target)
         .args([
             "clippy",
             "--workspace",
@@ -316,10 +314,7 @@ fn run_crate_test(dir: &Path, target: &Path, krate: &str, name: &str, source: &s
     }
     std::fs::create_dir_all(crate_dir.join("tests")).expect("tests");
     std::fs::write(crate_dir.join(format!("tests/{name}.rs")), source).expect("test");
-    let out = Command::new(env!("CARGO"))
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .env_remove("RUSTFLAGS")
+    let out = cargo::cargo(dir, target)
         .args(["test", "--offline", "--quiet", "-p", krate, "--test", name])
         .output()
         .expect("cargo runs");
@@ -476,10 +471,7 @@ fn features_of(dir: &Path, name: &str) -> Vec<String> {
 /// first one and with none, in one run.
 fn features_build_alone(dir: &Path, target: &Path, members: &[String]) {
     let clippy = |args: &[String]| {
-        let out = Command::new(env!("CARGO"))
-            .current_dir(dir)
-            .env("CARGO_TARGET_DIR", target)
-            .env_remove("RUSTFLAGS")
+        let out = cargo::cargo(dir, target)
             .args([
                 "clippy",
                 "--offline",

@@ -10,6 +10,8 @@
 //! `$PRISM` names another. Where it is missing, or the sample specs are,
 //! the test says so and passes.
 
+#[path = "support/cargo.rs"]
+mod cargo;
 #[path = "support/emitted.rs"]
 mod support;
 
@@ -108,10 +110,7 @@ fn every_real_world_client_against_prism() {
     std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock");
     let target = root().join("target/codegen-compile");
     // Every crate's test built first, in one cargo run.
-    let build = Command::new(env!("CARGO"))
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
+    let build = cargo::cargo(&dir, &target)
         .args(["test", "--workspace", "--offline", "--quiet", "--no-run"])
         .output()
         .expect("cargo runs");
@@ -277,11 +276,8 @@ fn run_against_prism(prism: &Path, dir: &Path, target: &Path, s: &Sample) -> Res
             start_prism(prism, &doc).map_err(|e| format!("{}: {e}", s.name))?
         }
     };
-    let out = Command::new(env!("CARGO"))
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
+    let out = cargo::cargo(dir, target)
         .env("PRISM_URL", &url)
-        .env_remove("RUSTFLAGS")
         .args([
             "test",
             "--offline",
