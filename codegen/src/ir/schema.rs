@@ -137,7 +137,8 @@ fn kind_of(schema: &Schema) -> Kind<'_> {
         SchemaKind::Not { .. } => Kind::Any,
         SchemaKind::Any(a) => {
             if !a.all_of.is_empty() {
-                let own = (!a.properties.is_empty()).then_some((&a.properties, a.required.as_slice()));
+                let own = (!a.properties.is_empty() || !a.required.is_empty())
+                    .then_some((&a.properties, a.required.as_slice()));
                 Kind::AllOf(&a.all_of, own)
             } else if !a.one_of.is_empty() {
                 Kind::OneOf(&a.one_of)
@@ -712,7 +713,9 @@ impl<'a> Schemas<'a> {
             Member(&'s ReferenceOr<Schema>, usize),
             Own(&'s IndexMap<String, ReferenceOr<Box<Schema>>>, &'s [String]),
         }
-        let mut props: IndexMap<String, &ReferenceOr<Box<Schema>>> = IndexMap::new();
+        // Every definition of each property, in order: a member may refine
+        // what another declares, and a value keeps to both.
+        let mut props: IndexMap<String, Vec<&ReferenceOr<Box<Schema>>>> = IndexMap::new();
         let mut required: Vec<String> = Vec::new();
         let mut additional: Option<&AdditionalProperties> = None;
         let mut stack: Vec<Step<'_>> = own.map(|(p, r)| Step::Own(p, r)).into_iter().collect();
@@ -721,9 +724,9 @@ impl<'a> Schemas<'a> {
         while let Some(step) = stack.pop() {
             let (m, depth) = match step {
                 Step::Own(p, r) => {
-                    // A later definition of a property replaces the earlier
-                    // one in place, so each JSON name gives one field.
-                    props.extend(p.iter().map(|(k, v)| (k.clone(), v)));
+                    for (k, v) in p {
+                        props.entry(k.clone()).or_default().push(v);
+                    }
                     required.extend(r.iter().cloned());
                     continue;
                 }
@@ -738,7 +741,9 @@ impl<'a> Schemas<'a> {
                     required: r,
                     additional: a,
                 } => {
-                    props.extend(properties.iter().map(|(k, v)| (k.clone(), v)));
+                    for (k, v) in properties {
+                        props.entry(k.clone()).or_default().push(v);
+                    }
                     required.extend(r.iter().cloned());
                     if a.is_some() {
                         additional = a;
@@ -748,7 +753,13 @@ impl<'a> Schemas<'a> {
                     stack.extend(inner_own.map(|(p, r)| Step::Own(p, r)));
                     stack.extend(inner.iter().rev().map(|m| Step::Member(m, depth + 1)));
                 }
-                Kind::Any => {}
+                // A member that only lists `required` (3.1's `required`
+                // beside a `$ref` reads so) makes those properties required.
+                Kind::Any => {
+                    if let SchemaKind::Any(a) = &s.schema_kind {
+                        required.extend(a.required.iter().cloned());
+                    }
+                }
                 _ => non_object = Some(m),
             }
         }
@@ -762,7 +773,26 @@ impl<'a> Schemas<'a> {
                 "an `allOf` mixing objects and non-objects keeps only the object members",
             );
         }
-        let props: Vec<_> = props.into_iter().collect();
+        // An object property defined more than once is all of its
+        // definitions (PagerDuty's orchestrations add members to an object
+        // another member declares): one field still, of their merged type.
+        // A scalar one takes its last definition, which refines the others.
+        let object = |d: &ReferenceOr<Box<Schema>>| {
+            self.deref(d)
+                .is_some_and(|(s, _)| matches!(kind_of(s), Kind::Object { .. } | Kind::AllOf(..)))
+        };
+        let merged: Vec<(String, ReferenceOr<Box<Schema>>)> = props
+            .iter()
+            .filter(|(_, defs)| defs.iter().filter(|d| object(d)).count() > 1)
+            .filter_map(|(k, defs)| intersection(defs).map(|s| (k.clone(), s)))
+            .collect();
+        let props: Vec<(String, &ReferenceOr<Box<Schema>>)> = props
+            .iter()
+            .map(|(k, defs)| match merged.iter().find(|(m, _)| m == k) {
+                Some((_, s)) => (k.clone(), s),
+                None => (k.clone(), defs[defs.len() - 1]),
+            })
+            .collect();
         TypeKind::Struct(self.object(name, &props, &required, additional, mode, pointer))
     }
 
@@ -840,6 +870,56 @@ impl<'a> Schemas<'a> {
         }
         TypeKind::Untagged(variants)
     }
+}
+
+/// The one schema of a property an `allOf`'s members define more than once:
+/// `allOf` of its distinct definitions, `readOnly`/`writeOnly` where any
+/// says so, nullable where all do, the last description. `None` when there
+/// is one definition (or all name the same component).
+fn intersection(defs: &[&ReferenceOr<Box<Schema>>]) -> Option<ReferenceOr<Box<Schema>>> {
+    let mut distinct: Vec<&ReferenceOr<Box<Schema>>> = Vec::new();
+    for d in defs {
+        if !distinct.iter().any(|e| e == d) {
+            distinct.push(d);
+        }
+    }
+    if distinct.len() < 2 {
+        return None;
+    }
+    let mut data = openapiv3::SchemaData::default();
+    let mut nullable = true;
+    for d in &distinct {
+        match d {
+            ReferenceOr::Item(s) => {
+                data.read_only |= s.schema_data.read_only;
+                data.write_only |= s.schema_data.write_only;
+                nullable &= s.schema_data.nullable;
+                if s.schema_data.description.is_some() {
+                    data.description.clone_from(&s.schema_data.description);
+                }
+            }
+            ReferenceOr::Reference { .. } => nullable = false,
+        }
+    }
+    data.nullable = nullable;
+    let all_of = distinct
+        .iter()
+        .map(|d| match d {
+            ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                reference: reference.clone(),
+            },
+            ReferenceOr::Item(s) => {
+                let mut s = (**s).clone();
+                // The merged schema says it once.
+                s.schema_data.nullable = false;
+                ReferenceOr::Item(s)
+            }
+        })
+        .collect();
+    Some(ReferenceOr::Item(Box::new(Schema {
+        schema_data: data,
+        schema_kind: SchemaKind::AllOf { all_of },
+    })))
 }
 
 fn kind_word(s: &Schema) -> &'static str {

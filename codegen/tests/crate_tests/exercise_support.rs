@@ -22,6 +22,8 @@ mod support {
         pub content_type: String,
         pub body: Vec<u8>,
         pub violations: Option<String>,
+        /// The request's body, as the client sent it.
+        pub request: Vec<u8>,
     }
 
     pub struct Proxy {
@@ -141,6 +143,7 @@ mod support {
             content_type: header("content-type").unwrap_or_default(),
             body: bytes.clone(),
             violations: header("sl-violations"),
+            request: body.to_vec(),
         });
         let mut response = axum::response::Response::builder().status(status);
         for (name, value) in &headers {
@@ -190,6 +193,10 @@ mod support {
         /// Answers Prism itself says do not match the spec, which a client
         /// of the spec need not decode: counted, not failed.
         pub invalid_answers: Vec<String>,
+        /// For a failure where Prism and the client disagree on a value,
+        /// the value and the pointer of its schema, for the harness to
+        /// judge with a validator of its own (`JUDGE<TAB>json` lines).
+        pub evidence: Vec<serde_json::Value>,
     }
 
     impl Report {
@@ -200,22 +207,35 @@ mod support {
         /// `schema` is the pointer, in the spec as the generator reads it
         /// (`doc.json` beside this test), of the answer's schema; empty
         /// when there is none to follow (every member then counts).
-        pub fn check(&mut self, what: &str, proxy: &Proxy, decoded: Result<Option<serde_json::Value>, String>, schema: &str) {
+        /// `request` is the pointer of the JSON schema of the request's
+        /// body; empty when it has none.
+        pub fn check(&mut self, what: &str, proxy: &Proxy, decoded: Result<Option<serde_json::Value>, String>, schema: &str, request: &str) {
             self.calls += 1;
             let seen = proxy.take();
             let violations = seen.as_ref().and_then(|s| s.violations.clone()).unwrap_or_default();
-            if request_violation(&violations) {
-                self.failures.push(format!("{what}: Prism rejects the request: {violations}"));
+            let rejected = if request_violation(&violations) {
+                Some(violations.clone())
+            } else {
+                seen.as_ref()
+                    .filter(|s| s.status == 422 && String::from_utf8_lossy(&s.body).contains("stoplight.io/prism/errors#UNPROCESSABLE_ENTITY"))
+                    .map(|s| String::from_utf8_lossy(&s.body).chars().take(600).collect::<String>())
+            };
+            if let Some(why) = rejected {
+                self.failures.push(format!("{what}: Prism rejects the request: {why}"));
+                if let Some(s) = seen.as_ref() {
+                    if let Ok(sent) = serde_json::from_slice::<serde_json::Value>(&s.request) {
+                        self.evidence(what, "request", s.status, request, sent);
+                    }
+                }
                 return;
             }
-            // Prism's own failure (its faker throws on some schemas): no
-            // answer to judge the client by.
-            if seen.as_ref().is_some_and(|s| s.status == 500 && String::from_utf8_lossy(&s.body).contains("stoplight.io/prism/errors#UNKNOWN")) {
-                self.invalid_answers.push(format!("{what}: Prism fails to make an answer"));
-                return;
-            }
-            if let Some(s) = seen.as_ref().filter(|s| s.status == 422 && String::from_utf8_lossy(&s.body).contains("stoplight.io/prism/errors#UNPROCESSABLE_ENTITY")) {
-                self.failures.push(format!("{what}: Prism rejects the request: {}", String::from_utf8_lossy(&s.body).chars().take(600).collect::<String>()));
+            // Prism's own failure: its faker throws on some schemas, finds
+            // others too complex, cannot write an object as `text/plain`,
+            // or (with `--errors`) made an answer that breaks the spec. It
+            // answers 500 with a problem document of its own: no answer to
+            // judge the client by.
+            if let Some(kind) = seen.as_ref().filter(|s| s.status == 500).and_then(|s| prism_failure(&s.body)) {
+                self.invalid_answers.push(format!("{what}: Prism fails to make an answer ({kind})"));
                 return;
             }
             let invalid_answer = response_violation(&violations);
@@ -226,6 +246,9 @@ mod support {
                     return;
                 }
                 Err(why) => {
+                    if let Some((status, body)) = seen.as_ref().and_then(|s| Some((s.status, serde_json::from_slice::<serde_json::Value>(&s.body).ok()?))) {
+                        self.evidence(what, "response", status, schema, body);
+                    }
                     let body = seen
                         .as_ref()
                         .map(|s| format!("{} {} {}", s.status, s.content_type, String::from_utf8_lossy(&s.body).chars().take(300).collect::<String>()))
@@ -239,12 +262,21 @@ mod support {
                 return;
             };
             let mut lost = Vec::new();
-            let schema = (!schema.is_empty()).then(|| doc().pointer(schema)).flatten();
-            compare(&raw, &decoded, schema, "", &mut lost);
+            let declared = (!schema.is_empty()).then(|| doc().pointer(schema)).flatten();
+            compare(&raw, &decoded, declared, "", &mut lost);
             if !lost.is_empty() && invalid_answer {
                 self.invalid_answers.push(format!("{what}: {}", violations.chars().take(300).collect::<String>()));
             } else if !lost.is_empty() {
+                self.evidence(what, "response", seen.status, schema, raw.clone());
                 self.failures.push(format!("{what}: decoded and encoded again, the body loses {}", lost.join(", ")));
+            }
+        }
+
+        /// What the harness needs to judge the value of a failed call.
+        /// `status` is the answer's.
+        fn evidence(&mut self, what: &str, direction: &str, status: u16, pointer: &str, value: serde_json::Value) {
+            if !pointer.is_empty() {
+                self.evidence.push(serde_json::json!({ "what": what, "direction": direction, "status": status, "pointer": pointer, "value": value }));
             }
         }
 
@@ -254,6 +286,9 @@ mod support {
         pub fn finish(self, krate: &str) {
             for f in &self.failures {
                 eprintln!("FAIL\t{}", f.replace(['\n', '\r'], " "));
+            }
+            for e in &self.evidence {
+                eprintln!("JUDGE\t{e}");
             }
             eprintln!(
                 "{krate}: {} calls, {} failures, {} answers Prism says do not match the spec",
@@ -278,6 +313,21 @@ mod support {
     fn doc() -> &'static serde_json::Value {
         static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
         DOC.get_or_init(|| serde_json::from_str(include_str!("doc.json")).expect("doc.json"))
+    }
+
+    /// The kind of a problem document of Prism's own (`…/prism/errors#KIND`)
+    /// that is about its answer, not the request: every kind but
+    /// `UNPROCESSABLE_ENTITY`, and `VIOLATIONS` only where each violation
+    /// it lists is of the response.
+    fn prism_failure(body: &[u8]) -> Option<String> {
+        let v = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+        let kind = v.get("type")?.as_str()?.strip_prefix("https://stoplight.io/prism/errors#")?;
+        let of_request = |e: &serde_json::Value| e.pointer("/location/0").and_then(|l| l.as_str()) != Some("response");
+        match kind {
+            "UNPROCESSABLE_ENTITY" => None,
+            "VIOLATIONS" if v.get("validation").and_then(|l| l.as_array()).is_none_or(|l| l.is_empty() || l.iter().any(of_request)) => None,
+            k => Some(k.to_owned()),
+        }
     }
 
     /// Whether a member `key` of a value of `schema` is declared, and the
