@@ -956,14 +956,7 @@ fn written_at<'v>(mut v: &'v Value, mut at: String, doc: &'v Value) -> Option<(S
 
 /// A `$ref`'s target (local), or the value itself.
 fn resolve<'v>(v: &'v Value, doc: &'v Value) -> Option<&'v Value> {
-    let mut v = v;
-    for _ in 0..16 {
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(r) => v = doc.pointer(r.strip_prefix('#')?)?,
-            None => return Some(v),
-        }
-    }
-    None
+    written_at(v, String::new(), doc).map(|(_, v)| v)
 }
 
 fn property<'v>(schema: &'v Value, name: &str, doc: &'v Value) -> Option<&'v Value> {
@@ -1275,4 +1268,113 @@ fn matching(pattern: &str) -> Option<String> {
     let mut out = String::new();
     walk(&hir, &mut out)?;
     Some(out)
+}
+
+/// The judge on its own (no Prism needed): each verdict, and that a value
+/// the spec does not back keeps its failure.
+#[test]
+fn the_judge_excuses_only_what_the_spec_backs() {
+    let doc = serde_json::json!({
+        "openapi": "3.0.3",
+        "paths": {},
+        "components": {"schemas": {
+            "Ref": {"type": "object", "properties": {
+                "id": {"type": "string", "readOnly": true},
+                "type": {"type": "string"}
+            }},
+            // `required` in one member, `readOnly` in another (PagerDuty's
+            // references).
+            "ServiceRef": {"allOf": [
+                {"$ref": "#/components/schemas/Ref"},
+                {"type": "object", "required": ["id", "type"]}
+            ]},
+            "Answer": {"type": "object", "required": ["count"], "properties": {
+                "count": {"type": "integer"},
+                "secret": {"type": "string", "writeOnly": true}
+            }}
+        }}
+    });
+    let evidence = |what: &str, direction: &str, status: u16, name: &str, value: Value| {
+        serde_json::json!({"what": what, "direction": direction, "status": status,
+            "pointer": format!("/components/schemas/{name}"), "value": value})
+    };
+    let failed = |what: &str| (what.to_owned(), "why".to_owned());
+    let calls = [
+        // Prism asks for the read-only `id`: the spec does not.
+        (
+            "POST /a → 201",
+            evidence(
+                "POST /a → 201",
+                "request",
+                422,
+                "ServiceRef",
+                serde_json::json!({"type": "s"}),
+            ),
+        ),
+        // `type` is missing: the validator agrees with Prism.
+        (
+            "POST /b → 201",
+            evidence("POST /b → 201", "request", 422, "ServiceRef", serde_json::json!({})),
+        ),
+        // An answer without its required `count` breaks the spec.
+        (
+            "GET /c → 200",
+            evidence(
+                "GET /c → 200",
+                "response",
+                200,
+                "Answer",
+                serde_json::json!({"secret": "x"}),
+            ),
+        ),
+        // One that keeps to it: the client is at fault.
+        (
+            "GET /d → 200",
+            evidence(
+                "GET /d → 200",
+                "response",
+                200,
+                "Answer",
+                serde_json::json!({"count": 1}),
+            ),
+        ),
+        // An answer of another status than the one asked for is no evidence.
+        (
+            "GET /e → 4XX",
+            evidence("GET /e → 4XX", "response", 500, "Answer", serde_json::json!({})),
+        ),
+        (
+            "GET /f → 4XX",
+            evidence("GET /f → 4XX", "response", 404, "Answer", serde_json::json!({})),
+        ),
+    ];
+    let evidence: Vec<Value> = calls.iter().map(|(_, e)| e.clone()).collect();
+    let mut all: Vec<(String, String)> = calls.iter().map(|(w, _)| failed(w)).collect();
+    // A failure with no evidence stays.
+    all.push(failed("GET /g → 200"));
+    let (kept, excused) = judge(all, &evidence, &doc);
+    assert!(
+        kept[0]
+            .1
+            .starts_with("why; the independent validator agrees: at /: \"type\" is a required property"),
+        "{}",
+        kept[0].1
+    );
+    let kept: Vec<&str> = kept.iter().map(|(w, _)| w.as_str()).collect();
+    assert_eq!(kept, ["POST /b → 201", "GET /d → 200", "GET /e → 4XX", "GET /g → 200"]);
+    assert_eq!(excused.len(), 3, "{excused:?}");
+    assert_eq!(
+        excused[0],
+        "POST /a → 201: Prism rejects a request that keeps to the spec"
+    );
+    assert!(
+        excused[1].starts_with("GET /c → 200: the answer breaks the spec: at /: \"count\" is a required property"),
+        "{}",
+        excused[1]
+    );
+    assert!(
+        excused[2].starts_with("GET /f → 4XX: the answer breaks the spec"),
+        "{}",
+        excused[2]
+    );
 }

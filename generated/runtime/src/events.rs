@@ -276,17 +276,9 @@ impl<T, E> Stream for EventStream<T, E> {
         if this.done {
             return Poll::Ready(None);
         }
-        let raw = match this.parser.poll_event(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(None) => {
-                this.done = true;
-                return Poll::Ready(None);
-            }
-            Poll::Ready(Some(Err(e))) => {
-                this.done = true;
-                return Poll::Ready(Some(Err(Error::from(e))));
-            }
-            Poll::Ready(Some(Ok(raw))) => raw,
+        let raw = match next_or_end(&mut this.done, this.parser.poll_event(cx)) {
+            Ok(raw) => raw,
+            Err(yielded) => return yielded,
         };
         if this.sentinel.as_deref() == Some(raw.data.as_str()) {
             this.done = true;
@@ -352,17 +344,9 @@ impl<T, E> Stream for JsonLines<T, E> {
             if this.done {
                 return Poll::Ready(None);
             }
-            let line = match this.lines.poll_line(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => {
-                    this.done = true;
-                    return Poll::Ready(None);
-                }
-                Poll::Ready(Some(Err(e))) => {
-                    this.done = true;
-                    return Poll::Ready(Some(Err(Error::from(e))));
-                }
-                Poll::Ready(Some(Ok(line))) => line,
+            let line = match next_or_end(&mut this.done, this.lines.poll_line(cx)) {
+                Ok(line) => line,
+                Err(yielded) => return yielded,
             };
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
@@ -380,6 +364,27 @@ impl<T, E> Stream for JsonLines<T, E> {
                 }
             }));
         }
+    }
+}
+
+/// What a stream of `T` hands its caller at one poll.
+type Yield<T, E> = Poll<Option<Result<T, Error<E>>>>;
+
+/// What a reader polled: its next piece, or else what the stream yields
+/// instead (nothing yet, its end, or a failure, after which it ends).
+/// What `EventStream` and `JsonLines` share.
+fn next_or_end<R, T, E>(done: &mut bool, polled: Poll<Option<Result<R, Failure>>>) -> Result<R, Yield<T, E>> {
+    match polled {
+        Poll::Pending => Err(Poll::Pending),
+        Poll::Ready(None) => {
+            *done = true;
+            Err(Poll::Ready(None))
+        }
+        Poll::Ready(Some(Err(e))) => {
+            *done = true;
+            Err(Poll::Ready(Some(Err(Error::from(e)))))
+        }
+        Poll::Ready(Some(Ok(piece))) => Ok(piece),
     }
 }
 
