@@ -114,7 +114,7 @@ fn summary(ir: &crate::ir::Ir, config: &Config) -> Vec<Operation> {
         },
         variant: c.variant.clone(),
         body: match c.body {
-            BodyKind::Json(_) | BodyKind::Form(_) => "json",
+            BodyKind::Json(_) | BodyKind::Form(..) => "json",
             BodyKind::Text => "text",
             BodyKind::Empty => "empty",
             BodyKind::Binary | BodyKind::Multipart(_) => "binary",
@@ -151,7 +151,7 @@ fn summary(ir: &crate::ir::Ir, config: &Config) -> Vec<Operation> {
                     .map(|(media, kind)| {
                         let (kind_name, rust_type, parts) = match kind {
                             BodyKind::Json(t) => ("json", ctx.type_string(t), Vec::new()),
-                            BodyKind::Form(t) => ("form", ctx.type_string(t), Vec::new()),
+                            BodyKind::Form(t, _) => ("form", ctx.type_string(t), Vec::new()),
                             BodyKind::Multipart(MultipartForm {
                                 name: Some(name),
                                 parts,

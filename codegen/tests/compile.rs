@@ -301,8 +301,7 @@ fn run_crate_test(dir: &Path, target: &Path, krate: &str, name: &str, source: &s
     let mut text = std::fs::read_to_string(&manifest).expect("manifest");
     // What the tests' servers are built with: the versions of the
     // project's lock file, so nothing is downloaded.
-    const AXUM: &str =
-        "axum = { version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\", \"multipart\"] }\n";
+    const AXUM: &str = "axum = { version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\", \"multipart\"] }\nform_urlencoded = \"1\"\n";
     if !text.contains("[dev-dependencies]") {
         text.push_str(
             "\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }\n",

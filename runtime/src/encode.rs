@@ -118,9 +118,64 @@ impl Query {
         }
     }
 
+    /// A field of a form body, as its `encoding` says: a list exploded
+    /// (`name=a&name=b`, the default) or joined; an object exploded into
+    /// its members (the default), `style: form` unexploded, or
+    /// `deepObject`; a nested object or list inside a list as JSON text.
+    pub fn push_field(&mut self, name: &str, value: &serde_json::Value, style: FormStyle) {
+        use serde_json::Value;
+        match value {
+            Value::Null => {}
+            Value::String(s) => self.push(name, s),
+            Value::Array(items) => {
+                let texts = items.iter().filter_map(|v| match v {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    other => Some(other.to_string()),
+                });
+                match style {
+                    FormStyle::Exploded | FormStyle::Deep => self.push_list(name, texts, true),
+                    FormStyle::Comma => self.push_list(name, texts, false),
+                    FormStyle::Space => self.push_delimited(name, texts, "%20"),
+                    FormStyle::Pipe => self.push_delimited(name, texts, "%7C"),
+                    FormStyle::Tab => self.push_delimited(name, texts, "%09"),
+                }
+            }
+            Value::Object(_) => {
+                let style = match style {
+                    FormStyle::Deep => ObjectStyle::DeepObject,
+                    FormStyle::Comma => ObjectStyle::Form,
+                    _ => ObjectStyle::FormExploded,
+                };
+                self.push_object(name, value, style);
+            }
+            other => self.push(name, &other.to_string()),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.buf
     }
+}
+
+/// How a form body's field that is a list or an object is written: the
+/// media type's `encoding` of it (`style`, `explode`; Swagger 2.0's
+/// `collectionFormat`). `Exploded` is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormStyle {
+    /// `style: form`, `explode: true`: `a=1&a=2`; an object's members as
+    /// fields of their own.
+    Exploded,
+    /// `style: form`, `explode: false`: `a=1,2`; an object `a=k,v,k,v`.
+    Comma,
+    /// `spaceDelimited`: `a=1%202`.
+    Space,
+    /// `pipeDelimited`: `a=1%7C2`.
+    Pipe,
+    /// Swagger 2.0's `tsv`: `a=1%092`.
+    Tab,
+    /// `deepObject`: `a[k]=v`.
+    Deep,
 }
 
 /// An object's members that are not null, each as text (a list

@@ -47,7 +47,7 @@ pub use sign_in::{ClientCredentials, SignInError};
 #[doc(hidden)]
 pub use client::Request;
 #[doc(hidden)]
-pub use encode::{ObjectStyle, Query, object_text, push_path_segment};
+pub use encode::{FormStyle, ObjectStyle, Query, object_text, push_path_segment};
 #[doc(hidden)]
 pub use error::{Failure, root_cause};
 #[doc(hidden)]

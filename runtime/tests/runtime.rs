@@ -3,7 +3,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use openapi_client_runtime::{Base64, ETag, Nullable, ObjectStyle, Query, push_path_segment};
+use openapi_client_runtime::{Base64, ETag, FormStyle, Nullable, ObjectStyle, Query, push_path_segment};
 
 #[test]
 fn path_segments_keep_odata_key_syntax() {
@@ -72,6 +72,27 @@ fn object_parameters_in_every_style() {
 }
 
 /// An object in a header or a path segment (`style: simple`).
+#[test]
+fn form_fields_in_every_style() {
+    let field = |v: serde_json::Value, style| {
+        let mut q = Query::default();
+        q.push_field("f", &v, style);
+        q.as_str().to_owned()
+    };
+    let list = || serde_json::json!(["a b", 2, null, {"k": 1}]);
+    assert_eq!(field(list(), FormStyle::Exploded), "f=a%20b&f=2&f=%7B%22k%22:1%7D");
+    assert_eq!(field(list(), FormStyle::Comma), "f=a%20b,2,%7B%22k%22:1%7D");
+    assert_eq!(field(serde_json::json!(["a", "b"]), FormStyle::Space), "f=a%20b");
+    assert_eq!(field(serde_json::json!(["a", "b"]), FormStyle::Pipe), "f=a%7Cb");
+    assert_eq!(field(serde_json::json!(["a", "b"]), FormStyle::Tab), "f=a%09b");
+    let object = || serde_json::json!({"lt": 5, "gt": 1, "no": null});
+    assert_eq!(field(object(), FormStyle::Exploded), "gt=1&lt=5");
+    assert_eq!(field(object(), FormStyle::Comma), "f=gt,1,lt,5");
+    assert_eq!(field(object(), FormStyle::Deep), "f%5Bgt%5D=1&f%5Blt%5D=5");
+    assert_eq!(field(serde_json::json!(null), FormStyle::Exploded), "");
+    assert_eq!(field(serde_json::json!(true), FormStyle::Comma), "f=true");
+}
+
 #[test]
 fn objects_in_simple_style() {
     #[derive(serde::Serialize)]

@@ -105,7 +105,7 @@ fn param_arg(ctx: Ctx<'_>, p: &Param) -> (String, Expr) {
 /// The Rust type of a body of this kind.
 fn body_text(ctx: Ctx<'_>, kind: &BodyKind) -> String {
     match kind {
-        BodyKind::Json(t) | BodyKind::Form(t) => ctx.type_text(t),
+        BodyKind::Json(t) | BodyKind::Form(t, _) => ctx.type_text(t),
         BodyKind::Multipart(MultipartForm { name: Some(name), .. }) => name.clone(),
         BodyKind::Multipart(MultipartForm { name: None, .. }) => ctx.rt("Multipart"),
         BodyKind::Text => "String".to_owned(),
@@ -230,7 +230,7 @@ fn example(ctx: Ctx<'_>, op: &Operation) -> Vec<String> {
     if let Some(b) = op.body.as_ref().filter(|b| b.required) {
         let ty = match &b.kind {
             _ if !b.others.is_empty() => format!("{krate}::operations::{}", b.enum_name),
-            BodyKind::Json(t) | BodyKind::Form(t) => ctx.type_string(t),
+            BodyKind::Json(t) | BodyKind::Form(t, _) => ctx.type_string(t),
             BodyKind::Multipart(MultipartForm { name: Some(name), .. }) => format!("{krate}::operations::{name}"),
             BodyKind::Multipart(MultipartForm { name: None, .. }) => format!("{krate}::Multipart"),
             BodyKind::Text => "String".to_owned(),
@@ -798,7 +798,17 @@ fn set_body(ctx: Ctx<'_>, content_type: &str, kind: &BodyKind) -> Option<Expr> {
     let content_type = w(lit(content_type));
     match kind {
         BodyKind::Json(_) => Some(w("req").method("json", vec![body()]).try_()),
-        BodyKind::Form(_) => Some(w("req").method("form", vec![body()]).try_()),
+        BodyKind::Form(_, styles) => {
+            let styles: Vec<String> = styles
+                .iter()
+                .map(|(name, style)| format!("({}, {})", lit(name), ctx.rt(&format!("FormStyle::{style:?}"))))
+                .collect();
+            Some(
+                w("req")
+                    .method("form", vec![body(), w(format!("&[{}]", styles.join(", ")))])
+                    .try_(),
+            )
+        }
         BodyKind::Multipart(MultipartForm { name: Some(_), .. }) => {
             Some(w("req").method("multipart", vec![body().method("to_multipart", vec![]).try_()]))
         }
@@ -1278,14 +1288,14 @@ fn decode_arms(ctx: Ctx<'_>, op: &Operation) -> Vec<Arm> {
         let value = if op.success.len() > 1 {
             let v = w(format!("{}::{}", op.response_name, case.variant));
             match case.body {
-                BodyKind::Json(_) | BodyKind::Form(_) => raw().method("ok_json_as", vec![ha(), v]),
+                BodyKind::Json(_) | BodyKind::Form(..) => raw().method("ok_json_as", vec![ha(), v]),
                 BodyKind::Text => raw().method("ok_text_as", vec![ha(), v]),
                 BodyKind::Binary | BodyKind::Multipart(_) => raw().method("ok_bytes_as", vec![ha(), v]),
                 BodyKind::Empty => raw().method("ok_with", vec![ha(), v]),
             }
         } else {
             match case.body {
-                BodyKind::Json(_) | BodyKind::Form(_) => raw().method("ok_json", vec![ha()]),
+                BodyKind::Json(_) | BodyKind::Form(..) => raw().method("ok_json", vec![ha()]),
                 BodyKind::Text => raw().method("ok_text", vec![ha()]),
                 BodyKind::Binary | BodyKind::Multipart(_) => raw().method("ok_bytes", vec![ha()]),
                 BodyKind::Empty => raw().method("ok_with", vec![ha(), w("()")]),
@@ -1304,7 +1314,7 @@ fn decode_arms(ctx: Ctx<'_>, op: &Operation) -> Vec<Arm> {
         has_default |= case.status == StatusMatch::Default;
         let v = w(format!("{}::{}", op.error_name, case.variant));
         let value = match case.body {
-            BodyKind::Json(_) | BodyKind::Form(_) => raw().method("fail_json", vec![v]),
+            BodyKind::Json(_) | BodyKind::Form(..) => raw().method("fail_json", vec![v]),
             BodyKind::Text => raw().method("fail_text", vec![v]),
             BodyKind::Binary | BodyKind::Multipart(_) => raw().method("fail_bytes", vec![v]),
             BodyKind::Empty => raw().method("fail_with", vec![v]),

@@ -226,7 +226,7 @@ fn op_types(op: &Operation) -> Vec<&TypeRef> {
         .chain(op.success.iter().chain(&op.errors).map(|c| &c.body));
     for kind in bodies {
         match kind {
-            BodyKind::Json(t) | BodyKind::Form(t) => out.push(t),
+            BodyKind::Json(t) | BodyKind::Form(t, _) => out.push(t),
             BodyKind::Multipart(form) => {
                 for part in &form.parts {
                     if let PartKind::Text(t) | PartKind::Texts(t) | PartKind::Json(t) = &part.kind {

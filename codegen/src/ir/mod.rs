@@ -424,6 +424,17 @@ pub(crate) enum ObjectStyle {
     SimpleExploded,
 }
 
+/// How a list or object field of a form body is written (the runtime's
+/// `FormStyle`, whose variants these name); exploded is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormStyle {
+    Comma,
+    Space,
+    Pipe,
+    Tab,
+    Deep,
+}
+
 #[derive(Debug)]
 pub(crate) struct Body {
     pub(crate) kind: BodyKind,
@@ -450,7 +461,9 @@ impl Body {
 pub(crate) enum BodyKind {
     Empty,
     Json(TypeRef),
-    Form(TypeRef),
+    /// A form body: its type, and how each field the media type's
+    /// `encoding` writes otherwise than exploded is written.
+    Form(TypeRef, Vec<(String, FormStyle)>),
     /// `multipart/form-data` (requests only: a multipart response is read
     /// as bytes).
     Multipart(MultipartForm),
@@ -464,7 +477,7 @@ impl BodyKind {
         match self {
             BodyKind::Empty => "Empty",
             BodyKind::Json(_) => "Json",
-            BodyKind::Form(_) => "Form",
+            BodyKind::Form(..) => "Form",
             BodyKind::Multipart(_) => "Multipart",
             BodyKind::Text => "Text",
             BodyKind::Binary => "Binary",

@@ -674,14 +674,16 @@ impl<'x, 'a> OpLowering<'x, 'a> {
             };
         }
         if m == "application/x-www-form-urlencoded" {
+            let styles = form_styles(mt);
             return match &mt.schema {
                 // A form is fields, never null.
                 Some(s) => BodyKind::Form(
                     self.schemas
                         .use_schema(s, hint, mode, &push_pointer(pointer, "schema"))
                         .non_null(),
+                    styles,
                 ),
-                None => BodyKind::Form(TypeRef::Map(Box::new(TypeRef::Prim(super::Prim::String)))),
+                None => BodyKind::Form(TypeRef::Map(Box::new(TypeRef::Prim(super::Prim::String))), styles),
             };
         }
         if m.starts_with("text/") && !binary_schema {
@@ -820,7 +822,7 @@ impl<'x, 'a> OpLowering<'x, 'a> {
                         let m = m.to_ascii_lowercase();
                         match &kind {
                             BodyKind::Json(_) => is_json(&m),
-                            BodyKind::Form(_) => m == "application/x-www-form-urlencoded",
+                            BodyKind::Form(..) => m == "application/x-www-form-urlencoded",
                             BodyKind::Text => m.starts_with("text/"),
                             BodyKind::Binary | BodyKind::Multipart(_) => true,
                             BodyKind::Empty => false,
@@ -936,6 +938,29 @@ fn flat_struct(t: &TypeRef, schemas: &Schemas<'_>) -> bool {
         super::TypeKind::Alias(inner) => flat_struct(inner, schemas),
         _ => false,
     }
+}
+
+/// How each field of a form body that its `encoding` writes otherwise than
+/// exploded is written. Reading made `explode` explicit (the `openapiv3`
+/// crate reads a missing one as `false`; for `style: form` it is `true`).
+fn form_styles(mt: &MediaType) -> Vec<(String, super::FormStyle)> {
+    use super::FormStyle;
+    use openapiv3::QueryStyle;
+    mt.encoding
+        .iter()
+        .filter_map(|(name, e)| {
+            let tsv = e.extensions.get("x-collection-format").and_then(|v| v.as_str()) == Some("tsv");
+            let style = match e.style {
+                Some(QueryStyle::SpaceDelimited) => FormStyle::Space,
+                Some(QueryStyle::PipeDelimited) => FormStyle::Pipe,
+                Some(QueryStyle::DeepObject) => FormStyle::Deep,
+                Some(QueryStyle::Form) | None if e.explode => return None,
+                Some(QueryStyle::Form) | None if tsv => FormStyle::Tab,
+                Some(QueryStyle::Form) | None => FormStyle::Comma,
+            };
+            Some((name.clone(), style))
+        })
+        .collect()
 }
 
 fn is_json(media: &str) -> bool {

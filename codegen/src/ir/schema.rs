@@ -776,15 +776,30 @@ impl<'a> Schemas<'a> {
         // An object property defined more than once is all of its
         // definitions (PagerDuty's orchestrations add members to an object
         // another member declares): one field still, of their merged type.
+        // An array one is an array of all its definitions' items (the same
+        // orchestrations add members to the items of `sets` and `rules`).
         // A scalar one takes its last definition, which refines the others.
-        let object = |d: &ReferenceOr<Box<Schema>>| {
-            self.deref(d)
-                .is_some_and(|(s, _)| matches!(kind_of(s), Kind::Object { .. } | Kind::AllOf(..)))
-        };
         let merged: Vec<(String, ReferenceOr<Box<Schema>>)> = props
             .iter()
-            .filter(|(_, defs)| defs.iter().filter(|d| object(d)).count() > 1)
-            .filter_map(|(k, defs)| intersection(defs).map(|s| (k.clone(), s)))
+            .filter_map(|(k, defs)| {
+                let resolved: Vec<&Schema> = defs.iter().filter_map(|d| self.deref(d).map(|(s, _)| s)).collect();
+                let objects = resolved
+                    .iter()
+                    .filter(|s| matches!(kind_of(s), Kind::Object { .. } | Kind::AllOf(..)))
+                    .count();
+                let arrays: Vec<&Schema> = resolved
+                    .into_iter()
+                    .filter(|s| matches!(kind_of(s), Kind::Array { .. }))
+                    .collect();
+                let schema = if objects > 1 {
+                    intersection(defs)
+                } else if arrays.len() > 1 {
+                    array_intersection(&arrays)
+                } else {
+                    None
+                };
+                schema.map(|s| (k.clone(), s))
+            })
             .collect();
         let props: Vec<(String, &ReferenceOr<Box<Schema>>)> = props
             .iter()
@@ -886,22 +901,10 @@ fn intersection(defs: &[&ReferenceOr<Box<Schema>>]) -> Option<ReferenceOr<Box<Sc
     if distinct.len() < 2 {
         return None;
     }
-    let mut data = openapiv3::SchemaData::default();
-    let mut nullable = true;
-    for d in &distinct {
-        match d {
-            ReferenceOr::Item(s) => {
-                data.read_only |= s.schema_data.read_only;
-                data.write_only |= s.schema_data.write_only;
-                nullable &= s.schema_data.nullable;
-                if s.schema_data.description.is_some() {
-                    data.description.clone_from(&s.schema_data.description);
-                }
-            }
-            ReferenceOr::Reference { .. } => nullable = false,
-        }
-    }
-    data.nullable = nullable;
+    let data = merged_data(distinct.iter().map(|d| match d {
+        ReferenceOr::Item(s) => Some(&s.schema_data),
+        ReferenceOr::Reference { .. } => None,
+    }));
     let all_of = distinct
         .iter()
         .map(|d| match d {
@@ -920,6 +923,53 @@ fn intersection(defs: &[&ReferenceOr<Box<Schema>>]) -> Option<ReferenceOr<Box<Sc
         schema_data: data,
         schema_kind: SchemaKind::AllOf { all_of },
     })))
+}
+
+/// The one schema of an array property several `allOf` members define: an
+/// array whose items are all of their items (see [`intersection`]).
+fn array_intersection(arrays: &[&Schema]) -> Option<ReferenceOr<Box<Schema>>> {
+    let items: Vec<&ReferenceOr<Box<Schema>>> = arrays
+        .iter()
+        .filter_map(|s| match kind_of(s) {
+            Kind::Array { items } => items,
+            _ => None,
+        })
+        .collect();
+    let first = *items.first()?;
+    let items = intersection(&items).unwrap_or_else(|| first.clone());
+    let data = merged_data(arrays.iter().map(|s| Some(&s.schema_data)));
+    Some(ReferenceOr::Item(Box::new(Schema {
+        schema_data: data,
+        schema_kind: SchemaKind::Type(Type::Array(openapiv3::ArrayType {
+            items: Some(items),
+            min_items: None,
+            max_items: None,
+            unique_items: false,
+        })),
+    })))
+}
+
+/// What a schema merged from several definitions says of itself:
+/// `readOnly`/`writeOnly` where any says so, nullable where all do (a
+/// reference, `None`, is not), the last description.
+fn merged_data<'s>(defs: impl Iterator<Item = Option<&'s SchemaData>>) -> SchemaData {
+    let mut data = SchemaData {
+        nullable: true,
+        ..SchemaData::default()
+    };
+    for d in defs {
+        let Some(d) = d else {
+            data.nullable = false;
+            continue;
+        };
+        data.read_only |= d.read_only;
+        data.write_only |= d.write_only;
+        data.nullable &= d.nullable;
+        if d.description.is_some() {
+            data.description.clone_from(&d.description);
+        }
+    }
+    data
 }
 
 fn kind_word(s: &Schema) -> &'static str {

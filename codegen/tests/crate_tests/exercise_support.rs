@@ -22,8 +22,9 @@ mod support {
         pub content_type: String,
         pub body: Vec<u8>,
         pub violations: Option<String>,
-        /// The request's body, as the client sent it.
+        /// The request's body, as the client sent it, and its media type.
         pub request: Vec<u8>,
+        pub request_type: String,
     }
 
     pub struct Proxy {
@@ -77,6 +78,7 @@ mod support {
             (s.prefer.clone(), s.auth.clone())
         };
         let (parts, body) = req.into_parts();
+        let request_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = axum::body::to_bytes(body, 256 << 20).await.unwrap_or_default();
         let mut url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
         let mut cookies = Vec::new();
@@ -144,6 +146,7 @@ mod support {
             body: bytes.clone(),
             violations: header("sl-violations"),
             request: body.to_vec(),
+            request_type: request_type.unwrap_or_default(),
         });
         let mut response = axum::response::Response::builder().status(status);
         for (name, value) in &headers {
@@ -225,6 +228,14 @@ mod support {
                 if let Some(s) = seen.as_ref() {
                     if let Ok(sent) = serde_json::from_slice::<serde_json::Value>(&s.request) {
                         self.evidence(what, "request", s.status, request, sent);
+                    } else if s.request_type.starts_with("application/x-www-form-urlencoded") {
+                        // The form as sent: the harness reads it by the schema.
+                        let before = self.evidence.len();
+                        let text = String::from_utf8_lossy(&s.request).into_owned();
+                        self.evidence(what, "request", s.status, request, serde_json::Value::String(text));
+                        if let Some(e) = self.evidence.get_mut(before) {
+                            e["form"] = serde_json::Value::Bool(true);
+                        }
                     }
                 }
                 return;
@@ -267,7 +278,14 @@ mod support {
             if !lost.is_empty() && invalid_answer {
                 self.invalid_answers.push(format!("{what}: {}", violations.chars().take(300).collect::<String>()));
             } else if !lost.is_empty() {
+                let before = self.evidence.len();
                 self.evidence(what, "response", seen.status, schema, raw.clone());
+                // Where each lost member is: the harness asks whether its
+                // value keeps to any schema that declares it.
+                let pointers: Vec<&str> = lost.iter().filter_map(|l| l.split('`').nth(1)).collect();
+                if let Some(e) = self.evidence.get_mut(before) {
+                    e["lost"] = serde_json::json!(pointers);
+                }
                 self.failures.push(format!("{what}: decoded and encoded again, the body loses {}", lost.join(", ")));
             }
         }

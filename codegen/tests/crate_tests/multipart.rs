@@ -118,6 +118,18 @@ async fn uploads_arrive_part_by_part() {
     with_photo.photo = Some(FilePart::bytes(vec![0xffu8; 4]).file_name("rex.jpg").content_type("image/jpeg"));
     client.create_pet(with_photo).await.expect("multipart");
 
+    let settings = fixture_multipart::models::SaveSettingsBody {
+        tags: vec!["a b".to_owned(), "c".to_owned()],
+        ids: vec![1, 2].into(),
+        words: vec!["x".to_owned(), "y".to_owned()].into(),
+        filter: fixture_multipart::models::SaveSettingsBodyFilter {
+            gt: 1.into(),
+            lt: 5.into(),
+        }
+        .into(),
+    };
+    client.save_settings(settings).await.expect("form");
+
     let seen = seen.lock().unwrap();
     let s = |v: &str| v.to_owned();
     assert_eq!(
@@ -145,7 +157,23 @@ async fn uploads_arrive_part_by_part() {
             (s("blob"), Some(s("blob")), Some(s("application/x-blob")), vec![9]),
         ]
     );
-    assert_eq!(seen.bodies.len(), 3);
+    assert_eq!(seen.bodies.len(), 4);
+    // The form read back by a form parser: each list and object as its
+    // encoding says, the list without one exploded.
+    assert_eq!(seen.bodies[3].0, "application/x-www-form-urlencoded");
+    let mut fields: Vec<(String, String)> = form_urlencoded::parse(&seen.bodies[3].1).into_owned().collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec![
+            (s("filter[gt]"), s("1")),
+            (s("filter[lt]"), s("5")),
+            (s("ids"), s("1,2")),
+            (s("tags"), s("a b")),
+            (s("tags"), s("c")),
+            (s("words"), s("x y")),
+        ]
+    );
     assert_eq!(seen.bodies[0].0, "application/json");
     assert_eq!(seen.bodies[0].1, br#"{"name":"Rex","age":3}"#);
     assert_eq!(seen.bodies[1].0, "application/x-www-form-urlencoded");

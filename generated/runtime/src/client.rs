@@ -583,17 +583,19 @@ impl Request {
         Ok(())
     }
 
-    pub fn form<T: serde::Serialize>(&mut self, body: &T) -> Result<(), Failure> {
+    /// A form body: each field as its `encoding` says (`styles`, by name;
+    /// any other field is written exploded, OpenAPI's default).
+    pub fn form<T: serde::Serialize>(&mut self, body: &T, styles: &[(&str, super::FormStyle)]) -> Result<(), Failure> {
         let value = serde_json::to_value(body)
             .map_err(|e| Failure::InvalidRequest(format!("cannot serialize the body: {e}")))?;
         let mut q = super::Query::default();
         if let serde_json::Value::Object(map) = value {
-            for (k, v) in map {
-                match v {
-                    serde_json::Value::Null => {}
-                    serde_json::Value::String(s) => q.push(&k, &s),
-                    other => q.push(&k, &other.to_string()),
-                }
+            for (k, v) in &map {
+                let style = styles
+                    .iter()
+                    .find(|(name, _)| name == k)
+                    .map_or(super::FormStyle::Exploded, |(_, s)| *s);
+                q.push_field(k, v, style);
             }
         }
         self.body = Some(Body::Bytes(

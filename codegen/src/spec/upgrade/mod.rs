@@ -71,7 +71,48 @@ pub(crate) fn upgrade(root: &mut Value, sink: &mut Sink, lenient: bool) -> Origi
         Version::Other => {}
     }
     as_meant(root, sink, lenient, &mut origins);
+    explicit_explode(root);
     origins
+}
+
+/// Writes out the `explode` a form body's `encoding` entry means where it
+/// leaves it out: `true` for `style: form` (the default style), `false`
+/// otherwise, as OpenAPI says. The `openapiv3` crate reads a missing one
+/// as `false`, which would join the lists a form sends one by one.
+fn explicit_explode(root: &mut Value) {
+    let Value::Object(root) = root else {
+        return;
+    };
+    let mut bodies: Vec<&mut Value> = Vec::new();
+    for (key, v) in root.iter_mut() {
+        match (key.as_str(), v) {
+            ("paths", Value::Object(paths)) => {
+                for item in paths.values_mut().filter_map(Value::as_object_mut) {
+                    for op in item.values_mut().filter_map(Value::as_object_mut) {
+                        bodies.extend(op.get_mut("requestBody"));
+                    }
+                }
+            }
+            ("components", Value::Object(c)) => {
+                if let Some(Value::Object(b)) = c.get_mut("requestBodies") {
+                    bodies.extend(b.values_mut());
+                }
+            }
+            _ => {}
+        }
+    }
+    for body in bodies {
+        let Some(Value::Object(encoding)) = body.pointer_mut("/content/application~1x-www-form-urlencoded/encoding")
+        else {
+            continue;
+        };
+        for e in encoding.values_mut().filter_map(Value::as_object_mut) {
+            if !e.contains_key("explode") {
+                let form = e.get("style").is_none_or(|s| s.as_str() == Some("form"));
+                e.insert("explode".to_owned(), Value::Bool(form));
+            }
+        }
+    }
 }
 
 /// Shapes real specs use that OpenAPI does not allow, read as their authors

@@ -620,6 +620,7 @@ impl Upgrade<'_> {
         let schema_pointer = push_pointer(&push_pointer(&push_pointer(upgraded, "content"), media), "schema");
         let mut properties = Map::new();
         let mut required = Vec::new();
+        let mut encoding = Map::new();
         for (p, pw) in fields {
             let Some(name) = p.get("name").and_then(Value::as_str) else {
                 continue;
@@ -630,6 +631,25 @@ impl Upgrade<'_> {
                 s.insert("description".to_owned(), d.clone());
             }
             properties.insert(name.to_owned(), Value::Object(s));
+            // A list field's `collectionFormat` (csv unless it says) is
+            // its encoding in a form.
+            if pm.get("type").and_then(Value::as_str) == Some("array") {
+                let format = pm.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv");
+                let mut e = Map::new();
+                let (style, explode) = match format {
+                    "multi" => ("form", true),
+                    "ssv" => ("spaceDelimited", false),
+                    "pipes" => ("pipeDelimited", false),
+                    "tsv" => {
+                        e.insert("x-collection-format".to_owned(), Value::String("tsv".to_owned()));
+                        ("form", false)
+                    }
+                    _ => ("form", false),
+                };
+                e.insert("style".to_owned(), Value::String(style.to_owned()));
+                e.insert("explode".to_owned(), Value::Bool(explode));
+                encoding.insert(name.to_owned(), Value::Object(e));
+            }
             if pm.get("required") == Some(&Value::Bool(true)) {
                 required.push(Value::String(name.to_owned()));
             }
@@ -647,6 +667,9 @@ impl Upgrade<'_> {
         }
         let mut mt = Map::new();
         mt.insert("schema".to_owned(), Value::Object(schema));
+        if media == "application/x-www-form-urlencoded" && !encoding.is_empty() {
+            mt.insert("encoding".to_owned(), Value::Object(encoding));
+        }
         let mut content = Map::new();
         content.insert(media.to_owned(), Value::Object(mt));
         let mut out = Map::new();
