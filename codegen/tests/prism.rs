@@ -702,6 +702,11 @@ fn raw(text: &str) -> String {
 fn exercise_source(name: &str, ops: &[codegen::testing::Operation], doc: &Value) -> String {
     let krate = name.replace('-', "_");
     let maker = Maker::new(doc);
+    if let Err(e) = maker.spec.validator(&Value::Object(Map::new())) {
+        eprintln!(
+            "note: {name}: the independent validator cannot read the spec ({e:?}); the values sent are not checked"
+        );
+    }
     let mut out = String::new();
     out.push_str("#![allow(clippy::all, unused, deprecated)]\n");
     out.push_str(include_str!("crate_tests/exercise_support.rs"));
@@ -1326,7 +1331,10 @@ impl<'d> Maker<'d> {
             .chain(list.iter().filter(|m| !not_null(m)))
             .collect();
         let member_value = |m: &Value, how: How| {
-            let mut v = self.example(m, depth + 1, how);
+            let mut v = match required_only(s, m, doc) {
+                Some(object) => self.example(&object, depth + 1, how),
+                None => self.example(m, depth + 1, how),
+            };
             // A discriminated union's member carries its tag.
             if let (Some(d), Value::Object(o)) = (s.get("discriminator"), &mut v) {
                 if let Some((property, tag)) = discriminator_tag(d, m) {
@@ -1389,6 +1397,42 @@ impl<'d> Maker<'d> {
         }
         Value::Object(out)
     }
+}
+
+/// An object with properties whose union `member` only lists some as
+/// `required` (OpenAI's `anyOf: [{required: [file_ids]}, {required:
+/// [files]}]`): the object with those required too, and no union.
+fn required_only(s: &Value, member: &Value, doc: &Value) -> Option<Value> {
+    let m = resolve(member, doc)?.as_object()?;
+    let only_says = [
+        "required",
+        "description",
+        "title",
+        "not",
+        "minProperties",
+        "maxProperties",
+    ];
+    if !m.contains_key("required") || !m.keys().all(|k| only_says.contains(&k.as_str())) {
+        return None;
+    }
+    let mut object = s.as_object()?.clone();
+    object.get("properties")?;
+    object.remove("oneOf");
+    object.remove("anyOf");
+    let mut required = object
+        .get("required")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    required.extend(
+        m.get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    object.insert("required".to_owned(), Value::Array(required));
+    Some(Value::Object(object))
 }
 
 /// A parameter's or media type's own `example`, or the value of its first
@@ -1728,6 +1772,10 @@ fn the_maker_sends_values_that_fit_one_member() {
             "Fields": {"type": "object", "required": ["fields"], "properties": {
                 "fields": {"type": "array", "items": {"$ref": "#/components/schemas/Same"}}
             }},
+            "Batch": {"type": "object", "properties": {
+                "ids": {"type": "array", "items": {"type": "string"}},
+                "files": {"type": "array", "items": {"type": "string"}}
+            }, "anyOf": [{"required": ["ids"]}, {"required": ["files"]}]},
             "Variable": {"allOf": [
                 {"type": "object", "required": ["name", "configuration"], "properties": {"name": {"type": "string"}}},
                 {"type": "object", "properties": {"configuration": {"type": "object", "required": ["ttl"], "properties": {"ttl": {"type": "integer"}}}}}
@@ -1743,6 +1791,7 @@ fn the_maker_sends_values_that_fit_one_member() {
     };
     assert_eq!(made("Value"), serde_json::json!({"value": true}));
     assert_eq!(made("Fields"), serde_json::json!({"fields": []}));
+    assert_eq!(made("Batch"), serde_json::json!({"ids": ["example", "example"]}));
     assert_eq!(
         made("Variable"),
         serde_json::json!({"name": "example", "configuration": {"ttl": 1}})

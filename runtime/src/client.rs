@@ -391,9 +391,13 @@ impl Client {
             }
             match &req.body {
                 Some(Body::Bytes(content_type, body)) => {
-                    builder = builder
-                        .header(reqwest::header::CONTENT_TYPE, *content_type)
-                        .body(body.clone());
+                    // A `Content-Type` header parameter the caller set
+                    // (Docker's `/build` takes `application/x-tar` so) is the
+                    // body's type: one header, not two.
+                    if !req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                        builder = builder.header(reqwest::header::CONTENT_TYPE, *content_type);
+                    }
+                    builder = builder.body(body.clone());
                 }
                 // A fresh boundary and fresh parts for each send.
                 Some(Body::Multipart(parts)) => builder = builder.multipart(parts.form()?),

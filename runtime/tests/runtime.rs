@@ -262,10 +262,9 @@ fn client_builder_refuses_bad_base_urls() {
     assert_eq!(c.base_url().as_str(), "http://127.0.0.1:1/api/v2.0");
 }
 
-/// A path template with a fixed query of its own (Azure's `x-ms-paths`:
-/// `/pets/{id}?action=feed`) gets the operation's query after an `&`.
-#[tokio::test]
-async fn a_path_with_its_own_query_gets_the_rest_after_an_ampersand() {
+/// A server that answers one request `204` and gives back its head (the
+/// request line and headers, as sent).
+fn one_request_head() -> (std::net::SocketAddr, std::thread::JoinHandle<String>) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -278,12 +277,16 @@ async fn a_path_with_its_own_query_gets_the_rest_after_an_ampersand() {
         }
         s.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
             .expect("write");
-        String::from_utf8_lossy(&head)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned()
+        String::from_utf8_lossy(&head).into_owned()
     });
+    (addr, server)
+}
+
+/// A path template with a fixed query of its own (Azure's `x-ms-paths`:
+/// `/pets/{id}?action=feed`) gets the operation's query after an `&`.
+#[tokio::test]
+async fn a_path_with_its_own_query_gets_the_rest_after_an_ampersand() {
+    let (addr, server) = one_request_head();
     let client = openapi_client_runtime::Client::new(&format!("http://{addr}/v1")).expect("client");
     let mut req =
         openapi_client_runtime::Request::new(reqwest::Method::POST, "/pets/7?action=feed".to_owned(), &[], None);
@@ -292,10 +295,27 @@ async fn a_path_with_its_own_query_gets_the_rest_after_an_ampersand() {
     req.query(&q);
     let response = client.execute(&req).await.expect("sent");
     assert_eq!(response.status.as_u16(), 204);
+    let head = server.join().expect("server");
     assert_eq!(
-        server.join().expect("server"),
+        head.lines().next().unwrap_or_default(),
         "POST /v1/pets/7?action=feed&grams=5 HTTP/1.1"
     );
+}
+
+/// A `Content-Type` header parameter the caller sets (Docker's `/build`
+/// declares one, `application/x-tar`) is the body's type: the request
+/// carries one `Content-Type`, the caller's.
+#[tokio::test]
+async fn a_content_type_parameter_is_the_bodys_type() {
+    let (addr, server) = one_request_head();
+    let client = openapi_client_runtime::Client::new(&format!("http://{addr}")).expect("client");
+    let mut req = openapi_client_runtime::Request::new(reqwest::Method::POST, "/build".to_owned(), &[], None);
+    req.header("Content-type", "application/x-tar".to_owned());
+    req.body("application/octet-stream", bytes::Bytes::from_static(b"tar"));
+    client.execute(&req).await.expect("sent");
+    let head = server.join().expect("server").to_ascii_lowercase();
+    let types: Vec<&str> = head.lines().filter(|l| l.starts_with("content-type:")).collect();
+    assert_eq!(types, ["content-type: application/x-tar"]);
 }
 
 /// A union decodes as the variant that keeps the most of the value: an

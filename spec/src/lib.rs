@@ -96,7 +96,13 @@ impl Spec {
         let mut definitions = Map::new();
         if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
             for (name, schema) in schemas {
-                definitions.insert(name.clone(), to_json_schema(schema));
+                let mut j = to_json_schema(schema);
+                // 2019-09's recursion (OpenAI's filters hold filters): the
+                // anchor is the component itself.
+                if schema.get("$recursiveAnchor") == Some(&Value::Bool(true)) {
+                    recursive_refs_to(&mut j, &format!("#/definitions/{name}"), 0);
+                }
+                definitions.insert(name.clone(), j);
             }
         }
         Spec { doc, definitions }
@@ -302,9 +308,35 @@ fn collect_examples(v: &Value, pointer: &str, spec: &Spec, out: &mut Vec<Example
     Ok(())
 }
 
+/// Every `$recursiveRef: "#"` below `v` as a `$ref` to `target`.
+fn recursive_refs_to(v: &mut Value, target: &str, depth: usize) {
+    if depth > 128 {
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            if m.get("$recursiveRef").and_then(Value::as_str) == Some("#") {
+                m.remove("$recursiveRef");
+                m.insert("$ref".into(), Value::String(target.to_owned()));
+            }
+            for c in m.values_mut() {
+                recursive_refs_to(c, target, depth + 1);
+            }
+        }
+        Value::Array(a) => {
+            for c in a {
+                recursive_refs_to(c, target, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// OpenAPI 3.0 schema object to JSON Schema (2020-12): `nullable` becomes a
 /// `null` type, boolean `exclusiveMinimum`/`Maximum` become numbers, and
-/// component references point into `definitions`.
+/// component references point into `definitions`; a `required` name
+/// written twice is kept once, and 2019-09's `$recursiveAnchor` is left
+/// to [`Spec::from_document`], which points its `$recursiveRef`s home.
 pub fn to_json_schema(v: &Value) -> Value {
     let Value::Object(m) = v else {
         return v.clone();
@@ -351,7 +383,18 @@ pub fn to_json_schema(v: &Value) -> Value {
                     .unwrap_or_default();
                 out.insert(k.clone(), Value::Array(list));
             }
-            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" | "deprecated" => {}
+            // Written twice by some authors (OpenAI), which JSON Schema
+            // refuses: each name once.
+            "required" => {
+                let mut names: Vec<Value> = Vec::new();
+                for n in val.as_array().into_iter().flatten().filter(|n| n.is_string()) {
+                    if !names.contains(n) {
+                        names.push(n.clone());
+                    }
+                }
+                out.insert(k.clone(), Value::Array(names));
+            }
+            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" | "deprecated" | "$recursiveAnchor" => {}
             k if k.starts_with("x-") => {}
             _ => {
                 out.insert(k.clone(), val.clone());
@@ -610,6 +653,38 @@ paths:
             )
             .expect("found")
             .is_none()
+        );
+    }
+
+    /// Schemas other specs write, which JSON Schema 2020-12 would refuse
+    /// and so leave the whole spec without a validator: a `required` name
+    /// twice, and 2019-09's recursion (OpenAI's compound filters).
+    #[test]
+    fn other_authors_schemas_compile() {
+        let spec = Spec::from_document(serde_json::json!({
+            "openapi": "3.0.3",
+            "components": {"schemas": {
+                "Twice": {"type": "object", "required": ["id", "id"], "properties": {"id": {"type": "string"}}},
+                "Filter": {"$recursiveAnchor": true, "type": "object", "required": ["type"], "properties": {
+                    "type": {"type": "string"},
+                    "filters": {"type": "array", "items": {"$recursiveRef": "#"}}
+                }}
+            }}
+        }));
+        let twice = spec.component("Twice").expect("compiles");
+        assert!(twice.errors(&serde_json::json!({"id": "a"})).is_empty());
+        assert_eq!(twice.errors(&serde_json::json!({})).len(), 1);
+        let filter = spec.component("Filter").expect("compiles");
+        assert!(
+            filter
+                .errors(&serde_json::json!({"type": "and", "filters": [{"type": "eq"}]}))
+                .is_empty()
+        );
+        // The nested filter is a filter: it needs its `type` too.
+        assert!(
+            !filter
+                .errors(&serde_json::json!({"type": "and", "filters": [{}]}))
+                .is_empty()
         );
     }
 }

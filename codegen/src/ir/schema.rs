@@ -136,6 +136,40 @@ fn kind_of(schema: &Schema) -> Kind<'_> {
         SchemaKind::AnyOf { any_of } => Kind::AnyOf(any_of),
         SchemaKind::Not { .. } => Kind::Any,
         SchemaKind::Any(a) => {
+            // An object whose `oneOf`/`anyOf` only says which of its
+            // properties must be there (OpenAI's `anyOf: [{required:
+            // [file_ids]}, {required: [files]}]`) is that object: the union
+            // constrains values, it adds no shape.
+            let constraint_only = |list: &[ReferenceOr<Schema>]| {
+                !list.is_empty()
+                    && list.iter().all(|m| match m {
+                        ReferenceOr::Item(Schema {
+                            schema_kind: SchemaKind::Any(m),
+                            ..
+                        }) => {
+                            m.typ.is_none()
+                                && m.properties.is_empty()
+                                && m.items.is_none()
+                                && m.additional_properties.is_none()
+                                && m.enumeration.is_empty()
+                                && m.all_of.is_empty()
+                                && m.one_of.is_empty()
+                                && m.any_of.is_empty()
+                        }
+                        _ => false,
+                    })
+            };
+            let shaped_by_properties = a.all_of.is_empty()
+                && !a.properties.is_empty()
+                && (a.one_of.is_empty() || constraint_only(&a.one_of))
+                && (a.any_of.is_empty() || constraint_only(&a.any_of));
+            if shaped_by_properties && (!a.one_of.is_empty() || !a.any_of.is_empty()) {
+                return Kind::Object {
+                    properties: &a.properties,
+                    required: &a.required,
+                    additional: a.additional_properties.as_ref(),
+                };
+            }
             if !a.all_of.is_empty() {
                 let own = (!a.properties.is_empty() || !a.required.is_empty())
                     .then_some((&a.properties, a.required.as_slice()));
