@@ -1235,7 +1235,7 @@ impl<'d> Maker<'d> {
                 };
                 // Two items where the bounds allow: one could read as a
                 // single value (Prism reads a form body's `a=x` as text).
-                let mut n = min.max(2).min(16);
+                let mut n = min.clamp(2, 16);
                 if let Some(max) = s.get("maxItems").and_then(Value::as_u64) {
                     n = n.min(max);
                 }

@@ -799,13 +799,13 @@ fn set_body(ctx: Ctx<'_>, content_type: &str, kind: &BodyKind) -> Option<Expr> {
     match kind {
         BodyKind::Json(_) => Some(w("req").method("json", vec![body()]).try_()),
         BodyKind::Form(_, styles) => {
-            let styles: Vec<String> = styles
+            let styles = styles
                 .iter()
-                .map(|(name, style)| format!("({}, {})", lit(name), ctx.rt(&format!("FormStyle::{style:?}"))))
+                .map(|(name, style)| Expr::Tuple(vec![w(lit(name)), w(ctx.rt(&format!("FormStyle::{style:?}")))]))
                 .collect();
             Some(
                 w("req")
-                    .method("form", vec![body(), w(format!("&[{}]", styles.join(", ")))])
+                    .method("form", vec![body(), Expr::Array(styles).borrow()])
                     .try_(),
             )
         }

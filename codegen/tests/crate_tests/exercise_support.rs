@@ -230,10 +230,8 @@ mod support {
                         self.evidence(what, "request", s.status, request, sent);
                     } else if s.request_type.starts_with("application/x-www-form-urlencoded") {
                         // The form as sent: the harness reads it by the schema.
-                        let before = self.evidence.len();
                         let text = String::from_utf8_lossy(&s.request).into_owned();
-                        self.evidence(what, "request", s.status, request, serde_json::Value::String(text));
-                        if let Some(e) = self.evidence.get_mut(before) {
+                        if let Some(e) = self.evidence(what, "request", s.status, request, serde_json::Value::String(text)) {
                             e["form"] = serde_json::Value::Bool(true);
                         }
                     }
@@ -278,12 +276,10 @@ mod support {
             if !lost.is_empty() && invalid_answer {
                 self.invalid_answers.push(format!("{what}: {}", violations.chars().take(300).collect::<String>()));
             } else if !lost.is_empty() {
-                let before = self.evidence.len();
-                self.evidence(what, "response", seen.status, schema, raw.clone());
                 // Where each lost member is: the harness asks whether its
                 // value keeps to any schema that declares it.
                 let pointers: Vec<&str> = lost.iter().filter_map(|l| l.split('`').nth(1)).collect();
-                if let Some(e) = self.evidence.get_mut(before) {
+                if let Some(e) = self.evidence(what, "response", seen.status, schema, raw.clone()) {
                     e["lost"] = serde_json::json!(pointers);
                 }
                 self.failures.push(format!("{what}: decoded and encoded again, the body loses {}", lost.join(", ")));
@@ -292,10 +288,14 @@ mod support {
 
         /// What the harness needs to judge the value of a failed call.
         /// `status` is the answer's.
-        fn evidence(&mut self, what: &str, direction: &str, status: u16, pointer: &str, value: serde_json::Value) {
-            if !pointer.is_empty() {
-                self.evidence.push(serde_json::json!({ "what": what, "direction": direction, "status": status, "pointer": pointer, "value": value }));
+        /// The record, for what more the caller knows; `None` where there
+        /// is no schema to judge by.
+        fn evidence(&mut self, what: &str, direction: &str, status: u16, pointer: &str, value: serde_json::Value) -> Option<&mut serde_json::Value> {
+            if pointer.is_empty() {
+                return None;
             }
+            self.evidence.push(serde_json::json!({ "what": what, "direction": direction, "status": status, "pointer": pointer, "value": value }));
+            self.evidence.last_mut()
         }
 
         /// Prints the summary and each failure on a line of its own
