@@ -815,6 +815,7 @@ impl<'a> Schemas<'a> {
         // A scalar one takes its last definition, which refines the others.
         let merged: Vec<(String, ReferenceOr<Box<Schema>>)> = props
             .iter()
+            .filter(|(_, defs)| defs.len() > 1)
             .filter_map(|(k, defs)| {
                 let resolved: Vec<&Schema> = defs.iter().filter_map(|d| self.deref(d).map(|(s, _)| s)).collect();
                 let objects = resolved
