@@ -547,30 +547,14 @@ impl Upgrade<'_> {
         let location = p.get("in").and_then(Value::as_str).unwrap_or("query");
         if p.get("type").and_then(Value::as_str) == Some("array") {
             let format = p.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv");
-            let style = match (format, location) {
-                ("multi", "query") => Some(("form", true)),
-                ("csv", "query" | "cookie") => Some(("form", false)),
-                ("csv", _) => Some(("simple", false)),
-                ("ssv", "query") => Some(("spaceDelimited", false)),
-                ("pipes", "query") => Some(("pipeDelimited", false)),
-                ("tsv", "query") => {
-                    // 3.0 has no style for it; lowering reads the extension.
-                    out.insert("x-collection-format".to_owned(), Value::String("tsv".to_owned()));
-                    Some(("form", false))
-                }
-                _ => {
-                    self.sink.error(
-                        &push_pointer(written, "collectionFormat"),
-                        format!(
-                            "`collectionFormat: {format}` in a {location} parameter cannot be sent (csv is supported everywhere; multi, ssv, tsv and pipes in a query)"
-                        ),
-                    );
-                    None
-                }
-            };
-            if let Some((style, explode)) = style {
-                out.insert("style".to_owned(), Value::String(style.to_owned()));
-                out.insert("explode".to_owned(), Value::Bool(explode));
+            match list_encoding(format, location) {
+                Some(e) => out.extend(e),
+                None => self.sink.error(
+                    &push_pointer(written, "collectionFormat"),
+                    format!(
+                        "`collectionFormat: {format}` in a {location} parameter cannot be sent (csv is supported everywhere; multi, ssv, tsv and pipes in a query)"
+                    ),
+                ),
             }
         }
         out.insert("schema".to_owned(), Value::Object(type_keywords(p)));
@@ -632,23 +616,12 @@ impl Upgrade<'_> {
             }
             properties.insert(name.to_owned(), Value::Object(s));
             // A list field's `collectionFormat` (csv unless it says) is
-            // its encoding in a form.
+            // its encoding in a form, which writes fields as a query does.
             if pm.get("type").and_then(Value::as_str) == Some("array") {
                 let format = pm.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv");
-                let mut e = Map::new();
-                let (style, explode) = match format {
-                    "multi" => ("form", true),
-                    "ssv" => ("spaceDelimited", false),
-                    "pipes" => ("pipeDelimited", false),
-                    "tsv" => {
-                        e.insert("x-collection-format".to_owned(), Value::String("tsv".to_owned()));
-                        ("form", false)
-                    }
-                    _ => ("form", false),
-                };
-                e.insert("style".to_owned(), Value::String(style.to_owned()));
-                e.insert("explode".to_owned(), Value::Bool(explode));
-                encoding.insert(name.to_owned(), Value::Object(e));
+                if let Some(e) = list_encoding(format, "query") {
+                    encoding.insert(name.to_owned(), Value::Object(e));
+                }
             }
             if pm.get("required") == Some(&Value::Bool(true)) {
                 required.push(Value::String(name.to_owned()));
@@ -748,6 +721,29 @@ fn media_types(given: &[String]) -> Vec<String> {
 
 /// A parameter's, header's or items object's type keywords as a schema
 /// (recursively through `items`).
+/// How Swagger 2.0's `collectionFormat` writes a list in `location`, as
+/// 3.0's `style` and `explode`; `tsv`, which 3.0 has no style for, is
+/// `form` unexploded marked `x-collection-format: tsv` (lowering reads the
+/// extension). `None` where the format cannot be written there.
+fn list_encoding(format: &str, location: &str) -> Option<Map<String, Value>> {
+    let mut e = Map::new();
+    let (style, explode) = match (format, location) {
+        ("multi", "query") => ("form", true),
+        ("csv", "query" | "cookie") => ("form", false),
+        ("csv", _) => ("simple", false),
+        ("ssv", "query") => ("spaceDelimited", false),
+        ("pipes", "query") => ("pipeDelimited", false),
+        ("tsv", "query") => {
+            e.insert("x-collection-format".to_owned(), Value::String("tsv".to_owned()));
+            ("form", false)
+        }
+        _ => return None,
+    };
+    e.insert("style".to_owned(), Value::String(style.to_owned()));
+    e.insert("explode".to_owned(), Value::Bool(explode));
+    Some(e)
+}
+
 fn type_keywords(p: &Map<String, Value>) -> Map<String, Value> {
     const KEYS: &[&str] = &[
         "type",
