@@ -72,14 +72,16 @@ impl Query {
         }
     }
 
-    /// A list joined by a delimiter other than the comma, given as it goes
-    /// on the wire: `name=a%20b` (`spaceDelimited`), `name=a%7Cb`
-    /// (`pipeDelimited`), `name=a%09b` (Swagger's `tsv`).
-    pub fn push_delimited<I: IntoIterator<Item = String>>(&mut self, name: &str, values: I, delimiter: &str) {
+    /// A list joined by a delimiter other than the comma, percent-encoded
+    /// as a value's text is: `name=a%20b` (`' '`, `spaceDelimited`),
+    /// `name=a%7Cb` (`'|'`, `pipeDelimited`), `name=a%09b` (`'\t'`,
+    /// Swagger's `tsv`).
+    pub fn push_delimited<I: IntoIterator<Item = String>>(&mut self, name: &str, values: I, delimiter: char) {
         self.start(name);
+        let delimiter = delimiter.to_string();
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
-                self.buf.push_str(delimiter);
+                percent(&mut self.buf, &delimiter, query_safe);
             }
             percent(&mut self.buf, &v, query_safe);
         }
@@ -136,9 +138,9 @@ impl Query {
                 match style {
                     FormStyle::Exploded | FormStyle::Deep => self.push_list(name, texts, true),
                     FormStyle::Comma => self.push_list(name, texts, false),
-                    FormStyle::Space => self.push_delimited(name, texts, "%20"),
-                    FormStyle::Pipe => self.push_delimited(name, texts, "%7C"),
-                    FormStyle::Tab => self.push_delimited(name, texts, "%09"),
+                    FormStyle::Space => self.push_delimited(name, texts, ' '),
+                    FormStyle::Pipe => self.push_delimited(name, texts, '|'),
+                    FormStyle::Tab => self.push_delimited(name, texts, '\t'),
                 }
             }
             Value::Object(_) => {

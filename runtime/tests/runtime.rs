@@ -33,9 +33,9 @@ fn query_strings() {
 #[test]
 fn delimited_lists() {
     let mut q = Query::default();
-    q.push_delimited("a", ["x y".to_owned(), "z|w".to_owned()], "%20");
-    q.push_delimited("b", ["1".to_owned(), "2".to_owned(), "3".to_owned()], "%7C");
-    q.push_delimited("c", ["p\tq".to_owned(), "r".to_owned()], "%09");
+    q.push_delimited("a", ["x y".to_owned(), "z|w".to_owned()], ' ');
+    q.push_delimited("b", ["1".to_owned(), "2".to_owned(), "3".to_owned()], '|');
+    q.push_delimited("c", ["p\tq".to_owned(), "r".to_owned()], '\t');
     assert_eq!(q.as_str(), "a=x%20y%20z%7Cw&b=1%7C2%7C3&c=p%09q%09r");
 }
 

@@ -902,13 +902,8 @@ fn param_step(ctx: Ctx<'_>, c: &mut Code, p: &Param) {
             w("query").method("push_list", vec![wire(), each(item), w(explode.to_string())])
         }
         (ParamLocation::Query, ParamType::List { item, delimiter, .. }) => {
-            // The delimiter as it goes on the wire.
-            let delimiter = match delimiter {
-                ' ' => "%20",
-                '|' => "%7C",
-                _ => "%09",
-            };
-            w("query").method("push_delimited", vec![wire(), each(item), w(lit(delimiter))])
+            // A char literal (`' '`, `'|'`, `'\t'`): the runtime encodes it.
+            w("query").method("push_delimited", vec![wire(), each(item), w(format!("{delimiter:?}"))])
         }
         (ParamLocation::Query, ParamType::Object { style, .. }) => {
             let style = match style {
